@@ -1,0 +1,167 @@
+import { z } from 'zod';
+
+/** A calendar date, `YYYY-MM-DD`, that exists in the Gregorian calendar. */
+export const CalendarDateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+  .refine((value) => {
+    const parsed = new Date(`${value}T00:00:00Z`);
+    return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(value);
+  }, 'not a real calendar date');
+
+const TimeOfDaySchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time as HH:MM (24h)');
+
+export const TimeZoneSchema = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not an IANA time zone (e.g. Asia/Shanghai)');
+
+const IdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase letters, digits and dashes')
+  .max(40);
+
+export const CouponSchema = z.object({
+  value: z.number().positive(),
+  minSpend: z.number().nonnegative(),
+  validDays: z.number().int().positive().max(366),
+});
+export type Coupon = z.infer<typeof CouponSchema>;
+
+export const StepSchema = z.object({
+  id: IdSchema,
+  after: z.object({
+    days: z.number().int().nonnegative().max(3650),
+    /** `anchor`: counted from the journey anchor (for category-window, from the end of the category window). */
+    from: z.enum(['anchor', 'previous-step']),
+  }),
+  channel: z.enum(['sms', 'push']),
+  template: z.string().min(1),
+  coupon: CouponSchema.optional(),
+});
+export type Step = z.infer<typeof StepSchema>;
+
+export const TriggerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('category-window') }),
+  z.object({ type: z.literal('recency') }),
+  z.object({ type: z.literal('purchase'), minAmount: z.number().positive() }),
+]);
+export type Trigger = z.infer<typeof TriggerSchema>;
+
+export const ExitRuleSchema = z.enum(['category-purchase', 'any-purchase', 'never']);
+export type ExitRule = z.infer<typeof ExitRuleSchema>;
+
+/** The exit rule each trigger implies (DESIGN §2); a journey may not contradict it. */
+export const exitRuleOf: Record<Trigger['type'], ExitRule> = {
+  'category-window': 'category-purchase',
+  recency: 'any-purchase',
+  purchase: 'never',
+};
+
+export const JourneySchema = z
+  .object({
+    id: IdSchema,
+    name: z.string().min(1),
+    enabled: z.boolean().default(true),
+    /** Higher wins when several journeys are due for one customer in one run. */
+    priority: z.number().int(),
+    trigger: TriggerSchema,
+    exit: ExitRuleSchema,
+    steps: z.array(StepSchema).min(1).max(12),
+  })
+  .superRefine((journey, ctx) => {
+    const expected = exitRuleOf[journey.trigger.type];
+    if (journey.exit !== expected) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exit'],
+        message: `a ${journey.trigger.type} journey exits on "${expected}", not "${journey.exit}"`,
+      });
+    }
+    const seen = new Set<string>();
+    journey.steps.forEach((step, index) => {
+      if (seen.has(step.id)) {
+        ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `duplicate step id "${step.id}"` });
+      }
+      seen.add(step.id);
+    });
+    const first = journey.steps[0];
+    if (first && first.after.from !== 'anchor') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['steps', 0, 'after', 'from'],
+        message: 'the first step has no previous step: use "anchor"',
+      });
+    }
+  });
+export type Journey = z.infer<typeof JourneySchema>;
+
+export const CategorySchema = z.object({
+  id: IdSchema,
+  name: z.string().min(1),
+  /** Days after a purchase within which half of second purchases happen. */
+  windowDays: z.number().int().positive().max(1000),
+  /** The date the current window took effect; lateness never counts from before it (DESIGN §4). */
+  windowSince: CalendarDateSchema.optional(),
+});
+export type Category = z.infer<typeof CategorySchema>;
+
+export const CampaignConfigSchema = z
+  .object({
+    shopName: z.string().min(1).default('Our shop'),
+    merchantTimeZone: TimeZoneSchema.default('Asia/Shanghai'),
+    defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 alpha-2 country code').default('CN'),
+    sendWindow: z
+      .object({ start: TimeOfDaySchema, end: TimeOfDaySchema })
+      .refine((window) => window.start < window.end, 'start must be before end')
+      .default({ start: '08:00', end: '20:00' }),
+    /** The local time a date-only run (`--as-of DATE`, the daily schedule) stands for. */
+    runTime: TimeOfDaySchema.default('10:00'),
+    frequencyCap: z
+      .object({
+        maxMessages: z.number().int().positive().max(20),
+        perDays: z.number().int().positive().max(90),
+      })
+      .default({ maxMessages: 1, perDays: 7 }),
+    holdoutPercent: z.number().min(0).max(50).default(10),
+    attributionDays: z.number().int().positive().max(90).default(7),
+    graceDays: z.number().int().nonnegative().max(365).default(14),
+    /** Write shards of the due index; each shard is one job of the daily run. */
+    shards: z.number().int().positive().max(1024).default(8),
+    sms: z
+      .object({
+        maxParts: z.number().int().positive().max(10).default(3),
+        optOutText: z.string().default('拒收请回复R'),
+        /** Messages (SMS parts) per second across all senders. */
+        mps: z.number().positive().max(10_000).default(20),
+        smsType: z.enum(['Promotional', 'Transactional']).default('Promotional'),
+        senderId: z.string().max(11).optional(),
+        maxPriceUsd: z.number().positive().optional(),
+      })
+      .default({ maxParts: 3, optOutText: '拒收请回复R', mps: 20, smsType: 'Promotional' }),
+    /** Only these numbers may receive ad-hoc test campaigns. */
+    testAllowlist: z.array(z.string()).default([]),
+    categories: z.array(CategorySchema).min(1),
+    journeys: z.array(JourneySchema).min(1),
+  })
+  .superRefine((config, ctx) => {
+    const categoryIds = new Set<string>();
+    config.categories.forEach((category, index) => {
+      if (categoryIds.has(category.id)) {
+        ctx.addIssue({ code: 'custom', path: ['categories', index, 'id'], message: `duplicate category "${category.id}"` });
+      }
+      categoryIds.add(category.id);
+    });
+    const journeyIds = new Set<string>();
+    config.journeys.forEach((journey, index) => {
+      if (journeyIds.has(journey.id)) {
+        ctx.addIssue({ code: 'custom', path: ['journeys', index, 'id'], message: `duplicate journey "${journey.id}"` });
+      }
+      journeyIds.add(journey.id);
+    });
+  });
+export type CampaignConfig = z.infer<typeof CampaignConfigSchema>;
