@@ -1,0 +1,6 @@
+#!/usr/bin/env -S npx tsx
+// The SDK's notice about Node 22 (Lambda runs the newest runtime; these machines run Node 20).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const { main } = await import('../lib/cli/main.ts');
+
+process.exitCode = await main(process.argv.slice(2));

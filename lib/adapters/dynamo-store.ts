@@ -1,0 +1,440 @@
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  type ConsumedCapacity,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Profile } from '../domain/guardrails.ts';
+import type { JourneyState } from '../domain/journeys.ts';
+import type { CustomerInput } from '../domain/model.ts';
+import type { CategoryHistory } from '../domain/orders.ts';
+import type { CustomerSnapshot, DuePage, DuePosition, ProfileLookup, RecallStore } from '../ports.ts';
+import {
+  CategoryStateItemSchema,
+  JourneyStateItemSchema,
+  LedgerItemSchema,
+  OrderMarkerItemSchema,
+  ProfileItemSchema,
+  type LedgerItem,
+  type LedgerStatus,
+} from '../store/items.ts';
+import { keys, recallTable } from '../store/tables.ts';
+
+const BATCH_GET_LIMIT = 100;
+const BATCH_WRITE_LIMIT = 25;
+const MAX_BATCH_ATTEMPTS = 8;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const backoff = (attempt: number) => sleep(Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random() / 2));
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+type LedgerRef = Pick<LedgerItem, 'journeyId' | 'cycle' | 'stepId'>;
+
+export class DynamoRecallStore implements RecallStore {
+  readonly usage = { readUnits: 0, writeUnits: 0 };
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    readonly tableName: string,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  private count(consumed: ConsumedCapacity | ConsumedCapacity[] | undefined, kind: 'read' | 'write'): void {
+    const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+    const units = list.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0);
+    if (kind === 'read') this.usage.readUnits += units;
+    else this.usage.writeUnits += units;
+  }
+
+  /** Creates the table (and its TTL) when missing; used by the local runtime and tests. */
+  async ensureTable(): Promise<void> {
+    try {
+      await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
+      return;
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+    const { partitionKey, sortKey, dueIndex } = recallTable;
+    await this.client.send(
+      new CreateTableCommand({
+        TableName: this.tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [partitionKey, sortKey, dueIndex.partitionKey, dueIndex.sortKey].map((name) => ({
+          AttributeName: name,
+          AttributeType: 'S',
+        })),
+        KeySchema: [
+          { AttributeName: partitionKey, KeyType: 'HASH' },
+          { AttributeName: sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: dueIndex.name,
+            KeySchema: [
+              { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...dueIndex.projectedAttributes] },
+          },
+        ],
+      }),
+    );
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const { Table } = await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
+      if (Table?.TableStatus === 'ACTIVE') break;
+      await sleep(100);
+    }
+    try {
+      await this.client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: this.tableName,
+          TimeToLiveSpecification: { AttributeName: recallTable.timeToLiveAttribute, Enabled: true },
+        }),
+      );
+    } catch (error) {
+      // dynalite has no TTL API (and never expires items); every real DynamoDB has it.
+      if ((error as { name?: string })?.name !== 'UnknownOperationException') throw error;
+    }
+  }
+
+  async queryDue(duePk: string, upTo: string, startKey?: Record<string, unknown>): Promise<DuePage> {
+    const { dueIndex } = recallTable;
+    const result = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: dueIndex.name,
+        KeyConditionExpression: '#pk = :pk AND #sk <= :upTo',
+        ExpressionAttributeNames: { '#pk': dueIndex.partitionKey, '#sk': dueIndex.sortKey },
+        ExpressionAttributeValues: { ':pk': duePk, ':upTo': upTo },
+        ExclusiveStartKey: startKey,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    this.count(result.ConsumedCapacity, 'read');
+    return this.journeyStates(result.Items, result.LastEvaluatedKey);
+  }
+
+  async scanDormant(segment: number, totalSegments: number, startKey?: Record<string, unknown>): Promise<DuePage> {
+    const result = await this.doc.send(
+      new ScanCommand({
+        TableName: this.tableName,
+        Segment: segment,
+        TotalSegments: totalSegments,
+        FilterExpression: '#dormant = :yes AND begins_with(#sk, :journey)',
+        ExpressionAttributeNames: { '#dormant': 'dormant', '#sk': recallTable.sortKey },
+        ExpressionAttributeValues: { ':yes': true, ':journey': keys.journey('') },
+        ExclusiveStartKey: startKey,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    this.count(result.ConsumedCapacity, 'read');
+    return this.journeyStates(result.Items, result.LastEvaluatedKey);
+  }
+
+  private journeyStates(items: Record<string, unknown>[] | undefined, next: Record<string, unknown> | undefined): DuePage {
+    const states: JourneyState[] = [];
+    let invalid = 0;
+    for (const item of items ?? []) {
+      const parsed = JourneyStateItemSchema.safeParse(item);
+      if (parsed.success) states.push(parsed.data);
+      else invalid++;
+    }
+    return { states, invalid, ...(next ? { next } : {}) };
+  }
+
+  async getProfiles(customerIds: readonly string[]): Promise<ProfileLookup> {
+    const profiles = new Map<string, Profile>();
+    const invalid = new Set<string>();
+    for (const ids of chunk([...new Set(customerIds)], BATCH_GET_LIMIT)) {
+      let requested: Record<string, unknown>[] = ids.map((id) => ({ pk: keys.customer(id), sk: keys.profile }));
+      for (let attempt = 0; requested.length > 0; attempt++) {
+        if (attempt >= MAX_BATCH_ATTEMPTS) throw new Error(`BatchGetItem left ${requested.length} keys unprocessed`);
+        if (attempt > 0) await backoff(attempt);
+        const result = await this.doc.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: requested } },
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        );
+        this.count(result.ConsumedCapacity, 'read');
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          const parsed = ProfileItemSchema.safeParse(item);
+          if (parsed.success) profiles.set(parsed.data.customerId, parsed.data);
+          else invalid.add(String(item.pk).slice(2));
+        }
+        requested = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return { profiles, invalid };
+  }
+
+  async putLedger(item: LedgerItem): Promise<LedgerItem | undefined> {
+    const key = { pk: keys.customer(item.customerId), sk: keys.ledger(item.journeyId, item.cycle, item.stepId) };
+    try {
+      const result = await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key, ...item },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.count(result.ConsumedCapacity, 'write');
+      return undefined;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const existing = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    this.count(existing.ConsumedCapacity, 'read');
+    const parsed = LedgerItemSchema.safeParse(existing.Item);
+    if (!parsed.success) throw new Error(`ledger item ${key.pk} ${key.sk} is corrupt: ${parsed.error.message}`);
+    return parsed.data;
+  }
+
+  async moveLedgerStatus(
+    customerId: string,
+    ledger: LedgerRef,
+    from: LedgerStatus,
+    to: LedgerStatus,
+    extra: Partial<Pick<LedgerItem, 'sentAt' | 'error'>> = {},
+  ): Promise<boolean> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':from': from, ':to': to };
+    let update = 'SET #status = :to';
+    for (const [field, value] of Object.entries(extra)) {
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      update += `, #${field} = :${field}`;
+    }
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.customer(customerId), sk: keys.ledger(ledger.journeyId, ledger.cycle, ledger.stepId) },
+        UpdateExpression: update,
+        ConditionExpression: '#status = :from',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  async deleteClaim(customerId: string, ledger: LedgerRef): Promise<void> {
+    await this.conditional(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.customer(customerId), sk: keys.ledger(ledger.journeyId, ledger.cycle, ledger.stepId) },
+        ConditionExpression: '#status = :claimed',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':claimed': 'claimed' },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  async takeCapSlot(profile: Profile, send: { date: string; key: string }, keepAfter: string): Promise<boolean> {
+    const recentSends = [...profile.recentSends.filter((entry) => entry.date > keepAfter), send];
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.customer(profile.customerId), sk: keys.profile },
+        UpdateExpression: 'SET #sends = :sends, #version = :next',
+        ConditionExpression: profile.capVersion === 0 ? 'attribute_not_exists(#version) OR #version = :current' : '#version = :current',
+        ExpressionAttributeNames: { '#sends': 'recentSends', '#version': 'capVersion' },
+        ExpressionAttributeValues: { ':sends': recentSends, ':next': profile.capVersion + 1, ':current': profile.capVersion },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  async saveJourneyState(scope: string, state: JourneyState, position: DuePosition | undefined, expected?: JourneyState): Promise<boolean> {
+    const item: Record<string, unknown> = { pk: keys.customer(state.customerId), sk: keys.journey(scope), ...state, ...position };
+    const condition: Pick<PutCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> = expected
+      ? {
+          ConditionExpression: '#cycle = :cycle AND #step = :step',
+          ExpressionAttributeNames: { '#cycle': 'cycle', '#step': 'stepIndex' },
+          ExpressionAttributeValues: { ':cycle': expected.cycle, ':step': expected.stepIndex },
+        }
+      : {
+          ConditionExpression: 'attribute_not_exists(pk) OR #anchor < :anchor',
+          ExpressionAttributeNames: { '#anchor': 'anchorDate' },
+          ExpressionAttributeValues: { ':anchor': state.anchorDate },
+        };
+    return this.conditional(new PutCommand({ TableName: this.tableName, Item: item, ...condition, ReturnConsumedCapacity: 'TOTAL' }));
+  }
+
+  async getCustomerHistory(customerId: string) {
+    const categories = new Map<string, CategoryHistory>();
+    const journeys = new Map<string, JourneyState>();
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': keys.customer(customerId), ':from': keys.category(''), ':to': keys.journey('\uffff') },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.count(result.ConsumedCapacity, 'read');
+      for (const item of result.Items ?? []) {
+        const sk = String(item.sk);
+        if (sk.startsWith(keys.category(''))) {
+          const parsed = CategoryStateItemSchema.safeParse(item);
+          if (parsed.success) categories.set(parsed.data.category, parsed.data);
+        } else {
+          const parsed = JourneyStateItemSchema.safeParse(item);
+          if (parsed.success) journeys.set(sk.slice(keys.journey('').length), parsed.data);
+        }
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return { categories, journeys };
+  }
+
+  async saveCategoryHistory(history: CategoryHistory): Promise<boolean> {
+    return this.conditional(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: keys.customer(history.customerId), sk: keys.category(history.category), ...history },
+        ...(history.version === 1
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : {
+              ConditionExpression: '#version = :previous',
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: { ':previous': history.version - 1 },
+            }),
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  async beginOrder(order: { orderId: string; customerId: string; orderDate: string }): Promise<'new' | 'applied' | 'incomplete'> {
+    const key = { pk: keys.customer(order.customerId), sk: keys.order(order.orderId) };
+    const created = await this.conditional(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...key, ...order, applied: false },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    if (created) return 'new';
+    const existing = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }));
+    this.count(existing.ConsumedCapacity, 'read');
+    const parsed = OrderMarkerItemSchema.safeParse(existing.Item);
+    return parsed.success && parsed.data.applied ? 'applied' : 'incomplete';
+  }
+
+  async completeOrder(customerId: string, orderId: string): Promise<void> {
+    const result = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.customer(customerId), sk: keys.order(orderId) },
+        UpdateExpression: 'SET #applied = :yes',
+        ExpressionAttributeNames: { '#applied': 'applied' },
+        ExpressionAttributeValues: { ':yes': true },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    this.count(result.ConsumedCapacity, 'write');
+  }
+
+  async upsertCustomer(customer: CustomerInput): Promise<void> {
+    // An update, not a put: a re-import never clears an opt-out (STOP) or the frequency cap.
+    const fields: Record<string, unknown> = {
+      customerId: customer.customerId,
+      phone: customer.phone,
+      name: customer.name,
+      timeZone: customer.timeZone,
+      smsOptIn: customer.smsOptIn,
+      pushEndpoint: customer.pushEndpoint,
+    };
+    const set = Object.entries(fields).filter(([, value]) => value !== undefined);
+    const removed = Object.keys(fields).filter((name) => fields[name] === undefined);
+    const names = Object.fromEntries(Object.keys(fields).map((name) => [`#${name}`, name]));
+    const result = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.customer(customer.customerId), sk: keys.profile },
+        UpdateExpression: `SET ${set.map(([name]) => `#${name} = :${name}`).join(', ')}${removed.length ? ` REMOVE ${removed.map((name) => `#${name}`).join(', ')}` : ''}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: Object.fromEntries(set.map(([name, value]) => [`:${name}`, value])),
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    this.count(result.ConsumedCapacity, 'write');
+  }
+
+  async putSnapshots(snapshots: readonly CustomerSnapshot[]): Promise<void> {
+    const items = snapshots.flatMap(({ customer, categories, journeys, orders }): Record<string, unknown>[] => {
+      const pk = keys.customer(customer.customerId);
+      return [
+        { pk, sk: keys.profile, ...customer },
+        ...categories.map((history) => ({ pk, sk: keys.category(history.category), ...history })),
+        ...journeys.map(({ scope, state, position }) => ({ pk, sk: keys.journey(scope), ...state, ...position })),
+        ...orders.map((order) => ({ pk, sk: keys.order(order.orderId), customerId: customer.customerId, ...order, applied: true })),
+      ];
+    });
+    for (const batch of chunk(items, BATCH_WRITE_LIMIT)) {
+      let pending = batch.map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt >= MAX_BATCH_ATTEMPTS) throw new Error(`BatchWriteItem left ${pending.length} items unprocessed`);
+        if (attempt > 0) await backoff(attempt);
+        const result = await this.doc.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: pending }, ReturnConsumedCapacity: 'TOTAL' }),
+        );
+        this.count(result.ConsumedCapacity, 'write');
+        pending = (result.UnprocessedItems?.[this.tableName] ?? []).flatMap((request) =>
+          request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : [],
+        );
+      }
+    }
+  }
+
+  private async conditional(command: PutCommand | UpdateCommand | DeleteCommand): Promise<boolean> {
+    try {
+      const result =
+        command instanceof PutCommand
+          ? await this.doc.send(command)
+          : command instanceof UpdateCommand
+            ? await this.doc.send(command)
+            : await this.doc.send(command);
+      this.count(result.ConsumedCapacity, 'write');
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import type { SendJob, Transport } from '../ports.ts';
+
+/** One line of `.recall/outbox.jsonl` (DESIGN §6): what would have gone to SNS. */
+export const OutboxLineSchema = z.object({
+  customerId: z.string(),
+  channel: z.enum(['sms', 'push']),
+  to: z.string(),
+  journey: z.string(),
+  step: z.string(),
+  couponCode: z.string().optional(),
+  text: z.string(),
+  parts: z.number().int().positive(),
+  sentAt: z.string(),
+});
+export type OutboxLine = z.infer<typeof OutboxLineSchema>;
+
+/** The local transport: appends each delivered message to a JSON-lines file instead of calling SNS. */
+export class OutboxTransport implements Transport {
+  private ready: Promise<unknown> | undefined;
+
+  constructor(readonly file: string) {}
+
+  async deliver(job: SendJob, sentAt: Date): Promise<void> {
+    this.ready ??= mkdir(dirname(this.file), { recursive: true });
+    await this.ready;
+    const line: OutboxLine = {
+      customerId: job.customerId,
+      channel: job.channel,
+      to: job.to,
+      journey: job.journeyId,
+      step: job.stepId,
+      ...(job.couponCode ? { couponCode: job.couponCode } : {}),
+      text: job.text,
+      parts: job.parts,
+      sentAt: sentAt.toISOString(),
+    };
+    await appendFile(this.file, `${JSON.stringify(line)}\n`);
+  }
+}

@@ -1,0 +1,211 @@
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { CalendarDateSchema } from '../config/schema.ts';
+import { ConfigError, defaultConfigPath, loadConfigFile } from '../config/load.ts';
+import { localDate, zonedInstant } from '../domain/dates.ts';
+import { maskPhone } from '../domain/phone.ts';
+import { generateDemoShop } from '../demo/shop.ts';
+import { CsvFormatError, readCustomerRows, readOrders } from '../import/csv.ts';
+import { openLocalRuntime, type LocalRuntime } from '../runtime/local.ts';
+import { importCustomers, importOrders } from '../usecases/import.ts';
+import { runDay, type RunSummary } from '../usecases/run-day.ts';
+import { seedCustomers } from '../usecases/seed.ts';
+import { OutboxLineSchema, type OutboxLine } from '../adapters/outbox.ts';
+import { createProgress } from './progress.ts';
+import { formatImportCounts, formatRunSummary } from './summary.ts';
+
+/** Bad arguments: exit code 2, like bad config and bad CSV. */
+export class UsageError extends Error {
+  readonly retryable = false;
+  override name = 'UsageError';
+}
+
+interface GlobalOptions {
+  store?: string;
+  config?: string;
+  endpoint?: string;
+}
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  now: () => Date;
+}
+
+const defaultIo: CliIo = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+  now: () => new Date(),
+};
+
+/** `--as-of`: a date (the daily run at the configured run time) or an ISO 8601 instant. */
+export function runMoment(asOf: string | undefined, timeZone: string, runTime: string, now: Date): { runDate: string; now: Date } {
+  if (asOf === undefined) return { runDate: localDate(now, timeZone), now };
+  if (CalendarDateSchema.safeParse(asOf).success) return { runDate: asOf, now: zonedInstant(asOf, runTime, timeZone) };
+  const instant = new Date(asOf);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(asOf) || Number.isNaN(instant.getTime())) {
+    throw new UsageError(`--as-of: expected a date (YYYY-MM-DD) or an ISO 8601 date-time, got "${asOf}"`);
+  }
+  return { runDate: localDate(instant, timeZone), now: instant };
+}
+
+async function withRuntime<T>(globals: GlobalOptions, io: CliIo, work: (runtime: LocalRuntime) => Promise<T>): Promise<T> {
+  const runtime = await openLocalRuntime({
+    ...(globals.store ? { storeDir: globals.store } : {}),
+    ...(globals.endpoint ? { endpoint: globals.endpoint } : {}),
+    ...(globals.config ? { configFile: globals.config } : {}),
+    clock: { now: io.now },
+  });
+  try {
+    return await work(runtime);
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function runAndReport(
+  runtime: LocalRuntime,
+  io: CliIo,
+  options: { asOf?: string; dryRun: boolean; backfill: boolean; json: boolean; decisions?: string },
+): Promise<RunSummary> {
+  const { config } = runtime;
+  const moment = runMoment(options.asOf, config.merchantTimeZone, config.runTime, io.now());
+  let decisions: WriteStream | undefined;
+  if (options.decisions) decisions = createWriteStream(options.decisions);
+  const summary = await runDay(runtime, {
+    ...moment,
+    dryRun: options.dryRun,
+    backfill: options.backfill,
+    ...(decisions ? { onDecision: (record) => decisions?.write(`${JSON.stringify(record)}\n`) } : {}),
+  });
+  if (decisions) await new Promise((resolve) => decisions?.end(resolve));
+  io.out(options.json ? JSON.stringify(summary, null, 2) : formatRunSummary(summary));
+  return summary;
+}
+
+async function sampleOutbox(file: string, count: number): Promise<OutboxLine[]> {
+  try {
+    const lines = (await readFile(file, 'utf8')).trim().split('\n').filter(Boolean);
+    return lines.slice(0, count).map((line) => OutboxLineSchema.parse(JSON.parse(line)));
+  } catch {
+    return [];
+  }
+}
+
+export function buildProgram(io: CliIo = defaultIo): Command {
+  const program = new Command('recall')
+    .description('Scheduled recall campaigns: find customers past their repurchase window and win them back')
+    .option('--store <dir>', 'embedded store directory (default .recall/, the demo uses .recall/demo/)')
+    .option('--config <file>', 'campaign config JSON (default: the built-in config)')
+    .option('--endpoint <url>', 'any DynamoDB-API endpoint instead of the embedded store')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('demo')
+    .description('seed a fresh demo shop in the embedded store and run today')
+    .option('--customers <n>', 'customers to seed', '20000')
+    .option('--seed <n>', 'random seed', '20261122')
+    .action(async (options: { customers: string; seed: string }, command: Command) => {
+      const globals: GlobalOptions = command.optsWithGlobals();
+      const customers = Number(options.customers);
+      if (!Number.isInteger(customers) || customers < 1) throw new UsageError(`--customers: expected a positive whole number, got "${options.customers}"`);
+      const storeDir = globals.store ?? join('.recall', 'demo');
+      if (!globals.endpoint) await rm(storeDir, { recursive: true, force: true });
+      await withRuntime({ ...globals, store: storeDir }, io, async (runtime) => {
+        const { config } = runtime;
+        const moment = runMoment(undefined, config.merchantTimeZone, config.runTime, io.now());
+        io.out(`Seeding a demo shop: ${customers.toLocaleString('en-US')} customers, two years of orders up to ${moment.runDate} (store ${storeDir})`);
+        const progress = createProgress('seeding customers', { total: customers });
+        const shop = generateDemoShop({ customers, seed: Number(options.seed), today: moment.runDate, categories: config.categories, timeZone: config.merchantTimeZone });
+        await seedCustomers(runtime, moment.runDate, shop, (count) => progress.tick(count));
+        progress.done();
+        io.out(`Running today's recall (${moment.runDate}, ${config.runTime} ${config.merchantTimeZone})\n`);
+        await runAndReport(runtime, io, { asOf: moment.runDate, dryRun: false, backfill: false, json: false });
+        const samples = await sampleOutbox(runtime.outbox.file, 3);
+        if (samples.length > 0) {
+          io.out(`\nOutbox: ${runtime.outbox.file} (one JSON line per message; SNS on AWS). A few of today's messages:`);
+          for (const sample of samples) io.out(`  ${sample.channel === 'sms' ? maskPhone(sample.to) : 'push'}  [${sample.journey}/${sample.step}, ${sample.parts} part(s)]  ${sample.text}`);
+        }
+        io.out(`\nNext: npm run recall -- run --store ${storeDir} --as-of <date>   (a later day; the same day again sends nothing)`);
+      });
+    });
+
+  const importCommand = program.command('import').description('import a CSV file into the store');
+  importCommand
+    .command('customers <file>')
+    .description('customer_id,phone,name[,timezone,sms_opt_in,push_endpoint]')
+    .action(async (file: string, _options: unknown, command: Command) => {
+      await withRuntime(command.optsWithGlobals(), io, async (runtime) => {
+        const progress = createProgress(`importing ${file}`);
+        const counts = await importCustomers(runtime, readCustomerRows(createReadStream(file), file), {
+          onProgress: (rows) => progress.tick(rows),
+          onRejected: (line, reason, message) => io.err(`${file}:${line}: ${reason}: ${message}`),
+        });
+        progress.done();
+        io.out(formatImportCounts('customers', counts));
+      });
+    });
+  importCommand
+    .command('orders <file>')
+    .description('order_id,customer_id,ordered_at,category,amount[,coupon_code]; one row per order line')
+    .action(async (file: string, _options: unknown, command: Command) => {
+      await withRuntime(command.optsWithGlobals(), io, async (runtime) => {
+        const progress = createProgress(`importing ${file}`);
+        const counts = await importOrders(runtime, readOrders(createReadStream(file), file, runtime.config.merchantTimeZone), {
+          onProgress: (rows) => progress.tick(rows),
+          onRejected: (line, reason, message) => io.err(`${file}:${line}: ${reason}: ${message}`),
+        });
+        progress.done();
+        io.out(formatImportCounts('orders', counts));
+      });
+    });
+
+  program
+    .command('run')
+    .description("run the day's recall: every journey step due on the run date")
+    .option('--as-of <date>', 'run date (YYYY-MM-DD, at the configured run time) or an ISO 8601 instant; default now')
+    .option('--dry-run', 'decide and report, write nothing, send nothing', false)
+    .option('--backfill', 'send long-lapsed customers the latest step they crossed, once', false)
+    .option('--json', 'print the run summary as JSON', false)
+    .option('--decisions <file>', 'write one JSON line per candidate (the audit trail)')
+    .action(async (options: { asOf?: string; dryRun: boolean; backfill: boolean; json: boolean; decisions?: string }, command: Command) => {
+      await withRuntime(command.optsWithGlobals(), io, (runtime) => runAndReport(runtime, io, options));
+    });
+
+  program
+    .command('config')
+    .description('campaign config tools')
+    .command('check [file]')
+    .description('validate a campaign config and print every problem with its path')
+    .action(async (file: string | undefined) => {
+      const path = file ?? defaultConfigPath;
+      const config = await loadConfigFile(path);
+      io.out(`${path}: OK (${config.categories.length} categories, ${config.journeys.length} journeys: ${config.journeys.map((journey) => `${journey.id} ${journey.steps.length} steps`).join(', ')})`);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code (0 ok, 1 run failed, 2 bad input). */
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof ConfigError || error instanceof CsvFormatError || error instanceof UsageError) {
+      io.err(error.message);
+      return 2;
+    }
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') {
+      io.err(error.message);
+      return 2;
+    }
+    io.err(`recall failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,45 @@
+import type { RunSummary, StepCounts } from '../usecases/run-day.ts';
+import type { ImportCounts } from '../usecases/import.ts';
+
+const number = (value: number) => value.toLocaleString('en-US');
+
+function reasons(counts: Record<string, number>): string {
+  const entries = Object.entries(counts).filter(([, count]) => count > 0);
+  return entries.length === 0 ? '-' : entries.map(([reason, count]) => `${reason} ${number(count)}`).join(', ');
+}
+
+/** A plain-text table: columns padded to their widest cell, numbers right-aligned. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const isNumeric = (cell: string) => /^[\d,.]+$/.test(cell);
+  const line = (cells: string[]) =>
+    cells.map((cell, column) => (isNumeric(cell) ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd();
+  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function stepRow(journey: string, step: string, counts: StepCounts): string[] {
+  return [journey, step, number(counts.due), number(counts.sent), number(counts.heldOut), reasons(counts.skipped), reasons(counts.deferred)];
+}
+
+export function formatRunSummary(summary: RunSummary): string {
+  const rows: string[][] = [];
+  for (const [journey, steps] of Object.entries(summary.byJourney)) {
+    for (const [step, counts] of Object.entries(steps)) rows.push(stepRow(journey, step, counts));
+  }
+  rows.push(stepRow('total', '', summary));
+  const mode = [summary.dryRun ? 'dry run: nothing written, nothing sent' : '', summary.backfill ? 'backfill' : ''].filter(Boolean).join(', ');
+  return [
+    `Recall run for ${summary.asOf}${mode ? ` (${mode})` : ''}`,
+    `${number(summary.evaluated)} customers with ${number(summary.due)} due messages across ${summary.shards} shards`,
+    '',
+    table(['journey', 'step', 'due', 'sent', 'held-out', 'skipped', 'deferred'], rows),
+    '',
+    `read units ${summary.readUnits}, write units ${summary.writeUnits}${summary.invalidIndexItems ? `, ${summary.invalidIndexItems} invalid index items skipped` : ''}`,
+  ].join('\n');
+}
+
+export function formatImportCounts(what: string, counts: ImportCounts): string {
+  const unchanged = counts.unchanged ? `, ${number(counts.unchanged)} already recorded (unchanged)` : '';
+  const rejectedTotal = Object.values(counts.rejected).reduce((sum, count) => sum + count, 0);
+  return `Imported ${number(counts.imported)} ${what}${unchanged}; rejected ${number(rejectedTotal)}${rejectedTotal ? ` (${reasons(counts.rejected)})` : ''}`;
+}

@@ -1,0 +1,180 @@
+/**
+ * Campaign config validation: the zod schema first, then the checks that need the domain
+ * (placeholders, coupons, SMS parts), so a template that could exceed `sms.maxParts` is refused
+ * at validation time, not at send time (DESIGN §2). Every problem is reported, with its path.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { smsParts, type SmsParts } from '../domain/sms.ts';
+import {
+  COUPON_PLACEHOLDERS,
+  MAX_NAME_CHARS,
+  TEMPLATE_PLACEHOLDERS,
+  isTemplatePlaceholder,
+  placeholdersIn,
+  worstCaseMessage,
+} from '../domain/template.ts';
+import { CampaignConfigSchema, type CampaignConfig, type Step } from './schema.ts';
+
+export interface ConfigProblem {
+  /** Where in the config, e.g. `journeys[0].steps[1].after.days`; empty for the file as a whole. */
+  path: string;
+  message: string;
+}
+
+export type ConfigCheck = { ok: true; config: CampaignConfig } | { ok: false; problems: ConfigProblem[] };
+
+/** Bad input: permanent, never worth a retry. The message has one `FILE: path: message` line per problem. */
+export class ConfigError extends Error {
+  readonly retryable = false;
+  override name = 'ConfigError';
+
+  constructor(
+    readonly problems: ConfigProblem[],
+    readonly file?: string,
+  ) {
+    super(problems.map((problem) => formatProblem(problem, file)).join('\n'));
+  }
+}
+
+function formatProblem(problem: ConfigProblem, file: string | undefined): string {
+  return [file, problem.path, problem.message].filter((part) => part !== undefined && part !== '').join(': ');
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** `['journeys', 0, 'steps', 1, 'after', 'days']` -> `journeys[0].steps[1].after.days` */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let formatted = '';
+  for (const key of path) {
+    if (typeof key === 'number') formatted += `[${key}]`;
+    else if (typeof key === 'string' && IDENTIFIER.test(key)) formatted += formatted === '' ? key : `.${key}`;
+    else formatted += `[${JSON.stringify(String(key))}]`;
+  }
+  return formatted;
+}
+
+function worstCaseParts(step: Step, config: CampaignConfig): { parts: SmsParts; category: string } {
+  let worst: { parts: SmsParts; category: string } | undefined;
+  for (const category of config.categories) {
+    const text = worstCaseMessage(step.template, config.sms.optOutText, category.name, {
+      shop: config.shopName,
+      coupon: step.coupon,
+    });
+    const parts = smsParts(text);
+    const longer =
+      worst === undefined ||
+      parts.parts > worst.parts.parts ||
+      (parts.parts === worst.parts.parts && parts.units > worst.parts.units);
+    if (longer) worst = { parts, category: category.name };
+  }
+  // The schema requires at least one category.
+  if (worst === undefined) throw new Error('no categories to render a worst case with');
+  return worst;
+}
+
+function templateProblems(step: Step, path: string, config: CampaignConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const used = placeholdersIn(step.template);
+  const unknown = used.filter((name) => !isTemplatePlaceholder(name));
+  for (const name of unknown) {
+    problems.push({
+      path,
+      message: `unknown placeholder {${name}}; known: ${TEMPLATE_PLACEHOLDERS.map((known) => `{${known}}`).join(' ')}`,
+    });
+  }
+  if (step.coupon === undefined) {
+    const needCoupon = used.filter((name) => COUPON_PLACEHOLDERS.some((placeholder) => placeholder === name));
+    if (needCoupon.length > 0) {
+      problems.push({
+        path,
+        message: `${needCoupon.map((name) => `{${name}}`).join(', ')} need a coupon, but this step has none`,
+      });
+    }
+  }
+  // Push has no parts; an unknown placeholder cannot be rendered, and is already reported.
+  if (step.channel === 'sms' && unknown.length === 0) {
+    const { parts, category } = worstCaseParts(step, config);
+    if (parts.parts > config.sms.maxParts) {
+      problems.push({
+        path,
+        message:
+          `can be ${parts.parts} SMS parts (${parts.encoding}, ${parts.units} units) with a ${MAX_NAME_CHARS}-character ` +
+          `name, category "${category}" and the opt-out text; sms.maxParts is ${config.sms.maxParts}`,
+      });
+    }
+  }
+  return problems;
+}
+
+function domainProblems(config: CampaignConfig): ConfigProblem[] {
+  return config.journeys.flatMap((journey, j) =>
+    journey.steps.flatMap((step, s) => templateProblems(step, `journeys[${j}].steps[${s}].template`, config)),
+  );
+}
+
+export function checkConfig(raw: unknown): ConfigCheck {
+  const parsed = CampaignConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+    };
+  }
+  const problems = domainProblems(parsed.data);
+  return problems.length === 0 ? { ok: true, config: parsed.data } : { ok: false, problems };
+}
+
+function readProblem(error: unknown): string {
+  const code = error instanceof Error && 'code' in error ? error.code : undefined;
+  switch (code) {
+    case 'ENOENT':
+      return 'file not found';
+    case 'EISDIR':
+      return 'is a directory, not a file';
+    case 'EACCES':
+      return 'permission denied';
+    default:
+      return `cannot read: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/** Node 20 reports `at position N`; a person needs the line and column. */
+function jsonSyntaxProblem(error: unknown, text: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/\(line \d+ column \d+\)/.test(message)) return `not valid JSON: ${message}`;
+  const match = /at position (\d+)/.exec(message);
+  const position = match?.[1] !== undefined ? Number(match[1]) : message.includes('end of JSON') ? text.length : undefined;
+  if (position === undefined) return `not valid JSON: ${message}`;
+  const before = text.slice(0, position);
+  const line = before.split('\n').length;
+  const column = position - before.lastIndexOf('\n');
+  return `not valid JSON: ${message} (line ${line} column ${column})`;
+}
+
+/** Reads, parses and checks a campaign config file; throws ConfigError naming the file. */
+export async function loadConfigFile(path: string): Promise<CampaignConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([{ path: '', message: readProblem(error) }], path);
+  }
+  // Editors on Windows may save a byte order mark, which JSON.parse refuses.
+  const json = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (error) {
+    throw new ConfigError([{ path: '', message: jsonSyntaxProblem(error, json) }], path);
+  }
+  const result = checkConfig(raw);
+  if (!result.ok) throw new ConfigError(result.problems, path);
+  return result.config;
+}
+
+export const defaultConfigPath = fileURLToPath(new URL('../../config/default.json', import.meta.url));
+
+export function loadDefaultConfig(): Promise<CampaignConfig> {
+  return loadConfigFile(defaultConfigPath);
+}

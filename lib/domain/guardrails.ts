@@ -1,0 +1,153 @@
+import type { CampaignConfig, Journey, Step } from '../config/schema.ts';
+import { daysBetween, localMinutes, minutesOfDay, type CalendarDate } from './dates.ts';
+import { isHeldOut } from './hashing.ts';
+import { cycleStart, isStale, latestCrossedStep, ledgerKey, type JourneyState } from './journeys.ts';
+import { mobileNumber } from './phone.ts';
+
+/** Every candidate of a run ends in exactly one of these. */
+export const OUTCOMES = [
+  'sent',
+  'held-out',
+  'skipped:stale',
+  'skipped:no-consent',
+  'skipped:invalid-contact',
+  'skipped:bad-record',
+  'deferred:capped',
+  'deferred:quiet-hours',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export interface RecentSend {
+  date: CalendarDate;
+  key: string;
+}
+
+/** What the daily run knows of a customer: contact, consent and the rolling frequency cap. */
+export interface Profile {
+  customerId: string;
+  phone?: string;
+  name: string;
+  timeZone?: string;
+  smsOptIn: boolean;
+  /** STOP / reply R: overrides any opt-in. */
+  optedOut: boolean;
+  pushEndpoint?: string;
+  /** The messages sent within the cap period (date and ledger key), oldest first. */
+  recentSends: RecentSend[];
+  /** Optimistic lock on `recentSends`: two racing jobs cannot both take the last slot. */
+  capVersion: number;
+}
+
+export interface Candidate {
+  journey: Journey;
+  state: JourneyState;
+}
+
+export type Contact = { channel: 'sms'; to: string } | { channel: 'push'; to: string };
+
+export interface Decision {
+  journey: Journey;
+  /** The state as stored (the condition of the write that records the decision). */
+  stored: JourneyState;
+  /** The state the decision is about (for `--backfill`, moved to the latest crossed step). */
+  state: JourneyState;
+  step: Step;
+  outcome: Outcome;
+  /** Set when the outcome is `sent`. */
+  contact?: Contact;
+}
+
+export interface DecideContext {
+  config: CampaignConfig;
+  runDate: CalendarDate;
+  /** The instant the messages would go out (quiet hours). */
+  now: Date;
+  backfill: boolean;
+}
+
+function hasConsent(profile: Profile | undefined, step: Step): boolean {
+  if (!profile || profile.optedOut) return false;
+  return step.channel === 'push' || profile.smsOptIn;
+}
+
+function contactFor(profile: Profile, step: Step, config: CampaignConfig): Contact | undefined {
+  if (step.channel === 'push') return profile.pushEndpoint ? { channel: 'push', to: profile.pushEndpoint } : undefined;
+  const phone = mobileNumber(profile.phone, config.defaultCountry);
+  return phone.ok ? { channel: 'sms', to: phone.e164 } : undefined;
+}
+
+/** True when the customer already got `maxMessages` within the last `perDays` days. */
+export function rollingCapReached(recentSends: readonly RecentSend[], runDate: CalendarDate, config: CampaignConfig): boolean {
+  const { maxMessages, perDays } = config.frequencyCap;
+  const inPeriod = recentSends.filter((send) => daysBetween(send.date, runDate) < perDays);
+  return inPeriod.length >= maxMessages;
+}
+
+export function inSendWindow(now: Date, timeZone: string, config: CampaignConfig): boolean {
+  const minutes = localMinutes(now, timeZone);
+  return minutes >= minutesOfDay(config.sendWindow.start) && minutes < minutesOfDay(config.sendWindow.end);
+}
+
+function byPriority(a: Candidate, b: Candidate): number {
+  return (
+    b.journey.priority - a.journey.priority ||
+    a.journey.id.localeCompare(b.journey.id) ||
+    a.state.cycle.localeCompare(b.state.cycle)
+  );
+}
+
+/**
+ * Every candidate message of one customer in one run, through the guardrails of DESIGN §2 in
+ * order: consent, contact, holdout, frequency cap, priority, quiet hours. Each candidate gets
+ * exactly one outcome; at most one is `sent`.
+ */
+export function decideCustomer(profile: Profile | undefined, candidates: readonly Candidate[], ctx: DecideContext): Decision[] {
+  const { config, runDate } = ctx;
+  let slotTaken = false;
+  const decisions: Decision[] = [];
+  for (const candidate of [...candidates].sort(byPriority)) {
+    const { journey } = candidate;
+    // A dormant cycle (its steps went by stale) is only looked at again by --backfill.
+    const backfillFrom = ctx.backfill && candidate.state.dormant ? cycleStart(candidate.state) : undefined;
+    const stale = backfillFrom !== undefined || isStale(config, journey, candidate.state, runDate);
+    const state = stale && ctx.backfill ? latestCrossedStep(config, journey, backfillFrom ?? candidate.state, runDate) : candidate.state;
+    const step = journey.steps[state.stepIndex];
+    if (!step) continue;
+    const decide = (outcome: Outcome, contact?: Contact): void => {
+      decisions.push({ journey, stored: candidate.state, state, step, outcome, ...(contact ? { contact } : {}) });
+    };
+    if (stale && !ctx.backfill) {
+      decide('skipped:stale');
+      continue;
+    }
+    if (!profile || !hasConsent(profile, step)) {
+      decide('skipped:no-consent');
+      continue;
+    }
+    const contact = contactFor(profile, step, config);
+    if (!contact) {
+      decide('skipped:invalid-contact');
+      continue;
+    }
+    if (isHeldOut(profile.customerId, journey.id, config.holdoutPercent)) {
+      decide('held-out');
+      continue;
+    }
+    // Frequency cap and priority: candidates come highest priority first, so the first one to
+    // reach this point takes the run's only slot and the rest wait for a later run. A send that
+    // already holds its slot (a run resumed after a crash) goes on without taking another.
+    const key = ledgerKey(state, step.id);
+    const resumed = profile.recentSends.some((send) => send.key === key);
+    if (!resumed && (slotTaken || rollingCapReached(profile.recentSends, runDate, config))) {
+      decide('deferred:capped');
+      continue;
+    }
+    slotTaken = true;
+    if (!inSendWindow(ctx.now, profile.timeZone ?? config.merchantTimeZone, config)) {
+      decide('deferred:quiet-hours');
+      continue;
+    }
+    decide('sent', contact);
+  }
+  return decisions;
+}

@@ -1,0 +1,23 @@
+import { createHash } from 'node:crypto';
+
+/** FNV-1a, 32 bit: a stable, fast spread of customer ids over the due-index shards. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** The write shard of a customer. Fixed for a deployment: changing `shards` needs a re-index. */
+export function shardOf(customerId: string, shards: number): number {
+  return fnv1a(customerId) % shards;
+}
+
+/** Deterministic holdout: the same customer is always held out of the same journey. */
+export function isHeldOut(customerId: string, journeyId: string, percent: number): boolean {
+  if (percent <= 0) return false;
+  const digest = createHash('sha256').update(`${customerId}\u0000${journeyId}`).digest();
+  return (digest.readUInt32BE(0) / 0x1_0000_0000) * 100 < percent;
+}

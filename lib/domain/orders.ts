@@ -1,0 +1,113 @@
+import type { CampaignConfig } from '../config/schema.ts';
+import type { CalendarDate } from './dates.ts';
+import { journeyScope, startCycle, type JourneyState } from './journeys.ts';
+
+/** What the shop's history says of one customer in one category (kept for window learning). */
+export interface CategoryHistory {
+  customerId: string;
+  category: string;
+  firstDate: CalendarDate;
+  firstOrderId: string;
+  secondDate?: CalendarDate;
+  secondOrderId?: string;
+  lastDate: CalendarDate;
+  orderCount: number;
+  /** The last few orders counted, so a replayed order is never counted twice. */
+  recentOrderIds: string[];
+  version: number;
+}
+
+const RECENT_ORDERS_KEPT = 10;
+
+/**
+ * The category history after one order, or `undefined` when the order was already counted.
+ * Orders may arrive in any order: first and second purchase are the two earliest orders.
+ */
+export function recordCategoryPurchase(
+  history: CategoryHistory | undefined,
+  customerId: string,
+  category: string,
+  orderId: string,
+  date: CalendarDate,
+): CategoryHistory | undefined {
+  if (!history) {
+    return {
+      customerId,
+      category,
+      firstDate: date,
+      firstOrderId: orderId,
+      lastDate: date,
+      orderCount: 1,
+      recentOrderIds: [orderId],
+      version: 1,
+    };
+  }
+  if (history.recentOrderIds.includes(orderId) || history.firstOrderId === orderId || history.secondOrderId === orderId) {
+    return undefined;
+  }
+  const next: CategoryHistory = {
+    ...history,
+    lastDate: date > history.lastDate ? date : history.lastDate,
+    orderCount: history.orderCount + 1,
+    recentOrderIds: [...history.recentOrderIds, orderId].slice(-RECENT_ORDERS_KEPT),
+    version: history.version + 1,
+  };
+  if (date < history.firstDate) {
+    next.secondDate = history.firstDate;
+    next.secondOrderId = history.firstOrderId;
+    next.firstDate = date;
+    next.firstOrderId = orderId;
+  } else if (history.secondDate === undefined || date < history.secondDate) {
+    next.secondDate = date;
+    next.secondOrderId = orderId;
+  }
+  return next;
+}
+
+export interface OrderFacts {
+  orderId: string;
+  customerId: string;
+  orderDate: CalendarDate;
+  total: number;
+  categories: string[];
+}
+
+/**
+ * The journey cycles an order starts. A purchase newer than a cycle's anchor replaces the cycle
+ * (the exit rule of category-window and recency journeys: the journey restarts from the new
+ * anchor); a qualifying order starts its own ladder cycle, which no later purchase exits.
+ * `existing` holds the current state per journey scope.
+ */
+export function cyclesStartedBy(
+  config: CampaignConfig,
+  order: OrderFacts,
+  existing: ReadonlyMap<string, JourneyState>,
+): { scope: string; state: JourneyState }[] {
+  const started: { scope: string; state: JourneyState }[] = [];
+  const restartIfNewer = (scope: string, state: JourneyState): void => {
+    const current = existing.get(scope);
+    if (!current || current.anchorDate < state.anchorDate) started.push({ scope, state });
+  };
+  for (const journey of config.journeys) {
+    if (!journey.enabled) continue;
+    switch (journey.trigger.type) {
+      case 'category-window':
+        for (const category of order.categories) {
+          const scope = journeyScope(journey, category, undefined);
+          restartIfNewer(scope, startCycle(journey, order.customerId, order.orderDate, { category }));
+        }
+        break;
+      case 'recency':
+        restartIfNewer(journey.id, startCycle(journey, order.customerId, order.orderDate, {}));
+        break;
+      case 'purchase': {
+        const scope = journeyScope(journey, undefined, order.orderId);
+        if (order.total >= journey.trigger.minAmount && !existing.has(scope)) {
+          started.push({ scope, state: startCycle(journey, order.customerId, order.orderDate, { orderId: order.orderId }) });
+        }
+        break;
+      }
+    }
+  }
+  return started;
+}

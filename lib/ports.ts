@@ -1,0 +1,95 @@
+import type { CustomerInput } from './domain/model.ts';
+import type { CategoryHistory } from './domain/orders.ts';
+import type { JourneyState } from './domain/journeys.ts';
+import type { Profile } from './domain/guardrails.ts';
+import type { LedgerItem, LedgerStatus } from './store/items.ts';
+
+/** Where a waiting journey state sits in the due index; absent when it waits for nothing. */
+export interface DuePosition {
+  duePk: string;
+  dueSk: string;
+}
+
+export interface DuePage {
+  states: JourneyState[];
+  /** Items in the partition that failed validation: counted, never acted on. */
+  invalid: number;
+  next?: Record<string, unknown>;
+}
+
+export interface ProfileLookup {
+  profiles: Map<string, Profile>;
+  /** Customers whose profile item exists but is corrupt. */
+  invalid: Set<string>;
+}
+
+/** The persistence the use cases need. One adapter: DynamoDB (dynalite locally). */
+export interface RecallStore {
+  queryDue(duePk: string, upTo: string, startKey?: Record<string, unknown>): Promise<DuePage>;
+  /** One segment of a parallel Scan for dormant cycles: only `--backfill`, an explicit batch job, scans. */
+  scanDormant(segment: number, totalSegments: number, startKey?: Record<string, unknown>): Promise<DuePage>;
+  getProfiles(customerIds: readonly string[]): Promise<ProfileLookup>;
+  /** Conditional put; returns the ledger item that already held the key, if any. */
+  putLedger(item: LedgerItem): Promise<LedgerItem | undefined>;
+  /** Moves a message's status; false when it was not in `from` (someone else moved it). */
+  moveLedgerStatus(
+    customerId: string,
+    ledger: Pick<LedgerItem, 'journeyId' | 'cycle' | 'stepId'>,
+    from: LedgerStatus,
+    to: LedgerStatus,
+    extra?: Partial<Pick<LedgerItem, 'sentAt' | 'error'>>,
+  ): Promise<boolean>;
+  deleteClaim(customerId: string, ledger: Pick<LedgerItem, 'journeyId' | 'cycle' | 'stepId'>): Promise<void>;
+  /** Appends to the rolling cap if the profile is still at `profile.capVersion`. */
+  takeCapSlot(profile: Profile, send: { date: string; key: string }, keepAfter: string): Promise<boolean>;
+  /**
+   * Writes a journey state if the stored one is still `expected` (same cycle and step), or, with
+   * no `expected`, if none is stored or the stored cycle is older. False when the condition fails.
+   */
+  saveJourneyState(scope: string, state: JourneyState, position: DuePosition | undefined, expected?: JourneyState): Promise<boolean>;
+  /** Category histories and journey states of one customer (strongly consistent). */
+  getCustomerHistory(customerId: string): Promise<{ categories: Map<string, CategoryHistory>; journeys: Map<string, JourneyState> }>;
+  saveCategoryHistory(history: CategoryHistory): Promise<boolean>;
+  /** 'new' when this call created the marker; otherwise whether the earlier attempt completed. */
+  beginOrder(order: { orderId: string; customerId: string; orderDate: string }): Promise<'new' | 'applied' | 'incomplete'>;
+  completeOrder(customerId: string, orderId: string): Promise<void>;
+  upsertCustomer(customer: CustomerInput): Promise<void>;
+  /** Writes whole customers at once (bulk seeding): BatchWriteItem, retrying unprocessed items. */
+  putSnapshots(snapshots: readonly CustomerSnapshot[]): Promise<void>;
+  readonly usage: { readUnits: number; writeUnits: number };
+}
+
+/** Everything stored about one customer, built in memory from their history. */
+export interface CustomerSnapshot {
+  customer: CustomerInput;
+  categories: CategoryHistory[];
+  journeys: { scope: string; state: JourneyState; position: DuePosition | undefined }[];
+  orders: { orderId: string; orderDate: string }[];
+}
+
+/** One claimed message on its way to the channel. */
+export interface SendJob {
+  customerId: string;
+  journeyId: string;
+  cycle: string;
+  stepId: string;
+  channel: 'sms' | 'push';
+  to: string;
+  text: string;
+  parts: number;
+  couponCode?: string;
+}
+
+/** The channel: SNS on AWS, the outbox file locally. */
+export interface Transport {
+  deliver(job: SendJob, sentAt: Date): Promise<void>;
+}
+
+/** Hands claimed messages to the sender: the SQS send queue on AWS, inline delivery locally. */
+export interface SendQueue {
+  enqueue(jobs: readonly SendJob[]): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { CampaignConfig } from '../config/schema.ts';
+import { loadConfigFile, loadDefaultConfig } from '../config/load.ts';
+import { DynamoRecallStore } from '../adapters/dynamo-store.ts';
+import { dynamoClient, startEmbeddedDynamo } from '../adapters/embedded-dynamo.ts';
+import { OutboxTransport } from '../adapters/outbox.ts';
+import type { Clock, SendJob, SendQueue } from '../ports.ts';
+import { deliverMessage, type DeliveryResult } from '../usecases/deliver.ts';
+import type { RunDeps } from '../usecases/run-shard.ts';
+
+export interface LocalOptions {
+  /** Embedded store directory (default `.recall/`). */
+  storeDir?: string;
+  /** Any DynamoDB-API endpoint instead of the embedded store. */
+  endpoint?: string;
+  configFile?: string;
+  tableName?: string;
+  clock?: Clock;
+}
+
+/** Delivers each claimed message on the spot: the local stand-in for the send queue and sender. */
+export class InlineSendQueue implements SendQueue {
+  readonly results: Record<DeliveryResult, number> = { sent: 0, duplicate: 0, failed: 0 };
+
+  constructor(private readonly deliver: (job: SendJob) => Promise<DeliveryResult>) {}
+
+  async enqueue(jobs: readonly SendJob[]): Promise<void> {
+    for (const job of jobs) this.results[await this.deliver(job)]++;
+  }
+}
+
+export interface LocalRuntime extends RunDeps {
+  store: DynamoRecallStore;
+  sendQueue: InlineSendQueue;
+  outbox: OutboxTransport;
+  clock: Clock;
+  storeDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The local composition root: the same use cases as the Lambdas, on dynalite (or `--endpoint`)
+ * with the outbox file as the channel. The coupon secret comes from RECALL_COUPON_SECRET, or is
+ * made once per store and kept in it, so codes stay verifiable across commands.
+ */
+export async function openLocalRuntime(options: LocalOptions = {}): Promise<LocalRuntime> {
+  const storeDir = resolve(options.storeDir ?? '.recall');
+  const config: CampaignConfig = options.configFile ? await loadConfigFile(options.configFile) : await loadDefaultConfig();
+  await mkdir(storeDir, { recursive: true });
+  const embedded = options.endpoint ? undefined : await startEmbeddedDynamo(join(storeDir, 'dynamo'));
+  const client = dynamoClient(options.endpoint ?? embedded?.endpoint);
+  const store = new DynamoRecallStore(client, options.tableName ?? process.env.RECALL_TABLE ?? 'recall');
+  try {
+    await store.ensureTable();
+  } catch (error) {
+    client.destroy();
+    await embedded?.close();
+    throw error;
+  }
+  const clock = options.clock ?? { now: () => new Date() };
+  const outbox = new OutboxTransport(join(storeDir, 'outbox.jsonl'));
+  const sendQueue = new InlineSendQueue((job) => deliverMessage({ store, transport: outbox, clock }, job));
+  return {
+    store,
+    sendQueue,
+    outbox,
+    clock,
+    config,
+    couponSecret: process.env.RECALL_COUPON_SECRET ?? (await localCouponSecret(storeDir)),
+    storeDir,
+    async close() {
+      client.destroy();
+      await embedded?.close();
+    },
+  };
+}
+
+async function localCouponSecret(storeDir: string): Promise<string> {
+  const file = join(storeDir, 'coupon-secret');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const secret = randomBytes(32).toString('hex');
+    await writeFile(file, `${secret}\n`, { mode: 0o600 });
+    return secret;
+  }
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { CalendarDateSchema } from '../config/schema.ts';
+import { OUTCOMES } from '../domain/guardrails.ts';
+
+/** Items as read back from the table: validated, never cast (a corrupt item is a counted skip). */
+
+export const RecentSendSchema = z.object({ date: CalendarDateSchema, key: z.string() });
+export type RecentSend = z.infer<typeof RecentSendSchema>;
+
+export const ProfileItemSchema = z.object({
+  customerId: z.string().min(1),
+  phone: z.string().optional(),
+  name: z.string().default(''),
+  timeZone: z.string().optional(),
+  smsOptIn: z.boolean().default(false),
+  optedOut: z.boolean().default(false),
+  pushEndpoint: z.string().optional(),
+  recentSends: z.array(RecentSendSchema).default([]),
+  capVersion: z.number().int().nonnegative().default(0),
+});
+
+export const JourneyStateItemSchema = z.object({
+  customerId: z.string().min(1),
+  journeyId: z.string().min(1),
+  category: z.string().optional(),
+  cycle: z.string().min(1),
+  anchorDate: CalendarDateSchema,
+  stepIndex: z.number().int().nonnegative(),
+  fromDate: CalendarDateSchema,
+  dormant: z.literal(true).optional(),
+});
+
+export const CategoryStateItemSchema = z.object({
+  customerId: z.string().min(1),
+  category: z.string().min(1),
+  firstDate: CalendarDateSchema,
+  firstOrderId: z.string(),
+  secondDate: CalendarDateSchema.optional(),
+  secondOrderId: z.string().optional(),
+  lastDate: CalendarDateSchema,
+  orderCount: z.number().int().positive(),
+  recentOrderIds: z.array(z.string()),
+  version: z.number().int().nonnegative(),
+});
+export type CategoryState = z.infer<typeof CategoryStateItemSchema>;
+
+export const LedgerStatusSchema = z.enum(['claimed', 'sending', 'sent', 'failed']);
+export type LedgerStatus = z.infer<typeof LedgerStatusSchema>;
+
+export const LedgerItemSchema = z.object({
+  customerId: z.string().min(1),
+  journeyId: z.string().min(1),
+  cycle: z.string().min(1),
+  stepId: z.string().min(1),
+  runDate: CalendarDateSchema,
+  outcome: z.enum(OUTCOMES),
+  /** Only for messages: claimed -> sending -> sent; `sending` that never became `sent` is unconfirmed. */
+  status: LedgerStatusSchema.optional(),
+  channel: z.enum(['sms', 'push']).optional(),
+  couponCode: z.string().optional(),
+  parts: z.number().int().positive().optional(),
+  sentAt: z.string().optional(),
+  error: z.string().optional(),
+});
+export type LedgerItem = z.infer<typeof LedgerItemSchema>;
+
+export const OrderMarkerItemSchema = z.object({
+  orderId: z.string().min(1),
+  customerId: z.string().min(1),
+  orderDate: CalendarDateSchema,
+  applied: z.boolean(),
+});

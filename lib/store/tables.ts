@@ -1,0 +1,40 @@
+/**
+ * The one table of the system, as plain data: the local runtime creates it from this module and
+ * the CDK stack declares it from the same module, so the two can never drift apart.
+ *
+ * Items, all under the customer's partition `C#<customerId>`:
+ *   PROFILE                      contact, consent, rolling frequency cap
+ *   CAT#<category>               first / second / last purchase in the category
+ *   J#<journey>[#<scope>]        where the customer stands in a journey cycle; in the due index
+ *                                (duePk / dueSk set) only while it waits for a step
+ *   L#<journey>#<cycle>#<step>   the send ledger: one item per decided step, claimed by a
+ *                                conditional put, so no step is ever decided twice
+ *   O#<orderId>                  processed-order marker
+ */
+export const recallTable = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  dueIndex: {
+    name: 'due',
+    partitionKey: 'duePk',
+    sortKey: 'dueSk',
+    /** What the daily run needs from a waiting item, so the index query alone is enough. */
+    projectedAttributes: ['customerId', 'journeyId', 'category', 'cycle', 'anchorDate', 'stepIndex', 'fromDate'],
+  },
+  timeToLiveAttribute: 'expiresAt',
+} as const;
+
+export const keys = {
+  customer: (customerId: string) => `C#${customerId}`,
+  profile: 'PROFILE',
+  category: (category: string) => `CAT#${category}`,
+  journey: (scope: string) => `J#${scope}`,
+  ledger: (journeyId: string, cycle: string, stepId: string) => `L#${journeyId}#${cycle}#${stepId}`,
+  order: (orderId: string) => `O#${orderId}`,
+  /** One partition of the due index: a step of a journey in one shard (and category). */
+  duePartition: (journeyId: string, stepId: string, shard: number, category?: string) =>
+    category ? `${journeyId}#${stepId}#${shard}#${category}` : `${journeyId}#${stepId}#${shard}`,
+  dueSort: (fromDate: string, customerId: string) => `${fromDate}#${customerId}`,
+  /** Sorts after every `dueSort` of `date`: the upper bound of a due query. */
+  dueSortUpTo: (date: string) => `${date}#\uffff`,
+} as const;

@@ -1,0 +1,111 @@
+import { OUTCOMES } from '../domain/guardrails.ts';
+import { shardOf } from '../domain/hashing.ts';
+import type { JourneyState } from '../domain/journeys.ts';
+import type { RecallStore } from '../ports.ts';
+import { runShard, type RunDeps, type RunOptions } from './run-shard.ts';
+import { RunTally, type OutcomeCounts } from './run-tally.ts';
+
+/** The `recall run --json` contract (DESIGN §6). */
+export interface RunSummary {
+  asOf: string;
+  dryRun: boolean;
+  backfill: boolean;
+  shards: number;
+  evaluated: number;
+  due: number;
+  sent: number;
+  heldOut: number;
+  skipped: Record<string, number>;
+  deferred: Record<string, number>;
+  byJourney: Record<string, Record<string, StepCounts>>;
+  invalidIndexItems: number;
+  readUnits: number;
+  writeUnits: number;
+}
+
+export interface StepCounts {
+  due: number;
+  sent: number;
+  heldOut: number;
+  skipped: Record<string, number>;
+  deferred: Record<string, number>;
+}
+
+function stepCounts(counts: OutcomeCounts): StepCounts {
+  const skipped: Record<string, number> = {};
+  const deferred: Record<string, number> = {};
+  let due = 0;
+  for (const outcome of OUTCOMES) {
+    const count = counts[outcome];
+    due += count;
+    if (count === 0) continue;
+    const [kind, reason] = outcome.split(':');
+    if (kind === 'skipped' && reason) skipped[reason] = count;
+    if (kind === 'deferred' && reason) deferred[reason] = count;
+  }
+  return { due, sent: counts.sent, heldOut: counts['held-out'], skipped, deferred };
+}
+
+export function summarize(tally: RunTally, options: Pick<RunOptions, 'runDate' | 'dryRun' | 'backfill'>, shards: number, usage: { readUnits: number; writeUnits: number }): RunSummary {
+  const byJourney: Record<string, Record<string, StepCounts>> = {};
+  for (const [journey, steps] of tally.byJourney) {
+    byJourney[journey] = Object.fromEntries([...steps].map(([step, counts]) => [step, stepCounts(counts)]));
+  }
+  const totals = stepCounts(tally.totals);
+  return {
+    asOf: options.runDate,
+    dryRun: options.dryRun,
+    backfill: options.backfill,
+    shards,
+    evaluated: tally.evaluated,
+    ...totals,
+    byJourney,
+    invalidIndexItems: tally.invalidItems,
+    readUnits: Math.round(usage.readUnits * 10) / 10,
+    writeUnits: Math.round(usage.writeUnits * 10) / 10,
+  };
+}
+
+/** `--backfill` is an explicit one-off batch job, so it may Scan (in parallel segments). */
+async function dormantByShard(store: RecallStore, shards: number, segments: number): Promise<Map<number, JourneyState[]>> {
+  const byShard = new Map<number, JourneyState[]>();
+  await Promise.all(
+    Array.from({ length: segments }, async (_, segment) => {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await store.scanDormant(segment, segments, startKey);
+        for (const state of page.states) {
+          const shard = shardOf(state.customerId, shards);
+          const list = byShard.get(shard) ?? [];
+          list.push(state);
+          byShard.set(shard, list);
+        }
+        startKey = page.next;
+      } while (startKey);
+    }),
+  );
+  return byShard;
+}
+
+/**
+ * The whole daily run in one process: every shard job, a few at a time. On AWS the same
+ * `runShard` runs once per shard behind the work queue.
+ */
+export async function runDay(deps: RunDeps, options: RunOptions, concurrency = 4): Promise<RunSummary> {
+  const before = { ...deps.store.usage };
+  const tally = new RunTally();
+  const dormant = options.backfill ? await dormantByShard(deps.store, deps.config.shards, concurrency) : new Map<number, JourneyState[]>();
+  const shards = Array.from({ length: deps.config.shards }, (_, shard) => shard);
+  const workers = Array.from({ length: Math.min(concurrency, shards.length) }, async () => {
+    for (let shard = shards.shift(); shard !== undefined; shard = shards.shift()) {
+      const result = await runShard(deps, { shard, dormant: dormant.get(shard) ?? [] }, options);
+      tally.merge(result.tally);
+    }
+  });
+  await Promise.all(workers);
+  const usage = {
+    readUnits: deps.store.usage.readUnits - before.readUnits,
+    writeUnits: deps.store.usage.writeUnits - before.writeUnits,
+  };
+  return summarize(tally, options, deps.config.shards, usage);
+}

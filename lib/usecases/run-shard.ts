@@ -1,0 +1,206 @@
+import type { CampaignConfig, Journey } from '../config/schema.ts';
+import { couponCode } from '../domain/coupon.ts';
+import { addDays, type CalendarDate } from '../domain/dates.ts';
+import { decideCustomer, type Candidate, type Decision, type Outcome, type Profile } from '../domain/guardrails.ts';
+import {
+  advance,
+  afterStale,
+  categoryOf,
+  dueCutoff,
+  isFinished,
+  ledgerKey,
+  type JourneyState,
+} from '../domain/journeys.ts';
+import { smsParts } from '../domain/sms.ts';
+import { renderMessage } from '../domain/template.ts';
+import type { RecallStore, SendJob, SendQueue } from '../ports.ts';
+import { keys } from '../store/tables.ts';
+import { duePartitions, duePosition, scopeOf } from './due-index.ts';
+import { RunTally } from './run-tally.ts';
+
+export interface RunDeps {
+  store: RecallStore;
+  sendQueue: SendQueue;
+  config: CampaignConfig;
+  couponSecret: string;
+}
+
+export interface RunOptions {
+  runDate: CalendarDate;
+  /** The instant messages would go out (quiet hours are judged on it). */
+  now: Date;
+  dryRun: boolean;
+  backfill: boolean;
+  /** Called with every decision (the `--decisions` audit trail). */
+  onDecision?: (record: DecisionRecord) => void;
+}
+
+export interface DecisionRecord {
+  customerId: string;
+  journey: string;
+  step: string;
+  outcome: Outcome;
+}
+
+export interface ShardJob {
+  shard: number;
+  /** Resume after this customer id (a job that re-enqueued itself before its timeout). */
+  afterCustomer?: string;
+  /** `--backfill`: this shard's dormant cycles, found by the backfill scan. */
+  dormant?: readonly JourneyState[];
+}
+
+export interface ShardResult {
+  tally: RunTally;
+  /** Set when the job stopped early: enqueue a continuation from this customer. */
+  resumeAfter?: string;
+}
+
+const PROFILE_BATCH = 100;
+
+/**
+ * One job of the daily run: every due partition of one shard, so all candidates of a customer
+ * meet here and priority and the one-per-run cap need no coordination with other jobs.
+ */
+export async function runShard(
+  deps: RunDeps,
+  job: ShardJob,
+  options: RunOptions,
+  shouldYield: () => boolean = () => false,
+): Promise<ShardResult> {
+  const { store, config } = deps;
+  const tally = new RunTally();
+  const byCustomer = new Map<string, Candidate[]>();
+  for (const partition of duePartitions(config, job.shard)) {
+    const upTo = keys.dueSortUpTo(dueCutoff(config, partition.journey, partition.stepIndex, options.runDate, partition.category));
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await store.queryDue(partition.duePk, upTo, startKey);
+      tally.invalidItems += page.invalid;
+      for (const state of page.states) {
+        if (state.journeyId !== partition.journey.id || state.stepIndex !== partition.stepIndex) {
+          tally.invalidItems++;
+          continue;
+        }
+        if (job.afterCustomer !== undefined && state.customerId <= job.afterCustomer) continue;
+        const list = byCustomer.get(state.customerId) ?? [];
+        list.push({ journey: partition.journey, state });
+        byCustomer.set(state.customerId, list);
+      }
+      startKey = page.next;
+    } while (startKey);
+  }
+
+  for (const state of job.dormant ?? []) {
+    const journey = config.journeys.find((candidate) => candidate.id === state.journeyId);
+    if (!journey || (job.afterCustomer !== undefined && state.customerId <= job.afterCustomer)) continue;
+    const list = byCustomer.get(state.customerId) ?? [];
+    // A dormant recency cycle may also be waiting, due, in the index: one candidate per cycle.
+    if (list.some((candidate) => candidate.journey.id === journey.id && candidate.state.cycle === state.cycle)) continue;
+    list.push({ journey, state });
+    byCustomer.set(state.customerId, list);
+  }
+
+  const customerIds = [...byCustomer.keys()].sort();
+  for (let i = 0; i < customerIds.length; i += PROFILE_BATCH) {
+    const batch = customerIds.slice(i, i + PROFILE_BATCH);
+    const { profiles, invalid } = await store.getProfiles(batch);
+    await Promise.all(
+      batch.map(async (customerId) => {
+        const candidates = byCustomer.get(customerId) ?? [];
+        tally.evaluated++;
+        if (invalid.has(customerId)) {
+          for (const { journey, state } of candidates) {
+            record(tally, options, customerId, journey, journey.steps[state.stepIndex]?.id ?? '?', 'skipped:bad-record');
+          }
+          return;
+        }
+        const profile = profiles.get(customerId);
+        const decisions = decideCustomer(profile, candidates, { config, runDate: options.runDate, now: options.now, backfill: options.backfill });
+        for (const decision of decisions) {
+          const outcome = options.dryRun ? decision.outcome : await applyDecision(deps, options, profile, decision);
+          record(tally, options, customerId, decision.journey, decision.step.id, outcome);
+        }
+      }),
+    );
+    const last = batch[batch.length - 1];
+    if (last !== undefined && i + PROFILE_BATCH < customerIds.length && shouldYield()) {
+      return { tally, resumeAfter: last };
+    }
+  }
+  return { tally };
+}
+
+function record(tally: RunTally, options: RunOptions, customerId: string, journey: Journey, step: string, outcome: Outcome): void {
+  tally.add(journey.id, step, outcome);
+  options.onDecision?.({ customerId, journey: journey.id, step, outcome });
+}
+
+/**
+ * Records one decision, each write conditional so that a re-run, a redelivered job or a racing
+ * job changes nothing: the ledger claim first (one per customer, journey, cycle and step), then
+ * the rolling cap, then the hand-off to the sender, and last the move to the next step.
+ */
+async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profile | undefined, decision: Decision): Promise<Outcome> {
+  const { store, config } = deps;
+  const { journey, state, step } = decision;
+  const base = { customerId: state.customerId, journeyId: journey.id, cycle: state.cycle, stepId: step.id, runDate: options.runDate };
+
+  if (decision.outcome.startsWith('deferred:') || decision.outcome === 'skipped:bad-record') return decision.outcome;
+
+  if (decision.outcome !== 'sent' || !decision.contact || !profile) {
+    const existing = await store.putLedger({ ...base, outcome: decision.outcome });
+    const next = decision.outcome === 'skipped:stale' ? afterStale(config, journey, state, options.runDate) : advance(journey, state, options.runDate);
+    await saveNext(deps, decision, next);
+    return existing ? existing.outcome : decision.outcome;
+  }
+
+  const key = ledgerKey(state, step.id);
+  const code = step.coupon ? couponCode(deps.couponSecret, key) : undefined;
+  const text = renderMessage(
+    step.template,
+    {
+      shop: config.shopName,
+      name: profile.name,
+      category: categoryOf(config, state.category)?.name ?? '',
+      ...(step.coupon ? { couponValue: step.coupon.value, minSpend: step.coupon.minSpend, expiry: addDays(options.runDate, step.coupon.validDays) } : {}),
+      ...(code ? { code } : {}),
+    },
+    step.channel === 'sms' ? config.sms.optOutText : '',
+  );
+  const parts = step.channel === 'sms' ? smsParts(text).parts : 1;
+  const existing = await store.putLedger({
+    ...base,
+    outcome: 'sent',
+    status: 'claimed',
+    channel: step.channel,
+    parts,
+    ...(code ? { couponCode: code } : {}),
+  });
+  if (existing && existing.outcome !== 'sent') {
+    await saveNext(deps, decision, advance(journey, state, options.runDate));
+    return existing.outcome;
+  }
+  if (!existing || existing.status === 'claimed') {
+    const holdsSlot = profile.recentSends.some((send) => send.key === key);
+    if (!holdsSlot) {
+      const keepAfter = addDays(options.runDate, -config.frequencyCap.perDays);
+      const took = await store.takeCapSlot(profile, { date: options.runDate, key }, keepAfter);
+      if (!took) {
+        // Another job sent to this customer first; only a claim made here is released.
+        if (!existing) await store.deleteClaim(state.customerId, base);
+        return 'deferred:capped';
+      }
+    }
+    const job: SendJob = { ...base, channel: decision.contact.channel, to: decision.contact.to, text, parts, ...(code ? { couponCode: code } : {}) };
+    await deps.sendQueue.enqueue([job]);
+  }
+  await saveNext(deps, decision, advance(journey, state, options.runDate));
+  return 'sent';
+}
+
+async function saveNext(deps: RunDeps, decision: Decision, next: JourneyState): Promise<void> {
+  const position = isFinished(decision.journey, next) ? undefined : duePosition(deps.config, decision.journey, next);
+  // A false return means another job already moved this state on: nothing left to do.
+  await deps.store.saveJourneyState(scopeOf(decision.journey, decision.stored), next, position, decision.stored);
+}

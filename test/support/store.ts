@@ -1,0 +1,26 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import { dynamoClient, startEmbeddedDynamo, type EmbeddedDynamo } from '../../lib/adapters/embedded-dynamo.ts';
+
+/** A real DynamoDB-API server (dynalite, in memory) for one test file; a fresh table per call. */
+export class TestDynamo {
+  private constructor(private readonly server: EmbeddedDynamo) {}
+
+  static async start(): Promise<TestDynamo> {
+    return new TestDynamo(await startEmbeddedDynamo());
+  }
+
+  get endpoint(): string {
+    return this.server.endpoint;
+  }
+
+  async freshStore(): Promise<DynamoRecallStore> {
+    const store = new DynamoRecallStore(dynamoClient(this.server.endpoint), `recall-${randomUUID().slice(0, 8)}`);
+    await store.ensureTable();
+    return store;
+  }
+
+  stop(): Promise<void> {
+    return this.server.close();
+  }
+}
