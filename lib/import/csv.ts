@@ -557,7 +557,7 @@ function columnsOf<K extends string>(header: Row, spec: ColumnSpec<K>, file: str
     const name = cell.trim().toLowerCase().replace(/[\s-]+/g, '_');
     const column = known.get(name);
     if (column === undefined) {
-      unknown.push(cell.trim());
+      unknown.push(name === '' ? `(unnamed column ${index + 1})` : `"${cell.trim()}"`);
     } else if (columns.has(column)) {
       throw new CsvFormatError(file, header.line, `column "${column}" appears twice in the header`);
     } else {
@@ -584,7 +584,7 @@ function columnsOf<K extends string>(header: Row, spec: ColumnSpec<K>, file: str
     throw new CsvFormatError(
       file,
       header.line,
-      `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => `"${c}"`).join(', ')} ` +
+      `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} ` +
         `in the header: expected ${describeColumns(spec)}`,
     );
   }
