@@ -43,23 +43,27 @@ export async function seedCustomers(
   today: CalendarDate,
   customers: Iterable<{ customer: CustomerInput; orders: OrderInput[] }>,
   onProgress: (customers: number) => void = () => {},
-  batchSize = 200,
+  batchSize = 100,
+  inFlight = 4,
 ): Promise<number> {
-  let batch: CustomerSnapshot[] = [];
+  const writing = new Set<Promise<void>>();
   let count = 0;
+  const write = async (batch: CustomerSnapshot[]) => {
+    const task = deps.store.putSnapshots(batch).then(() => onProgress(batch.length));
+    writing.add(task);
+    void task.finally(() => writing.delete(task)).catch(() => {});
+    if (writing.size >= inFlight) await Promise.race(writing);
+  };
+  let batch: CustomerSnapshot[] = [];
   for (const { customer, orders } of customers) {
     batch.push(customerSnapshot(deps.config, customer, orders, today));
+    count++;
     if (batch.length >= batchSize) {
-      await deps.store.putSnapshots(batch);
-      count += batch.length;
-      onProgress(batch.length);
+      await write(batch);
       batch = [];
     }
   }
-  if (batch.length > 0) {
-    await deps.store.putSnapshots(batch);
-    count += batch.length;
-    onProgress(batch.length);
-  }
+  if (batch.length > 0) await write(batch);
+  await Promise.all(writing);
   return count;
 }
