@@ -25,16 +25,16 @@ const IdSchema = z
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase letters, digits and dashes')
   .max(40);
 
-export const CouponSchema = z.object({
+export const CouponSchema = z.strictObject({
   value: z.number().positive(),
   minSpend: z.number().nonnegative(),
   validDays: z.number().int().positive().max(366),
 });
 export type Coupon = z.infer<typeof CouponSchema>;
 
-export const StepSchema = z.object({
+export const StepSchema = z.strictObject({
   id: IdSchema,
-  after: z.object({
+  after: z.strictObject({
     days: z.number().int().nonnegative().max(3650),
     /** `anchor`: counted from the journey anchor (for category-window, from the end of the category window). */
     from: z.enum(['anchor', 'previous-step']),
@@ -46,9 +46,9 @@ export const StepSchema = z.object({
 export type Step = z.infer<typeof StepSchema>;
 
 export const TriggerSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('category-window') }),
-  z.object({ type: z.literal('recency') }),
-  z.object({ type: z.literal('purchase'), minAmount: z.number().positive() }),
+  z.strictObject({ type: z.literal('category-window') }),
+  z.strictObject({ type: z.literal('recency') }),
+  z.strictObject({ type: z.literal('purchase'), minAmount: z.number().positive() }),
 ]);
 export type Trigger = z.infer<typeof TriggerSchema>;
 
@@ -63,7 +63,7 @@ export const exitRuleOf: Record<Trigger['type'], ExitRule> = {
 };
 
 export const JourneySchema = z
-  .object({
+  .strictObject({
     id: IdSchema,
     name: z.string().min(1),
     enabled: z.boolean().default(true),
@@ -100,7 +100,7 @@ export const JourneySchema = z
   });
 export type Journey = z.infer<typeof JourneySchema>;
 
-export const CategorySchema = z.object({
+export const CategorySchema = z.strictObject({
   id: IdSchema,
   name: z.string().min(1),
   /** Days after a purchase within which half of second purchases happen. */
@@ -111,18 +111,18 @@ export const CategorySchema = z.object({
 export type Category = z.infer<typeof CategorySchema>;
 
 export const CampaignConfigSchema = z
-  .object({
+  .strictObject({
     shopName: z.string().min(1).default('Our shop'),
     merchantTimeZone: TimeZoneSchema.default('Asia/Shanghai'),
     defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 alpha-2 country code').default('CN'),
     sendWindow: z
-      .object({ start: TimeOfDaySchema, end: TimeOfDaySchema })
+      .strictObject({ start: TimeOfDaySchema, end: TimeOfDaySchema })
       .refine((window) => window.start < window.end, 'start must be before end')
       .default({ start: '08:00', end: '20:00' }),
     /** The local time a date-only run (`--as-of DATE`, the daily schedule) stands for. */
     runTime: TimeOfDaySchema.default('10:00'),
     frequencyCap: z
-      .object({
+      .strictObject({
         maxMessages: z.number().int().positive().max(20),
         perDays: z.number().int().positive().max(90),
       })
@@ -133,7 +133,7 @@ export const CampaignConfigSchema = z
     /** Write shards of the due index; each shard is one job of the daily run. */
     shards: z.number().int().positive().max(1024).default(8),
     sms: z
-      .object({
+      .strictObject({
         maxParts: z.number().int().positive().max(10).default(3),
         optOutText: z.string().default('拒收请回复R'),
         /** Messages (SMS parts) per second across all senders. */

@@ -177,6 +177,11 @@ describe('checkConfig', () => {
     expect(checkConfig(raw).ok).toBe(true);
   });
 
+  it('refuses a misspelt key instead of silently ignoring it', () => {
+    const problems = problemsOf(defaultWith({ 'sms.senderID': 'SHOP' }));
+    expect(problems).toEqual([{ path: 'sms', message: expect.stringContaining('senderID') }]);
+  });
+
   it('refuses a config that is not an object', () => {
     expect(problemsOf('nope')).toEqual([{ path: '', message: expect.any(String) }]);
   });
