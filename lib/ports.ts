@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import type { CustomerInput } from './domain/model.ts';
+import type { DomainEvent, SendJobMessageSchema, ShardJobMessage } from './events/schemas.ts';
 import type { CategoryHistory } from './domain/orders.ts';
 import type { JourneyState } from './domain/journeys.ts';
 import type { Profile } from './domain/guardrails.ts';
@@ -68,17 +70,7 @@ export interface CustomerSnapshot {
 }
 
 /** One claimed message on its way to the channel. */
-export interface SendJob {
-  customerId: string;
-  journeyId: string;
-  cycle: string;
-  stepId: string;
-  channel: 'sms' | 'push';
-  to: string;
-  text: string;
-  parts: number;
-  couponCode?: string;
-}
+export type SendJob = z.infer<typeof SendJobMessageSchema>;
 
 /** The channel: SNS on AWS, the outbox file locally. */
 export interface Transport {
@@ -92,4 +84,20 @@ export interface SendQueue {
 
 export interface Clock {
   now(): Date;
+}
+
+/** Our EventBridge bus: MessageSent, CouponIssued, CustomerConverted, RunStarted, RunCompleted. */
+export interface EventPublisher {
+  publish(events: readonly DomainEvent[]): Promise<void>;
+}
+
+/** Shard jobs of a run: the SQS work queue on AWS. */
+export interface WorkQueue {
+  enqueue(jobs: readonly ShardJobMessage[]): Promise<void>;
+}
+
+/** Keeps all concurrent senders together at or below the configured SMS parts per second. */
+export interface Pacer {
+  /** Resolves when `parts` more parts may go out now. */
+  reserve(parts: number): Promise<void>;
 }

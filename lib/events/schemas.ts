@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { CalendarDateSchema } from '../config/schema.ts';
+import { OUTCOMES } from '../domain/guardrails.ts';
+import { OrderInputSchema } from '../domain/model.ts';
+
+/**
+ * Every payload that crosses a boundary of the pipeline: what invokes each function, what travels
+ * on its queues, and the domain events it publishes. Samples of each live in `events/`.
+ */
+
+// --- Invocations --------------------------------------------------------------------------------
+
+/** plan-recall by hand (or `recall invoke`): every field optional. */
+export const PlanRecallInputSchema = z.strictObject({
+  asOf: z.union([CalendarDateSchema, z.iso.datetime({ offset: true })]).optional(),
+  journeys: z.array(z.string().min(1)).min(1).optional(),
+  dryRun: z.boolean().default(false),
+  backfill: z.boolean().default(false),
+});
+export type PlanRecallInput = z.infer<typeof PlanRecallInputSchema>;
+
+/**
+ * plan-recall from EventBridge Scheduler: the schedule's input template carries the scheduler's
+ * context attributes (`<aws.scheduler.scheduled-time>`, `<aws.scheduler.execution-id>`).
+ */
+export const ScheduledInvocationSchema = z.strictObject({
+  source: z.literal('aws.scheduler'),
+  scheduleArn: z.string().startsWith('arn:'),
+  scheduledTime: z.iso.datetime({ offset: true }),
+  executionId: z.string().min(1),
+  attemptNumber: z.coerce.number().int().positive().optional(),
+});
+export type ScheduledInvocation = z.infer<typeof ScheduledInvocationSchema>;
+
+/** The shop's `OrderPlaced` event on its EventBridge bus. */
+export const OrderPlacedEventSchema = z.object({
+  version: z.string(),
+  id: z.string().min(1),
+  'detail-type': z.literal('OrderPlaced'),
+  source: z.string().min(1),
+  account: z.string(),
+  time: z.iso.datetime({ offset: true }),
+  region: z.string(),
+  resources: z.array(z.string()),
+  detail: OrderInputSchema,
+});
+export type OrderPlacedEvent = z.infer<typeof OrderPlacedEventSchema>;
+
+// --- Queue messages -----------------------------------------------------------------------------
+
+/** One job of the work queue: a shard of a run, or the continuation of one. */
+export const ShardJobMessageSchema = z.strictObject({
+  runId: z.string().min(1),
+  runDate: CalendarDateSchema,
+  /** The instant the run stands for (quiet hours). */
+  now: z.iso.datetime({ offset: true }),
+  shard: z.number().int().nonnegative(),
+  shards: z.number().int().positive(),
+  dryRun: z.boolean(),
+  backfill: z.boolean(),
+  journeys: z.array(z.string().min(1)).optional(),
+  afterCustomer: z.string().optional(),
+});
+export type ShardJobMessage = z.infer<typeof ShardJobMessageSchema>;
+
+/** One claimed message on the send queue (the queue is KMS-encrypted: it holds the number). */
+export const SendJobMessageSchema = z.strictObject({
+  customerId: z.string().min(1),
+  journeyId: z.string().min(1),
+  cycle: z.string().min(1),
+  stepId: z.string().min(1),
+  channel: z.enum(['sms', 'push']),
+  to: z.string().min(1),
+  text: z.string().min(1),
+  parts: z.number().int().positive(),
+  couponCode: z.string().optional(),
+});
+
+// --- Domain events on our bus (detail schemas) --------------------------------------------------
+
+export const EVENT_SOURCE = 'recall.campaigns';
+
+const OutcomeCountsSchema = z.record(z.string(), z.number().int().nonnegative());
+
+export const RunStartedSchema = z.strictObject({
+  runId: z.string().min(1),
+  runDate: CalendarDateSchema,
+  shards: z.number().int().positive(),
+  dryRun: z.boolean(),
+  backfill: z.boolean(),
+});
+
+export const RunCompletedSchema = z.strictObject({
+  runId: z.string().min(1),
+  runDate: CalendarDateSchema,
+  dryRun: z.boolean(),
+  evaluated: z.number().int().nonnegative(),
+  due: z.number().int().nonnegative(),
+  sent: z.number().int().nonnegative(),
+  heldOut: z.number().int().nonnegative(),
+  skipped: OutcomeCountsSchema,
+  deferred: OutcomeCountsSchema,
+});
+
+/** No phone number or text: subscribers get the facts, not the PII. */
+export const MessageSentSchema = z.strictObject({
+  customerId: z.string().min(1),
+  journeyId: z.string().min(1),
+  stepId: z.string().min(1),
+  cycle: z.string().min(1),
+  channel: z.enum(['sms', 'push']),
+  parts: z.number().int().positive(),
+  sentAt: z.iso.datetime({ offset: true }),
+});
+
+/** What the shop's coupon service needs to honour a code. */
+export const CouponIssuedSchema = z.strictObject({
+  couponCode: z.string().min(1),
+  customerId: z.string().min(1),
+  journeyId: z.string().min(1),
+  stepId: z.string().min(1),
+  value: z.number().positive(),
+  minSpend: z.number().nonnegative(),
+  validFrom: CalendarDateSchema,
+  validUntil: CalendarDateSchema,
+});
+
+export const CustomerConvertedSchema = z.strictObject({
+  customerId: z.string().min(1),
+  orderId: z.string().min(1),
+  journeyId: z.string().min(1),
+  stepId: z.string().min(1),
+  outcome: z.enum(OUTCOMES),
+  amount: z.number().nonnegative(),
+  couponCode: z.string().optional(),
+  convertedAt: z.iso.datetime({ offset: true }),
+});
+
+export const DOMAIN_EVENTS = {
+  RunStarted: RunStartedSchema,
+  RunCompleted: RunCompletedSchema,
+  MessageSent: MessageSentSchema,
+  CouponIssued: CouponIssuedSchema,
+  CustomerConverted: CustomerConvertedSchema,
+} as const;
+export type DomainEventType = keyof typeof DOMAIN_EVENTS;
+export type DomainEvent = {
+  [K in DomainEventType]: { type: K; detail: z.infer<(typeof DOMAIN_EVENTS)[K]> };
+}[DomainEventType];
