@@ -4,7 +4,7 @@ import type { DomainEvent, SendJobMessageSchema, ShardJobMessage } from './event
 import type { CategoryHistory } from './domain/orders.ts';
 import type { JourneyState } from './domain/journeys.ts';
 import type { Profile } from './domain/guardrails.ts';
-import type { LedgerItem, LedgerStatus } from './store/items.ts';
+import type { LedgerItem, LedgerStatus, RunMeta, ShardPart } from './store/items.ts';
 
 /** Where a waiting journey state sits in the due index; absent when it waits for nothing. */
 export interface DuePosition {
@@ -39,8 +39,10 @@ export interface RecallStore {
     ledger: Pick<LedgerItem, 'journeyId' | 'cycle' | 'stepId'>,
     from: LedgerStatus,
     to: LedgerStatus,
-    extra?: Partial<Pick<LedgerItem, 'sentAt' | 'error'>>,
+    extra?: Partial<Pick<LedgerItem, 'sentAt' | 'error' | 'outcome'>>,
   ): Promise<boolean>;
+  /** STOP reported by the channel: every later run skips the customer for consent. */
+  markOptedOut(customerId: string): Promise<void>;
   deleteClaim(customerId: string, ledger: Pick<LedgerItem, 'journeyId' | 'cycle' | 'stepId'>): Promise<void>;
   /** Appends to the rolling cap if the profile is still at `profile.capVersion`. */
   takeCapSlot(profile: Profile, send: { date: string; key: string }, keepAfter: string): Promise<boolean>;
@@ -58,6 +60,14 @@ export interface RecallStore {
   upsertCustomer(customer: CustomerInput): Promise<void>;
   /** Writes whole customers at once (bulk seeding): BatchWriteItem, retrying unprocessed items. */
   putSnapshots(snapshots: readonly CustomerSnapshot[]): Promise<void>;
+  /** Records a pipeline run once; returns the stored run when it already existed. */
+  startRun(meta: RunMeta): Promise<RunMeta | undefined>;
+  /** Stores one shard job's counts once (a redelivered job adds nothing). */
+  putShardPart(runId: string, part: string, shardPart: ShardPart): Promise<void>;
+  /** Every stored part of a run, or undefined when the run is unknown. */
+  getRun(runId: string): Promise<{ meta: RunMeta; parts: ShardPart[] } | undefined>;
+  /** True for exactly one caller: the one that gets to publish RunCompleted. */
+  completeRun(runId: string): Promise<boolean>;
   readonly usage: { readUnits: number; writeUnits: number };
 }
 

@@ -30,8 +30,12 @@ import {
   LedgerItemSchema,
   OrderMarkerItemSchema,
   ProfileItemSchema,
+  RunMetaItemSchema,
+  ShardPartItemSchema,
   type LedgerItem,
   type LedgerStatus,
+  type RunMeta,
+  type ShardPart,
 } from '../store/items.ts';
 import { keys, recallTable } from '../store/tables.ts';
 
@@ -59,7 +63,7 @@ export class DynamoRecallStore implements RecallStore {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
-    private readonly client: DynamoDBClient,
+    readonly client: DynamoDBClient,
     readonly tableName: string,
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -224,7 +228,7 @@ export class DynamoRecallStore implements RecallStore {
     ledger: LedgerRef,
     from: LedgerStatus,
     to: LedgerStatus,
-    extra: Partial<Pick<LedgerItem, 'sentAt' | 'error'>> = {},
+    extra: Partial<Pick<LedgerItem, 'sentAt' | 'error' | 'outcome'>> = {},
   ): Promise<boolean> {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = { ':from': from, ':to': to };
@@ -242,6 +246,20 @@ export class DynamoRecallStore implements RecallStore {
         ConditionExpression: '#status = :from',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  async markOptedOut(customerId: string): Promise<void> {
+    await this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.customer(customerId), sk: keys.profile },
+        UpdateExpression: 'SET #optedOut = :yes',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#optedOut': 'optedOut' },
+        ExpressionAttributeValues: { ':yes': true },
         ReturnConsumedCapacity: 'TOTAL',
       }),
     );
@@ -368,6 +386,67 @@ export class DynamoRecallStore implements RecallStore {
       }),
     );
     this.count(result.ConsumedCapacity, 'write');
+  }
+
+  async startRun(meta: RunMeta): Promise<RunMeta | undefined> {
+    const key = { pk: keys.run(meta.runId), sk: keys.runMeta };
+    const created = await this.conditional(
+      new PutCommand({ TableName: this.tableName, Item: { ...key, ...meta }, ConditionExpression: 'attribute_not_exists(pk)', ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    if (created) return undefined;
+    const existing = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }));
+    this.count(existing.ConsumedCapacity, 'read');
+    return RunMetaItemSchema.parse(existing.Item);
+  }
+
+  async putShardPart(runId: string, part: string, shardPart: ShardPart): Promise<void> {
+    await this.conditional(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: keys.run(runId), sk: keys.shardPart(shardPart.shard, part), ...shardPart },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  async getRun(runId: string): Promise<{ meta: RunMeta; parts: ShardPart[] } | undefined> {
+    let meta: RunMeta | undefined;
+    const parts: ShardPart[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.run(runId) },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.count(result.ConsumedCapacity, 'read');
+      for (const item of result.Items ?? []) {
+        if (item.sk === keys.runMeta) meta = RunMetaItemSchema.parse(item);
+        else parts.push(ShardPartItemSchema.parse(item));
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return meta ? { meta, parts } : undefined;
+  }
+
+  async completeRun(runId: string): Promise<boolean> {
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.run(runId), sk: keys.runMeta },
+        UpdateExpression: 'SET #completed = :yes',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#completed)',
+        ExpressionAttributeNames: { '#completed': 'completed' },
+        ExpressionAttributeValues: { ':yes': true },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
   }
 
   async upsertCustomer(customer: CustomerInput): Promise<void> {

@@ -2,9 +2,8 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { CalendarDateSchema } from '../config/schema.ts';
 import { ConfigError, defaultConfigPath, loadConfigFile } from '../config/load.ts';
-import { localDate, zonedInstant } from '../domain/dates.ts';
+import { InvalidRunDateError, runMoment } from '../domain/dates.ts';
 import { maskPhone } from '../domain/phone.ts';
 import { generateDemoShop } from '../demo/shop.ts';
 import { CsvFormatError, readCustomerRows, readOrders } from '../import/csv.ts';
@@ -39,17 +38,6 @@ const defaultIo: CliIo = {
   err: (text) => process.stderr.write(`${text}\n`),
   now: () => new Date(),
 };
-
-/** `--as-of`: a date (the daily run at the configured run time) or an ISO 8601 instant. */
-export function runMoment(asOf: string | undefined, timeZone: string, runTime: string, now: Date): { runDate: string; now: Date } {
-  if (asOf === undefined) return { runDate: localDate(now, timeZone), now };
-  if (CalendarDateSchema.safeParse(asOf).success) return { runDate: asOf, now: zonedInstant(asOf, runTime, timeZone) };
-  const instant = new Date(asOf);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(asOf) || Number.isNaN(instant.getTime())) {
-    throw new UsageError(`--as-of: expected a date (YYYY-MM-DD) or an ISO 8601 date-time, got "${asOf}"`);
-  }
-  return { runDate: localDate(instant, timeZone), now: instant };
-}
 
 async function withRuntime<T>(globals: GlobalOptions, io: CliIo, work: (runtime: LocalRuntime) => Promise<T>): Promise<T> {
   const runtime = await openLocalRuntime({
@@ -197,7 +185,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof ConfigError || error instanceof CsvFormatError || error instanceof UsageError) {
+    if (error instanceof ConfigError || error instanceof CsvFormatError || error instanceof UsageError || error instanceof InvalidRunDateError) {
       io.err(error.message);
       return 2;
     }

@@ -77,3 +77,24 @@ export function minutesOfDay(time: string): number {
   const [hours = 0, minutes = 0] = time.split(':').map(Number);
   return hours * 60 + minutes;
 }
+
+/** A `--as-of` / `asOf` that is neither a date nor an ISO 8601 instant. */
+export class InvalidRunDateError extends Error {
+  readonly retryable = false;
+  override name = 'InvalidRunDateError';
+}
+
+/**
+ * The run date and the instant a run stands for. A date alone means the daily run of that date
+ * at `runTime` in the merchant zone; an ISO instant means that moment (quiet hours apply);
+ * nothing means `now`.
+ */
+export function runMoment(asOf: string | undefined, timeZone: string, runTime: string, now: Date): { runDate: CalendarDate; now: Date } {
+  if (asOf === undefined) return { runDate: localDate(now, timeZone), now };
+  if (/^\d{4}-\d{2}-\d{2}$/.test(asOf) && addDays(asOf, 0) === asOf) return { runDate: asOf, now: zonedInstant(asOf, runTime, timeZone) };
+  const instant = new Date(asOf);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(asOf) || Number.isNaN(instant.getTime())) {
+    throw new InvalidRunDateError(`--as-of: expected a date (YYYY-MM-DD) or an ISO 8601 date-time, got "${asOf}"`);
+  }
+  return { runDate: localDate(instant, timeZone), now: instant };
+}

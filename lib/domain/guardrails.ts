@@ -12,6 +12,8 @@ export const OUTCOMES = [
   'skipped:no-consent',
   'skipped:invalid-contact',
   'skipped:bad-record',
+  /** The channel reported a STOP between the claim and the send. */
+  'skipped:opted-out',
   'deferred:capped',
   'deferred:quiet-hours',
 ] as const;

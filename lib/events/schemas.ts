@@ -10,12 +10,14 @@ import { OrderInputSchema } from '../domain/model.ts';
 
 // --- Invocations --------------------------------------------------------------------------------
 
-/** plan-recall by hand (or `recall invoke`): every field optional. */
+/**
+ * plan-recall by hand (or `recall invoke`): every field optional. `--backfill` is not here: it is
+ * a one-off batch job that scans, run from the CLI against the deployed table.
+ */
 export const PlanRecallInputSchema = z.strictObject({
   asOf: z.union([CalendarDateSchema, z.iso.datetime({ offset: true })]).optional(),
   journeys: z.array(z.string().min(1)).min(1).optional(),
   dryRun: z.boolean().default(false),
-  backfill: z.boolean().default(false),
 });
 export type PlanRecallInput = z.infer<typeof PlanRecallInputSchema>;
 
@@ -57,7 +59,6 @@ export const ShardJobMessageSchema = z.strictObject({
   shard: z.number().int().nonnegative(),
   shards: z.number().int().positive(),
   dryRun: z.boolean(),
-  backfill: z.boolean(),
   journeys: z.array(z.string().min(1)).optional(),
   afterCustomer: z.string().optional(),
 });
@@ -74,6 +75,8 @@ export const SendJobMessageSchema = z.strictObject({
   text: z.string().min(1),
   parts: z.number().int().positive(),
   couponCode: z.string().optional(),
+  /** The last day the coupon is valid, as the message says. */
+  couponExpiry: CalendarDateSchema.optional(),
 });
 
 // --- Domain events on our bus (detail schemas) --------------------------------------------------
@@ -87,7 +90,6 @@ export const RunStartedSchema = z.strictObject({
   runDate: CalendarDateSchema,
   shards: z.number().int().positive(),
   dryRun: z.boolean(),
-  backfill: z.boolean(),
 });
 
 export const RunCompletedSchema = z.strictObject({

@@ -22,7 +22,7 @@ export interface LocalOptions {
 
 /** Delivers each claimed message on the spot: the local stand-in for the send queue and sender. */
 export class InlineSendQueue implements SendQueue {
-  readonly results: Record<DeliveryResult, number> = { sent: 0, duplicate: 0, failed: 0 };
+  readonly results: Record<DeliveryResult, number> = { sent: 0, duplicate: 0, failed: 0, 'opted-out': 0 };
 
   constructor(private readonly deliver: (job: SendJob) => Promise<DeliveryResult>) {}
 

@@ -70,3 +70,24 @@ export const OrderMarkerItemSchema = z.object({
   orderDate: CalendarDateSchema,
   applied: z.boolean(),
 });
+
+export const RunMetaItemSchema = z.object({
+  runId: z.string().min(1),
+  runDate: CalendarDateSchema,
+  now: z.string(),
+  shards: z.number().int().positive(),
+  dryRun: z.boolean(),
+  completed: z.boolean().optional(),
+});
+export type RunMeta = z.infer<typeof RunMetaItemSchema>;
+
+export const ShardPartItemSchema = z.object({
+  shard: z.number().int().nonnegative(),
+  final: z.boolean(),
+  tally: z.object({
+    evaluated: z.number().int().nonnegative(),
+    invalidItems: z.number().int().nonnegative(),
+    byJourney: z.record(z.string(), z.record(z.string(), z.partialRecord(z.enum(OUTCOMES), z.number().int().nonnegative()))),
+  }),
+});
+export type ShardPart = z.infer<typeof ShardPartItemSchema>;

@@ -10,6 +10,9 @@
  *   L#<journey>#<cycle>#<step>   the send ledger: one item per decided step, claimed by a
  *                                conditional put, so no step is ever decided twice
  *   O#<orderId>                  processed-order marker
+ *
+ * and, under `RUN#<runId>`, the bookkeeping of one pipeline run: META, and SHARD#<n>#<part> with
+ * each shard job's counts, so the last job to finish can publish RunCompleted.
  */
 export const recallTable = {
   partitionKey: 'pk',
@@ -31,6 +34,9 @@ export const keys = {
   journey: (scope: string) => `J#${scope}`,
   ledger: (journeyId: string, cycle: string, stepId: string) => `L#${journeyId}#${cycle}#${stepId}`,
   order: (orderId: string) => `O#${orderId}`,
+  run: (runId: string) => `RUN#${runId}`,
+  runMeta: 'META',
+  shardPart: (shard: number, part: string) => `SHARD#${shard}#${part}`,
   /** One partition of the due index: a step of a journey in one shard (and category). */
   duePartition: (journeyId: string, stepId: string, shard: number, category?: string) =>
     category ? `${journeyId}#${stepId}#${shard}#${category}` : `${journeyId}#${stepId}#${shard}`,

@@ -1,6 +1,6 @@
-import type { Clock, RecallStore, SendJob, Transport } from '../ports.ts';
+import type { Clock, Pacer, RecallStore, SendJob, Transport } from '../ports.ts';
 
-/** A channel error that will not go away on retry (an invalid number, an opted-out number). */
+/** A channel error that will not go away on retry (an invalid number, a disabled endpoint). */
 export class PermanentDeliveryError extends Error {
   readonly retryable = false;
   override name = 'PermanentDeliveryError';
@@ -12,20 +12,46 @@ export class RetryableDeliveryError extends Error {
   override name = 'RetryableDeliveryError';
 }
 
-export type DeliveryResult = 'sent' | 'duplicate' | 'failed';
+/** The number opted out at the channel (SNS says so): never try it again. */
+export class OptedOutError extends Error {
+  readonly retryable = false;
+  override name = 'OptedOutError';
+}
+
+export type DeliveryResult = 'sent' | 'duplicate' | 'failed' | 'opted-out';
+
+export interface DeliverDeps {
+  store: RecallStore;
+  transport: Transport;
+  clock: Clock;
+  /** Absent locally (the outbox needs no pacing). */
+  pacer?: Pacer;
+}
 
 /**
  * Delivers one claimed message at most once: the ledger moves claimed -> sending before the
  * channel is called and sending -> sent after. A crash in between leaves `sending`, reported as
- * unconfirmed and never retried, because SNS has no idempotency key.
+ * unconfirmed and never retried, because SNS has no idempotency key. An opt-out that arrived
+ * after the claim is honoured: the profile is read again just before sending.
  */
-export async function deliverMessage(deps: { store: RecallStore; transport: Transport; clock: Clock }, job: SendJob): Promise<DeliveryResult> {
+export async function deliverMessage(deps: DeliverDeps, job: SendJob): Promise<DeliveryResult> {
   const { store, transport, clock } = deps;
+  const { profiles } = await store.getProfiles([job.customerId]);
+  if (profiles.get(job.customerId)?.optedOut) {
+    const settled = await store.moveLedgerStatus(job.customerId, job, 'claimed', 'failed', { outcome: 'skipped:opted-out', error: 'opted out after the claim' });
+    return settled ? 'opted-out' : 'duplicate';
+  }
+  await deps.pacer?.reserve(job.parts);
   if (!(await store.moveLedgerStatus(job.customerId, job, 'claimed', 'sending'))) return 'duplicate';
   const sentAt = clock.now();
   try {
     await transport.deliver(job, sentAt);
   } catch (error) {
+    if (error instanceof OptedOutError) {
+      await store.moveLedgerStatus(job.customerId, job, 'sending', 'failed', { outcome: 'skipped:opted-out', error: error.message });
+      await store.markOptedOut(job.customerId);
+      return 'opted-out';
+    }
     if (error instanceof PermanentDeliveryError) {
       await store.moveLedgerStatus(job.customerId, job, 'sending', 'failed', { error: error.message });
       return 'failed';

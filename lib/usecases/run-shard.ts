@@ -157,13 +157,15 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
 
   const key = ledgerKey(state, step.id);
   const code = step.coupon ? couponCode(deps.couponSecret, key) : undefined;
+  const expiry = step.coupon ? addDays(options.runDate, step.coupon.validDays) : undefined;
   const text = renderMessage(
     step.template,
     {
       shop: config.shopName,
       name: profile.name,
       category: categoryOf(config, state.category)?.name ?? '',
-      ...(step.coupon ? { couponValue: step.coupon.value, minSpend: step.coupon.minSpend, expiry: addDays(options.runDate, step.coupon.validDays) } : {}),
+      ...(step.coupon ? { couponValue: step.coupon.value, minSpend: step.coupon.minSpend } : {}),
+      ...(expiry ? { expiry } : {}),
       ...(code ? { code } : {}),
     },
     step.channel === 'sms' ? config.sms.optOutText : '',
@@ -192,7 +194,18 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
         return 'deferred:capped';
       }
     }
-    const job: SendJob = { ...base, channel: decision.contact.channel, to: decision.contact.to, text, parts, ...(code ? { couponCode: code } : {}) };
+    const job: SendJob = {
+      customerId: base.customerId,
+      journeyId: base.journeyId,
+      cycle: base.cycle,
+      stepId: base.stepId,
+      channel: decision.contact.channel,
+      to: decision.contact.to,
+      text,
+      parts,
+      ...(code ? { couponCode: code } : {}),
+      ...(expiry ? { couponExpiry: expiry } : {}),
+    };
     await deps.sendQueue.enqueue([job]);
   }
   await saveNext(deps, decision, advance(journey, state, options.runDate));

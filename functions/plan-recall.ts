@@ -1,0 +1,21 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Context } from 'aws-lambda';
+import { planRequest } from '../lib/events/invocations.ts';
+import { logger, metrics } from '../lib/observability/powertools.ts';
+import { campaignConfig, eventPublisher, once, recallStore, systemClock, workQueue } from '../lib/runtime/aws.ts';
+import { planRecall } from '../lib/usecases/pipeline.ts';
+
+const deps = once(async () => ({ config: campaignConfig(), store: recallStore(), workQueue: workQueue(), events: eventPublisher(), clock: systemClock }));
+
+/** EventBridge Scheduler (daily, merchant time zone) or by hand: one job per shard onto the work queue. */
+export const handler = middy()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler(async (event: unknown, context: Context) => {
+    const resolved = await deps();
+    const result = await planRecall(resolved, planRequest(event, context.awsRequestId, resolved.config));
+    logger.info('run planned', { ...result });
+    return result;
+  });

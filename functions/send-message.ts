@@ -1,0 +1,41 @@
+import middy from '@middy/core';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { parseBody } from '../lib/events/invocations.ts';
+import { SendJobMessageSchema } from '../lib/events/schemas.ts';
+import { loggableJob, logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
+import { campaignConfig, eventPublisher, once, pacer, recallStore, snsTransport, systemClock } from '../lib/runtime/aws.ts';
+import { sendJob } from '../lib/usecases/pipeline.ts';
+
+const deps = once(async () => {
+  const config = campaignConfig();
+  const store = recallStore();
+  return { config, store, transport: snsTransport(config), pacer: pacer(store, config), events: eventPublisher(), clock: systemClock };
+});
+const processor = new BatchProcessor(EventType.SQS);
+
+/**
+ * Claimed messages from the send queue, paced in SMS parts per second across every concurrent
+ * sender, delivered at most once. A retryable refusal fails just its record (partial batch
+ * response); a message that may have gone out is never retried.
+ */
+export const handler = middy<SQSEvent>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler(async (event: SQSEvent, context: Context) => {
+    const resolved = await deps();
+    return processPartialResponse(
+      event,
+      async (record: SQSRecord) => {
+        const job = parseBody(record, SendJobMessageSchema);
+        const result = await sendJob(resolved, job);
+        metrics.addMetric(`delivery_${result}`, MetricUnit.Count, 1);
+        if (result === 'sent') metrics.addMetric('smsParts', MetricUnit.Count, job.channel === 'sms' ? job.parts : 0);
+        logger.info('message handled', { result, ...loggableJob(job) });
+      },
+      processor,
+      { context },
+    );
+  });

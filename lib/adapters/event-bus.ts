@@ -1,0 +1,144 @@
+import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { z } from 'zod';
+import { DOMAIN_EVENTS, EVENT_SOURCE, type DomainEvent } from '../events/schemas.ts';
+import type { EventPublisher } from '../ports.ts';
+
+/** PutEvents takes at most 10 entries per call. */
+export const PUT_EVENTS_BATCH_SIZE = 10;
+
+/**
+ * Per-entry codes that no retry will fix (the PutEvents API reference lists them as
+ * non-retryable): sending them again only delays the error.
+ */
+const PERMANENT_ENTRY_CODES = new Set([
+  'AccessDeniedException',
+  'InvalidAccountIdException',
+  'InvalidArgument',
+  'MalformedDetail',
+  'RedactionFailure',
+  'NotAuthorizedForSourceException',
+  'NotAuthorizedForDetailTypeException',
+]);
+
+const THROTTLING_ERROR_NAMES = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException']);
+
+export interface EventPublisherOptions {
+  /** Calls per batch, the first included. */
+  maxAttempts?: number;
+  /** Waits between attempts; tests pass a no-op. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** A domain event whose detail does not match its schema: a bug in the caller, never retried. */
+export class InvalidDomainEventError extends Error {
+  readonly retryable = false;
+  override name = 'InvalidDomainEventError';
+}
+
+/** Entries the bus did not accept after every attempt (or refused for good). */
+export class EventPublishError extends Error {
+  override name = 'EventPublishError';
+
+  constructor(
+    readonly failures: readonly { type: string; code: string }[],
+    /** False when at least one entry failed with a code that no retry will fix. */
+    readonly retryable: boolean,
+  ) {
+    const codes = [...new Set(failures.map((failure) => failure.code))].join(', ');
+    super(`PutEvents: ${failures.length} ${failures.length === 1 ? 'entry' : 'entries'} failed (${codes})`);
+  }
+}
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Exponential backoff with full jitter: 50, 100, 200 ... ms, capped at 2 s. */
+function backoffMs(attempt: number): number {
+  return Math.random() * Math.min(2000, 50 * 2 ** attempt);
+}
+
+/** The SDK marks throttling errors it knows (`$retryable.throttling`); the names cover the rest. */
+function isThrottling(error: unknown): error is Error {
+  if (!(error instanceof Error)) return false;
+  if (THROTTLING_ERROR_NAMES.has(error.name)) return true;
+  const retryable: unknown = '$retryable' in error ? error.$retryable : undefined;
+  return typeof retryable === 'object' && retryable !== null && 'throttling' in retryable && retryable.throttling === true;
+}
+
+/** Publishes our domain events to our EventBridge bus (DESIGN §3). */
+export class EventBridgePublisher implements EventPublisher {
+  private readonly maxAttempts: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly client: EventBridgeClient,
+    private readonly busName: string,
+    { maxAttempts = 5, sleep = wait }: EventPublisherOptions = {},
+  ) {
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError('maxAttempts must be a positive integer');
+    this.maxAttempts = maxAttempts;
+    this.sleep = sleep;
+  }
+
+  async publish(events: readonly DomainEvent[]): Promise<void> {
+    // Every event is checked before the first call, so a bad one never leaves half a batch sent.
+    const entries = events.map((event) => this.entry(event));
+    for (let start = 0; start < entries.length; start += PUT_EVENTS_BATCH_SIZE) {
+      await this.putBatch(entries.slice(start, start + PUT_EVENTS_BATCH_SIZE));
+    }
+  }
+
+  private entry(event: DomainEvent): PutEventsRequestEntry {
+    const schema: z.ZodType = DOMAIN_EVENTS[event.type];
+    if (schema === undefined) throw new InvalidDomainEventError(`unknown domain event type ${String(event.type)}`);
+    const parsed = schema.safeParse(event.detail);
+    if (!parsed.success) {
+      throw new InvalidDomainEventError(`${event.type} detail is invalid: ${z.prettifyError(parsed.error)}`);
+    }
+    return { EventBusName: this.busName, Source: EVENT_SOURCE, DetailType: event.type, Detail: JSON.stringify(parsed.data) };
+  }
+
+  private async putBatch(batch: PutEventsRequestEntry[]): Promise<void> {
+    let pending = batch;
+    let lastCodes: string[] = [];
+    const permanent: { type: string; code: string }[] = [];
+    for (let attempt = 0; attempt < this.maxAttempts && pending.length > 0; attempt += 1) {
+      if (attempt > 0) await this.sleep(backoffMs(attempt));
+      let codes: (string | undefined)[];
+      try {
+        codes = await this.put(pending);
+      } catch (error) {
+        if (!isThrottling(error)) throw error;
+        codes = pending.map(() => error.name);
+      }
+      const retry: PutEventsRequestEntry[] = [];
+      lastCodes = [];
+      codes.forEach((code, index) => {
+        const entry = pending[index];
+        if (code === undefined || entry === undefined) return;
+        if (PERMANENT_ENTRY_CODES.has(code)) {
+          permanent.push({ type: entry.DetailType ?? '', code });
+        } else {
+          retry.push(entry);
+          lastCodes.push(code);
+        }
+      });
+      pending = retry;
+    }
+    const failures = [
+      ...permanent,
+      ...pending.map((entry, index) => ({ type: entry.DetailType ?? '', code: lastCodes[index] ?? 'Unknown' })),
+    ];
+    if (failures.length > 0) throw new EventPublishError(failures, permanent.length === 0);
+  }
+
+  /** The error code of each entry, by index; undefined where the entry was accepted. */
+  private async put(entries: PutEventsRequestEntry[]): Promise<(string | undefined)[]> {
+    const result = await this.client.send(new PutEventsCommand({ Entries: entries }));
+    const codes = entries.map((_, index) => result.Entries?.[index]?.ErrorCode);
+    // A failure count with no per-entry code to match it: nothing tells which ones went through.
+    if ((result.FailedEntryCount ?? 0) > 0 && codes.every((code) => code === undefined)) {
+      return entries.map(() => 'Unknown');
+    }
+    return codes;
+  }
+}

@@ -1,0 +1,48 @@
+import type { z } from 'zod';
+import type { CampaignConfig } from '../config/schema.ts';
+import { localDate } from '../domain/dates.ts';
+import type { PlanRequest } from '../usecases/pipeline.ts';
+import { PlanRecallInputSchema, ScheduledInvocationSchema } from './schemas.ts';
+
+/** An event no schema accepts: permanent, the message names what is wrong. */
+export class InvalidEventError extends Error {
+  readonly retryable = false;
+  override name = 'InvalidEventError';
+}
+
+export function issuesOf(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+  return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(event)'}: ${issue.message}`).join('; ');
+}
+
+/**
+ * plan-recall's event: a schedule fires one run per merchant day (a schedule delivered twice plans
+ * it once); a manual invoke is its own run (a retried invoke keeps its request id).
+ */
+export function planRequest(event: unknown, requestId: string, config: CampaignConfig): PlanRequest {
+  const scheduled = ScheduledInvocationSchema.safeParse(event);
+  if (scheduled.success) {
+    const runDate = localDate(new Date(scheduled.data.scheduledTime), config.merchantTimeZone);
+    return { runId: `daily-${runDate}`, asOf: scheduled.data.scheduledTime, dryRun: false };
+  }
+  const manual = PlanRecallInputSchema.safeParse(event ?? {});
+  if (!manual.success) throw new InvalidEventError(`plan-recall: not a schedule invocation nor { asOf?, journeys?, dryRun? }: ${issuesOf(manual.error)}`);
+  return {
+    runId: `manual-${requestId}`,
+    dryRun: manual.data.dryRun,
+    ...(manual.data.asOf ? { asOf: manual.data.asOf } : {}),
+    ...(manual.data.journeys ? { journeys: manual.data.journeys } : {}),
+  };
+}
+
+/** The body of an SQS record, parsed against its schema; a bad body names the message id. */
+export function parseBody<S extends z.ZodType>(record: { messageId: string; body: string }, schema: S): z.infer<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(record.body);
+  } catch {
+    throw new InvalidEventError(`message ${record.messageId}: body is not JSON`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new InvalidEventError(`message ${record.messageId}: ${issuesOf(parsed.error)}`);
+  return parsed.data;
+}

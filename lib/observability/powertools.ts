@@ -1,0 +1,22 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { maskPhone } from '../domain/phone.ts';
+import type { SendJob } from '../ports.ts';
+
+/** One logger and one metrics instance per function (service name from POWERTOOLS_SERVICE_NAME). */
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'recall' });
+export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'RecallCampaigns', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'recall' });
+export { MetricUnit };
+
+/** What may be logged of a message: never the full number, the text or the coupon code. */
+export function loggableJob(job: SendJob): Record<string, unknown> {
+  return {
+    customerId: job.customerId,
+    journeyId: job.journeyId,
+    stepId: job.stepId,
+    cycle: job.cycle,
+    channel: job.channel,
+    to: job.channel === 'sms' ? maskPhone(job.to) : 'push-endpoint',
+    parts: job.parts,
+  };
+}

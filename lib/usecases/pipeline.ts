@@ -1,0 +1,162 @@
+import type { CampaignConfig } from '../config/schema.ts';
+import { localDate, runMoment } from '../domain/dates.ts';
+import type { ShardJobMessage } from '../events/schemas.ts';
+import type { Clock, EventPublisher, RecallStore, SendJob, WorkQueue } from '../ports.ts';
+import { deliverMessage, type DeliverDeps, type DeliveryResult } from './deliver.ts';
+import { summarize, type RunSummary } from './run-day.ts';
+import { runShard, type RunDeps } from './run-shard.ts';
+import { RunTally } from './run-tally.ts';
+
+/** The daily run as a pipeline (DESIGN §3): plan -> one job per shard -> senders. */
+
+export interface PlanDeps {
+  store: RecallStore;
+  config: CampaignConfig;
+  workQueue: WorkQueue;
+  events: EventPublisher;
+  clock: Clock;
+}
+
+export interface PlanRequest {
+  /** Stable per trigger, so a schedule delivered twice plans one run. */
+  runId: string;
+  asOf?: string;
+  journeys?: string[];
+  dryRun: boolean;
+}
+
+export interface PlanResult {
+  runId: string;
+  runDate: string;
+  shards: number;
+  /** False when this run id had been planned before (a duplicate delivery): nothing enqueued. */
+  planned: boolean;
+}
+
+/** Unknown journey ids in a request are bad input, not a silent no-op. */
+export class UnknownJourneyError extends Error {
+  readonly retryable = false;
+  override name = 'UnknownJourneyError';
+}
+
+export function withJourneys(config: CampaignConfig, journeys: readonly string[] | undefined): CampaignConfig {
+  if (!journeys) return config;
+  const unknown = journeys.filter((id) => !config.journeys.some((journey) => journey.id === id));
+  if (unknown.length > 0) throw new UnknownJourneyError(`journeys: unknown journey id(s) ${unknown.join(', ')}`);
+  return { ...config, journeys: config.journeys.filter((journey) => journeys.includes(journey.id)) };
+}
+
+export async function planRecall(deps: PlanDeps, request: PlanRequest): Promise<PlanResult> {
+  const { config } = deps;
+  withJourneys(config, request.journeys);
+  const moment = runMoment(request.asOf, config.merchantTimeZone, config.runTime, deps.clock.now());
+  const meta = { runId: request.runId, runDate: moment.runDate, now: moment.now.toISOString(), shards: config.shards, dryRun: request.dryRun };
+  const existing = await deps.store.startRun(meta);
+  if (existing) return { runId: existing.runId, runDate: existing.runDate, shards: existing.shards, planned: false };
+  const jobs: ShardJobMessage[] = Array.from({ length: config.shards }, (_, shard) => ({
+    runId: request.runId,
+    runDate: moment.runDate,
+    now: meta.now,
+    shard,
+    shards: config.shards,
+    dryRun: request.dryRun,
+    ...(request.journeys ? { journeys: request.journeys } : {}),
+  }));
+  await deps.workQueue.enqueue(jobs);
+  await deps.events.publish([{ type: 'RunStarted', detail: { runId: request.runId, runDate: moment.runDate, shards: config.shards, dryRun: request.dryRun } }]);
+  return { runId: request.runId, runDate: moment.runDate, shards: config.shards, planned: true };
+}
+
+export interface ShardJobDeps extends RunDeps {
+  workQueue: WorkQueue;
+  events: EventPublisher;
+}
+
+export interface ShardJobResult {
+  shard: number;
+  decided: number;
+  /** Set when the job handed the rest of its shard to a continuation. */
+  continuedAfter?: string;
+  /** Set when this job was the last of its run and published RunCompleted. */
+  completed?: RunSummary;
+}
+
+/**
+ * One shard job from the work queue. Near its timeout it enqueues a continuation with its cursor
+ * instead of timing out; its counts are stored once per (shard, part), and the job that finds
+ * every shard finished publishes RunCompleted, exactly once.
+ */
+export async function scanShardJob(deps: ShardJobDeps, job: ShardJobMessage, shouldYield: () => boolean): Promise<ShardJobResult> {
+  const runDeps = { ...deps, config: withJourneys(deps.config, job.journeys) };
+  const options = { runDate: job.runDate, now: new Date(job.now), dryRun: job.dryRun, backfill: false };
+  const result = await runShard(runDeps, { shard: job.shard, ...(job.afterCustomer !== undefined ? { afterCustomer: job.afterCustomer } : {}) }, options, shouldYield);
+  if (result.resumeAfter !== undefined) await deps.workQueue.enqueue([{ ...job, afterCustomer: result.resumeAfter }]);
+  const final = result.resumeAfter === undefined;
+  await deps.store.putShardPart(job.runId, job.afterCustomer ?? '', { shard: job.shard, final, tally: result.tally.snapshot() });
+  const decided = Object.values(result.tally.totals).reduce((sum, count) => sum + count, 0);
+  const base = { shard: job.shard, decided, ...(final ? {} : { continuedAfter: result.resumeAfter }) };
+  if (!final) return base;
+
+  const run = await deps.store.getRun(job.runId);
+  if (!run) return base;
+  const finished = new Set(run.parts.filter((part) => part.final).map((part) => part.shard));
+  if (finished.size < run.meta.shards || !(await deps.store.completeRun(job.runId))) return base;
+  const tally = new RunTally();
+  for (const part of run.parts) tally.merge(RunTally.fromSnapshot(part.tally));
+  const summary = summarize(tally, { runDate: run.meta.runDate, dryRun: run.meta.dryRun, backfill: false }, run.meta.shards, { readUnits: 0, writeUnits: 0 });
+  await deps.events.publish([
+    {
+      type: 'RunCompleted',
+      detail: {
+        runId: job.runId,
+        runDate: summary.asOf,
+        dryRun: summary.dryRun,
+        evaluated: summary.evaluated,
+        due: summary.due,
+        sent: summary.sent,
+        heldOut: summary.heldOut,
+        skipped: summary.skipped,
+        deferred: summary.deferred,
+      },
+    },
+  ]);
+  return { ...base, completed: summary };
+}
+
+export interface SendDeps extends DeliverDeps {
+  config: CampaignConfig;
+  events: EventPublisher;
+}
+
+/** One message from the send queue: deliver it (paced, at most once) and tell subscribers. */
+export async function sendJob(deps: SendDeps, job: SendJob): Promise<DeliveryResult> {
+  const result = await deliverMessage(deps, job);
+  if (result !== 'sent') return result;
+  const sentAt = deps.clock.now();
+  const step = deps.config.journeys.find((journey) => journey.id === job.journeyId)?.steps.find((candidate) => candidate.id === job.stepId);
+  const sentDate = localDate(sentAt, deps.config.merchantTimeZone);
+  await deps.events.publish([
+    {
+      type: 'MessageSent',
+      detail: { customerId: job.customerId, journeyId: job.journeyId, stepId: job.stepId, cycle: job.cycle, channel: job.channel, parts: job.parts, sentAt: sentAt.toISOString() },
+    },
+    ...(job.couponCode && job.couponExpiry && step?.coupon
+      ? [
+          {
+            type: 'CouponIssued' as const,
+            detail: {
+              couponCode: job.couponCode,
+              customerId: job.customerId,
+              journeyId: job.journeyId,
+              stepId: job.stepId,
+              value: step.coupon.value,
+              minSpend: step.coupon.minSpend,
+              validFrom: sentDate,
+              validUntil: job.couponExpiry,
+            },
+          },
+        ]
+      : []),
+  ]);
+  return result;
+}

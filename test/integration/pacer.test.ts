@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoPacer, PacerCapacityError } from '../../lib/adapters/dynamo-pacer.ts';
+import { dynamoClient } from '../../lib/adapters/embedded-dynamo.ts';
+import { smsParts } from '../../lib/domain/sms.ts';
+import { LONG_MESSAGE, measurePacer, SHORT_MESSAGE } from '../support/pacer-harness.ts';
+import { TestDynamo } from '../support/store.ts';
+
+/** A clock that only moves when the pacer sleeps (or the test says so). */
+function fakeTime(start = 1_800_000_000_000) {
+  let now = start;
+  const sleeps: number[] = [];
+  return {
+    start,
+    sleeps,
+    now: () => now,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+describe('DynamoPacer', () => {
+  let dynamo: TestDynamo;
+  beforeAll(async () => {
+    dynamo = await TestDynamo.start();
+  });
+  afterAll(async () => {
+    await dynamo.stop();
+  });
+
+  async function pacers(count: number, mps: number, time: ReturnType<typeof fakeTime>, marginMs?: number) {
+    const { tableName } = await dynamo.freshStore();
+    return Array.from({ length: count }, () => new DynamoPacer(dynamoClient(dynamo.endpoint), tableName, { mps, marginMs, ...time }));
+  }
+
+  describe('with a fake clock', () => {
+    it('refuses a message larger than the whole budget, permanently and without touching the table', async () => {
+      const time = fakeTime();
+      const [pacer] = await pacers(1, 5, time);
+
+      const refused = pacer!.reserve(6);
+
+      await expect(refused).rejects.toBeInstanceOf(PacerCapacityError);
+      await expect(refused).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('6 SMS parts') });
+      await expect(pacer!.reserve(0)).rejects.toBeInstanceOf(RangeError);
+      await expect(pacer!.reserve(1.5)).rejects.toBeInstanceOf(RangeError);
+      expect(pacer!.usage).toMatchObject({ readUnits: 0, writeUnits: 0 });
+    });
+
+    it('grants up to mps at once, then waits exactly until the oldest grant leaves the window', async () => {
+      const time = fakeTime();
+      const [pacer] = await pacers(1, 5, time);
+
+      await pacer!.reserve(3);
+      await pacer!.reserve(2);
+      await pacer!.reserve(1);
+
+      expect(time.sleeps).toEqual([1025]);
+      expect(time.now() - time.start).toBe(1025);
+      expect(pacer!.usage.readUnits).toBeGreaterThan(0);
+      expect(pacer!.usage.writeUnits).toBeGreaterThan(0);
+    });
+
+    it('counts a grant until the end of its window and frees it at exactly that instant', async () => {
+      const time = fakeTime();
+      const [pacer] = await pacers(1, 5, time);
+      await pacer!.reserve(3); // at 0
+      time.advance(500);
+      await pacer!.reserve(2); // at 500
+      time.advance(524);
+
+      await pacer!.reserve(3); // at 1024 the 3 parts granted at 0 are still in the window
+
+      expect(time.sleeps).toEqual([1]);
+      await pacer!.reserve(2); // at 1025 only the grant at 500 can make room
+      expect(time.sleeps).toEqual([1, 500]);
+      expect(time.now() - time.start).toBe(1525);
+    });
+
+    it('waits for as many old grants as the request needs', async () => {
+      const time = fakeTime();
+      const [pacer] = await pacers(1, 5, time, 0);
+      await pacer!.reserve(1); // at 0
+      time.advance(100);
+      await pacer!.reserve(1); // at 100
+      time.advance(100);
+      await pacer!.reserve(3); // at 200
+      time.advance(100);
+
+      await pacer!.reserve(2); // at 300: both 1-part grants must leave
+
+      expect(time.sleeps).toEqual([800]);
+      expect(time.now() - time.start).toBe(1100);
+    });
+
+    it('shares one budget between senders on the same table', async () => {
+      const time = fakeTime();
+      const [first, second] = await pacers(2, 5, time);
+
+      await Promise.all([first!.reserve(3), second!.reserve(2)]);
+      await second!.reserve(1);
+
+      expect(time.sleeps).toEqual([1025]);
+    });
+  });
+
+  describe('with concurrent senders in real time', () => {
+    it('counts a long Chinese message as 3 parts', () => {
+      expect(smsParts(SHORT_MESSAGE).parts).toBe(1);
+      expect(smsParts(LONG_MESSAGE).parts).toBe(3);
+    });
+
+    it.each([10, 50, 200])('keeps 4 senders at or below %i parts/s in every 1-second window, and at 90%% or more of it', async (mps) => {
+      const measured = await measurePacer(dynamo, mps, { senders: 4, inFlight: 3, seconds: 3 });
+      console.info(JSON.stringify(measured));
+
+      expect(measured.maxPartsInAnyWindow).toBeLessThanOrEqual(mps);
+      expect(measured.shareOfMps).toBeGreaterThanOrEqual(0.9);
+      expect(measured.steadyShareOfMps).toBeGreaterThanOrEqual(0.9);
+    });
+  });
+});

@@ -1,0 +1,144 @@
+import { performance } from 'node:perf_hooks';
+import { DynamoPacer } from '../../lib/adapters/dynamo-pacer.ts';
+import { dynamoClient } from '../../lib/adapters/embedded-dynamo.ts';
+import { createRandom } from '../../lib/demo/shop.ts';
+import { smsParts } from '../../lib/domain/sms.ts';
+import type { Pacer } from '../../lib/ports.ts';
+import type { TestDynamo } from './store.ts';
+
+/** 1 part (UCS-2, under 70 characters). */
+export const SHORT_MESSAGE = '【美妆小铺】张三您好，您常用的面霜快用完了吧？本周回购立减20元，回T退订';
+/** 3 parts: long Chinese messages are what make "parts" differ from "messages". */
+export const LONG_MESSAGE =
+  '【美妆小铺】张三您好！距离您上次购买护肤品已经过去七十八天了，按照您的使用习惯，面霜和精华差不多该补货了。' +
+  '我们为您准备了一张满200减50的专属优惠券，券码ABCD1234，三十天内有效，线上线下门店均可使用。' +
+  '另外本月会员日全场护肤品第二件半价，还可以免费领取旅行装小样一份，数量有限先到先得，期待您的光临。回T退订';
+
+const LONG_SHARE = 0.3;
+
+export interface SentRecord {
+  /** performance.now() when the fake SNS was called. */
+  at: number;
+  parts: number;
+}
+
+export interface SenderRunOptions {
+  /** Independent senders (Lambda instances), each with its own pacer and DynamoDB client. */
+  senders: number;
+  /** Messages each sender has in flight at once (an SQS batch processed concurrently). */
+  inFlight: number;
+  /** Each sender starts new messages for this long. */
+  seconds: number;
+  /** Simulated SNS latency, uniform in [min, max] ms. */
+  latencyMs?: [number, number];
+  seed?: number;
+}
+
+export interface SenderRun {
+  sends: SentRecord[];
+  startedAt: number;
+  seconds: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Senders publishing a mix of 1-part and 3-part messages to a fake SNS that records each call
+ * and its parts at call time, then takes a random latency, as a real Publish does.
+ */
+export async function runSenders(pacers: readonly Pacer[], options: SenderRunOptions): Promise<SenderRun> {
+  const { inFlight, seconds, latencyMs = [20, 40], seed = 7 } = options;
+  const sends: SentRecord[] = [];
+  const startedAt = performance.now();
+  const deadline = startedAt + seconds * 1000;
+  const worker = async (pacer: Pacer, seedOffset: number) => {
+    const random = createRandom(seed * 1000 + seedOffset);
+    while (performance.now() < deadline) {
+      const { parts } = smsParts(random.next() < LONG_SHARE ? LONG_MESSAGE : SHORT_MESSAGE);
+      await pacer.reserve(parts);
+      sends.push({ at: performance.now(), parts });
+      await sleep(random.int(latencyMs[0], latencyMs[1]));
+    }
+  };
+  await Promise.all(pacers.flatMap((pacer, sender) => Array.from({ length: inFlight }, (_, slot) => worker(pacer, sender * inFlight + slot))));
+  return { sends, startedAt, seconds };
+}
+
+/** The most parts in any window [t, t + windowMs) starting at a recorded send t. */
+export function maxPartsInAnyWindow(sends: readonly SentRecord[], windowMs = 1000): number {
+  const sorted = [...sends].sort((a, b) => a.at - b.at);
+  let max = 0;
+  let inWindow = 0;
+  let end = 0;
+  for (const start of sorted) {
+    while (end < sorted.length && sorted[end]!.at < start.at + windowMs) inWindow += sorted[end++]!.parts;
+    max = Math.max(max, inWindow);
+    inWindow -= start.parts;
+  }
+  return max;
+}
+
+/** Parts sent during the run's own `seconds`, per second: nothing excluded, nothing stretched. */
+export function achievedPartsPerSecond(run: SenderRun): number {
+  const end = run.startedAt + run.seconds * 1000;
+  const parts = run.sends.filter(({ at }) => at >= run.startedAt && at < end).reduce((sum, { parts }) => sum + parts, 0);
+  return parts / run.seconds;
+}
+
+/**
+ * The mean of 1-second windows sliding (in 5 ms steps) over the run after its first second: the
+ * steady rate, without the initial burst a fresh window allows.
+ */
+export function steadyPartsPerSecond(run: SenderRun): number {
+  const from = run.startedAt + 1000;
+  const to = run.startedAt + run.seconds * 1000 - 1000;
+  if (to < from) throw new RangeError('a steady rate needs a run of at least 2 seconds');
+  let total = 0;
+  let windows = 0;
+  for (let t = from; t <= to; t += 5) {
+    total += run.sends.filter(({ at }) => at >= t && at < t + 1000).reduce((sum, { parts }) => sum + parts, 0);
+    windows++;
+  }
+  return total / windows;
+}
+
+export interface PacerMeasurement {
+  mps: number;
+  achievedPartsPerSecond: number;
+  shareOfMps: number;
+  steadyShareOfMps: number;
+  maxPartsInAnyWindow: number;
+  messages: number;
+  parts: number;
+  /** DynamoDB cost of pacing, per message sent. */
+  readUnitsPerMessage: number;
+  writeUnitsPerMessage: number;
+  conflictsPerMessage: number;
+}
+
+/** One run at `mps` on a fresh table: every sender a DynamoPacer with its own client. */
+export async function measurePacer(dynamo: TestDynamo, mps: number, options: SenderRunOptions): Promise<PacerMeasurement> {
+  const store = await dynamo.freshStore();
+  const clients = Array.from({ length: options.senders }, () => dynamoClient(dynamo.endpoint));
+  try {
+    const pacers = clients.map((client) => new DynamoPacer(client, store.tableName, { mps }));
+    const run = await runSenders(pacers, options);
+    const achieved = achievedPartsPerSecond(run);
+    const messages = run.sends.length;
+    const total = (pick: (pacer: DynamoPacer) => number) => pacers.reduce((sum, pacer) => sum + pick(pacer), 0) / messages;
+    return {
+      mps,
+      achievedPartsPerSecond: achieved,
+      shareOfMps: achieved / mps,
+      steadyShareOfMps: steadyPartsPerSecond(run) / mps,
+      maxPartsInAnyWindow: maxPartsInAnyWindow(run.sends),
+      messages,
+      parts: run.sends.reduce((sum, { parts }) => sum + parts, 0),
+      readUnitsPerMessage: total((pacer) => pacer.usage.readUnits),
+      writeUnitsPerMessage: total((pacer) => pacer.usage.writeUnits),
+      conflictsPerMessage: total((pacer) => pacer.usage.conflicts),
+    };
+  } finally {
+    for (const client of clients) client.destroy();
+  }
+}
