@@ -5,17 +5,19 @@ import type { Context } from 'aws-lambda';
 import { planRequest } from '../lib/events/invocations.ts';
 import { logger, metrics } from '../lib/observability/powertools.ts';
 import { campaignConfig, eventPublisher, once, recallStore, systemClock, workQueue } from '../lib/runtime/aws.ts';
-import { planRecall } from '../lib/usecases/pipeline.ts';
-
-const deps = once(async () => ({ config: campaignConfig(), store: recallStore(), workQueue: workQueue(), events: eventPublisher(), clock: systemClock }));
+import { planRecall, type PlanDeps } from '../lib/usecases/pipeline.ts';
 
 /** EventBridge Scheduler (daily, merchant time zone) or by hand: one job per shard onto the work queue. */
-export const handler = middy()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(async (event: unknown, context: Context) => {
-    const resolved = await deps();
-    const result = await planRecall(resolved, planRequest(event, context.awsRequestId, resolved.config));
-    logger.info('run planned', { ...result });
-    return result;
-  });
+export function createHandler(deps: () => Promise<PlanDeps>) {
+  return middy()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .handler(async (event: unknown, context: Context) => {
+      const resolved = await deps();
+      const result = await planRecall(resolved, planRequest(event, context.awsRequestId, resolved.config));
+      logger.info('run planned', { ...result });
+      return result;
+    });
+}
+
+export const handler = createHandler(once(async () => ({ config: campaignConfig(), store: recallStore(), workQueue: workQueue(), events: eventPublisher(), clock: systemClock })));

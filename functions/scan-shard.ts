@@ -7,36 +7,40 @@ import { parseBody } from '../lib/events/invocations.ts';
 import { ShardJobMessageSchema } from '../lib/events/schemas.ts';
 import { logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
 import { campaignConfig, couponSecret, eventPublisher, once, recallStore, sendQueue, workQueue } from '../lib/runtime/aws.ts';
-import { scanShardJob } from '../lib/usecases/pipeline.ts';
+import { scanShardJob, type ShardJobDeps } from '../lib/usecases/pipeline.ts';
 
 /** Leave this much of the timeout for the continuation, the counts and the response. */
 const YIELD_MARGIN_MS = 60_000;
 
-const deps = once(async () => ({
-  config: campaignConfig(),
-  store: recallStore(),
-  sendQueue: sendQueue(),
-  workQueue: workQueue(),
-  events: eventPublisher(),
-  couponSecret: await couponSecret(),
-}));
-const processor = new BatchProcessor(EventType.SQS);
-
 /** One shard of a run from the work queue: guardrails, ledger claims, messages onto the send queue. */
-export const handler = middy<SQSEvent>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(async (event: SQSEvent, context: Context) => {
-    const resolved = await deps();
-    return processPartialResponse(
-      event,
-      async (record: SQSRecord) => {
-        const job = parseBody(record, ShardJobMessageSchema);
-        const result = await scanShardJob(resolved, job, () => context.getRemainingTimeInMillis() < YIELD_MARGIN_MS);
-        metrics.addMetric('candidatesDecided', MetricUnit.Count, result.decided);
-        logger.info('shard job done', { runId: job.runId, ...result, completed: result.completed !== undefined });
-      },
-      processor,
-      { context },
-    );
-  });
+export function createHandler(deps: () => Promise<ShardJobDeps>) {
+  const processor = new BatchProcessor(EventType.SQS);
+  return middy<SQSEvent>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .handler(async (event: SQSEvent, context: Context) => {
+      const resolved = await deps();
+      return processPartialResponse(
+        event,
+        async (record: SQSRecord) => {
+          const job = parseBody(record, ShardJobMessageSchema);
+          const result = await scanShardJob(resolved, job, () => context.getRemainingTimeInMillis() < YIELD_MARGIN_MS);
+          metrics.addMetric('candidatesDecided', MetricUnit.Count, result.decided);
+          logger.info('shard job done', { runId: job.runId, shard: result.shard, decided: result.decided, continuedAfter: result.continuedAfter, completed: result.completed !== undefined });
+        },
+        processor,
+        { context },
+      );
+    });
+}
+
+export const handler = createHandler(
+  once(async () => ({
+    config: campaignConfig(),
+    store: recallStore(),
+    sendQueue: sendQueue(),
+    workQueue: workQueue(),
+    events: eventPublisher(),
+    couponSecret: await couponSecret(),
+  })),
+);

@@ -7,35 +7,39 @@ import { parseBody } from '../lib/events/invocations.ts';
 import { SendJobMessageSchema } from '../lib/events/schemas.ts';
 import { loggableJob, logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
 import { campaignConfig, eventPublisher, once, pacer, recallStore, snsTransport, systemClock } from '../lib/runtime/aws.ts';
-import { sendJob } from '../lib/usecases/pipeline.ts';
-
-const deps = once(async () => {
-  const config = campaignConfig();
-  const store = recallStore();
-  return { config, store, transport: snsTransport(config), pacer: pacer(store, config), events: eventPublisher(), clock: systemClock };
-});
-const processor = new BatchProcessor(EventType.SQS);
+import { sendJob, type SendDeps } from '../lib/usecases/pipeline.ts';
 
 /**
  * Claimed messages from the send queue, paced in SMS parts per second across every concurrent
  * sender, delivered at most once. A retryable refusal fails just its record (partial batch
  * response); a message that may have gone out is never retried.
  */
-export const handler = middy<SQSEvent>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(async (event: SQSEvent, context: Context) => {
-    const resolved = await deps();
-    return processPartialResponse(
-      event,
-      async (record: SQSRecord) => {
-        const job = parseBody(record, SendJobMessageSchema);
-        const result = await sendJob(resolved, job);
-        metrics.addMetric(`delivery_${result}`, MetricUnit.Count, 1);
-        if (result === 'sent') metrics.addMetric('smsParts', MetricUnit.Count, job.channel === 'sms' ? job.parts : 0);
-        logger.info('message handled', { result, ...loggableJob(job) });
-      },
-      processor,
-      { context },
-    );
-  });
+export function createHandler(deps: () => Promise<SendDeps>) {
+  const processor = new BatchProcessor(EventType.SQS);
+  return middy<SQSEvent>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .handler(async (event: SQSEvent, context: Context) => {
+      const resolved = await deps();
+      return processPartialResponse(
+        event,
+        async (record: SQSRecord) => {
+          const job = parseBody(record, SendJobMessageSchema);
+          const result = await sendJob(resolved, job);
+          metrics.addMetric(`delivery_${result}`, MetricUnit.Count, 1);
+          if (result === 'sent' && job.channel === 'sms') metrics.addMetric('smsParts', MetricUnit.Count, job.parts);
+          logger.info('message handled', { result, ...loggableJob(job) });
+        },
+        processor,
+        { context },
+      );
+    });
+}
+
+export const handler = createHandler(
+  once(async () => {
+    const config = campaignConfig();
+    const store = recallStore();
+    return { config, store, transport: snsTransport(config), pacer: pacer(store, config), events: eventPublisher(), clock: systemClock };
+  }),
+);
