@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { planRequest } from '../lib/events/invocations.ts';
-import { logger, metrics } from '../lib/observability/powertools.ts';
+import { logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
 import { campaignConfig, eventPublisher, once, recallStore, systemClock, workQueue } from '../lib/runtime/aws.ts';
 import { planRecall, type PlanDeps } from '../lib/usecases/pipeline.ts';
 
@@ -15,6 +15,7 @@ export function createHandler(deps: () => Promise<PlanDeps>) {
     .handler(async (event: unknown, context: Context) => {
       const resolved = await deps();
       const result = await planRecall(resolved, planRequest(event, context.awsRequestId, resolved.config));
+      metrics.addMetric('shardJobsEnqueued', MetricUnit.Count, result.planned ? result.shards : 0);
       logger.info('run planned', { ...result });
       return result;
     });

@@ -1,0 +1,83 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHandler as planHandler } from '../../functions/plan-recall.ts';
+import { createHandler as scanHandler } from '../../functions/scan-shard.ts';
+import { createHandler as sendHandler } from '../../functions/send-message.ts';
+import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import { generateDemoShop } from '../../lib/demo/shop.ts';
+import type { DomainEvent, ShardJobMessage } from '../../lib/events/schemas.ts';
+import type { SendJob } from '../../lib/ports.ts';
+import { drainQueues, lambdaContext, MemoryQueue } from '../../lib/runtime/local-pipeline.ts';
+import { runDay } from '../../lib/usecases/run-day.ts';
+import { seedCustomers } from '../../lib/usecases/seed.ts';
+import { dailyRun, fixedClock, RecordingQueue, testConfig } from '../support/fixtures.ts';
+import { TestDynamo } from '../support/store.ts';
+
+const TODAY = '2026-11-22';
+const SECRET = 'parity-secret';
+
+async function tableItems(store: DynamoRecallStore, prefix: string): Promise<Map<string, Record<string, unknown>>> {
+  const doc = DynamoDBDocumentClient.from(store.client);
+  const items = new Map<string, Record<string, unknown>>();
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(new ScanCommand({ TableName: store.tableName, ExclusiveStartKey: startKey }));
+    for (const item of page.Items ?? []) {
+      if (String(item.sk).startsWith(prefix)) {
+        const { sentAt: _sentAt, ...rest } = item;
+        items.set(`${item.pk}|${item.sk}`, rest);
+      }
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+describe('the Lambda pipeline and the local run share every use case', () => {
+  let dynamo: TestDynamo;
+  beforeAll(async () => {
+    dynamo = await TestDynamo.start();
+  });
+  afterAll(async () => {
+    await dynamo.stop();
+  });
+
+  it('plan-recall -> scan-shard -> send-message writes the same ledger and journey states as `recall run`', async () => {
+    const config = await testConfig({ holdoutPercent: 10 });
+    const shop = () => generateDemoShop({ customers: 600, seed: 5, today: TODAY, categories: config.categories, timeZone: config.merchantTimeZone });
+    const local = await dynamo.freshStore();
+    const lambda = await dynamo.freshStore();
+    await seedCustomers({ store: local, config }, TODAY, shop());
+    await seedCustomers({ store: lambda, config }, TODAY, shop());
+
+    const localQueue = new RecordingQueue(local);
+    const summary = await runDay({ store: local, config, sendQueue: localQueue, couponSecret: SECRET }, dailyRun(config, TODAY));
+
+    const work = new MemoryQueue<ShardJobMessage>();
+    const send = new MemoryQueue<SendJob>();
+    const published: DomainEvent[] = [];
+    const events = { publish: async (batch: readonly DomainEvent[]) => void published.push(...batch) };
+    const sent: SendJob[] = [];
+    const clock = fixedClock('2026-11-22T02:00:00Z');
+    const plan = planHandler(async () => ({ config, store: lambda, workQueue: work, events, clock }));
+    const scan = scanHandler(async () => ({ config, store: lambda, sendQueue: send, workQueue: work, events, couponSecret: SECRET }));
+    const deliver = sendHandler(async () => ({ config, store: lambda, transport: { deliver: async (job) => void sent.push(job) }, events, clock }));
+
+    const planned = await plan({ asOf: TODAY, dryRun: false }, lambdaContext('plan-recall'));
+    const drained = await drainQueues({ work, send }, { scanShard: (event) => scan(event, lambdaContext('scan-shard')), sendMessage: (event) => deliver(event, lambdaContext('send-message')) });
+
+    expect(planned).toMatchObject({ runDate: TODAY, shards: config.shards, planned: true });
+    expect(drained.shardJobs).toBe(config.shards);
+    expect(summary.sent).toBeGreaterThan(20);
+    expect(sent).toHaveLength(summary.sent);
+    expect(await tableItems(lambda, 'L#')).toEqual(await tableItems(local, 'L#'));
+    expect(await tableItems(lambda, 'J#')).toEqual(await tableItems(local, 'J#'));
+
+    const completed = published.filter((event) => event.type === 'RunCompleted');
+    expect(completed).toHaveLength(1);
+    expect(completed[0]?.detail).toMatchObject({ due: summary.due, sent: summary.sent, heldOut: summary.heldOut, skipped: summary.skipped });
+    expect(published.filter((event) => event.type === 'MessageSent')).toHaveLength(summary.sent);
+    expect(published.filter((event) => event.type === 'CouponIssued').length).toBeGreaterThan(0);
+  });
+});
