@@ -2,10 +2,10 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { DOMAIN_EVENTS, type DomainEvent, type ShardJobMessage } from '../events/schemas.ts';
-import type { EventPublisher, SendJob, SendQueue, WorkQueue } from '../ports.ts';
+import type { EventPublisher, SendJob } from '../ports.ts';
 
 /** A queue in memory: what the pipeline would put on SQS, handed to the next handler locally. */
-export class MemoryQueue<T> implements WorkQueue, SendQueue {
+export class MemoryQueue<T> {
   private readonly items: T[] = [];
 
   async enqueue(jobs: readonly T[]): Promise<void> {

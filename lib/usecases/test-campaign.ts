@@ -25,6 +25,7 @@ const MAX_RECIPIENTS = 10;
 const RecipientSchema = z
   .string()
   .regex(/^\+[1-9]\d{6,14}$/, 'expected an E.164 number such as +8613800138000')
+  // ZZ: libphonenumber's unknown region, since the + prefix already carries the country.
   .refine((value) => mobileNumber(value, 'ZZ').ok, 'not a valid mobile number');
 
 export const TestCampaignInputSchema = z
@@ -182,10 +183,9 @@ async function sampleCustomers(
   stepIndex: number,
   count: number,
 ): Promise<Map<string, JourneyState>> {
-  const atStep = await waitingAt(store, config, journey, stepIndex, count);
-  if (atStep.size > 0 || stepIndex === 0) {
-    if (atStep.size > 0) return atStep;
-  } else {
+  const waiting = await waitingAt(store, config, journey, stepIndex, count);
+  if (waiting.size > 0) return waiting;
+  if (stepIndex > 0) {
     const atFirst = await waitingAt(store, config, journey, 0, count);
     if (atFirst.size > 0) return atFirst;
   }
