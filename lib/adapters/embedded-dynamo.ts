@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
 export interface EmbeddedDynamo {
@@ -22,15 +21,4 @@ export async function startEmbeddedDynamo(path?: string): Promise<EmbeddedDynamo
     endpoint: `http://127.0.0.1:${address.port}`,
     close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
-}
-
-/** A client for any DynamoDB-API endpoint; local endpoints need no real credentials. */
-export function dynamoClient(endpoint?: string): DynamoDBClient {
-  if (!endpoint) return new DynamoDBClient({});
-  return new DynamoDBClient({
-    endpoint,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 5,
-  });
 }

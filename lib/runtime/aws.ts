@@ -6,7 +6,7 @@ import defaultConfig from '../../config/default.json' with { type: 'json' };
 import { checkConfig, ConfigError } from '../config/load.ts';
 import type { CampaignConfig } from '../config/schema.ts';
 import { DynamoRecallStore } from '../adapters/dynamo-store.ts';
-import { dynamoClient } from '../adapters/embedded-dynamo.ts';
+import { dynamoClient } from '../adapters/dynamo-client.ts';
 import { DynamoPacer } from '../adapters/dynamo-pacer.ts';
 import { EventBridgePublisher } from '../adapters/event-bus.ts';
 import { SnsTransport } from '../adapters/sns-transport.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoPacer, PacerCapacityError } from '../../lib/adapters/dynamo-pacer.ts';
-import { dynamoClient } from '../../lib/adapters/embedded-dynamo.ts';
+import { dynamoClient } from '../../lib/adapters/dynamo-client.ts';
 import { smsParts } from '../../lib/domain/sms.ts';
 import { LONG_MESSAGE, measurePacer, SHORT_MESSAGE } from '../support/pacer-harness.ts';
 import { TestDynamo } from '../support/store.ts';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { DynamoPacer } from '../../lib/adapters/dynamo-pacer.ts';
-import { dynamoClient } from '../../lib/adapters/embedded-dynamo.ts';
+import { dynamoClient } from '../../lib/adapters/dynamo-client.ts';
 import { createRandom } from '../../lib/demo/shop.ts';
 import { smsParts } from '../../lib/domain/sms.ts';
 import type { Pacer } from '../../lib/ports.ts';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
-import { dynamoClient, startEmbeddedDynamo, type EmbeddedDynamo } from '../../lib/adapters/embedded-dynamo.ts';
+import { dynamoClient } from '../../lib/adapters/dynamo-client.ts';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../lib/adapters/embedded-dynamo.ts';
 
 /** A real DynamoDB-API server (dynalite, in memory) for one test file; a fresh table per call. */
 export class TestDynamo {

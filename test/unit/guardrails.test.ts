@@ -448,14 +448,15 @@ describe('decideCustomer: the accounting invariant', () => {
   const scenarioArb = fc.constantFrom('c-1', 'c-2', 'c-3', CUSTOMER).chain((customerId) =>
     fc.record({
       customerId: fc.constant(customerId),
-      hasProfile: fc.boolean({ trueWeight: 9 } as never).map(Boolean),
+      hasProfile: fc.integer({ min: 0, max: 9 }).map((n) => n > 0),
       smsOptIn: fc.boolean(),
       optedOut: fc.boolean(),
       phone: phoneArb,
       timeZone: fc.constantFrom(undefined, SHANGHAI, 'America/Los_Angeles', 'Europe/London'),
       pushEndpoint: fc.constantFrom(undefined, 'arn:endpoint/1'),
       foreignSends: fc.array(fc.record({ daysAgo: fc.integer({ min: 0, max: 10 }), n: fc.nat({ max: 99 }) }), { maxLength: 3 }),
-      candidates: fc.array(stateArb(customerId), { maxLength: 6 }),
+      // One candidate per cycle, as the due index and the backfill scan give them.
+      candidates: fc.uniqueArray(stateArb(customerId), { maxLength: 6, selector: ({ journey, state }) => `${journey.id}#${state.cycle}` }),
       resumedPick: fc.option(fc.record({ index: fc.nat(), daysAgo: fc.integer({ min: 0, max: config.frequencyCap.perDays - 1 }) })),
       minutes: fc.integer({ min: 0, max: 24 * 60 - 1 }),
       backfill: fc.boolean(),

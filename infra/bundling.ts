@@ -1,0 +1,28 @@
+import type { CampaignConfig } from '../lib/config/schema.ts';
+
+/**
+ * How every Lambda function is bundled: the CDK stack passes these to NodejsFunction, and
+ * `npm run bundle` (which the bundle tests run) passes the same values to esbuild, so the
+ * artefact that is tested is the artefact that deploys.
+ */
+export const FUNCTION_NAMES = ['plan-recall', 'scan-shard', 'send-message', 'record-order', 'run-test-campaign'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+export const functionEntry = (name: FunctionName) => `functions/${name}.ts`;
+
+export const bundlingOptions = {
+  /** The Lambda runtime (nodejs22.x) ships the AWS SDK v3: it stays out of the bundle. */
+  externalModules: ['@aws-sdk/*'],
+  target: 'node22',
+  format: 'esm',
+  minify: true,
+  sourceMap: false,
+  mainFields: ['module', 'main'],
+  /** ESM bundles of CommonJS dependencies still call `require`. */
+  banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+} as const;
+
+/** The campaign config, validated at synth, baked into each bundle instead of an env var (4 KB limit). */
+export function configDefine(config: CampaignConfig): Record<string, string> {
+  return { 'process.env.RECALL_CONFIG_JSON': JSON.stringify(JSON.stringify(config)) };
+}

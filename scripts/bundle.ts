@@ -1,0 +1,46 @@
+// Bundles every Lambda function with esbuild, with the options the CDK stack uses (infra/bundling.ts).
+import { mkdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { loadConfigFile, loadDefaultConfig } from '../lib/config/load.ts';
+import { bundlingOptions, configDefine, FUNCTION_NAMES, functionEntry, type FunctionName } from '../infra/bundling.ts';
+
+export interface BuiltBundle {
+  name: FunctionName;
+  file: string;
+  bytes: number;
+}
+
+export async function bundleFunctions(outDir: string, configFile?: string): Promise<BuiltBundle[]> {
+  const config = configFile ? await loadConfigFile(configFile) : await loadDefaultConfig();
+  const built: BuiltBundle[] = [];
+  for (const name of FUNCTION_NAMES) {
+    const dir = join(outDir, name);
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, 'index.mjs');
+    await build({
+      entryPoints: [functionEntry(name)],
+      outfile: file,
+      bundle: true,
+      platform: 'node',
+      target: bundlingOptions.target,
+      format: bundlingOptions.format,
+      minify: bundlingOptions.minify,
+      sourcemap: bundlingOptions.sourceMap,
+      mainFields: [...bundlingOptions.mainFields],
+      external: [...bundlingOptions.externalModules],
+      banner: { js: bundlingOptions.banner },
+      define: configDefine(config),
+      logLevel: 'warning',
+    });
+    built.push({ name, file, bytes: (await stat(file)).size });
+  }
+  return built;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  const outDir = process.argv[2] ?? 'dist/functions';
+  for (const bundle of await bundleFunctions(outDir, process.argv[3])) {
+    console.log(`${bundle.name.padEnd(18)} ${(bundle.bytes / 1024).toFixed(0).padStart(5)} KB  ${bundle.file}`);
+  }
+}
