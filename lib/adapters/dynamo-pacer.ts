@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, type ConsumedCapacity, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Pacer } from '../ports.ts';
 
 /**
@@ -18,6 +18,42 @@ const PacerItemSchema = z.object({
 
 type Grant = [at: number, parts: number];
 
+/**
+ * The earliest slot from `from` on where `parts` more keep every window of `windowMs` at or under
+ * `mps`. Only windows holding the new slot change, and any window can slide right to start at a
+ * grant, so it is enough to check the windows starting at the slot or at a grant just before it.
+ * A slot becomes free only where an earlier grant stops sharing a window with it.
+ */
+export function earliestSlot(booked: readonly Grant[], parts: number, from: number, mps: number, windowMs: number): number {
+  // Sorted, because another instance's clock may stamp slightly out of order.
+  const times = booked.map(([at]) => at).sort((a, b) => a - b);
+  const byTime = [...booked].sort((a, b) => a[0] - b[0]);
+  const prefix = [0];
+  for (const [, granted] of byTime) prefix.push(prefix[prefix.length - 1]! + granted);
+  /** How many grants are before `t` (or at it, with `orAt`). */
+  const countBefore = (t: number, orAt = false) => {
+    let low = 0;
+    let high = times.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (times[mid]! < t || (orAt && times[mid] === t)) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  };
+  const partsFrom = (start: number) => prefix[countBefore(start + windowMs)]! - prefix[countBefore(start)]!;
+  const fits = (slot: number) => {
+    if (partsFrom(slot) + parts > mps) return false;
+    for (let i = countBefore(slot - windowMs, true); i < times.length && times[i]! <= slot; i++) {
+      if (partsFrom(times[i]!) + parts > mps) return false;
+    }
+    return true;
+  };
+  if (fits(from)) return from;
+  // The last candidate always fits: no grant shares a window with it.
+  return times.map((at) => at + windowMs).find((slot) => slot > from && fits(slot)) ?? from;
+}
+
 /** A message longer than the whole per-second budget: it can never go, so never retry it. */
 export class PacerCapacityError extends Error {
   readonly retryable = false;
@@ -28,10 +64,9 @@ export interface DynamoPacerOptions {
   /** SMS parts per second, summed over all senders. */
   mps: number;
   /**
-   * Added to the 1-second window. A grant is stamped before its conditional write and its SNS
-   * call, so the send happens a little later than the stamp; as long as that delay (plus clock
-   * skew between Lambda instances) stays under the margin, no real 1-second window can hold
-   * more than `mps` parts. Costs about margin / 1000 of the throughput.
+   * Added to the 1-second window, so a send may happen a little after its booked slot (a slow
+   * timer, the way to SNS, clock skew between Lambda instances) without any real 1-second
+   * window holding more than `mps` parts. Costs about margin / 1000 of the throughput.
    */
   marginMs?: number;
   now?: () => number;
@@ -49,18 +84,21 @@ interface Waiting {
 }
 
 /**
- * A sliding-window log of grants in one DynamoDB item, updated under an optimistic lock: a grant
- * is written only if the parts granted in the last window plus its own stay within `mps`, and the
- * conditional write makes that check and the grant one atomic step across all senders.
+ * A sliding-window log of grants in one DynamoDB item, changed only by a conditional write on its
+ * version (optimistic lock), so checking the budget and taking it is one atomic step across all
+ * senders of all instances.
  *
- * Within one instance, reservations queue and are granted in order, as many per write as fit:
- * every message in flight hitting the item on its own would turn each grant into a storm of
- * lost optimistic locks (measured: about 8 conflicts per grant with 12 racing messages).
+ * A grant is a booked slot, possibly in the future: a sender that finds the window full books the
+ * earliest slot where its parts fit, then sleeps until it. Waiting senders therefore never wake
+ * together to race for the same freed parts, and a send lags its slot only by a timer, never by
+ * a DynamoDB write. (Measured against dynalite: senders that slept and retried woke as a herd,
+ * lost most optimistic locks and sent up to 25 ms after their grant, which broke the 1-second
+ * line.) Within one instance, everything waiting is booked in one write for the same reason.
  */
 export class DynamoPacer implements Pacer {
   /**
-   * `conflicts`: writes that lost the optimistic lock (DynamoDB bills them too); `late`: grants
-   * written but not used because the write took too long (their parts stay counted, unsent).
+   * `conflicts`: writes that lost the optimistic lock (DynamoDB bills them too); `late`: slots
+   * missed by more than half the margin, so left unused (their parts stay counted) and rebooked.
    */
   readonly usage = { readUnits: 0, writeUnits: 0, conflicts: 0, late: 0 };
   private readonly doc: DynamoDBDocumentClient;
@@ -69,7 +107,7 @@ export class DynamoPacer implements Pacer {
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly waiting: Waiting[] = [];
-  private granting = false;
+  private booking = false;
 
   constructor(
     client: DynamoDBClient,
@@ -86,10 +124,6 @@ export class DynamoPacer implements Pacer {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  private get windowMs(): number {
-    return 1000 + this.marginMs;
-  }
-
   reserve(parts: number): Promise<void> {
     if (!Number.isInteger(parts) || parts < 1) return Promise.reject(new RangeError(`parts must be a positive integer, got ${parts}`));
     if (parts > this.mps) {
@@ -97,65 +131,58 @@ export class DynamoPacer implements Pacer {
         new PacerCapacityError(`a message of ${parts} SMS parts exceeds the whole budget of ${this.mps} parts per second`),
       );
     }
-    return new Promise((grant, fail) => {
-      this.waiting.push({ parts, grant, fail });
-      if (!this.granting) void this.grantAll();
-    });
+    return new Promise((grant, fail) => this.enqueue({ parts, grant, fail }));
   }
 
-  private async grantAll(): Promise<void> {
-    this.granting = true;
+  private enqueue(request: Waiting, first = false): void {
+    if (first) this.waiting.unshift(request);
+    else this.waiting.push(request);
+    if (!this.booking) void this.bookAll();
+  }
+
+  private async bookAll(): Promise<void> {
+    this.booking = true;
     try {
-      while (this.waiting.length > 0) await this.grantRound();
+      while (this.waiting.length > 0) await this.bookRound();
     } catch (error) {
       // The store is failing (throttled beyond the SDK's retries, gone): fail every waiting
-      // message, each is retried by its own redelivery.
+      // message; each is retried by its own redelivery.
       for (const request of this.waiting.splice(0)) request.fail(error);
     } finally {
-      this.granting = false;
+      this.booking = false;
     }
   }
 
-  /** Grants the longest head of the queue that fits the window, or sleeps until the head fits. */
-  private async grantRound(): Promise<void> {
+  /** Books a slot for everything waiting, in order, in one conditional write. */
+  private async bookRound(): Promise<void> {
     const { grants, version } = await this.read();
-    // Stamped after the read, so a grant is always stamped later than the grants it saw.
-    const stamp = this.now();
-    const live = grants.filter(([at]) => at > stamp - this.windowMs);
-    const used = live.reduce((sum, [, parts]) => sum + parts, 0);
-    let count = 0;
-    let parts = 0;
-    for (const request of this.waiting) {
-      if (used + parts + request.parts > this.mps) break;
-      parts += request.parts;
-      count++;
-    }
-    const head = this.waiting[0];
-    if (count === 0) {
-      if (head) await this.sleep(this.waitMs(live, used + head.parts - this.mps, stamp));
-      return;
-    }
-    // On a conflict someone else granted in between, and their grant may change the answer.
-    if (!(await this.write([...live, [stamp, parts]], version))) return;
-    // The proof that no real window overruns needs every send within the margin of its stamp:
-    // half of it for this write, half for the way to SNS and clock skew between instances.
-    if (this.now() - stamp > this.marginMs / 2) {
-      this.usage.late++;
-      return;
-    }
-    for (const request of this.waiting.splice(0, count)) request.grant();
+    // After the read: no slot is booked earlier than a moment the grants read were current.
+    const now = this.now();
+    const windowMs = 1000 + this.marginMs;
+    // Older grants cannot share a window with any slot from now on.
+    const booked = grants.filter(([at]) => at > now - windowMs);
+    const requests = [...this.waiting];
+    const slots = requests.map((request) => {
+      const slot = earliestSlot(booked, request.parts, now, this.mps, windowMs);
+      booked.push([slot, request.parts]);
+      return slot;
+    });
+    // On a conflict someone else booked in between: read again and book around their grant.
+    if (!(await this.write(booked, version))) return;
+    this.waiting.splice(0, requests.length);
+    requests.forEach((request, i) => void this.release(request, slots[i]!));
   }
 
-  /** Until enough of the oldest grants have left the window to free `needed` parts. */
-  private waitMs(live: readonly Grant[], needed: number, now: number): number {
-    // Sorted, because another instance's clock may stamp slightly out of order.
-    const oldestFirst = [...live].sort((a, b) => a[0] - b[0]);
-    let freed = 0;
-    for (const [at, granted] of oldestFirst) {
-      freed += granted;
-      if (freed >= needed) return Math.max(0, at + this.windowMs - now);
+  private async release(request: Waiting, slot: number): Promise<void> {
+    for (let now = this.now(); now < slot; now = this.now()) await this.sleep(slot - now);
+    // The 1-second line holds while every send stays within the margin after its slot: half of
+    // it for getting here, half for the way to SNS and clock skew. Missed: book a new slot.
+    if (this.now() - slot > this.marginMs / 2) {
+      this.usage.late++;
+      this.enqueue(request, true);
+      return;
     }
-    return 0; // unreachable while parts <= mps; re-reading is the safe answer anyway
+    request.grant();
   }
 
   private async read(): Promise<z.infer<typeof PacerItemSchema>> {

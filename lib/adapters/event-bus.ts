@@ -1,5 +1,5 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DOMAIN_EVENTS, EVENT_SOURCE, type DomainEvent } from '../events/schemas.ts';
 import type { EventPublisher } from '../ports.ts';
 

@@ -1,6 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SendJob, Transport } from '../ports.ts';
 
 /** One line of `.recall/outbox.jsonl` (DESIGN §6): what would have gone to SNS. */

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SendJobMessageSchema, ShardJobMessageSchema, type ShardJobMessage } from '../events/schemas.ts';
 import type { SendJob, SendQueue, WorkQueue } from '../ports.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A calendar date, `YYYY-MM-DD`, that exists in the Gregorian calendar. */
 export const CalendarDateSchema = z

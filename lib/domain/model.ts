@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TimeZoneSchema } from '../config/schema.ts';
 
 /** A customer as the shop knows them (the `import customers` columns). */

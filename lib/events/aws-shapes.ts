@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The envelopes AWS wraps around our payloads: an SQS event source mapping's batch and an

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CalendarDateSchema } from '../config/schema.ts';
 import { OUTCOMES } from '../domain/guardrails.ts';
 import { OrderInputSchema } from '../domain/model.ts';

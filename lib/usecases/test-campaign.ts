@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CampaignConfig, Journey } from '../config/schema.ts';
 import { localDate, type CalendarDate } from '../domain/dates.ts';
 import { decideCustomer, type Outcome } from '../domain/guardrails.ts';

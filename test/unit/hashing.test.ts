@@ -43,7 +43,10 @@ describe('shardOf', () => {
     const counts = new Array<number>(8).fill(0);
 
     // Act
-    for (const id of sample) counts[shardOf(id, 8)] = (counts[shardOf(id, 8)] ?? 0) + 1;
+    for (const id of sample) {
+      const shard = shardOf(id, 8);
+      counts[shard] = (counts[shard] ?? 0) + 1;
+    }
 
     // Assess
     const even = sample.length / 8;
