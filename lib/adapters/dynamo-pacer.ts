@@ -26,8 +26,8 @@ type Grant = [at: number, parts: number];
  */
 export function earliestSlot(booked: readonly Grant[], parts: number, from: number, mps: number, windowMs: number): number {
   // Sorted, because another instance's clock may stamp slightly out of order.
-  const times = booked.map(([at]) => at).sort((a, b) => a - b);
   const byTime = [...booked].sort((a, b) => a[0] - b[0]);
+  const times = byTime.map(([at]) => at);
   const prefix = [0];
   for (const [, granted] of byTime) prefix.push(prefix[prefix.length - 1]! + granted);
   /** How many grants are before `t` (or at it, with `orAt`). */
@@ -50,8 +50,9 @@ export function earliestSlot(booked: readonly Grant[], parts: number, from: numb
     return true;
   };
   if (fits(from)) return from;
+  const candidates = times.map((at) => at + windowMs).filter((slot) => slot > from);
   // The last candidate always fits: no grant shares a window with it.
-  return times.map((at) => at + windowMs).find((slot) => slot > from && fits(slot)) ?? from;
+  return candidates.find(fits) ?? Math.max(from, (times.at(-1) ?? from) + windowMs);
 }
 
 /** A message longer than the whole per-second budget: it can never go, so never retry it. */
@@ -108,6 +109,11 @@ export class DynamoPacer implements Pacer {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly waiting: Waiting[] = [];
   private booking = false;
+  /**
+   * How far ahead to book a slot that is free now: a decaying maximum of recent write times, so
+   * that a send starts on its slot instead of after a slow write.
+   */
+  private leadMs = 0;
 
   constructor(
     client: DynamoDBClient,
@@ -155,21 +161,27 @@ export class DynamoPacer implements Pacer {
 
   /** Books a slot for everything waiting, in order, in one conditional write. */
   private async bookRound(): Promise<void> {
+    const readFrom = this.now();
     const { grants, version } = await this.read();
     // After the read: no slot is booked earlier than a moment the grants read were current.
     const now = this.now();
+    // The read just measured the way to the table: the write will likely take about as long.
+    this.leadMs = Math.max(this.leadMs, now - readFrom);
     const windowMs = 1000 + this.marginMs;
     // Older grants cannot share a window with any slot from now on.
     const booked = grants.filter(([at]) => at > now - windowMs);
     const requests = [...this.waiting];
+    const from = now + Math.ceil(this.leadMs);
     const slots = requests.map((request) => {
-      const slot = earliestSlot(booked, request.parts, now, this.mps, windowMs);
+      const slot = earliestSlot(booked, request.parts, from, this.mps, windowMs);
       booked.push([slot, request.parts]);
       return slot;
     });
     // On a conflict someone else booked in between: read again and book around their grant.
     if (!(await this.write(booked, version))) return;
-    this.waiting.splice(0, requests.length);
+    this.leadMs = Math.max(this.now() - now, this.leadMs * 0.95);
+    // By identity: a missed slot may have put a request back at the head meanwhile.
+    for (const request of requests) this.waiting.splice(this.waiting.indexOf(request), 1);
     requests.forEach((request, i) => void this.release(request, slots[i]!));
   }
 
@@ -179,6 +191,7 @@ export class DynamoPacer implements Pacer {
     // it for getting here, half for the way to SNS and clock skew. Missed: book a new slot.
     if (this.now() - slot > this.marginMs / 2) {
       this.usage.late++;
+      (globalThis as unknown as { lates: unknown[] }).lates?.push({ by: this.now() - slot, lead: this.leadMs });
       this.enqueue(request, true);
       return;
     }

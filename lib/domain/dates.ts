@@ -51,12 +51,20 @@ export function zoneOffsetMinutes(instant: Date, timeZone: string): number {
   return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
 }
 
-/** The instant at local `time` (`HH:MM`) on `date` in `timeZone`. */
+/**
+ * The instant at local `time` (`HH:MM`) on `date` in `timeZone`. A time that happens twice (DST
+ * ends) is the earlier one; a time that does not exist (DST starts) moves forward by the gap.
+ */
 export function zonedInstant(date: CalendarDate, time: string, timeZone: string): Date {
-  const naive = new Date(`${date}T${time}:00Z`);
-  const first = new Date(naive.getTime() - zoneOffsetMinutes(naive, timeZone) * 60_000);
-  // A second pass settles instants near a DST change.
-  return new Date(naive.getTime() - zoneOffsetMinutes(first, timeZone) * 60_000);
+  const naive = Date.parse(`${date}T${time}:00Z`);
+  const before = zoneOffsetMinutes(new Date(naive - DAY_MS), timeZone);
+  const after = zoneOffsetMinutes(new Date(naive + DAY_MS), timeZone);
+  const wanted = minutesOfDay(time);
+  const exact = [...new Set([before, after])]
+    .map((offset) => new Date(naive - offset * 60_000))
+    .filter((instant) => localDate(instant, timeZone) === date && localMinutes(instant, timeZone) === wanted)
+    .sort((a, b) => a.getTime() - b.getTime());
+  return exact[0] ?? new Date(naive - before * 60_000);
 }
 
 export function addDays(date: CalendarDate, days: number): CalendarDate {

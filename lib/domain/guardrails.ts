@@ -107,7 +107,15 @@ export function decideCustomer(profile: Profile | undefined, candidates: readonl
   const { config, runDate } = ctx;
   let slotTaken = false;
   const decisions: Decision[] = [];
-  for (const candidate of [...candidates].sort(byPriority)) {
+  // A send that already holds its cap slot (a run resumed after a crash) goes first: it is the
+  // one message of this run, whatever the priorities.
+  const resumedKeys = new Set(profile?.recentSends.map((send) => send.key));
+  const isResumed = (candidate: Candidate) => {
+    const step = candidate.journey.steps[candidate.state.stepIndex];
+    return step !== undefined && resumedKeys.has(ledgerKey(candidate.state, step.id));
+  };
+  const ordered = [...candidates].sort((a, b) => Number(isResumed(b)) - Number(isResumed(a)) || byPriority(a, b));
+  for (const candidate of ordered) {
     const { journey } = candidate;
     // A dormant cycle (its steps went by stale) is only looked at again by --backfill.
     const backfillFrom = ctx.backfill && candidate.state.dormant ? cycleStart(candidate.state) : undefined;
@@ -136,11 +144,10 @@ export function decideCustomer(profile: Profile | undefined, candidates: readonl
       continue;
     }
     // Frequency cap and priority: candidates come highest priority first, so the first one to
-    // reach this point takes the run's only slot and the rest wait for a later run. A send that
-    // already holds its slot (a run resumed after a crash) goes on without taking another.
-    const key = ledgerKey(state, step.id);
-    const resumed = profile.recentSends.some((send) => send.key === key);
-    if (!resumed && (slotTaken || rollingCapReached(profile.recentSends, runDate, config))) {
+    // reach this point takes the run's only slot and the rest wait for a later run. A resumed
+    // send already holds its rolling-cap slot; it still takes the run's.
+    const resumed = resumedKeys.has(ledgerKey(state, step.id));
+    if (slotTaken || (!resumed && rollingCapReached(profile.recentSends, runDate, config))) {
       decide('deferred:capped');
       continue;
     }

@@ -12,7 +12,10 @@ export interface CategoryHistory {
   secondOrderId?: string;
   lastDate: CalendarDate;
   orderCount: number;
-  /** The last few orders counted, so a replayed order is never counted twice. */
+  /**
+   * The last few orders counted: a retry after a crash mid-order is not counted twice. Older
+   * replays are stopped earlier, by the order marker.
+   */
   recentOrderIds: string[];
   version: number;
 }

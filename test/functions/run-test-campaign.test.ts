@@ -4,13 +4,14 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/run-test-campaign.ts';
 import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
 import { verifyCouponCode } from '../../lib/domain/coupon.ts';
 import { localDate } from '../../lib/domain/dates.ts';
 import { OUTCOMES } from '../../lib/domain/guardrails.ts';
+import { isHeldOut } from '../../lib/domain/hashing.ts';
 import { ledgerKey } from '../../lib/domain/journeys.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
 import { readCustomerRows, readOrders } from '../../lib/import/csv.ts';
@@ -18,6 +19,7 @@ import type { Pacer, SendJob, Transport } from '../../lib/ports.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
 import { importCustomers, importOrders } from '../../lib/usecases/import.ts';
 import { UnknownJourneyError } from '../../lib/usecases/pipeline.ts';
+import { runDay } from '../../lib/usecases/run-day.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
 import {
   RecipientNotAllowedError,
@@ -29,7 +31,7 @@ import {
   type TestCampaignInput,
 } from '../../lib/usecases/test-campaign.ts';
 import { capturedLogLines } from '../support/log-guard.ts';
-import { csv, fixedClock, testConfig } from '../support/fixtures.ts';
+import { csv, dailyRun, fixedClock, RecordingQueue, testConfig } from '../support/fixtures.ts';
 import { TestDynamo } from '../support/store.ts';
 
 const SECRET = 'test-secret';
@@ -213,14 +215,28 @@ describe('run-test-campaign', () => {
       expect(result.messages[1]?.text).toContain('男鞋');
     });
 
-    it('reports the guardrail outcome without acting on it: a capped or held-out customer is still rendered', async () => {
-      const { deps } = await shop({ holdoutPercent: 50 });
+    it('reports the guardrail outcome without acting on it: a held-out customer is still rendered', async () => {
+      const { transport, deps } = await shop({ holdoutPercent: 50 });
+      const expected = (id: string) => (isHeldOut(id, 'category-recall', 50) ? 'held-out' : 'sent');
 
-      const result = await runTestCampaign(deps, input({ sample: 50 }));
+      const result = await runTestCampaign(deps, input({ customers: ['c1', 'c4', 'c5', 'c6'], dryRun: false }));
 
-      expect(result.messages.length).toBe(4);
-      for (const message of result.messages) expect(OUTCOMES).toContain(message.outcome);
-      expect(result.messages.every((message) => message.text.length > 0)).toBe(true);
+      expect(result.messages.map((message) => message.outcome)).toEqual([expected('c1'), expected('c4'), 'skipped:stale', expected('c6')]);
+      expect(transport.jobs).toHaveLength(4);
+    });
+
+    it('reports a customer the daily run already messaged as capped, and still leaves the cap and the state alone', async () => {
+      const { store, config, deps } = await shop();
+      const daily = await runDay({ store, config, sendQueue: new RecordingQueue(store), couponSecret: SECRET }, dailyRun(config, TODAY));
+      expect(daily.sent).toBe(2);
+      const before = await tableSnapshot(store);
+
+      // c1 got coupon-1 today and now waits for coupon-2: one message per 7 days.
+      const result = await runTestCampaign(deps, input({ step: 'coupon-2', customers: ['c1'], dryRun: false }));
+
+      expect(result.messages).toMatchObject([{ customerId: 'c1', outcome: 'deferred:capped' }]);
+      expect(result.messages[0]?.text).toContain('第2张');
+      expect(await tableSnapshot(store)).toEqual(before);
     });
 
     it('samples customers waiting at the step through the due index', async () => {
@@ -379,13 +395,19 @@ describe('run-test-campaign', () => {
     it('refuses a non-allowlisted recipient: nothing published, the table unchanged, the refusal logged masked', async () => {
       secrets.on(GetSecretValueCommand).resolves({ SecretString: SECRET });
       const before = await tableSnapshot(store);
+      // Powertools writes warnings to stderr, which the stdout log guard does not see.
+      const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
 
       const refused = handler({ journey: 'lifecycle', step: 'pre-lost', customers: ['c000001'], recipients: ['+8613800138007'], dryRun: false }, lambdaContext('run-test-campaign'));
 
       await expect(refused).rejects.toThrow(RecipientNotAllowedError);
+      const warnings = stderr.mock.calls.map(([chunk]) => String(chunk));
+      stderr.mockRestore();
       expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
       expect(await tableSnapshot(store)).toEqual(before);
-      expect(capturedLogLines().find((line) => line.includes('test campaign refused'))).toContain('+86*******8007');
+      const warning = warnings.find((line) => line.includes('test campaign refused'));
+      expect(warning).toContain('+86*******8007');
+      expect(warning).not.toContain('13800138007');
     });
   });
 });

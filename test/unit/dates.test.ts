@@ -198,14 +198,15 @@ describe('zonedInstant', () => {
     );
   });
 
-  // KNOWN BUG (reported, not fixed here): where DST starts at midnight (America/Santiago,
-  // America/Havana, Asia/Beirut, ...), a time inside the skipped hour resolves to the day before.
-  it.fails('stays on the given date when local midnight is skipped by a DST change (America/Santiago 2022-09-11)', () => {
+  // Where DST starts at midnight (America/Santiago, America/Havana, ...), a time inside the
+  // skipped hour moves forward by the gap, on the same date.
+  it('stays on the given date when local midnight is skipped by a DST change (America/Santiago 2022-09-11)', () => {
     // Act: 00:30 does not exist on 2022-09-11 in Santiago (clocks go from 00:00 to 01:00)
     const instant = zonedInstant('2022-09-11', '00:30', 'America/Santiago');
 
     // Assess
     expect(localDate(instant, 'America/Santiago')).toBe('2022-09-11');
+    expect(localMinutes(instant, 'America/Santiago')).toBe(90);
   });
 });
 

@@ -1,0 +1,146 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleFunctions, type BuiltBundle } from '../../scripts/bundle.ts';
+import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import { generateDemoShop } from '../../lib/demo/shop.ts';
+import { ShardJobMessageSchema, type ShardJobMessage } from '../../lib/events/schemas.ts';
+import { sqsEvent } from '../../lib/runtime/local-pipeline.ts';
+import { runShard } from '../../lib/usecases/run-shard.ts';
+import { seedCustomers } from '../../lib/usecases/seed.ts';
+import { loadDefaultConfig } from '../../lib/config/load.ts';
+import { testConfig } from '../support/fixtures.ts';
+import { TestDynamo } from '../support/store.ts';
+
+const run = promisify(execFile);
+const TODAY = '2026-11-22';
+
+interface Invocation {
+  initMs: number;
+  response?: unknown;
+  error?: { name: string; message: string };
+  calls: {
+    sns: { PhoneNumber?: string; Message?: string }[];
+    sqs: { QueueUrl: string; Entries: { MessageBody: string }[] }[];
+    events: { Entries: { DetailType: string }[] }[];
+  };
+  stdout: string;
+}
+
+describe('the bundles that deploy, run in a fresh Node process against dynalite', () => {
+  let dynamo: TestDynamo;
+  let store: DynamoRecallStore;
+  let bundles: Map<string, BuiltBundle>;
+  let work: string;
+
+  beforeAll(async () => {
+    dynamo = await TestDynamo.start();
+    store = await dynamo.freshStore();
+    const config = await testConfig();
+    await seedCustomers({ store, config }, TODAY, generateDemoShop({ customers: 800, seed: 3, today: TODAY, categories: config.categories, timeZone: config.merchantTimeZone }));
+    // Inside the repository, so that the external @aws-sdk/* imports resolve from node_modules.
+    await mkdir('dist', { recursive: true });
+    work = await mkdtemp(join('dist', 'bundle-test-'));
+    bundles = new Map((await bundleFunctions(join(work, 'functions'))).map((bundle) => [bundle.name, bundle]));
+  }, 120_000);
+
+  afterAll(async () => {
+    await dynamo.stop();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  async function invoke(name: string, event: unknown): Promise<Invocation> {
+    const bundle = bundles.get(name);
+    if (!bundle) throw new Error(`no bundle ${name}`);
+    const dir = await mkdtemp(join(tmpdir(), `invoke-${name}-`));
+    const eventFile = join(dir, 'event.json');
+    const outFile = join(dir, 'out.json');
+    await writeFile(eventFile, JSON.stringify(event));
+    const { stdout } = await run(process.execPath, ['test/support/invoke-bundle.mjs', bundle.file, eventFile, outFile], {
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        TABLE_NAME: store.tableName,
+        DYNAMODB_ENDPOINT: dynamo.endpoint,
+        EVENT_BUS_NAME: 'recall-test-bus',
+        WORK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/work',
+        SEND_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/send',
+        COUPON_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:coupon-abc123',
+        POWERTOOLS_SERVICE_NAME: 'recall-bundle-test',
+        POWERTOOLS_METRICS_NAMESPACE: 'RecallCampaignsTest',
+      },
+    });
+    const result = JSON.parse(await readFile(outFile, 'utf8'));
+    await rm(dir, { recursive: true, force: true });
+    expect(stdout, `${name} logged a full phone number`).not.toMatch(/(?<![\d*])(?:\+?86)?1[3-9]\d{9}(?!\d)/);
+    return { ...result, stdout };
+  }
+
+  const sample = async (file: string) => JSON.parse(await readFile(join('events', file), 'utf8'));
+
+  it('plan-recall plans one job per shard from the EventBridge Scheduler sample', async () => {
+    const result = await invoke('plan-recall', await sample('plan-recall.scheduled.json'));
+
+    expect(result.error).toBeUndefined();
+    expect(result.response).toMatchObject({ runDate: TODAY, shards: 8, planned: true });
+    const jobs = result.calls.sqs.flatMap((call) => call.Entries.map((entry) => ShardJobMessageSchema.parse(JSON.parse(entry.MessageBody))));
+    expect(jobs.map((job) => job.shard).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(result.calls.events.flatMap((call) => call.Entries.map((entry) => entry.DetailType))).toEqual(['RunStarted']);
+  });
+
+  it('scan-shard claims what the engine decides and send-message delivers it once', async () => {
+    // The bundle carries the default config (holdout included), as `npm run bundle` bakes it in.
+    const config = await loadDefaultConfig();
+    const job: ShardJobMessage = { ...ShardJobMessageSchema.parse(JSON.parse((await sample('scan-shard.sqs-batch.json')).Records[0].body)), shard: 2, runId: 'bundle-run' };
+    const expected = await runShard(
+      { store, config, sendQueue: { enqueue: async () => {} }, couponSecret: 'unused' },
+      { shard: job.shard },
+      { runDate: job.runDate, now: new Date(job.now), dryRun: true, backfill: false },
+    );
+
+    const scanned = await invoke('scan-shard', sqsEvent([job], 'work'));
+    expect(scanned.error).toBeUndefined();
+    expect(scanned.response).toEqual({ batchItemFailures: [] });
+    const sendJobs = scanned.calls.sqs.flatMap((call) => call.Entries.map((entry) => JSON.parse(entry.MessageBody)));
+    expect(sendJobs.length).toBe(expected.tally.totals.sent);
+    expect(sendJobs.length).toBeGreaterThan(0);
+
+    const batch = sendJobs.slice(0, 3);
+    const sent = await invoke('send-message', sqsEvent(batch, 'send'));
+    expect(sent.error).toBeUndefined();
+    expect(sent.response).toEqual({ batchItemFailures: [] });
+    expect(sent.calls.sns.map((call) => call.PhoneNumber).sort()).toEqual(batch.map((message) => message.to).sort());
+    expect(sent.stdout).toContain('*******');
+
+    const again = await invoke('send-message', sqsEvent(batch, 'send'));
+    expect(again.calls.sns).toHaveLength(0);
+  });
+
+  it('record-order records the OrderPlaced sample once', async () => {
+    const event = await sample('record-order.order-placed.json');
+    const first = await invoke('record-order', event);
+    const replay = await invoke('record-order', event);
+
+    expect(first.error).toBeUndefined();
+    expect(first.response).toMatchObject({ status: 'recorded' });
+    expect(replay.response).toMatchObject({ status: 'duplicate' });
+  });
+
+  it('a malformed event fails with a clear message, not a crash of the runtime', async () => {
+    const result = await invoke('record-order', { 'detail-type': 'OrderPlaced', detail: { orderId: '' } });
+    expect(result.error?.message).toMatch(/record-order: not an OrderPlaced event/);
+  });
+
+  it('every bundle loads: init time and size are reported by npm run bench', async () => {
+    for (const bundle of bundles.values()) expect(bundle.bytes).toBeGreaterThan(10_000);
+    const result = await invoke('plan-recall', await sample('plan-recall.manual.json'));
+    expect(result.initMs).toBeGreaterThan(0);
+    expect(result.response).toMatchObject({ planned: true });
+  });
+});
