@@ -13,6 +13,9 @@ import { runDay, type RunSummary } from '../usecases/run-day.ts';
 import { seedCustomers } from '../usecases/seed.ts';
 import { OutboxLineSchema, type OutboxLine } from '../adapters/outbox.ts';
 import { createProgress } from './progress.ts';
+import { functionName, invokeLocally, invokeOnAws, readEvent, UnknownFunctionError } from './invoke.ts';
+import { FUNCTION_NAMES } from '../../infra/bundling.ts';
+import { InvalidEventError } from '../events/invocations.ts';
 import { formatImportCounts, formatRunSummary } from './summary.ts';
 
 /** Bad arguments: exit code 2, like bad config and bad CSV. */
@@ -164,6 +167,26 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     });
 
   program
+    .command('invoke <function>')
+    .description(`run a Lambda handler on an event: locally on the embedded store (default), or the deployed one (--aws); functions: ${FUNCTION_NAMES.join(', ')}`)
+    .option('--event <file>', 'event JSON (default: its sample in events/)')
+    .option('--aws', 'invoke the deployed function (Lambda Invoke) and print its log tail', false)
+    .option('--stack <name>', 'the deployed stack whose outputs name the functions', 'RecallCampaigns-dev')
+    .option('--function-name <name>', 'the deployed function name, instead of the stack outputs')
+    .action(async (name: string, options: { event?: string; aws: boolean; stack: string; functionName?: string }, command: Command) => {
+      const fn = functionName(name);
+      const event = await readEvent(options.event, fn);
+      const outcome = options.aws
+        ? await invokeOnAws(fn, event, { stack: options.stack, ...(options.functionName ? { functionName: options.functionName } : {}) })
+        : await withRuntime(command.optsWithGlobals(), io, (runtime) => invokeLocally(runtime, fn, event));
+      io.out(JSON.stringify(outcome.response, null, 2));
+      if (outcome.downstream && (outcome.downstream.shardJobs > 0 || outcome.downstream.sendBatches > 0)) {
+        io.out(`(locally carried on: ${outcome.downstream.shardJobs} shard jobs, ${outcome.downstream.sendBatches} send batches; messages in the outbox, events in events.jsonl)`);
+      }
+      if (outcome.logTail) io.out(`--- log tail ---\n${outcome.logTail}`);
+    });
+
+  program
     .command('config')
     .description('campaign config tools')
     .command('check [file]')
@@ -185,7 +208,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof ConfigError || error instanceof CsvFormatError || error instanceof UsageError || error instanceof InvalidRunDateError) {
+    if (error instanceof ConfigError || error instanceof CsvFormatError || error instanceof UsageError || error instanceof InvalidRunDateError || error instanceof UnknownFunctionError || error instanceof InvalidEventError) {
       io.err(error.message);
       return 2;
     }

@@ -48,7 +48,10 @@ export const SqsRecordSchema = z.looseObject({
   }),
   messageAttributes: z.record(z.string(), SqsMessageAttributeSchema),
   md5OfBody: z.string().regex(/^[0-9a-f]{32}$/, 'expected an MD5 hex digest'),
-  md5OfMessageAttributes: z.string().nullable().optional(),
+  md5OfMessageAttributes: z
+    .string()
+    .nullish()
+    .transform((value) => value ?? undefined),
   eventSource: z.literal('aws:sqs'),
   eventSourceARN: z.string().startsWith('arn:'),
   awsRegion: z.string().min(1),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Context, SQSEvent } from 'aws-lambda';
@@ -41,10 +42,11 @@ export function sqsEvent(bodies: readonly unknown[], queueName: string): SQSEven
   return {
     Records: bodies.map((body) => {
       const messageId = `local-${++messageCounter}`;
+      const text = JSON.stringify(body);
       return {
         messageId,
         receiptHandle: `local-receipt-${messageId}`,
-        body: JSON.stringify(body),
+        body: text,
         attributes: {
           ApproximateReceiveCount: '1',
           SentTimestamp: String(Date.now()),
@@ -52,7 +54,7 @@ export function sqsEvent(bodies: readonly unknown[], queueName: string): SQSEven
           ApproximateFirstReceiveTimestamp: String(Date.now()),
         },
         messageAttributes: {},
-        md5OfBody: '',
+        md5OfBody: createHash('md5').update(text).digest('hex'),
         eventSource: 'aws:sqs',
         eventSourceARN: `arn:aws:sqs:local:000000000000:${queueName}`,
         awsRegion: 'local',

@@ -1,21 +1,18 @@
 import type { CampaignConfig, Journey } from '../config/schema.ts';
-import { couponCode } from '../domain/coupon.ts';
 import { addDays, type CalendarDate } from '../domain/dates.ts';
 import { decideCustomer, type Candidate, type Decision, type Outcome, type Profile } from '../domain/guardrails.ts';
 import {
   advance,
   afterStale,
-  categoryOf,
   dueCutoff,
   isFinished,
   ledgerKey,
   type JourneyState,
 } from '../domain/journeys.ts';
-import { smsParts } from '../domain/sms.ts';
-import { renderMessage } from '../domain/template.ts';
 import type { RecallStore, SendJob, SendQueue } from '../ports.ts';
 import { keys } from '../store/tables.ts';
 import { duePartitions, duePosition, scopeOf } from './due-index.ts';
+import { renderStepMessage } from './render.ts';
 import { RunTally } from './run-tally.ts';
 
 export interface RunDeps {
@@ -156,21 +153,13 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
   }
 
   const key = ledgerKey(state, step.id);
-  const code = step.coupon ? couponCode(deps.couponSecret, key) : undefined;
-  const expiry = step.coupon ? addDays(options.runDate, step.coupon.validDays) : undefined;
-  const text = renderMessage(
-    step.template,
-    {
-      shop: config.shopName,
-      name: profile.name,
-      category: categoryOf(config, state.category)?.name ?? '',
-      ...(step.coupon ? { couponValue: step.coupon.value, minSpend: step.coupon.minSpend } : {}),
-      ...(expiry ? { expiry } : {}),
-      ...(code ? { code } : {}),
-    },
-    step.channel === 'sms' ? config.sms.optOutText : '',
-  );
-  const parts = step.channel === 'sms' ? smsParts(text).parts : 1;
+  const { text, parts, couponCode: code, couponExpiry: expiry } = renderStepMessage(config, deps.couponSecret, {
+    step,
+    name: profile.name,
+    category: state.category,
+    runDate: options.runDate,
+    couponKey: key,
+  });
   const existing = await store.putLedger({
     ...base,
     outcome: 'sent',

@@ -6,16 +6,21 @@ import { afterAll, expect } from 'vitest';
  */
 const FULL_PHONE = /(?<![\d*])(?:\+?86)?1[3-9]\d{9}(?!\d)|\+\d{10,15}(?!\d)/;
 const captured: string[] = [];
-const write = process.stdout.write.bind(process.stdout);
 
-process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-  const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-  if (text.trimStart().startsWith('{')) {
-    captured.push(...text.split('\n').filter(Boolean));
-    return true;
-  }
-  return (write as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean)(chunk, ...rest);
-}) as typeof process.stdout.write;
+/** Powertools writes info to stdout and warnings and errors to stderr: both are captured. */
+function capture(stream: NodeJS.WriteStream): void {
+  const write = stream.write.bind(stream);
+  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    if (text.trimStart().startsWith('{')) {
+      captured.push(...text.split('\n').filter(Boolean));
+      return true;
+    }
+    return (write as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof stream.write;
+}
+capture(process.stdout);
+capture(process.stderr);
 
 export function capturedLogLines(): readonly string[] {
   return captured;

@@ -1,0 +1,106 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { createHandler as planRecall } from '../../functions/plan-recall.ts';
+import { createHandler as recordOrder } from '../../functions/record-order.ts';
+import { createHandler as runTestCampaign } from '../../functions/run-test-campaign.ts';
+import { createHandler as scanShard } from '../../functions/scan-shard.ts';
+import { createHandler as sendMessage } from '../../functions/send-message.ts';
+import { FUNCTION_NAMES, type FunctionName } from '../../infra/bundling.ts';
+import { SqsEventSchema } from '../events/aws-shapes.ts';
+import type { ShardJobMessage } from '../events/schemas.ts';
+import type { SendJob } from '../ports.ts';
+import { drainQueues, JsonlEventPublisher, lambdaContext, MemoryQueue } from '../runtime/local-pipeline.ts';
+import type { LocalRuntime } from '../runtime/local.ts';
+
+export class UnknownFunctionError extends Error {
+  readonly retryable = false;
+  override name = 'UnknownFunctionError';
+}
+
+export function functionName(name: string): FunctionName {
+  const found = FUNCTION_NAMES.find((candidate) => candidate === name);
+  if (!found) throw new UnknownFunctionError(`unknown function "${name}": expected one of ${FUNCTION_NAMES.join(', ')}`);
+  return found;
+}
+
+export async function readEvent(file: string | undefined, name: FunctionName): Promise<unknown> {
+  const path = file ?? join('events', `${name === 'plan-recall' ? 'plan-recall.manual' : name === 'run-test-campaign' ? 'run-test-campaign.dry-run' : `${name}.${name === 'record-order' ? 'order-placed' : 'sqs-batch'}`}.json`);
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new UnknownFunctionError(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+export interface InvokeOutcome {
+  response: unknown;
+  /** Locally, what the queues carried on to the next functions. */
+  downstream?: { shardJobs: number; sendBatches: number };
+  logTail?: string;
+}
+
+/**
+ * Runs a function's handler in-process on the local runtime: the same handler module, composed
+ * with local adapters. Jobs it puts on the work or send queue are carried on through scan-shard
+ * and send-message (the outbox stands in for SNS; domain events go to `events.jsonl`).
+ */
+export async function invokeLocally(runtime: LocalRuntime, name: FunctionName, event: unknown): Promise<InvokeOutcome> {
+  const { config, store, clock, couponSecret, outbox } = runtime;
+  const work = new MemoryQueue<ShardJobMessage>();
+  const send = new MemoryQueue<SendJob>();
+  const events = new JsonlEventPublisher(join(runtime.storeDir, 'events.jsonl'));
+  const scan = scanShard(async () => ({ config, store, sendQueue: send, workQueue: work, events, couponSecret }));
+  const deliver = sendMessage(async () => ({ config, store, transport: outbox, events, clock }));
+  const handlers: Record<FunctionName, (event: unknown, context: Context) => Promise<unknown>> = {
+    'plan-recall': planRecall(async () => ({ config, store, workQueue: work, events, clock })),
+    'scan-shard': (event, context) => scan(SqsEventSchema.parse(event), context),
+    'send-message': (event, context) => deliver(SqsEventSchema.parse(event), context),
+    'record-order': recordOrder(async () => ({ config, store, clock })),
+    'run-test-campaign': runTestCampaign(async () => ({ config, store, transport: outbox, couponSecret, clock })),
+  };
+  const response = await handlers[name](event, lambdaContext(name));
+  const downstream = await drainQueues(
+    { work, send },
+    {
+      scanShard: (batch: SQSEvent) => scan(batch, lambdaContext('scan-shard')),
+      sendMessage: (batch: SQSEvent) => deliver(batch, lambdaContext('send-message')),
+    },
+  );
+  return { response, downstream };
+}
+
+/** The deployed function: its name from the stack outputs (or given), invoked with its log tail. */
+export async function invokeOnAws(name: FunctionName, event: unknown, options: { stack: string; functionName?: string }): Promise<InvokeOutcome> {
+  const deployedName = options.functionName ?? (await deployedFunctionName(options.stack, name));
+  const result = await new LambdaClient({}).send(
+    new InvokeCommand({ FunctionName: deployedName, Payload: Buffer.from(JSON.stringify(event)), LogType: 'Tail' }),
+  );
+  const payload = result.Payload ? Buffer.from(result.Payload).toString('utf8') : '';
+  return {
+    response: result.FunctionError ? { functionError: result.FunctionError, payload: safeJson(payload) } : safeJson(payload),
+    ...(result.LogResult ? { logTail: Buffer.from(result.LogResult, 'base64').toString('utf8') } : {}),
+  };
+}
+
+/** Stack outputs are named after the function: plan-recall -> PlanRecallFunctionName. */
+export function outputKey(name: FunctionName): string {
+  return `${name.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase())}FunctionName`;
+}
+
+async function deployedFunctionName(stack: string, name: FunctionName): Promise<string> {
+  const { Stacks } = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stack }));
+  const value = Stacks?.[0]?.Outputs?.find((output) => output.OutputKey === outputKey(name))?.OutputValue;
+  if (!value) throw new UnknownFunctionError(`stack ${stack} has no output ${outputKey(name)}: deploy it, or pass --function-name`);
+  return value;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
