@@ -11,9 +11,9 @@ export type FunctionName = (typeof FUNCTION_NAMES)[number];
 export const functionEntry = (name: FunctionName) => `functions/${name}.ts`;
 
 export const bundlingOptions = {
-  /** The Lambda runtime (nodejs22.x) ships the AWS SDK v3: it stays out of the bundle. */
+  /** The Lambda runtime (nodejs24.x) ships the AWS SDK v3: it stays out of the bundle. */
   externalModules: ['@aws-sdk/*'],
-  target: 'node22',
+  target: 'node24',
   format: 'esm',
   minify: true,
   sourceMap: false,
