@@ -38,13 +38,12 @@ import {
   type ShardPart,
 } from '../store/items.ts';
 import { keys, recallTable } from '../store/tables.ts';
+import { backoffMs, wait } from './retry.ts';
 
 const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
 const MAX_BATCH_ATTEMPTS = 8;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const backoff = (attempt: number) => sleep(Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random() / 2));
 
 function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
@@ -112,7 +111,7 @@ export class DynamoRecallStore implements RecallStore {
     for (let attempt = 0; attempt < 50; attempt++) {
       const { Table } = await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
       if (Table?.TableStatus === 'ACTIVE') break;
-      await sleep(100);
+      await wait(100);
     }
     try {
       await this.client.send(
@@ -179,7 +178,7 @@ export class DynamoRecallStore implements RecallStore {
       let requested: Record<string, unknown>[] = ids.map((id) => ({ pk: keys.customer(id), sk: keys.profile }));
       for (let attempt = 0; requested.length > 0; attempt++) {
         if (attempt >= MAX_BATCH_ATTEMPTS) throw new Error(`BatchGetItem left ${requested.length} keys unprocessed`);
-        if (attempt > 0) await backoff(attempt);
+        if (attempt > 0) await wait(backoffMs(attempt));
         const result = await this.doc.send(
           new BatchGetCommand({
             RequestItems: { [this.tableName]: { Keys: requested } },
@@ -489,7 +488,7 @@ export class DynamoRecallStore implements RecallStore {
       let pending = batch.map((Item) => ({ PutRequest: { Item } }));
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt >= MAX_BATCH_ATTEMPTS) throw new Error(`BatchWriteItem left ${pending.length} items unprocessed`);
-        if (attempt > 0) await backoff(attempt);
+        if (attempt > 0) await wait(backoffMs(attempt));
         const result = await this.doc.send(
           new BatchWriteCommand({ RequestItems: { [this.tableName]: pending }, ReturnConsumedCapacity: 'TOTAL' }),
         );

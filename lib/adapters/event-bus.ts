@@ -1,6 +1,7 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod';
 import { DOMAIN_EVENTS, EVENT_SOURCE, type DomainEvent } from '../events/schemas.ts';
+import { backoffMs, isThrottling, positiveAttempts, wait, type RetryOptions } from './retry.ts';
 import type { EventPublisher } from '../ports.ts';
 
 /** PutEvents takes at most 10 entries per call. */
@@ -22,12 +23,7 @@ const PERMANENT_ENTRY_CODES = new Set([
 
 const THROTTLING_ERROR_NAMES = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException']);
 
-export interface EventPublisherOptions {
-  /** Calls per batch, the first included. */
-  maxAttempts?: number;
-  /** Waits between attempts; tests pass a no-op. */
-  sleep?: (ms: number) => Promise<void>;
-}
+export type EventPublisherOptions = RetryOptions;
 
 /** A domain event whose detail does not match its schema: a bug in the caller, never retried. */
 export class InvalidDomainEventError extends Error {
@@ -49,21 +45,6 @@ export class EventPublishError extends Error {
   }
 }
 
-const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Exponential backoff with full jitter: 50, 100, 200 ... ms, capped at 2 s. */
-function backoffMs(attempt: number): number {
-  return Math.random() * Math.min(2000, 50 * 2 ** attempt);
-}
-
-/** The SDK marks throttling errors it knows (`$retryable.throttling`); the names cover the rest. */
-function isThrottling(error: unknown): error is Error {
-  if (!(error instanceof Error)) return false;
-  if (THROTTLING_ERROR_NAMES.has(error.name)) return true;
-  const retryable: unknown = '$retryable' in error ? error.$retryable : undefined;
-  return typeof retryable === 'object' && retryable !== null && 'throttling' in retryable && retryable.throttling === true;
-}
-
 /** Publishes our domain events to our EventBridge bus (DESIGN §3). */
 export class EventBridgePublisher implements EventPublisher {
   private readonly maxAttempts: number;
@@ -74,8 +55,7 @@ export class EventBridgePublisher implements EventPublisher {
     private readonly busName: string,
     { maxAttempts = 5, sleep = wait }: EventPublisherOptions = {},
   ) {
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError('maxAttempts must be a positive integer');
-    this.maxAttempts = maxAttempts;
+    this.maxAttempts = positiveAttempts(maxAttempts);
     this.sleep = sleep;
   }
 
@@ -107,7 +87,7 @@ export class EventBridgePublisher implements EventPublisher {
       try {
         codes = await this.put(pending);
       } catch (error) {
-        if (!isThrottling(error)) throw error;
+        if (!isThrottling(error, THROTTLING_ERROR_NAMES)) throw error;
         codes = pending.map(() => error.name);
       }
       const retry: PutEventsRequestEntry[] = [];

@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
 import { SendJobMessageSchema, ShardJobMessageSchema, type ShardJobMessage } from '../events/schemas.ts';
+import { backoffMs, isThrottling, positiveAttempts, wait, type RetryOptions } from './retry.ts';
 import type { SendJob, SendQueue, WorkQueue } from '../ports.ts';
 
 /** SendMessageBatch takes at most 10 entries per call. */
@@ -8,12 +9,7 @@ export const SEND_MESSAGE_BATCH_SIZE = 10;
 
 const THROTTLING_ERROR_NAMES = new Set(['RequestThrottled', 'KmsThrottled', 'ThrottlingException', 'Throttling']);
 
-export interface QueueOptions {
-  /** Calls per batch, the first included. */
-  maxAttempts?: number;
-  /** Waits between attempts; tests pass a no-op. */
-  sleep?: (ms: number) => Promise<void>;
-}
+export type QueueOptions = RetryOptions;
 
 /** A job that does not match its message schema: a bug in the caller, never retried. */
 export class InvalidQueueMessageError extends Error {
@@ -36,21 +32,6 @@ export class QueueSendError extends Error {
   }
 }
 
-const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Exponential backoff with full jitter: 50, 100, 200 ... ms, capped at 2 s. */
-function backoffMs(attempt: number): number {
-  return Math.random() * Math.min(2000, 50 * 2 ** attempt);
-}
-
-/** The SDK marks throttling errors it knows (`$retryable.throttling`); the names cover the rest. */
-function isThrottling(error: unknown): error is Error {
-  if (!(error instanceof Error)) return false;
-  if (THROTTLING_ERROR_NAMES.has(error.name)) return true;
-  const retryable: unknown = '$retryable' in error ? error.$retryable : undefined;
-  return typeof retryable === 'object' && retryable !== null && 'throttling' in retryable && retryable.throttling === true;
-}
-
 /** Validates each job against its message schema and sends it as a JSON body, 10 per call. */
 class SqsJobQueue<Job> {
   private readonly maxAttempts: number;
@@ -62,8 +43,7 @@ class SqsJobQueue<Job> {
     private readonly schema: z.ZodType<Job>,
     { maxAttempts = 5, sleep = wait }: QueueOptions,
   ) {
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError('maxAttempts must be a positive integer');
-    this.maxAttempts = maxAttempts;
+    this.maxAttempts = positiveAttempts(maxAttempts);
     this.sleep = sleep;
   }
 
@@ -100,7 +80,7 @@ class SqsJobQueue<Job> {
           senderFault: entry.SenderFault === true,
         }));
       } catch (error) {
-        if (!isThrottling(error)) throw error;
+        if (!isThrottling(error, THROTTLING_ERROR_NAMES)) throw error;
         failed = pending.map((entry) => ({ id: entry.Id ?? '', code: error.name, senderFault: false }));
       }
       lastCodes = new Map();
