@@ -17,7 +17,7 @@ export const pacerKey = { pk: 'PACER', sk: 'SMS' } as const;
  */
 const PacerItemSchema = z.object({
   since: z.number().int(),
-  grants: z.string().regex(/^(\d+:[1-9]\d*)?( \d+:[1-9]\d*)*$/),
+  grants: z.string().regex(/^(\d+:[1-9]\d*( \d+:[1-9]\d*)*)?$/),
   version: z.number().int().nonnegative(),
 });
 
@@ -42,7 +42,7 @@ function decodeGrants(since: number, text: string): Grant[] {
  * grant, so it is enough to check the windows starting at the slot or at a grant just before it.
  * A slot becomes free only where an earlier grant stops sharing a window with it.
  */
-export function earliestSlot(booked: readonly Grant[], parts: number, from: number, mps: number, windowMs: number): number {
+function earliestSlot(booked: readonly Grant[], parts: number, from: number, mps: number, windowMs: number): number {
   // Sorted, because another instance's clock may stamp slightly out of order.
   const byTime = [...booked].sort((a, b) => a[0] - b[0]);
   const times = byTime.map(([at]) => at);
@@ -143,7 +143,7 @@ export class DynamoPacer implements Pacer {
   ) {
     const { mps, marginMs = 25 } = options;
     if (!Number.isInteger(mps) || mps < 1) throw new RangeError(`mps must be a positive integer, got ${mps}`);
-    if (!(marginMs >= 0)) throw new RangeError(`marginMs must be >= 0, got ${marginMs}`);
+    if (!Number.isInteger(marginMs) || marginMs < 0) throw new RangeError(`marginMs must be a whole number >= 0, got ${marginMs}`);
     this.doc = DynamoDBDocumentClient.from(client);
     this.mps = mps;
     this.marginMs = marginMs;

@@ -149,6 +149,9 @@ export const CampaignConfigSchema = z
     journeys: z.array(JourneySchema).min(1),
   })
   .superRefine((config, ctx) => {
+    if (config.sms.mps < config.sms.maxParts) {
+      ctx.addIssue({ code: 'custom', path: ['sms', 'mps'], message: `must be at least sms.maxParts (${config.sms.maxParts}): a message of that many parts could never be sent` });
+    }
     const categoryIds = new Set<string>();
     config.categories.forEach((category, index) => {
       if (categoryIds.has(category.id)) {

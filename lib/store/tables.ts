@@ -12,7 +12,8 @@
  *   O#<orderId>                  processed-order marker
  *
  * and, under `RUN#<runId>`, the bookkeeping of one pipeline run: META, and SHARD#<n>#<part> with
- * each shard job's counts, so the last job to finish can publish RunCompleted.
+ * each shard job's counts, so the last job to finish can publish RunCompleted; and PACER / SMS,
+ * the senders' shared sliding-window log of SMS parts (lib/adapters/dynamo-pacer.ts).
  */
 export const recallTable = {
   partitionKey: 'pk',

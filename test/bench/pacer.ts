@@ -5,7 +5,7 @@ export interface PacerBenchOptions {
   mps: number[];
   senders: number;
   seconds: number;
-  /** Messages in flight per sender; 3 by default. */
+  /** Messages in flight per sender; by default enough for the MPS (see `inFlightFor`). */
   inFlight?: number;
 }
 
@@ -21,7 +21,7 @@ export async function benchPacer(options: PacerBenchOptions): Promise<PacerBench
   try {
     const rows: PacerBenchRow[] = [];
     for (const mps of options.mps) {
-      rows.push(await measurePacer(dynamo, mps, { senders: options.senders, inFlight: options.inFlight ?? 3, seconds: options.seconds }));
+      rows.push(await measurePacer(dynamo, mps, { senders: options.senders, seconds: options.seconds, inFlight: options.inFlight }));
     }
     return rows;
   } finally {

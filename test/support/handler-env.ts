@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -10,6 +9,7 @@ import { SendMessageBatchCommand, SQSClient, type SendMessageBatchCommandInput }
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { z } from 'zod';
 import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
 import { SqsEventSchema } from '../../lib/events/aws-shapes.ts';
 import { keys } from '../../lib/store/tables.ts';
@@ -21,6 +21,8 @@ import { TestDynamo } from './store.ts';
  * fault-injecting proxy in front of dynalite, so the real handler meets a throttled DynamoDB.
  */
 
+const JsonObjectSchema = z.record(z.string(), z.unknown());
+
 export const EVENTS_DIR = join(import.meta.dirname, '../../events');
 export const WORK_QUEUE_URL = 'https://sqs.ap-southeast-1.amazonaws.com/123456789012/recall-work';
 export const SEND_QUEUE_URL = 'https://sqs.ap-southeast-1.amazonaws.com/123456789012/recall-send';
@@ -31,6 +33,11 @@ export const COUPON_SECRET = 'handler-test-coupon-secret';
 /** A sample payload from `events/`, as a handler would receive it. */
 export async function loadEvent(file: string): Promise<unknown> {
   return JSON.parse(await readFile(join(EVENTS_DIR, file), 'utf8'));
+}
+
+/** A sample that is a JSON object, to take apart or change a field of. */
+export async function loadEventObject(file: string): Promise<Record<string, unknown>> {
+  return JsonObjectSchema.parse(await loadEvent(file));
 }
 
 /** An SQS sample from `events/`, checked against the envelope schema so its shape stays real. */
@@ -206,7 +213,7 @@ export function putEvents(mocks: AwsMocks): PublishedEvent[] {
   return mocks.eventBridge.commandCalls(PutEventsCommand).flatMap((call) =>
     (call.args[0].input.Entries ?? []).map((entry) => ({
       type: entry.DetailType ?? '',
-      detail: JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>,
+      detail: JsonObjectSchema.parse(JSON.parse(entry.Detail ?? '{}')),
       source: entry.Source,
       bus: entry.EventBusName,
     })),
@@ -228,6 +235,22 @@ const DYNAMODB_ERRORS = {
 } as const;
 export type DynamoErrorCode = keyof typeof DYNAMODB_ERRORS;
 
+export interface HeldRequests {
+  /** Requests held so far. */
+  readonly held: number;
+  /** Lets every held request (and any later match) through to dynalite. */
+  release(): void;
+}
+
+interface Hold {
+  operation: string;
+  when: (request: Record<string, unknown>) => boolean;
+  held: number;
+  released: Promise<void>;
+  release: () => void;
+  open: boolean;
+}
+
 interface PlannedFault {
   operation: string;
   code: DynamoErrorCode;
@@ -244,6 +267,7 @@ export class DynamoFaults {
   /** Every error answered, in order. */
   readonly injected: { operation: string; code: DynamoErrorCode }[] = [];
   private planned: PlannedFault[] = [];
+  private holds: Hold[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -262,8 +286,9 @@ export class DynamoFaults {
   }
 
   get endpoint(): string {
-    const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    const address = this.server.address();
+    if (address === null || typeof address === 'string') throw new Error('the DynamoDB fault proxy is not listening on a TCP port');
+    return `http://127.0.0.1:${address.port}`;
   }
 
   /** The next `times` requests of `operation` (e.g. `UpdateItem`) that satisfy `when` fail with `code`. */
@@ -271,21 +296,49 @@ export class DynamoFaults {
     this.planned.push({ operation, code, remaining: options.times ?? 1, when: options.when ?? (() => true) });
   }
 
-  /** Drops faults planned but not yet used. */
+  /**
+   * Holds every request of `operation` that satisfies `when` until `release()`: a slow round trip
+   * of one Lambda instance, so another can overtake it in a race.
+   */
+  hold(operation: string, when: (request: Record<string, unknown>) => boolean = () => true): HeldRequests {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const hold: Hold = { operation, when, held: 0, released, release, open: false };
+    this.holds.push(hold);
+    return {
+      get held() {
+        return hold.held;
+      },
+      release: () => {
+        hold.open = true;
+        hold.release();
+      },
+    };
+  }
+
+  /** Drops faults planned but not yet used, and releases every hold. */
   clear(): void {
     this.planned = [];
+    for (const hold of this.holds) hold.release();
+    this.holds = [];
   }
 
   async close(): Promise<void> {
+    this.clear();
     this.server.closeAllConnections();
     await new Promise<void>((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
   }
 
   private async handle(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
-    for await (const chunk of incoming) chunks.push(Buffer.from(chunk as Uint8Array));
+    for await (const chunk of incoming) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
     const body = Buffer.concat(chunks);
     const operation = String(incoming.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+    const hold = this.holds.find((candidate) => !candidate.open && candidate.operation === operation && candidate.when(parseJson(body)));
+    if (hold) {
+      hold.held += 1;
+      await hold.released;
+    }
     const fault = this.planned.find((planned) => planned.remaining > 0 && planned.operation === operation && planned.when(parseJson(body)));
     if (fault) {
       fault.remaining -= 1;
@@ -310,8 +363,7 @@ export class DynamoFaults {
 
 function parseJson(body: Buffer): Record<string, unknown> {
   try {
-    const value: unknown = JSON.parse(body.toString('utf8'));
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+    return JsonObjectSchema.catch({}).parse(JSON.parse(body.toString('utf8')));
   } catch {
     return {};
   }

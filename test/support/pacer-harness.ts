@@ -25,7 +25,11 @@ export interface SentRecord {
 export interface SenderRunOptions {
   /** Independent senders (Lambda instances), each with its own pacer and DynamoDB client. */
   senders: number;
-  /** Messages each sender has in flight at once (an SQS batch processed concurrently). */
+  /**
+   * Messages each sender has in flight at once (an SQS batch processed concurrently). Enough to
+   * keep the budget busy through the SNS and DynamoDB latencies, but every message in flight
+   * beyond that only waits on a booked slot, so it also sets how long the run drains.
+   */
   inFlight: number;
   /** Each sender starts new messages for this long. */
   seconds: number;
@@ -46,7 +50,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Senders publishing a mix of 1-part and 3-part messages to a fake SNS that records each call
  * and its parts at call time, then takes a random latency, as a real Publish does.
  */
-export async function runSenders(pacers: readonly Pacer[], options: SenderRunOptions): Promise<SenderRun> {
+export async function runSenders(pacers: readonly Pacer[], options: Omit<SenderRunOptions, 'senders'>): Promise<SenderRun> {
   const { inFlight, seconds, latencyMs = [20, 40], seed = 7 } = options;
   const sends: SentRecord[] = [];
   const startedAt = performance.now();
@@ -64,6 +68,8 @@ export async function runSenders(pacers: readonly Pacer[], options: SenderRunOpt
   return { sends, startedAt, seconds };
 }
 
+const partsOf = (sends: readonly SentRecord[]) => sends.reduce((sum, { parts }) => sum + parts, 0);
+
 /** The most parts in any window [t, t + windowMs) starting at a recorded send t. */
 export function maxPartsInAnyWindow(sends: readonly SentRecord[], windowMs = 1000): number {
   const sorted = [...sends].sort((a, b) => a.at - b.at);
@@ -78,16 +84,18 @@ export function maxPartsInAnyWindow(sends: readonly SentRecord[], windowMs = 100
   return max;
 }
 
-/** Parts sent during the run's own `seconds`, per second: nothing excluded, nothing stretched. */
-export function achievedPartsPerSecond(run: SenderRun): number {
+/**
+ * Parts sent during the run's own `seconds`, per second. Flattered on short runs: a fresh window
+ * lets a full second's budget go at once, so 3 seconds hold 3 full windows of 1025 ms.
+ */
+export function runPartsPerSecond(run: SenderRun): number {
   const end = run.startedAt + run.seconds * 1000;
-  const parts = run.sends.filter(({ at }) => at >= run.startedAt && at < end).reduce((sum, { parts }) => sum + parts, 0);
-  return parts / run.seconds;
+  return partsOf(run.sends.filter(({ at }) => at >= run.startedAt && at < end)) / run.seconds;
 }
 
 /**
- * The mean of 1-second windows sliding (in 5 ms steps) over the run after its first second: the
- * steady rate, without the initial burst a fresh window allows.
+ * The steady rate: the mean of 1-second windows sliding in 5 ms steps over the run after its
+ * first second (and before new messages stop), so neither the opening burst nor the drain counts.
  */
 export function steadyPartsPerSecond(run: SenderRun): number {
   const from = run.startedAt + 1000;
@@ -96,7 +104,7 @@ export function steadyPartsPerSecond(run: SenderRun): number {
   let total = 0;
   let windows = 0;
   for (let t = from; t <= to; t += 5) {
-    total += run.sends.filter(({ at }) => at >= t && at < t + 1000).reduce((sum, { parts }) => sum + parts, 0);
+    total += partsOf(run.sends.filter(({ at }) => at >= t && at < t + 1000));
     windows++;
   }
   return total / windows;
@@ -104,9 +112,11 @@ export function steadyPartsPerSecond(run: SenderRun): number {
 
 export interface PacerMeasurement {
   mps: number;
+  /** The steady rate (see `steadyPartsPerSecond`). */
   achievedPartsPerSecond: number;
   shareOfMps: number;
-  steadyShareOfMps: number;
+  /** Parts sent during the run over its seconds, as a share of MPS (see `runPartsPerSecond`). */
+  runShareOfMps: number;
   maxPartsInAnyWindow: number;
   messages: number;
   parts: number;
@@ -114,29 +124,42 @@ export interface PacerMeasurement {
   readUnitsPerMessage: number;
   writeUnitsPerMessage: number;
   conflictsPerMessage: number;
+  /** Booked slots missed (a slow write or timer) and rebooked. */
+  lateSlots: number;
+}
+
+/** Messages in flight per sender: enough for `mps` through 20-40 ms SNS calls, few enough to drain fast. */
+export function inFlightFor(mps: number): number {
+  return Math.min(10, Math.max(2, Math.ceil(mps / 20)));
 }
 
 /** One run at `mps` on a fresh table: every sender a DynamoPacer with its own client. */
-export async function measurePacer(dynamo: TestDynamo, mps: number, options: SenderRunOptions): Promise<PacerMeasurement> {
-  const store = await dynamo.freshStore();
+export async function measurePacer(
+  dynamo: TestDynamo,
+  mps: number,
+  options: Omit<SenderRunOptions, 'inFlight'> & { inFlight?: number },
+): Promise<PacerMeasurement> {
+  const { tableName } = await dynamo.freshStore();
   const clients = Array.from({ length: options.senders }, () => dynamoClient(dynamo.endpoint));
   try {
-    const pacers = clients.map((client) => new DynamoPacer(client, store.tableName, { mps }));
-    const run = await runSenders(pacers, options);
-    const achieved = achievedPartsPerSecond(run);
+    const pacers = clients.map((client) => new DynamoPacer(client, tableName, { mps }));
+    const run = await runSenders(pacers, { ...options, inFlight: options.inFlight ?? inFlightFor(mps) });
+    const achieved = steadyPartsPerSecond(run);
     const messages = run.sends.length;
-    const total = (pick: (pacer: DynamoPacer) => number) => pacers.reduce((sum, pacer) => sum + pick(pacer), 0) / messages;
+    const perMessage = (pick: (usage: DynamoPacer['usage']) => number) =>
+      pacers.reduce((sum, pacer) => sum + pick(pacer.usage), 0) / messages;
     return {
       mps,
       achievedPartsPerSecond: achieved,
       shareOfMps: achieved / mps,
-      steadyShareOfMps: steadyPartsPerSecond(run) / mps,
+      runShareOfMps: runPartsPerSecond(run) / mps,
       maxPartsInAnyWindow: maxPartsInAnyWindow(run.sends),
       messages,
-      parts: run.sends.reduce((sum, { parts }) => sum + parts, 0),
-      readUnitsPerMessage: total((pacer) => pacer.usage.readUnits),
-      writeUnitsPerMessage: total((pacer) => pacer.usage.writeUnits),
-      conflictsPerMessage: total((pacer) => pacer.usage.conflicts),
+      parts: partsOf(run.sends),
+      readUnitsPerMessage: perMessage((usage) => usage.readUnits),
+      writeUnitsPerMessage: perMessage((usage) => usage.writeUnits),
+      conflictsPerMessage: perMessage((usage) => usage.conflicts),
+      lateSlots: pacers.reduce((sum, pacer) => sum + pacer.usage.late, 0),
     };
   } finally {
     for (const client of clients) client.destroy();

@@ -1,0 +1,208 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource, type SqsEventSourceProps } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { CampaignConfig } from '../../lib/config/schema.ts';
+import { recallTable } from '../../lib/store/tables.ts';
+import { bundlingOptions, configDefine, functionEntry, type FunctionName } from '../bundling.ts';
+import { acknowledge } from '../nag.ts';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+const OUTPUT_FORMATS = { esm: OutputFormat.ESM, cjs: OutputFormat.CJS } as const;
+
+export interface RecallFunctionProps {
+  name: FunctionName;
+  description: string;
+  config: CampaignConfig;
+  /** POWERTOOLS_METRICS_NAMESPACE; the dashboard and alarms read the same constant. */
+  metricsNamespace: string;
+  /** @default 512 MB */
+  memorySize?: number;
+  /** @default 30 s */
+  timeout?: Duration;
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+  /**
+   * Only for functions invoked asynchronously (Scheduler, EventBridge rules): where an event goes
+   * after Lambda's own retries fail, so it can be replayed. SQS-triggered functions fail back to
+   * their queue's redrive DLQ instead.
+   */
+  deadLetterQueue?: IQueue;
+}
+
+export type DynamoItemAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+
+/**
+ * Items the function may touch: the actions, on items whose partition key matches one of
+ * `partitions` (a `dynamodb:LeadingKeys` condition: `C#*` customers, `RUN#*` run bookkeeping,
+ * `PACER` the SMS pacer). Sort keys cannot be conditioned, so this is as fine as IAM gets on our
+ * single-table design: a grant on `C#*` covers every item type of a customer.
+ */
+export interface ItemAccess {
+  actions: readonly DynamoItemAction[];
+  partitions: readonly string[];
+}
+
+const WRITES: readonly DynamoItemAction[] = ['PutItem', 'UpdateItem', 'DeleteItem'];
+
+/**
+ * One Lambda function with every default of the system in one place: the newest Node runtime of
+ * the pinned aws-cdk-lib, ARM64, X-Ray, its own log group with retention, its own role (no managed
+ * policies: only what the bind methods below grant), and the same esbuild options as
+ * `npm run bundle` (infra/bundling.ts), run locally, with the validated config baked in.
+ *
+ * The bind methods add a resource's environment variable and its least-privilege grant together,
+ * so a function can never read a variable it has no permission for, or the other way round.
+ */
+export class RecallFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+  readonly name: FunctionName;
+  /** Why each wildcard finding of this function's policy is safe, one line per statement. */
+  private readonly wildcardReasons = new Map<string, string[]>();
+
+  constructor(scope: Construct, id: string, props: RecallFunctionProps) {
+    super(scope, id);
+    this.name = props.name;
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `recall ${props.name}: only the grants its bind calls add`,
+    });
+    // Instead of AWSLambdaBasicExecutionRole (logs:* on every log group): this log group only.
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      description: props.description,
+      entry: join(repoRoot, functionEntry(props.name)),
+      handler: 'handler',
+      projectRoot: repoRoot,
+      depsLockFilePath: join(repoRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.name,
+        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        externalModules: [...bundlingOptions.externalModules],
+        target: bundlingOptions.target,
+        format: OUTPUT_FORMATS[bundlingOptions.format],
+        minify: bundlingOptions.minify,
+        sourceMap: bundlingOptions.sourceMap,
+        mainFields: [...bundlingOptions.mainFields],
+        banner: bundlingOptions.banner,
+        define: configDefine(props.config),
+      },
+    });
+    this.allowWildcard(
+      'AwsSolutions-IAM5[Resource::*]',
+      'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) support no resource-level permissions, so their resource is always *',
+    );
+  }
+
+  /**
+   * The table (TABLE_NAME): `items` on the base table and, with `dueIndex`, Query on the due
+   * index; plus the table key's use through DynamoDB only.
+   */
+  bindTable(table: ITable, access: { items: readonly ItemAccess[]; dueIndex?: boolean }): this {
+    this.function.addEnvironment('TABLE_NAME', table.tableName);
+    for (const { actions, partitions } of access.items) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: actions.map((action) => `dynamodb:${action}`),
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...partitions] } },
+        }),
+      );
+    }
+    if (access.dueIndex) {
+      // Index partitions are `journey#step#shard`: no leading-key condition can name them usefully.
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${recallTable.dueIndex.name}`] }),
+      );
+    }
+    if (table.encryptionKey) {
+      const writes = access.items.some(({ actions }) => actions.some((action) => WRITES.includes(action)));
+      this.grantKeyVia(table.encryptionKey, 'dynamodb', ['kms:Decrypt', 'kms:DescribeKey', ...(writes ? ['kms:Encrypt', 'kms:GenerateDataKey'] : [])]);
+    }
+    return this;
+  }
+
+  /** A queue this function sends to (`variable` = its URL): sqs:SendMessage (also SendMessageBatch). */
+  bindQueue(queue: IQueue, variable: 'WORK_QUEUE_URL' | 'SEND_QUEUE_URL'): this {
+    this.function.addEnvironment(variable, queue.queueUrl);
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
+    if (queue.encryptionMasterKey) this.grantKeyVia(queue.encryptionMasterKey, 'sqs', ['kms:GenerateDataKey', 'kms:Decrypt']);
+    return this;
+  }
+
+  /** A queue this function consumes: the event source mapping and its receive/delete grants. */
+  consume(queue: IQueue, props: Omit<SqsEventSourceProps, 'reportBatchItemFailures'>): this {
+    // Both consumers answer with a partial batch response (Powertools processPartialResponse).
+    this.function.addEventSource(new SqsEventSource(queue, { ...props, reportBatchItemFailures: true }));
+    return this;
+  }
+
+  /** Our event bus (EVENT_BUS_NAME): events:PutEvents on it. */
+  bindEventBus(bus: IEventBus): this {
+    this.function.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
+    bus.grantPutEventsTo(this.function);
+    return this;
+  }
+
+  /** The coupon HMAC secret (COUPON_SECRET_ARN, never its value): GetSecretValue on it only. */
+  bindCouponSecret(secret: ISecret): this {
+    this.function.addEnvironment('COUPON_SECRET_ARN', secret.secretArn);
+    secret.grantRead(this.function);
+    return this;
+  }
+
+  /** SMS to phone numbers and push to platform endpoints through SNS. */
+  allowMessaging(): this {
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }));
+    this.allowWildcard(
+      'AwsSolutions-IAM5[Resource::*]',
+      'sns:Publish to a phone number (SMS) has no resource ARN, so IAM needs * for it; the statement allows sns:Publish only, ' +
+        'and this function publishes only what the send ledger claimed, paced by the MPS budget; spend is capped by the account SMS spend limit',
+    );
+    return this;
+  }
+
+  /** The key's use only through one service (a stolen credential cannot decrypt with it directly). */
+  private grantKeyVia(key: IKey, service: 'dynamodb' | 'sqs', actions: readonly string[]): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [...actions],
+        resources: [key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `${service}.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
+  }
+
+  private allowWildcard(id: string, reason: string): void {
+    const reasons = this.wildcardReasons.get(id) ?? [];
+    reasons.push(reason);
+    this.wildcardReasons.set(id, reasons);
+    acknowledge(this, id, `${this.name}: ${reasons.join('; ')}`);
+  }
+}

@@ -1,0 +1,365 @@
+import { InternalErrorException, InvalidParameterException, OptedOutException, PublishCommand, ThrottledException } from '@aws-sdk/client-sns';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler } from '../../functions/send-message.ts';
+import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import { generateDemoShop } from '../../lib/demo/shop.ts';
+import { localDate } from '../../lib/domain/dates.ts';
+import { maskPhone } from '../../lib/domain/phone.ts';
+import { SendJobMessageSchema } from '../../lib/events/schemas.ts';
+import type { SendJob } from '../../lib/ports.ts';
+import { campaignConfig } from '../../lib/runtime/aws.ts';
+import { lambdaContext, MemoryQueue } from '../../lib/runtime/local-pipeline.ts';
+import { runShard } from '../../lib/usecases/run-shard.ts';
+import { seedCustomers } from '../../lib/usecases/seed.ts';
+import { capturedLogLines } from '../support/log-guard.ts';
+import {
+  changedKeys,
+  COUPON_SECRET,
+  ledgerItem,
+  loadSqsEvent,
+  mockAws,
+  profileItem,
+  putEvents,
+  redelivered,
+  snsPublishes,
+  startHandlerTable,
+  tableItems,
+  withBodies,
+  type HandlerTable,
+} from '../support/handler-env.ts';
+
+const TODAY = '2026-11-22';
+const RUN_NOW = '2026-11-22T02:00:00.000Z';
+const SHARDS = 8;
+const SMS_TYPE = { 'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Promotional' } };
+
+/** The customers of events/send-message.sqs-batch.json, as the shop would have imported them. */
+const SAMPLE_CUSTOMERS = [
+  { customerId: 'c000418', name: '王芳', phone: '+8613800138001', smsOptIn: true },
+  { customerId: 'c000731', name: '李静', phone: '+8613800138002', smsOptIn: true },
+  {
+    customerId: 'c001204',
+    name: '张伟',
+    smsOptIn: true,
+    pushEndpoint: 'arn:aws:sns:ap-southeast-1:123456789012:endpoint/GCM/recall-shop-app/5e3e9847-3183-3f18-a7e8-671c3a57d4b3',
+  },
+];
+
+const keyOf = (job: Pick<SendJob, 'customerId' | 'journeyId' | 'cycle' | 'stepId'>) => `C#${job.customerId}|L#${job.journeyId}#${job.cycle}#${job.stepId}`;
+
+/**
+ * The daily run's claims are made by the real shard use case (150 demo customers, seed 2: 15 SMS
+ * on 2026-11-22), and the sample's three by the same conditional ledger write: the sender only
+ * sends what the ledger says is claimed. Each test takes jobs of its own. The pacer is the real
+ * one at the default 20 parts/s on the same table: the file sends about 35 parts in all.
+ */
+describe('send-message (the deployed handler on dynalite, SNS and EventBridge mocked)', () => {
+  const aws = mockAws();
+  let table: HandlerTable;
+  let store: DynamoRecallStore;
+  let sample: SQSEvent;
+  let claimed: SendJob[] = [];
+  const taken: SendJob[] = [];
+  const take = (count: number) => {
+    const jobs = claimed.splice(0, count);
+    taken.push(...jobs);
+    if (jobs.length < count) throw new Error('the daily run claimed too few messages for this file');
+    return jobs;
+  };
+  const recordsFor = (jobs: readonly unknown[]) => withBodies(sample, jobs);
+  const publishedTo = (to: string) => snsPublishes(aws).filter((input) => input.PhoneNumber === to || input.TargetArn === to);
+  const eventsOf = (type: string) => putEvents(aws).filter((event) => event.type === type);
+
+  beforeAll(async () => {
+    table = await startHandlerTable();
+    store = table.store;
+    const config = campaignConfig();
+    await seedCustomers({ store, config }, TODAY, generateDemoShop({ customers: 150, seed: 2, today: TODAY, categories: config.categories, timeZone: config.merchantTimeZone }));
+    const sendQueue = new MemoryQueue<SendJob>();
+    for (let shard = 0; shard < SHARDS; shard++) {
+      await runShard({ store, config, sendQueue, couponSecret: COUPON_SECRET }, { shard }, { runDate: TODAY, now: new Date(RUN_NOW), dryRun: false, backfill: false });
+    }
+    claimed = sendQueue.take(100);
+
+    sample = await loadSqsEvent('send-message.sqs-batch.json');
+    for (const customer of SAMPLE_CUSTOMERS) await store.upsertCustomer(customer);
+    for (const record of sample.Records) {
+      const job = SendJobMessageSchema.parse(JSON.parse(record.body));
+      await store.putLedger({
+        customerId: job.customerId,
+        journeyId: job.journeyId,
+        cycle: job.cycle,
+        stepId: job.stepId,
+        runDate: TODAY,
+        outcome: 'sent',
+        status: 'claimed',
+        channel: job.channel,
+        parts: job.parts,
+        ...(job.couponCode ? { couponCode: job.couponCode } : {}),
+      });
+    }
+  });
+  beforeEach(() => {
+    aws.reset();
+    table.faults.clear();
+  });
+  afterAll(async () => {
+    aws.restore();
+    await table.stop();
+  });
+
+  it('the daily run claimed enough SMS for this file', () => {
+    expect(claimed).toHaveLength(15);
+    expect(claimed.every((job) => job.channel === 'sms')).toBe(true);
+  });
+
+  describe('the sample', () => {
+    it('publishes each message through SNS (SMS with its type, push to the endpoint), marks it sent and tells the bus', async () => {
+      const jobs = sample.Records.map((record) => SendJobMessageSchema.parse(JSON.parse(record.body)));
+      const [sleeping, coupon, push] = jobs;
+
+      const result = await handler(sample, lambdaContext('send-message'));
+
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(snsPublishes(aws)).toHaveLength(3);
+      expect(publishedTo('+8613800138001')).toEqual([{ PhoneNumber: '+8613800138001', Message: sleeping?.text, MessageAttributes: SMS_TYPE }]);
+      expect(publishedTo('+8613800138002')).toEqual([{ PhoneNumber: '+8613800138002', Message: coupon?.text, MessageAttributes: SMS_TYPE }]);
+      expect(publishedTo(push?.to ?? '')).toEqual([{ TargetArn: push?.to, Message: push?.text }]);
+      for (const job of jobs) expect(await ledgerItem(store, job)).toMatchObject({ status: 'sent', sentAt: expect.stringMatching(/^2\d{3}-/) });
+
+      expect(eventsOf('MessageSent').map((event) => event.detail).sort((a, b) => String(a.customerId).localeCompare(String(b.customerId)))).toEqual([
+        { customerId: 'c000418', journeyId: 'lifecycle', stepId: 'sleeping', cycle: '2026-08-24', channel: 'sms', parts: 1, sentAt: expect.any(String) },
+        { customerId: 'c000731', journeyId: 'category-recall', stepId: 'coupon-1', cycle: 'cosmetics@2026-09-07', channel: 'sms', parts: 2, sentAt: expect.any(String) },
+        { customerId: 'c001204', journeyId: 'lifecycle', stepId: 'pre-lost', cycle: '2026-05-26', channel: 'push', parts: 1, sentAt: expect.any(String) },
+      ]);
+      const validFrom = localDate(new Date(), 'Asia/Shanghai');
+      expect(eventsOf('CouponIssued').map((event) => event.detail).sort((a, b) => String(a.customerId).localeCompare(String(b.customerId)))).toEqual([
+        { couponCode: 'TYBB76E5SQ', customerId: 'c000731', journeyId: 'category-recall', stepId: 'coupon-1', value: 50, minSpend: 200, validFrom, validUntil: '2026-12-22' },
+        { couponCode: 'VDQ13YDWHF', customerId: 'c001204', journeyId: 'lifecycle', stepId: 'pre-lost', value: 100, minSpend: 300, validFrom, validUntil: '2026-12-22' },
+      ]);
+      // No phone number, endpoint or text on our bus.
+      expect(JSON.stringify(putEvents(aws))).not.toMatch(/138001380|endpoint\/GCM|【/);
+    });
+
+    it('delivered again (the whole batch), publishes nothing and tells nobody', async () => {
+      const before = await tableItems(store);
+
+      const result = await handler(redelivered(sample), lambdaContext('send-message'));
+
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(aws.sns.commandCalls(PublishCommand)).toHaveLength(0);
+      expect(aws.eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+      expect(changedKeys(before, await tableItems(store)).filter((key) => !key.startsWith('PACER|'))).toEqual([]);
+    });
+
+    it('logs each message with its number masked, never in full', () => {
+      const handled = capturedLogLines().filter((line) => line.includes('"message handled"'));
+      const line = handled.find((candidate) => candidate.includes('"customerId":"c000418"'));
+
+      expect(line).toContain('"to":"+86*******8001"');
+      expect(handled.find((candidate) => candidate.includes('"customerId":"c001204"'))).toContain('"to":"push-endpoint"');
+      for (const customer of SAMPLE_CUSTOMERS) {
+        if (customer.phone) expect(capturedLogLines().filter((logged) => logged.includes(customer.phone.slice(3)))).toEqual([]);
+      }
+    });
+  });
+
+  describe("jobs from the daily run's shard jobs", () => {
+    it('publishes one SMS per job to its number, with the SMS type, and publishes MessageSent and CouponIssued', async () => {
+      const jobs = take(3);
+
+      const result = await handler(recordsFor(jobs), lambdaContext('send-message'));
+
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(snsPublishes(aws)).toHaveLength(3);
+      for (const job of jobs) {
+        expect(publishedTo(job.to)).toEqual([{ PhoneNumber: job.to, Message: job.text, MessageAttributes: SMS_TYPE }]);
+        expect(await ledgerItem(store, job)).toMatchObject({ status: 'sent', parts: job.parts });
+      }
+      expect(eventsOf('MessageSent').map((event) => event.detail.customerId).sort()).toEqual(jobs.map((job) => job.customerId).sort());
+      expect(eventsOf('CouponIssued').map((event) => event.detail.couponCode).sort()).toEqual(jobs.flatMap((job) => job.couponCode ?? []).sort());
+    });
+
+    it('logs the masked number of each, never the full one', () => {
+      const lines = capturedLogLines();
+
+      expect(taken.length).toBeGreaterThan(0);
+      for (const job of taken) {
+        const handled = lines.filter((line) => line.includes('"message handled"') && line.includes(`"customerId":"${job.customerId}"`));
+        expect(handled).toHaveLength(1);
+        expect(handled[0]).toContain(`"to":"${maskPhone(job.to)}"`);
+        expect(lines.filter((line) => line.includes(job.to.slice(3)))).toEqual([]);
+      }
+    });
+  });
+
+  describe('duplicate delivery', () => {
+    it('two copies of one message in one batch (SQS is at least once): one SNS publish', async () => {
+      const [job] = take(1);
+      const event = recordsFor([job, job]);
+
+      const result = await handler(event, lambdaContext('send-message'));
+
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(publishedTo(job?.to ?? '')).toHaveLength(1);
+      expect(eventsOf('MessageSent')).toHaveLength(1);
+    });
+
+    it('a well-formed message nobody claimed (replayed from elsewhere) is not sent', async () => {
+      const [template] = sample.Records;
+      const forged = { ...SendJobMessageSchema.parse(JSON.parse(template?.body ?? '')), cycle: '2026-08-25' };
+
+      const result = await handler(recordsFor([forged]), lambdaContext('send-message'));
+
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(aws.sns.commandCalls(PublishCommand)).toHaveLength(0);
+      expect(await ledgerItem(store, forged)).toBeUndefined();
+    });
+  });
+
+  describe('SNS refusals', () => {
+    it('throttled: just that record is reported for retry, its claim is kept, and the redelivery sends it exactly once', async () => {
+      const [throttled, neighbour] = take(2);
+      if (!throttled || !neighbour) throw new Error('unreachable');
+      aws.sns.on(PublishCommand, { PhoneNumber: throttled.to }).rejectsOnce(new ThrottledException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
+      const event = recordsFor([throttled, neighbour]);
+
+      const result = await handler(event, lambdaContext('send-message'));
+
+      expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId }] });
+      // Refused before sending: back to claimed, neither lost nor left `sending` (unconfirmed).
+      expect(await ledgerItem(store, throttled)).toMatchObject({ status: 'claimed' });
+      expect(await ledgerItem(store, neighbour)).toMatchObject({ status: 'sent' });
+      expect(eventsOf('MessageSent').map((sent) => sent.detail.customerId)).toEqual([neighbour.customerId]);
+
+      aws.reset();
+      const retried = await handler(redelivered({ Records: event.Records.slice(0, 1) }), lambdaContext('send-message'));
+
+      expect(retried).toEqual({ batchItemFailures: [] });
+      expect(snsPublishes(aws)).toEqual([{ PhoneNumber: throttled.to, Message: throttled.text, MessageAttributes: SMS_TYPE }]);
+      expect(await ledgerItem(store, throttled)).toMatchObject({ status: 'sent' });
+      expect(eventsOf('MessageSent').map((sent) => sent.detail.customerId)).toEqual([throttled.customerId]);
+    });
+
+    it('a number that opted out at SNS: skipped:opted-out in the ledger, the profile opted out, the record not retried', async () => {
+      const [job] = take(1);
+      if (!job) throw new Error('unreachable');
+      aws.sns.on(PublishCommand, { PhoneNumber: job.to }).rejects(new OptedOutException({ message: 'Phone number is opted out', $metadata: { httpStatusCode: 400 } }));
+      const event = recordsFor([job]);
+
+      const result = await handler(event, lambdaContext('send-message'));
+
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(await ledgerItem(store, job)).toMatchObject({ status: 'failed', outcome: 'skipped:opted-out' });
+      expect(await profileItem(store, job.customerId)).toMatchObject({ optedOut: true });
+      expect(eventsOf('MessageSent')).toEqual([]);
+
+      const again = await handler(redelivered(event), lambdaContext('send-message'));
+      expect(again).toEqual({ batchItemFailures: [] });
+      expect(publishedTo(job.to)).toHaveLength(1);
+    });
+
+    it('an invalid parameter is permanent: failed in the ledger, not retried', async () => {
+      const [job] = take(1);
+      if (!job) throw new Error('unreachable');
+      aws.sns.on(PublishCommand, { PhoneNumber: job.to }).rejects(new InvalidParameterException({ message: 'Invalid parameter: PhoneNumber', $metadata: { httpStatusCode: 400 } }));
+
+      const result = await handler(recordsFor([job]), lambdaContext('send-message'));
+
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(await ledgerItem(store, job)).toMatchObject({ status: 'failed', outcome: 'sent', error: 'InvalidParameterException: Invalid parameter: PhoneNumber' });
+      expect(eventsOf('MessageSent')).toEqual([]);
+    });
+
+    it('an error after which the SMS may have gone out (a 500): left unconfirmed (`sending`), never sent again', async () => {
+      const [job, neighbour] = take(2);
+      if (!job || !neighbour) throw new Error('unreachable');
+      aws.sns.on(PublishCommand, { PhoneNumber: job.to }).rejects(new InternalErrorException({ message: 'Internal error', $metadata: { httpStatusCode: 500 } }));
+      const event = recordsFor([job, neighbour]);
+
+      const result = await handler(event, lambdaContext('send-message'));
+      const retried = await handler(redelivered({ Records: event.Records.slice(0, 1) }), lambdaContext('send-message'));
+
+      expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId }] });
+      expect(retried).toEqual({ batchItemFailures: [] });
+      expect(publishedTo(job.to)).toHaveLength(1);
+      expect(await ledgerItem(store, job)).toMatchObject({ status: 'sending' });
+    });
+  });
+
+  describe('opted out after the claim (STOP arrived between the shard job and the send)', () => {
+    it('is not published: skipped:opted-out in the ledger, the record done', async () => {
+      const [job] = take(1);
+      if (!job) throw new Error('unreachable');
+      await store.markOptedOut(job.customerId);
+
+      const result = await handler(recordsFor([job]), lambdaContext('send-message'));
+
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(aws.sns.commandCalls(PublishCommand)).toHaveLength(0);
+      expect(await ledgerItem(store, job)).toMatchObject({ status: 'failed', outcome: 'skipped:opted-out', error: 'opted out after the claim' });
+      expect(aws.eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+    });
+  });
+
+  describe('a throttled DynamoDB write', () => {
+    it('is retried by the SDK: the message goes out once and is marked sent', async () => {
+      const [job] = take(1);
+      if (!job) throw new Error('unreachable');
+      const claimedToSending = (request: Record<string, unknown>) => JSON.stringify(request.ExpressionAttributeValues ?? {}).includes('{"S":"sending"}');
+      table.faults.fail('UpdateItem', 'ProvisionedThroughputExceededException', { when: claimedToSending });
+
+      const result = await handler(recordsFor([job]), lambdaContext('send-message'));
+
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(table.faults.injected.at(-1)).toEqual({ operation: 'UpdateItem', code: 'ProvisionedThroughputExceededException' });
+      expect(publishedTo(job.to)).toHaveLength(1);
+      expect(await ledgerItem(store, job)).toMatchObject({ status: 'sent' });
+    });
+  });
+
+  describe('a malformed event', () => {
+    it('a batch of bad records only: the handler fails naming each record and what is wrong; nothing sent or written', async () => {
+      const [job] = sample.Records.map((record) => SendJobMessageSchema.parse(JSON.parse(record.body)));
+      const { to: _missing, ...withoutTo } = job ?? {};
+      const event = recordsFor(['{"customerId":', withoutTo, { ...job, parts: 0 }, { ...job, channel: 'email' }]);
+      const ids = event.Records.map((record) => record.messageId);
+      const before = await tableItems(store);
+
+      const failed = handler(event, lambdaContext('send-message'));
+
+      await expect(failed).rejects.toThrow(FullBatchFailureError);
+      const errors = await failed.then(
+        () => [],
+        (error: unknown) => (error instanceof FullBatchFailureError ? error.recordErrors.map((recordError) => recordError.message) : []),
+      );
+      expect(errors).toEqual([
+        `message ${ids[0]}: body is not JSON`,
+        expect.stringMatching(new RegExp(`^message ${ids[1]}: to: `)),
+        expect.stringMatching(new RegExp(`^message ${ids[2]}: parts: `)),
+        expect.stringMatching(new RegExp(`^message ${ids[3]}: channel: `)),
+      ]);
+      // The error names the field, never the number or the text.
+      expect(errors.join('\n')).not.toMatch(/138001380|【/);
+      expect(aws.sns.commandCalls(PublishCommand)).toHaveLength(0);
+      expect(changedKeys(before, await tableItems(store))).toEqual([]);
+    });
+
+    it('a bad record beside a good one: the bad one reported, the good one sent, nothing written for the bad one', async () => {
+      const [good] = take(1);
+      if (!good) throw new Error('unreachable');
+      const event = recordsFor([{ ...good, to: undefined, phone: good.to }, good]);
+      const before = await tableItems(store);
+
+      const result = await handler(event, lambdaContext('send-message'));
+
+      expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId }] });
+      expect(snsPublishes(aws)).toHaveLength(1);
+      // The good message's ledger item, and the pacer's budget: nothing else.
+      expect(changedKeys(before, await tableItems(store))).toEqual(['PACER|SMS', keyOf(good)].sort());
+    });
+  });
+});
