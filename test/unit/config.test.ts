@@ -177,6 +177,11 @@ describe('checkConfig', () => {
     expect(checkConfig(raw).ok).toBe(true);
   });
 
+  it('refuses an SMS rate below the largest message, which could never be sent', () => {
+    const problems = problemsOf(defaultWith({ 'sms.mps': 2 }));
+    expect(problems).toEqual([{ path: 'sms.mps', message: expect.stringContaining('sms.maxParts (3)') }]);
+  });
+
   it('refuses a misspelt key instead of silently ignoring it', () => {
     const problems = problemsOf(defaultWith({ 'sms.senderID': 'SHOP' }));
     expect(problems).toEqual([{ path: 'sms', message: expect.stringContaining('senderID') }]);
