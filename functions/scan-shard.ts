@@ -5,7 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseBody } from '../lib/events/invocations.ts';
 import { ShardJobMessageSchema } from '../lib/events/schemas.ts';
-import { logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
+import { logFailures, logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
 import { campaignConfig, couponSecret, eventPublisher, once, recallStore, sendQueue, workQueue } from '../lib/runtime/aws.ts';
 import { scanShardJob, type ShardJobDeps } from '../lib/usecases/pipeline.ts';
 
@@ -22,12 +22,12 @@ export function createHandler(deps: () => Promise<ShardJobDeps>) {
       const resolved = await deps();
       return processPartialResponse(
         event,
-        async (record: SQSRecord) => {
+        logFailures(async (record: SQSRecord) => {
           const job = parseBody(record, ShardJobMessageSchema);
           const result = await scanShardJob(resolved, job, () => context.getRemainingTimeInMillis() < YIELD_MARGIN_MS);
           metrics.addMetric('candidatesDecided', MetricUnit.Count, result.decided);
           logger.info('shard job done', { runId: job.runId, shard: result.shard, decided: result.decided, continuedAfter: result.continuedAfter, completed: result.completed !== undefined });
-        },
+        }),
         processor,
         { context },
       );

@@ -5,7 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseBody } from '../lib/events/invocations.ts';
 import { SendJobMessageSchema } from '../lib/events/schemas.ts';
-import { loggableJob, logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
+import { logFailures, loggableJob, logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
 import { campaignConfig, eventPublisher, once, pacer, recallStore, snsTransport, systemClock } from '../lib/runtime/aws.ts';
 import { sendJob, type SendDeps } from '../lib/usecases/pipeline.ts';
 
@@ -23,13 +23,13 @@ export function createHandler(deps: () => Promise<SendDeps>) {
       const resolved = await deps();
       return processPartialResponse(
         event,
-        async (record: SQSRecord) => {
+        logFailures(async (record: SQSRecord) => {
           const job = parseBody(record, SendJobMessageSchema);
           const result = await sendJob(resolved, job);
           metrics.addMetric(`delivery_${result}`, MetricUnit.Count, 1);
           if (result === 'sent' && job.channel === 'sms') metrics.addMetric('smsParts', MetricUnit.Count, job.parts);
           logger.info('message handled', { result, ...loggableJob(job) });
-        },
+        }),
         processor,
         { context },
       );

@@ -43,7 +43,6 @@ export interface RecallStore {
   ): Promise<boolean>;
   /** STOP reported by the channel: every later run skips the customer for consent. */
   markOptedOut(customerId: string): Promise<void>;
-  deleteClaim(customerId: string, ledger: Pick<LedgerItem, 'journeyId' | 'cycle' | 'stepId'>): Promise<void>;
   /** Appends to the rolling cap if the profile is still at `profile.capVersion`. */
   takeCapSlot(profile: Profile, send: { date: string; key: string }, keepAfter: string): Promise<boolean>;
   /**
@@ -62,6 +61,7 @@ export interface RecallStore {
   putSnapshots(snapshots: readonly CustomerSnapshot[]): Promise<void>;
   /** Records a pipeline run once; returns the stored run when it already existed. */
   startRun(meta: RunMeta): Promise<RunMeta | undefined>;
+  markRunPlanned(runId: string): Promise<void>;
   /** Stores one shard job's counts once (a redelivered job adds nothing). */
   putShardPart(runId: string, part: string, shardPart: ShardPart): Promise<void>;
   /** Every stored part of a run, or undefined when the run is unknown. */
@@ -77,6 +77,8 @@ export interface CustomerSnapshot {
   categories: CategoryHistory[];
   journeys: { scope: string; state: JourneyState; position: DuePosition | undefined }[];
   orders: { orderId: string; orderDate: string }[];
+  /** Past decisions, when a snapshot stands for a shop that has been running (benchmarks). */
+  ledger?: LedgerItem[];
 }
 
 /** One claimed message on its way to the channel. */

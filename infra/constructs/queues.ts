@@ -49,11 +49,19 @@ export class PipelineQueue extends Construct {
  * notification. These carry ids and amounts, never phone numbers or texts, so SQS-managed SSE
  * encrypts them at rest without granting those services' principals the data key.
  */
+export interface FailureQueueProps {
+  removalPolicy: RemovalPolicy;
+  /** What fails into it: a Lambda function's asynchronous invocations, or another service's deliveries. */
+  catches: { kind: 'lambda' | 'schedule' | 'rule' | 'subscription'; what: string };
+}
+
 export class FailureQueue extends Queue {
-  constructor(scope: Construct, id: string, props: { removalPolicy: RemovalPolicy; catches: string }) {
+  constructor(scope: Construct, id: string, props: FailureQueueProps) {
     super(scope, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: DLQ_RETENTION, removalPolicy: props.removalPolicy });
     acknowledge(this, 'Serverless-SQSRedrivePolicy', DLQ_HAS_NO_DLQ);
-    // cdk-nag recognises DLQs of queues and of Lambda functions, not of schedules, rules or subscriptions.
-    acknowledge(this, 'AwsSolutions-SQS3', `this queue is the dead-letter queue of ${props.catches}; a DLQ needs no DLQ of its own`);
+    // cdk-nag recognises the DLQs of queues and of Lambda functions, not those of schedules, rules or subscriptions.
+    if (props.catches.kind !== 'lambda') {
+      acknowledge(this, 'AwsSolutions-SQS3', `this queue is the dead-letter queue of ${props.catches.what}; a DLQ needs no DLQ of its own`);
+    }
   }
 }

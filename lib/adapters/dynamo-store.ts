@@ -264,19 +264,6 @@ export class DynamoRecallStore implements RecallStore {
     );
   }
 
-  async deleteClaim(customerId: string, ledger: LedgerRef): Promise<void> {
-    await this.conditional(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: { pk: keys.customer(customerId), sk: keys.ledger(ledger.journeyId, ledger.cycle, ledger.stepId) },
-        ConditionExpression: '#status = :claimed',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':claimed': 'claimed' },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-  }
-
   async takeCapSlot(profile: Profile, send: { date: string; key: string }, keepAfter: string): Promise<boolean> {
     const recentSends = [...profile.recentSends.filter((entry) => entry.date > keepAfter), send];
     return this.conditional(
@@ -398,6 +385,20 @@ export class DynamoRecallStore implements RecallStore {
     return RunMetaItemSchema.parse(existing.Item);
   }
 
+  async markRunPlanned(runId: string): Promise<void> {
+    await this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.run(runId), sk: keys.runMeta },
+        UpdateExpression: 'SET #planned = :yes',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#planned': 'planned' },
+        ExpressionAttributeValues: { ':yes': true },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
   async putShardPart(runId: string, part: string, shardPart: ShardPart): Promise<void> {
     await this.conditional(
       new PutCommand({
@@ -475,13 +476,14 @@ export class DynamoRecallStore implements RecallStore {
   }
 
   async putSnapshots(snapshots: readonly CustomerSnapshot[]): Promise<void> {
-    const items = snapshots.flatMap(({ customer, categories, journeys, orders }): Record<string, unknown>[] => {
+    const items = snapshots.flatMap(({ customer, categories, journeys, orders, ledger = [] }): Record<string, unknown>[] => {
       const pk = keys.customer(customer.customerId);
       return [
         { pk, sk: keys.profile, ...customer },
         ...categories.map((history) => ({ pk, sk: keys.category(history.category), ...history })),
         ...journeys.map(({ scope, state, position }) => ({ pk, sk: keys.journey(scope), ...state, ...position })),
         ...orders.map((order) => ({ pk, sk: keys.order(order.orderId), customerId: customer.customerId, ...order, applied: true })),
+        ...ledger.map((entry) => ({ pk, sk: keys.ledger(entry.journeyId, entry.cycle, entry.stepId), ...entry })),
       ];
     });
     for (const batch of chunk(items, BATCH_WRITE_LIMIT)) {

@@ -24,6 +24,9 @@ export function planRequest(event: unknown, requestId: string, config: CampaignC
     const runDate = localDate(new Date(scheduled.data.scheduledTime), config.merchantTimeZone);
     return { runId: `daily-${runDate}`, asOf: scheduled.data.scheduledTime, dryRun: false };
   }
+  if (typeof event === 'object' && event !== null && 'source' in event && event.source === 'aws.scheduler') {
+    throw new InvalidEventError(`plan-recall: not a valid schedule invocation: ${issuesOf(scheduled.error)}`);
+  }
   const manual = PlanRecallInputSchema.safeParse(event ?? {});
   if (!manual.success) throw new InvalidEventError(`plan-recall: not a schedule invocation nor { asOf?, journeys?, dryRun? }: ${issuesOf(manual.error)}`);
   return {

@@ -61,7 +61,7 @@ export const ShardJobMessageSchema = z.strictObject({
   dryRun: z.boolean(),
   journeys: z.array(z.string().min(1)).optional(),
   afterCustomer: z.string().optional(),
-});
+}).refine((job) => job.shard < job.shards, { path: ['shard'], message: 'must be below shards' });
 export type ShardJobMessage = z.infer<typeof ShardJobMessageSchema>;
 
 /** One claimed message on the send queue (the queue is KMS-encrypted: it holds the number). */

@@ -20,3 +20,18 @@ export function loggableJob(job: SendJob): Record<string, unknown> {
     parts: job.parts,
   };
 }
+
+/**
+ * A record handler whose failures are logged before the batch processor reports them (it reports
+ * only the message id to SQS). Error messages name fields, never their values.
+ */
+export function logFailures<R extends { messageId: string }>(handle: (record: R) => Promise<void>): (record: R) => Promise<void> {
+  return async (record) => {
+    try {
+      await handle(record);
+    } catch (error) {
+      logger.error('record failed', { messageId: record.messageId, error: error instanceof Error ? { name: error.name, message: error.message } : String(error) });
+      throw error;
+    }
+  };
+}

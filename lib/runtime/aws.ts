@@ -58,7 +58,9 @@ export function sendQueue(): SqsSendQueue {
 }
 
 export function snsTransport(config: CampaignConfig): SnsTransport {
-  return new SnsTransport(new SNSClient({}), config.sms);
+  // No SDK retries: a Publish that failed after reaching SNS may have sent the SMS. The sender
+  // decides what is safe to retry (a throttle), and SQS redelivers it.
+  return new SnsTransport(new SNSClient({ maxAttempts: 1 }), config.sms);
 }
 
 export function pacer(store: DynamoRecallStore, config: CampaignConfig): DynamoPacer {

@@ -77,6 +77,8 @@ export const RunMetaItemSchema = z.object({
   now: z.string(),
   shards: z.number().int().positive(),
   dryRun: z.boolean(),
+  /** Set once every shard job was handed to the work queue. */
+  planned: z.boolean().optional(),
   completed: z.boolean().optional(),
 });
 export type RunMeta = z.infer<typeof RunMetaItemSchema>;

@@ -41,7 +41,7 @@ export async function deliverMessage(deps: DeliverDeps, job: SendJob): Promise<D
     const settled = await store.moveLedgerStatus(job.customerId, job, 'claimed', 'failed', { outcome: 'skipped:opted-out', error: 'opted out after the claim' });
     return settled ? 'opted-out' : 'duplicate';
   }
-  await deps.pacer?.reserve(job.parts);
+  if (job.channel === 'sms') await deps.pacer?.reserve(job.parts);
   if (!(await store.moveLedgerStatus(job.customerId, job, 'claimed', 'sending'))) return 'duplicate';
   const sentAt = clock.now();
   try {

@@ -2,6 +2,7 @@ import type { CampaignConfig } from '../config/schema.ts';
 import { localDate, runMoment } from '../domain/dates.ts';
 import type { ShardJobMessage } from '../events/schemas.ts';
 import type { Clock, EventPublisher, RecallStore, SendJob, WorkQueue } from '../ports.ts';
+import type { RunMeta } from '../store/items.ts';
 import { deliverMessage, type DeliverDeps, type DeliveryResult } from './deliver.ts';
 import { summarize, type RunSummary } from './run-day.ts';
 import { runShard, type RunDeps } from './run-shard.ts';
@@ -50,21 +51,24 @@ export async function planRecall(deps: PlanDeps, request: PlanRequest): Promise<
   const { config } = deps;
   withJourneys(config, request.journeys);
   const moment = runMoment(request.asOf, config.merchantTimeZone, config.runTime, deps.clock.now());
-  const meta = { runId: request.runId, runDate: moment.runDate, now: moment.now.toISOString(), shards: config.shards, dryRun: request.dryRun };
-  const existing = await deps.store.startRun(meta);
-  if (existing) return { runId: existing.runId, runDate: existing.runDate, shards: existing.shards, planned: false };
-  const jobs: ShardJobMessage[] = Array.from({ length: config.shards }, (_, shard) => ({
-    runId: request.runId,
-    runDate: moment.runDate,
-    now: meta.now,
+  const meta: RunMeta = { runId: request.runId, runDate: moment.runDate, now: moment.now.toISOString(), shards: config.shards, dryRun: request.dryRun };
+  // A run whose jobs were handed over is not planned twice; one whose enqueue failed (the
+  // retry of the same trigger) is planned again from its stored moment: shard jobs are idempotent.
+  const run = (await deps.store.startRun(meta)) ?? meta;
+  if (run.planned) return { runId: run.runId, runDate: run.runDate, shards: run.shards, planned: false };
+  const jobs: ShardJobMessage[] = Array.from({ length: run.shards }, (_, shard) => ({
+    runId: run.runId,
+    runDate: run.runDate,
+    now: run.now,
     shard,
-    shards: config.shards,
-    dryRun: request.dryRun,
+    shards: run.shards,
+    dryRun: run.dryRun,
     ...(request.journeys ? { journeys: request.journeys } : {}),
   }));
   await deps.workQueue.enqueue(jobs);
-  await deps.events.publish([{ type: 'RunStarted', detail: { runId: request.runId, runDate: moment.runDate, shards: config.shards, dryRun: request.dryRun } }]);
-  return { runId: request.runId, runDate: moment.runDate, shards: config.shards, planned: true };
+  await deps.store.markRunPlanned(run.runId);
+  await deps.events.publish([{ type: 'RunStarted', detail: { runId: run.runId, runDate: run.runDate, shards: run.shards, dryRun: run.dryRun } }]);
+  return { runId: run.runId, runDate: run.runDate, shards: run.shards, planned: true };
 }
 
 export interface ShardJobDeps extends RunDeps {

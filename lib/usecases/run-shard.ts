@@ -177,11 +177,9 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
     if (!holdsSlot) {
       const keepAfter = addDays(options.runDate, -config.frequencyCap.perDays);
       const took = await store.takeCapSlot(profile, { date: options.runDate, key }, keepAfter);
-      if (!took) {
-        // Another job sent to this customer first; only a claim made here is released.
-        if (!existing) await store.deleteClaim(state.customerId, base);
-        return 'deferred:capped';
-      }
+      // Another job took the customer's slot first (perhaps for this very message). The claim
+      // stays: if that job handed it over, the sender delivers it; if not, a later run resumes it.
+      if (!took) return 'deferred:capped';
     }
     const job: SendJob = {
       customerId: base.customerId,

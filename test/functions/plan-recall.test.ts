@@ -139,10 +139,9 @@ describe('plan-recall (the deployed handler on dynalite, SQS and EventBridge moc
       expect(changedKeys(before, await tableItems(table.store))).toEqual([]);
     });
 
-    // BUG (lib/events/invocations.ts planRequest): a schedule event that fails its schema falls
-    // through to the manual schema, so the error lists the scheduler's keys as unrecognized
-    // ("Unrecognized keys: source, scheduleArn, ...") instead of naming the missing scheduledTime.
-    it.fails('a schedule invocation without its scheduledTime: the error names scheduledTime', async () => {
+    // A schedule-shaped event is judged by the schedule schema, not the manual one, so the error
+    // names the missing field rather than listing the scheduler's keys as unrecognized.
+    it('a schedule invocation without its scheduledTime: the error names scheduledTime', async () => {
       const { scheduledTime: _dropped, ...event } = await loadEventObject('plan-recall.scheduled.json');
 
       await expect(handler(event, lambdaContext('plan-recall'))).rejects.toThrow(/scheduledTime/);
@@ -176,10 +175,9 @@ describe('plan-recall (the deployed handler on dynalite, SQS and EventBridge moc
       expect(aws.eventBridge.commandCalls(PutEventsCommand)).toHaveLength(2);
     });
 
-    // BUG (lib/usecases/pipeline.ts planRecall): the run is recorded (startRun) before its jobs
-    // are enqueued. When SQS keeps refusing past the adapter's 5 attempts, the handler fails and
-    // Scheduler retries the same event, but the retry finds the run and enqueues nothing.
-    it.fails('a schedule whose jobs could not be enqueued is planned again on its retry, not lost', async () => {
+    // The run is recorded before its jobs are enqueued; when SQS keeps refusing, the Scheduler's
+    // retry of the same event must plan it again rather than find the run and do nothing.
+    it('a schedule whose jobs could not be enqueued is planned again on its retry, not lost', async () => {
       aws.sendMessageBatch.rejects(new RequestThrottled({ message: 'Request is throttled.', $metadata: { httpStatusCode: 400 } }));
       const event = { ...(await loadEventObject('plan-recall.scheduled.json')), scheduledTime: '2026-11-24T02:00:00Z' };
 

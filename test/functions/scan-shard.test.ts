@@ -5,12 +5,12 @@ import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/scan-shard.ts';
+import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
 import { verifyCouponCode } from '../../lib/domain/coupon.ts';
 import { shardOf } from '../../lib/domain/hashing.ts';
 import { ledgerKey } from '../../lib/domain/journeys.ts';
 import { SendJobMessageSchema, ShardJobMessageSchema, type ShardJobMessage } from '../../lib/events/schemas.ts';
-import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
 import type { SendJob } from '../../lib/ports.ts';
 import { campaignConfig } from '../../lib/runtime/aws.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
@@ -21,6 +21,7 @@ import {
   COUPON_SECRET_ARN,
   EVENT_BUS_NAME,
   loadSqsEvent,
+  mockAws,
   putEvents,
   redelivered,
   SEND_QUEUE_URL,
@@ -28,7 +29,6 @@ import {
   startHandlerTable,
   tableItems,
   withBodies,
-  mockAws,
   type HandlerTable,
 } from '../support/handler-env.ts';
 
@@ -202,11 +202,9 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
       expect(aws.sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
     });
 
-    // BUG (lib/events/schemas.ts ShardJobMessageSchema / lib/usecases/pipeline.ts scanShardJob):
-    // nothing checks shard < shards (or shards against the run), so a job for shard 8 of 8 is
-    // accepted, stores a final part for "shard 8", and that part counts towards the run's
-    // finished shards: RunCompleted can go out while a real shard is still running.
-    it.fails('a job for a shard outside its run is refused, and writes nothing', async () => {
+    // A job for a shard outside its run (shard 8 of 8) would store a final part that counts
+    // towards the run's finished shards, so RunCompleted could go out while a shard still runs.
+    it('a job for a shard outside its run is refused, and writes nothing', async () => {
       const runId = 'manual-out-of-range';
       await table.store.startRun({ runId, runDate: TODAY, now: sampleJob.now, shards: SHARDS, dryRun: true });
       const before = await tableItems(table.store);
@@ -306,11 +304,10 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
       expect(new Set(enqueued.map(keyOf)).size).toBe(enqueued.length);
     });
 
-    // BUG (lib/usecases/run-shard.ts applyDecision): A claims, B finds A's claim and takes the cap
-    // slot first, so A's takeCapSlot fails and A deletes "its" claim, while B has already
-    // enqueued the message and moved the journey on. send-message then finds no claim, treats the
-    // message as a duplicate and never sends it: the step is skipped for good.
-    it.fails('keeps the ledger claim of every message it enqueued, so the sender can send it', async () => {
+    // A claims, B (a redelivery) finds A's claim and takes the cap slot first; A's cap write then
+    // fails. A must keep the claim (B has enqueued the message), or the sender finds no claim and
+    // the step is skipped for good.
+    it('keeps the ledger claim of every message it enqueued, so the sender can send it', async () => {
       const items = await tableItems(raceStore);
 
       expect(enqueued.map((job) => items.get(keyOf(job))?.status)).toEqual(enqueued.map(() => 'claimed'));

@@ -1,0 +1,329 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, type StackProps } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ContextAttribute, Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { recallTable } from '../lib/store/tables.ts';
+import { FUNCTION_NAMES, type FunctionName } from './bundling.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { FailureQueue, PipelineQueue } from './constructs/queues.ts';
+import { RecallFunction } from './constructs/recall-function.ts';
+import { functionOutputKey } from './names.ts';
+import { acknowledge } from './nag.ts';
+import type { RecallSettings } from './settings.ts';
+
+export interface RecallStackProps extends StackProps {
+  settings: RecallSettings;
+}
+
+/** The namespace of every Powertools metric of a stage; the dashboard and alarms read the same. */
+export const metricsNamespace = (stage: string) => `RecallCampaigns/${stage}`;
+
+/** How long a shard job may run; it yields 60 s before the end (functions/scan-shard.ts YIELD_MARGIN_MS). */
+const SCAN_SHARD_TIMEOUT = Duration.minutes(15);
+/** A batch of 10 waits for pacer slots (seconds at most, see maxConcurrency) and 10 publishes. */
+const SEND_MESSAGE_TIMEOUT = Duration.seconds(60);
+/** AWS's advice for SQS event sources: room for the retries of a throttled batch. */
+const VISIBILITY_PER_TIMEOUT = 6;
+
+/**
+ * Senders of the send queue at once. The pacer (one DynamoDB item) is what holds every sender to
+ * `sms.mps` parts per second; concurrency only has to keep enough messages in flight to use that
+ * budget without a crowd of senders waiting on it and fighting over the pacer item. A sender
+ * takes batches of 10, so mps / 10 senders keep about one second of budget in flight, which
+ * covers a publish's latency many times over. The event source mapping's minimum is 2.
+ */
+export function sendConcurrency(mps: number): number {
+  return Math.min(1000, Math.max(2, Math.ceil(mps / 10)));
+}
+
+/**
+ * The whole system, one stack per stage: nothing here has a lifecycle of its own worth a second
+ * stack, and one stack keeps every grant a reference instead of a cross-stack export.
+ *
+ * Keys: one customer-managed key (rotated yearly) for everything that holds customer data or the
+ * coupon secret: the table (profiles with phone numbers), the work and send queues and their DLQs
+ * (send jobs carry the number, the text and the coupon code), the secret, the alarm topic. One key
+ * costs $1 a month, puts every decrypt by every role in CloudTrail, lets the key policy gate all
+ * of it, and disabling it makes the data unreadable. Queues that only AWS services write (schedule,
+ * rule, subscription and async-invoke DLQs, holding ids and amounts) use SQS-managed SSE instead,
+ * so no service principal needs the key. The event bus keeps its AWS-owned key: any subscriber's
+ * rule would otherwise need the key, and events carry ids, not contact data.
+ */
+export class RecallStack extends Stack {
+  readonly functions: Record<FunctionName, RecallFunction>;
+  readonly table: Table;
+  readonly key: Key;
+
+  constructor(scope: Construct, id: string, props: RecallStackProps) {
+    super(scope, id, props);
+    const { stage, config, schedule, shopBusName, alarmEmail } = props.settings;
+    const prod = stage === 'prod';
+    // Production keeps its data (and the key and secret that data needs); dev is disposable.
+    const removalPolicy = prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.key = new Key(this, 'DataKey', {
+      description: `recall campaigns (${stage}): table, pipeline queues, coupon secret, alarm topic`,
+      alias: `alias/recall-campaigns-${stage}`,
+      enableKeyRotation: true,
+      pendingWindow: Duration.days(prod ? 30 : 7),
+      removalPolicy,
+    });
+
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: recallTable.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: recallTable.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: recallTable.timeToLiveAttribute,
+      deletionProtection: prod,
+      removalPolicy,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: recallTable.dueIndex.name,
+      partitionKey: { name: recallTable.dueIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: recallTable.dueIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...recallTable.dueIndex.projectedAttributes],
+    });
+
+    const couponSecret = new Secret(this, 'CouponSecret', {
+      description: `recall campaigns (${stage}): HMAC key coupon codes are derived with`,
+      encryptionKey: this.key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      // Every outstanding coupon code was derived with it: deleting it invalidates them all.
+      removalPolicy,
+    });
+    acknowledge(
+      couponSecret,
+      'AwsSolutions-SMG4',
+      'coupon codes are HMACs of the ledger key with this secret and are verified without a lookup; rotating it would invalidate ' +
+        'every outstanding coupon (up to validDays, 366 at most), so it is rotated by hand with a planned coupon cut-over, not on a schedule',
+    );
+
+    const bus = new EventBus(this, 'EventBus', { eventBusName: `recall-${stage}`, description: 'MessageSent, CouponIssued, CustomerConverted, RunStarted, RunCompleted' });
+
+    const work = new PipelineQueue(this, 'WorkQueue', {
+      key: this.key,
+      visibilityTimeout: Duration.seconds(SCAN_SHARD_TIMEOUT.toSeconds() * VISIBILITY_PER_TIMEOUT),
+      // A shard job is idempotent (ledger claims), so a retry is safe; three failures is a bug.
+      maxReceiveCount: 3,
+      removalPolicy,
+    });
+    const send = new PipelineQueue(this, 'SendQueue', {
+      key: this.key,
+      visibilityTimeout: Duration.seconds(SEND_MESSAGE_TIMEOUT.toSeconds() * VISIBILITY_PER_TIMEOUT),
+      // Throttled publishes come back (RetryableDeliveryError); a send never happens twice (ledger).
+      maxReceiveCount: 5,
+      removalPolicy,
+    });
+    const planFailures = new FailureQueue(this, 'PlanRecallFailures', { removalPolicy, catches: { kind: 'lambda', what: "plan-recall's asynchronous invocations" } });
+    const orderFailures = new FailureQueue(this, 'RecordOrderFailures', { removalPolicy, catches: { kind: 'lambda', what: "record-order's asynchronous invocations" } });
+    const scheduleFailures = new FailureQueue(this, 'ScheduleFailures', { removalPolicy, catches: { kind: 'schedule', what: 'the daily schedule' } });
+    const orderRuleFailures = new FailureQueue(this, 'OrderRuleFailures', { removalPolicy, catches: { kind: 'rule', what: 'the OrderPlaced rule' } });
+
+    const common = { config, metricsNamespace: metricsNamespace(stage), logRetention: prod ? RetentionDays.THREE_MONTHS : RetentionDays.TWO_WEEKS, removalPolicy };
+    const customers = 'C#*';
+    const runs = 'RUN#*';
+    const pacer = 'PACER';
+
+    // Writes run bookkeeping (RUN#) only, and hands one job per shard to the work queue.
+    const planRecall = new RecallFunction(this, 'PlanRecall', {
+      ...common,
+      name: 'plan-recall',
+      description: 'Daily (EventBridge Scheduler) or by hand: plans a run, one job per shard onto the work queue',
+      memorySize: 256,
+      timeout: Duration.seconds(60),
+      deadLetterQueue: planFailures,
+    })
+      .bindTable(this.table, { items: [{ actions: ['PutItem', 'GetItem'], partitions: [runs] }] })
+      .bindQueue(work.queue, 'WORK_QUEUE_URL')
+      .bindEventBus(bus);
+
+    // Decides a shard: reads the due index and profiles, claims ledger items, moves journey
+    // state, counts the run. Sends nothing itself: no sns:Publish.
+    const scanShard = new RecallFunction(this, 'ScanShard', {
+      ...common,
+      name: 'scan-shard',
+      description: 'One shard job from the work queue: guardrails, ledger claims, messages onto the send queue',
+      memorySize: 1024,
+      timeout: SCAN_SHARD_TIMEOUT,
+    })
+      .bindTable(this.table, {
+        items: [{ actions: ['Query', 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], partitions: [customers, runs] }],
+        dueIndex: true,
+      })
+      .bindQueue(send.queue, 'SEND_QUEUE_URL')
+      .bindQueue(work.queue, 'WORK_QUEUE_URL')
+      .bindEventBus(bus)
+      .bindCouponSecret(couponSecret)
+      .consume(work.queue, { batchSize: 1 });
+
+    // Delivers claimed messages. Its table access is what delivery needs and no more: read the
+    // profile (BatchGetItem), move the ledger status and mark an opt-out (UpdateItem), and the
+    // pacer item (GetItem/PutItem on PACER only). No DeleteItem, no Query, no PutItem on customer
+    // items, so it cannot write journey state the way scan-shard and record-order do. IAM cannot
+    // go finer on one table: conditions see the partition key (dynamodb:LeadingKeys), not the
+    // sort key, so the UpdateItem on C#* could name any item of a customer.
+    const sendMessage = new RecallFunction(this, 'SendMessage', {
+      ...common,
+      name: 'send-message',
+      description: 'Claimed messages from the send queue, paced in SMS parts per second, delivered at most once through SNS',
+      timeout: SEND_MESSAGE_TIMEOUT,
+    })
+      .bindTable(this.table, {
+        items: [
+          { actions: ['BatchGetItem', 'UpdateItem'], partitions: [customers] },
+          { actions: ['GetItem', 'PutItem'], partitions: [pacer] },
+        ],
+      })
+      .bindEventBus(bus)
+      .allowMessaging()
+      .consume(send.queue, { batchSize: 10, maxConcurrency: sendConcurrency(config.sms.mps) });
+
+    // Customer state only: no queue, no bus, no SNS, no secret.
+    const recordOrder = new RecallFunction(this, 'RecordOrder', {
+      ...common,
+      name: 'record-order',
+      description: "The shop's OrderPlaced events: customer state, journey exits and restarts, idempotent per order",
+      memorySize: 256,
+      deadLetterQueue: orderFailures,
+    }).bindTable(this.table, { items: [{ actions: ['GetItem', 'PutItem', 'UpdateItem', 'Query'], partitions: [customers] }] });
+
+    // Reads customers and the due index, never writes them; books pacer slots for what it sends
+    // to allowlisted test numbers.
+    const runTestCampaign = new RecallFunction(this, 'RunTestCampaign', {
+      ...common,
+      name: 'run-test-campaign',
+      description: "Ad-hoc: one journey step's messages for real customers, returned (dry run) or sent to allowlisted test numbers",
+      timeout: Duration.minutes(5),
+    })
+      .bindTable(this.table, {
+        items: [
+          { actions: ['BatchGetItem', 'Query'], partitions: [customers] },
+          { actions: ['GetItem', 'PutItem'], partitions: [pacer] },
+        ],
+        dueIndex: true,
+      })
+      .bindCouponSecret(couponSecret)
+      .allowMessaging();
+
+    for (const [fn, why] of [
+      [scanShard, 'scan-shard is invoked synchronously by its SQS event source mapping: a failed job returns to the work queue, whose redrive DLQ catches it after 3 receives'],
+      [sendMessage, 'send-message is invoked synchronously by its SQS event source mapping: a failed message returns to the send queue, whose redrive DLQ catches it after 5 receives'],
+      [runTestCampaign, 'run-test-campaign is invoked synchronously (RequestResponse, `recall invoke --aws`): the caller gets the error; there is no event to keep'],
+    ] as const) {
+      acknowledge(fn, 'Serverless-LambdaDLQ', why);
+    }
+    for (const fn of [scanShard, sendMessage]) {
+      acknowledge(
+        fn,
+        'Serverless-LambdaEventSourceMappingDestination',
+        'on-failure destinations exist for stream and Kafka event sources, not SQS; for SQS the source queue redrive policy is the destination (its DLQ has a depth alarm)',
+      );
+    }
+
+    this.scheduleDailyRun(planRecall, { ...schedule, timeZone: config.merchantTimeZone, stage, removalPolicy, failures: scheduleFailures });
+
+    // The shop's bus, by name: OrderPlaced events reach record-order, retried for a day (it is
+    // idempotent per order), then kept in the rule's DLQ.
+    const shopBus = EventBus.fromEventBusName(this, 'ShopBus', shopBusName);
+    new Rule(this, 'OrderPlacedRule', {
+      eventBus: shopBus,
+      description: `OrderPlaced on the shop's bus (${shopBusName}) -> record-order`,
+      eventPattern: { detailType: ['OrderPlaced'] },
+      targets: [new LambdaFunction(recordOrder.function, { deadLetterQueue: orderRuleFailures, retryAttempts: 185, maxEventAge: Duration.hours(24) })],
+    });
+
+    this.functions = {
+      'plan-recall': planRecall,
+      'scan-shard': scanShard,
+      'send-message': sendMessage,
+      'record-order': recordOrder,
+      'run-test-campaign': runTestCampaign,
+    };
+
+    new Monitoring(this, 'Monitoring', {
+      stage,
+      metricsNamespace: metricsNamespace(stage),
+      functions: FUNCTION_NAMES.map((name) => this.functions[name]),
+      deadLetterQueues: {
+        'work queue': work.deadLetterQueue,
+        'send queue': send.deadLetterQueue,
+        'plan-recall async': planFailures,
+        'record-order async': orderFailures,
+        'daily schedule': scheduleFailures,
+        'OrderPlaced rule': orderRuleFailures,
+      },
+      key: this.key,
+      ...(alarmEmail ? { alarmEmail } : {}),
+      removalPolicy,
+    });
+
+    // What `recall invoke --aws` and operators read (lib/cli/invoke.ts outputKey).
+    for (const name of FUNCTION_NAMES) {
+      new CfnOutput(this, functionOutputKey(name), { value: this.functions[name].function.functionName, description: `${name} function name` });
+    }
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
+    new CfnOutput(this, 'WorkQueueUrl', { value: work.queue.queueUrl });
+    new CfnOutput(this, 'SendQueueUrl', { value: send.queue.queueUrl });
+  }
+
+  /**
+   * EventBridge Scheduler, daily at the configured local time in the merchant's time zone (DST
+   * included), invoking plan-recall with the input ScheduledInvocationSchema parses. A run is
+   * idempotent per merchant day, so a retried delivery plans nothing twice.
+   */
+  private scheduleDailyRun(
+    planRecall: RecallFunction,
+    props: { hour: number; minute: number; timeZone: string; stage: string; removalPolicy: RemovalPolicy; failures: FailureQueue },
+  ): void {
+    const group = new ScheduleGroup(this, 'ScheduleGroup', { scheduleGroupName: `recall-${props.stage}`, removalPolicy: props.removalPolicy });
+    const role = new Role(this, 'ScheduleRole', {
+      description: 'EventBridge Scheduler: invoke plan-recall, dead-letter to its DLQ',
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account, 'aws:SourceArn': group.scheduleGroupArn } },
+      }),
+    });
+    const cfnFunction = planRecall.function.node.defaultChild;
+    if (!(cfnFunction instanceof CfnFunction)) throw new Error('plan-recall has no CfnFunction');
+    const functionLogicalId: unknown = this.resolve(cfnFunction.logicalId);
+    acknowledge(
+      role,
+      `AwsSolutions-IAM5[Resource::<${String(functionLogicalId)}.Arn>:*]`,
+      'lambda:InvokeFunction on plan-recall and its qualified ARNs (versions/aliases, the :* form) of that one function only',
+    );
+    new Schedule(this, 'DailyRun', {
+      scheduleName: 'plan-recall-daily',
+      scheduleGroup: group,
+      description: `Daily recall run at ${String(props.hour).padStart(2, '0')}:${String(props.minute).padStart(2, '0')} ${props.timeZone}`,
+      schedule: ScheduleExpression.cron({ minute: String(props.minute), hour: String(props.hour), timeZone: TimeZone.of(props.timeZone) }),
+      timeWindow: TimeWindow.off(),
+      target: new LambdaInvoke(planRecall.function, {
+        role,
+        input: ScheduleTargetInput.fromObject({
+          source: 'aws.scheduler',
+          scheduleArn: ContextAttribute.scheduleArn,
+          scheduledTime: ContextAttribute.scheduledTime,
+          executionId: ContextAttribute.executionId,
+          attemptNumber: ContextAttribute.attemptNumber,
+        }),
+        // Retries cover a throttled or failed invoke of the (asynchronous) function; a run that
+        // could not start within 3 hours is left to a person, through the DLQ and its alarm.
+        retryAttempts: 20,
+        maxEventAge: Duration.hours(3),
+        deadLetterQueue: props.failures,
+      }),
+    });
+  }
+}

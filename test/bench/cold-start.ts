@@ -1,0 +1,74 @@
+import { execFile } from 'node:child_process';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { bundlingOptions } from '../../infra/bundling.ts';
+import { bundleFunctions } from '../../scripts/bundle.ts';
+import { round } from './read-cost.ts';
+
+const run = promisify(execFile);
+
+export interface ColdStartRow {
+  bundle: string;
+  kilobytes: number;
+  initMs: number;
+  ratioToHello: number;
+}
+
+const HELLO = `import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+const logger = new Logger();
+const metrics = new Metrics({ namespace: 'Hello' });
+export const handler = middy().use(injectLambdaContext(logger)).use(logMetrics(metrics)).handler(async () => 'hello');
+`;
+
+/** Module init of a bundle in a fresh Node process: the median of `runs` imports. */
+async function initMs(file: string, runs: number): Promise<number> {
+  const script = `const t = performance.now(); await import(${JSON.stringify(resolve(file))}); console.log(performance.now() - t);`;
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    samples.push(Number(stdout.trim().split('\n').at(-1)));
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)] ?? Number.NaN;
+}
+
+/**
+ * Point 4: each function's bundle (minified; the AWS SDK external, as the nodejs24.x runtime
+ * provides it) and its module init, beside a minimal middy + Powertools handler bundled the same way.
+ */
+export async function measureColdStart(outDir: string, runs = 7): Promise<ColdStartRow[]> {
+  const bundles = await bundleFunctions(join(outDir, 'functions'));
+  await mkdir(join(outDir, 'hello'), { recursive: true });
+  const helloEntry = join(outDir, 'hello', 'hello.ts');
+  const helloFile = join(outDir, 'hello', 'index.mjs');
+  await writeFile(helloEntry, HELLO);
+  await build({
+    entryPoints: [helloEntry],
+    outfile: helloFile,
+    bundle: true,
+    platform: 'node',
+    target: bundlingOptions.target,
+    format: bundlingOptions.format,
+    minify: bundlingOptions.minify,
+    mainFields: [...bundlingOptions.mainFields],
+    external: [...bundlingOptions.externalModules],
+    banner: { js: bundlingOptions.banner },
+    nodePaths: [resolve('node_modules')],
+    logLevel: 'warning',
+  });
+  const hello = await initMs(helloFile, runs);
+  const rows: ColdStartRow[] = [{ bundle: 'hello (middy + Powertools)', kilobytes: round((await stat(helloFile)).size / 1024, 0), initMs: round(hello, 1), ratioToHello: 1 }];
+  for (const bundle of bundles) {
+    const ms = await initMs(bundle.file, runs);
+    rows.push({ bundle: bundle.name, kilobytes: round(bundle.bytes / 1024, 0), initMs: round(ms, 1), ratioToHello: round(ms / hello) });
+  }
+  return rows;
+}

@@ -1,0 +1,343 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { outputKey } from '../../lib/cli/invoke.ts';
+import { recallTable } from '../../lib/store/tables.ts';
+import { FUNCTION_NAMES, type FunctionName } from '../../infra/bundling.ts';
+import { nagPacks } from '../../infra/nag.ts';
+import { sendConcurrency } from '../../infra/recall-stack.ts';
+import {
+  actionsOf,
+  allowedActions,
+  environmentOf,
+  functionLogicalId,
+  functionProperties,
+  referencedId,
+  resourcesOf,
+  statementsOf,
+  synthesize,
+  type Synthesized,
+} from './support.ts';
+
+/** The default deployment: `cdk synth` with no flags (stage dev, config/default.json), bundled with esbuild. */
+describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
+  let synth: Synthesized;
+
+  beforeAll(async () => {
+    synth = await synthesize({}, { bundle: true });
+  });
+
+  const template = () => synth.template;
+  const queues = () => resourcesOf(template(), 'AWS::SQS::Queue');
+  const queueIdByName = (stackPathPart: string) => {
+    const found = Object.keys(queues()).filter((id) => id.startsWith(stackPathPart));
+    expect(found).toHaveLength(1);
+    return found[0]!;
+  };
+
+  describe('schedule', () => {
+    it('runs plan-recall daily at the config runTime in the merchant time zone', () => {
+      template().hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(0 10 * * ? *)',
+        ScheduleExpressionTimezone: 'Asia/Shanghai',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [functionLogicalId(template(), 'plan-recall'), 'Arn'] } }),
+      });
+    });
+
+    it('sends the input ScheduledInvocationSchema parses, with retries and a DLQ', () => {
+      const [schedule] = Object.values(resourcesOf(template(), 'AWS::Scheduler::Schedule'));
+      const target = schedule!.Properties!.Target as Record<string, unknown>;
+      expect(target.Input).toBe(
+        '{"source":"aws.scheduler","scheduleArn":"<aws.scheduler.schedule-arn>","scheduledTime":"<aws.scheduler.scheduled-time>",' +
+          '"executionId":"<aws.scheduler.execution-id>","attemptNumber":"<aws.scheduler.attempt-number>"}',
+      );
+      expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) });
+      expect((target.RetryPolicy as { MaximumRetryAttempts: number }).MaximumRetryAttempts).toBeGreaterThan(0);
+      expect(referencedId((target.DeadLetterConfig as { Arn: unknown }).Arn)).toBe(queueIdByName('ScheduleFailures'));
+    });
+  });
+
+  describe('queues', () => {
+    it('work queue: visibility 6x the scan-shard timeout, 3 receives then its DLQ', () => {
+      const timeout = functionProperties(template(), 'scan-shard').Timeout as number;
+      expect(timeout).toBe(900);
+      const work = queues()[queueIdByName('WorkQueueAD')]!.Properties!;
+      expect(work.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+      expect(work.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [queueIdByName('WorkQueueDeadLetterQueue'), 'Arn'] }, maxReceiveCount: 3 });
+    });
+
+    it('send queue: visibility 6x the send-message timeout, 5 receives then its DLQ', () => {
+      const timeout = functionProperties(template(), 'send-message').Timeout as number;
+      const send = queues()[queueIdByName('SendQueue4')]!.Properties!;
+      expect(send.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+      expect(send.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [queueIdByName('SendQueueDeadLetterQueue'), 'Arn'] }, maxReceiveCount: 5 });
+    });
+
+    it('scan-shard consumes the work queue one job at a time, with partial batch responses', () => {
+      template().hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [queueIdByName('WorkQueueAD'), 'Arn'] },
+        FunctionName: { Ref: functionLogicalId(template(), 'scan-shard') },
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+
+    it("send-message consumes batches of 10, at most max(2, ceil(mps / 10)) at once (mps 20 -> 2)", () => {
+      template().hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [queueIdByName('SendQueue4'), 'Arn'] },
+        FunctionName: { Ref: functionLogicalId(template(), 'send-message') },
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 2 },
+      });
+    });
+
+    it('every queue is encrypted and refuses plain-HTTP requests', () => {
+      for (const [id, queue] of Object.entries(queues())) {
+        const encrypted = queue.Properties?.KmsMasterKeyId !== undefined || queue.Properties?.SqsManagedSseEnabled === true;
+        expect(encrypted, id).toBe(true);
+      }
+      const tlsOnly = Object.values(resourcesOf(template(), 'AWS::SQS::QueuePolicy')).flatMap((policy) => {
+        const statements = (policy.Properties!.PolicyDocument as { Statement: { Effect: string; Condition?: unknown }[] }).Statement;
+        const deniesHttp = statements.some((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition) === '{"Bool":{"aws:SecureTransport":"false"}}');
+        return deniesHttp ? (policy.Properties!.Queues as unknown[]).map(referencedId) : [];
+      });
+      expect(new Set(tlsOnly)).toEqual(new Set(Object.keys(queues())));
+    });
+
+    it('the pipeline queues and their DLQs use the stack key (they carry numbers, texts, coupon codes)', () => {
+      const key = Object.keys(resourcesOf(template(), 'AWS::KMS::Key'))[0];
+      for (const prefix of ['WorkQueueAD', 'WorkQueueDeadLetterQueue', 'SendQueue4', 'SendQueueDeadLetterQueue']) {
+        expect(queues()[queueIdByName(prefix)]!.Properties!.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
+      }
+    });
+  });
+
+  describe('events', () => {
+    it("routes OrderPlaced from the shop's bus (default `default`) to record-order, with retries and a DLQ", () => {
+      template().hasResourceProperties('AWS::Events::Rule', {
+        EventBusName: 'default',
+        EventPattern: { 'detail-type': ['OrderPlaced'] },
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [functionLogicalId(template(), 'record-order'), 'Arn'] },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueIdByName('OrderRuleFailures'), 'Arn'] } },
+            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+          }),
+        ],
+      });
+    });
+
+    it('creates our own bus recall-dev', () => {
+      template().hasResourceProperties('AWS::Events::EventBus', { Name: 'recall-dev' });
+    });
+  });
+
+  describe('functions', () => {
+    it.each(FUNCTION_NAMES)('%s: nodejs24.x on arm64, X-Ray, its own log group with retention', (name) => {
+      const fn = functionProperties(template(), name);
+      expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' }, Handler: 'index.handler' });
+      expect(fn.MemorySize).toBeGreaterThanOrEqual(256);
+      const logGroup = referencedId((fn.LoggingConfig as { LogGroup: unknown }).LogGroup)!;
+      expect(resourcesOf(template(), 'AWS::Logs::LogGroup')[logGroup]!.Properties!.RetentionInDays).toBeGreaterThan(0);
+    });
+
+    it('each function has its own role, with no managed policies', () => {
+      const roles = FUNCTION_NAMES.map((name) => referencedId(functionProperties(template(), name).Role));
+      expect(new Set(roles).size).toBe(FUNCTION_NAMES.length);
+      for (const role of roles) expect(resourcesOf(template(), 'AWS::IAM::Role')[role!]!.Properties!.ManagedPolicyArns).toBeUndefined();
+    });
+
+    const environment: Record<FunctionName, string[]> = {
+      'plan-recall': ['TABLE_NAME', 'WORK_QUEUE_URL', 'EVENT_BUS_NAME'],
+      'scan-shard': ['TABLE_NAME', 'SEND_QUEUE_URL', 'WORK_QUEUE_URL', 'EVENT_BUS_NAME', 'COUPON_SECRET_ARN'],
+      'send-message': ['TABLE_NAME', 'EVENT_BUS_NAME'],
+      'record-order': ['TABLE_NAME'],
+      'run-test-campaign': ['TABLE_NAME', 'COUPON_SECRET_ARN'],
+    };
+    it.each(FUNCTION_NAMES)('%s: exactly the environment lib/runtime/aws.ts reads for it (the config is baked in, not an env var)', (name) => {
+      const variables = environmentOf(template(), name);
+      expect(Object.keys(variables).sort()).toEqual([...environment[name], 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME'].sort());
+      expect(variables.POWERTOOLS_SERVICE_NAME).toBe(name);
+      expect(variables.POWERTOOLS_METRICS_NAMESPACE).toBe('RecallCampaigns/dev');
+    });
+
+    it('plan-recall and record-order (invoked asynchronously) keep failed events in a DLQ', () => {
+      expect(referencedId((functionProperties(template(), 'plan-recall').DeadLetterConfig as { TargetArn: unknown }).TargetArn)).toBe(queueIdByName('PlanRecallFailures'));
+      expect(referencedId((functionProperties(template(), 'record-order').DeadLetterConfig as { TargetArn: unknown }).TargetArn)).toBe(queueIdByName('RecordOrderFailures'));
+    });
+  });
+
+  describe('least privilege', () => {
+    const secretId = () => Object.keys(resourcesOf(template(), 'AWS::SecretsManager::Secret'))[0];
+    const readsSecret = (name: FunctionName) =>
+      statementsOf(template(), name).some((s) => actionsOf(s).includes('secretsmanager:GetSecretValue') && referencedId(s.Resource) === secretId());
+    const dynamoActions = (name: FunctionName) => [...allowedActions(template(), name)].filter((action) => action.startsWith('dynamodb:')).sort();
+    const leadingKeys = (name: FunctionName) =>
+      statementsOf(template(), name)
+        .filter((s) => actionsOf(s).some((action) => action.startsWith('dynamodb:')) && referencedId(s.Resource) !== undefined)
+        .map((s) => ({ actions: actionsOf(s).sort(), partitions: s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] }));
+
+    it('only scan-shard and run-test-campaign can read the coupon secret', () => {
+      expect(FUNCTION_NAMES.filter(readsSecret)).toEqual(['scan-shard', 'run-test-campaign']);
+    });
+
+    it('no function has a wildcard action or DynamoDB Scan', () => {
+      for (const name of FUNCTION_NAMES) {
+        const actions = [...allowedActions(template(), name)];
+        expect(actions.filter((action) => action.includes('*')), name).toEqual([]);
+        expect(actions, name).not.toContain('dynamodb:Scan');
+      }
+    });
+
+    it('only send-message and run-test-campaign may sns:Publish; the scanner cannot', () => {
+      expect(FUNCTION_NAMES.filter((name) => allowedActions(template(), name).has('sns:Publish'))).toEqual(['send-message', 'run-test-campaign']);
+    });
+
+    it('plan-recall writes run bookkeeping only, and sends to the work queue and our bus', () => {
+      expect(dynamoActions('plan-recall')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+      expect(leadingKeys('plan-recall')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], partitions: ['RUN#*'] }]);
+      const sends = statementsOf(template(), 'plan-recall').filter((s) => actionsOf(s).includes('sqs:SendMessage'));
+      expect(new Set(sends.flatMap((s) => [s.Resource].flat().map(referencedId)))).toEqual(new Set([queueIdByName('WorkQueueAD'), queueIdByName('PlanRecallFailures')]));
+      expect(allowedActions(template(), 'plan-recall')).toContain('events:PutEvents');
+    });
+
+    it('record-order sends nothing (no SNS, SQS, events) and cannot read the secret', () => {
+      const actions = [...allowedActions(template(), 'record-order')];
+      expect(actions.filter((action) => action.startsWith('sns:') || action.startsWith('events:'))).toEqual([]);
+      // Its only SQS grant is Lambda writing a failed invocation to its own DLQ.
+      const sends = statementsOf(template(), 'record-order').filter((s) => actionsOf(s).some((action) => action.startsWith('sqs:')));
+      expect(sends.map((s) => referencedId(s.Resource))).toEqual([queueIdByName('RecordOrderFailures')]);
+      expect(actions).not.toContain('secretsmanager:GetSecretValue');
+      expect(leadingKeys('record-order')).toEqual([
+        { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], partitions: ['C#*'] },
+      ]);
+    });
+
+    it('send-message cannot delete or put customer items: it reads profiles, updates the ledger, books the pacer', () => {
+      expect(dynamoActions('send-message')).not.toContain('dynamodb:DeleteItem');
+      expect(dynamoActions('send-message')).not.toContain('dynamodb:Query');
+      expect(leadingKeys('send-message')).toEqual([
+        { actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], partitions: ['C#*'] },
+        { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], partitions: ['PACER'] },
+      ]);
+      expect(allowedActions(template(), 'send-message')).not.toContain('sqs:SendMessage');
+    });
+
+    it('scan-shard claims and decides (customer and run items), never the pacer, and queries the due index', () => {
+      expect(leadingKeys('scan-shard')).toContainEqual({
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        partitions: ['C#*', 'RUN#*'],
+      });
+      const indexQuery = statementsOf(template(), 'scan-shard').find((s) => JSON.stringify(s.Resource).includes(`/index/${recallTable.dueIndex.name}`));
+      expect(indexQuery && actionsOf(indexQuery)).toEqual(['dynamodb:Query']);
+    });
+
+    it('run-test-campaign reads customers and the due index and books the pacer; it never writes customer items', () => {
+      expect(leadingKeys('run-test-campaign')).toEqual([
+        { actions: ['dynamodb:BatchGetItem', 'dynamodb:Query'], partitions: ['C#*'] },
+        { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], partitions: ['PACER'] },
+      ]);
+    });
+  });
+
+  describe('data', () => {
+    it('the table is the shared definition: keys, due index (INCLUDE projection), TTL, on-demand, PITR, KMS', () => {
+      const key = Object.keys(resourcesOf(template(), 'AWS::KMS::Key'))[0];
+      template().hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [
+          { AttributeName: recallTable.partitionKey, KeyType: 'HASH' },
+          { AttributeName: recallTable.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          Match.objectLike({
+            IndexName: recallTable.dueIndex.name,
+            KeySchema: [
+              { AttributeName: recallTable.dueIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: recallTable.dueIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...recallTable.dueIndex.projectedAttributes] },
+          }),
+        ],
+        TimeToLiveSpecification: { AttributeName: recallTable.timeToLiveAttribute, Enabled: true },
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] } },
+      });
+    });
+
+    it('dev is disposable: no deletion protection, deleted with the stack', () => {
+      template().hasResource('AWS::DynamoDB::Table', { Properties: Match.objectLike({ DeletionProtectionEnabled: false }), DeletionPolicy: 'Delete' });
+    });
+
+    it('the coupon secret is generated in Secrets Manager under the stack key, with automatic key rotation', () => {
+      const key = Object.keys(resourcesOf(template(), 'AWS::KMS::Key'))[0];
+      template().hasResourceProperties('AWS::SecretsManager::Secret', {
+        GenerateSecretString: Match.objectLike({ PasswordLength: 64 }),
+        KmsKeyId: { 'Fn::GetAtt': [key, 'Arn'] },
+      });
+      template().hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    });
+  });
+
+  describe('operations', () => {
+    const alarms = () => Object.values(resourcesOf(template(), 'AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties!);
+    const deadLetterQueueIds = () =>
+      Object.keys(queues()).filter((id) => id.includes('DeadLetterQueue') || id.includes('Failures'));
+
+    it('every dead-letter queue has a depth > 0 alarm', () => {
+      expect(deadLetterQueueIds()).toHaveLength(6);
+      for (const queue of deadLetterQueueIds()) {
+        const alarm = alarms().find(
+          (a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Dimensions).includes(`"${queue}"`),
+        );
+        expect(alarm, queue).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', Namespace: 'AWS/SQS' });
+      }
+    });
+
+    it('every function has an errors alarm, and unconfirmed deliveries have one', () => {
+      for (const name of FUNCTION_NAMES) {
+        const fn = functionLogicalId(template(), name);
+        expect(
+          alarms().some((a) => a.MetricName === 'Errors' && a.Namespace === 'AWS/Lambda' && JSON.stringify(a.Dimensions).includes(`"${fn}"`)),
+          name,
+        ).toBe(true);
+      }
+      expect(alarms()).toContainEqual(
+        expect.objectContaining({ Namespace: 'RecallCampaigns/dev', MetricName: 'delivery_duplicate', Dimensions: [{ Name: 'service', Value: 'send-message' }] }),
+      );
+    });
+
+    it('every alarm notifies the encrypted alarm topic', () => {
+      const [topicId, topic] = Object.entries(resourcesOf(template(), 'AWS::SNS::Topic'))[0]!;
+      expect(topic.Properties!.KmsMasterKeyId).toBeDefined();
+      for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
+    });
+
+    it('the dashboard charts what the code emits per day', () => {
+      const [dashboard] = Object.values(resourcesOf(template(), 'AWS::CloudWatch::Dashboard'));
+      const body = JSON.stringify(dashboard!.Properties!.DashboardBody);
+      for (const metric of ['delivery_sent', 'smsParts', 'candidatesDecided', 'orderRecorded']) expect(body).toContain(metric);
+      expect(body).toContain('86400');
+    });
+
+    it('outputs what `recall invoke --aws` reads (lib/cli/invoke.ts outputKey) and the resource names', () => {
+      const outputs = Object.keys(template().toJSON().Outputs);
+      expect(outputs.sort()).toEqual([...FUNCTION_NAMES.map(outputKey), 'TableName', 'EventBusName', 'WorkQueueUrl', 'SendQueueUrl'].sort());
+      for (const name of FUNCTION_NAMES) template().hasOutput(outputKey(name), { Value: { Ref: functionLogicalId(template(), name) } });
+    });
+  });
+
+  it('cdk-nag AwsSolutions and Serverless: no unacknowledged error or warning', () => {
+    const findings = nagPacks(synth.stack).flatMap((pack) =>
+      pack.validateScope(synth.stack).violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`),
+    );
+    expect(findings).toEqual([]);
+  });
+});
+
+describe('sendConcurrency', () => {
+  it('is max(2, ceil(mps / 10)), within the event source mapping limit of 1000', () => {
+    expect([1, 20, 21, 100, 555, 10_000, 20_000].map(sendConcurrency)).toEqual([2, 2, 3, 10, 56, 1000, 1000]);
+  });
+});

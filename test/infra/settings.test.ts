@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { main } from '../../lib/cli/main.ts';
+import { ConfigError } from '../../lib/config/load.ts';
+import { buildRecallApp } from '../../infra/recall-app.ts';
+import { SettingsError } from '../../infra/settings.ts';
+import { cdkJsonContext, resourcesOf, synthesize, writeConfig } from './support.ts';
+
+async function configCheckErrors(file: string): Promise<{ code: number; err: string }> {
+  const err: string[] = [];
+  const code = await main(['config', 'check', file], { out: () => undefined, err: (text) => err.push(text) });
+  return { code, err: err.join('\n') };
+}
+
+describe('context settings', () => {
+  it('a bad -c config fails the app with the field paths, exactly as `recall config check` reports them', async () => {
+    const file = writeConfig((config) => {
+      config.merchantTimeZone = 'Mars/Olympus_Mons';
+      (config.categories as { windowDays: number }[])[0]!.windowDays = 0;
+    });
+    const error = await buildRecallApp({ context: { ...cdkJsonContext, config: file }, bundle: false }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toContain(`${file}: merchantTimeZone: not an IANA time zone`);
+    expect(message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: categories\\[0\\]\\.windowDays: `, 'm'));
+    expect(await configCheckErrors(file)).toEqual({ code: 2, err: message });
+  });
+
+  it('a missing -c config file names the file', async () => {
+    await expect(buildRecallApp({ context: { ...cdkJsonContext, config: 'no/such/campaign.json' }, bundle: false })).rejects.toThrow(
+      'no/such/campaign.json: file not found',
+    );
+  });
+
+  it.each([
+    [{ stage: 'staging' }, '-c stage: expected one of dev, prod, got "staging"'],
+    [{ scheduleTime: '25:00' }, '-c scheduleTime: expected a time as HH:MM (24h), got "25:00"'],
+    [{ shopBusName: 'shop bus' }, '-c shopBusName: not an EventBridge bus name'],
+    [{ alarmEmail: 'devops' }, '-c alarmEmail: not an e-mail address'],
+  ])('refuses %j', async (context, message) => {
+    const error = await buildRecallApp({ context: { ...cdkJsonContext, ...context }, bundle: false }).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(SettingsError);
+    expect(String(error)).toContain(message);
+  });
+
+  it('scheduleTime, the config time zone, the MPS and the shop bus come from context', async () => {
+    const file = writeConfig((config) => {
+      config.merchantTimeZone = 'Europe/Berlin';
+      (config.sms as { mps: number }).mps = 150;
+    });
+    const { template, stack } = await synthesize({ config: file, scheduleTime: '07:30', shopBusName: 'shop-orders' });
+    expect(stack.stackName).toBe('RecallCampaigns-dev');
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(30 7 * * ? *)', ScheduleExpressionTimezone: 'Europe/Berlin' });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 10, ScalingConfig: { MaximumConcurrency: 15 } });
+    template.hasResourceProperties('AWS::Events::Rule', { EventBusName: 'shop-orders', EventPattern: { 'detail-type': ['OrderPlaced'] } });
+    expect(Object.keys(resourcesOf(template, 'AWS::SNS::Subscription'))).toEqual([]);
+  });
+});
