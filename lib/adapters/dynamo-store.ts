@@ -68,9 +68,14 @@ export class DynamoRecallStore implements RecallStore {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  private count(consumed: ConsumedCapacity | ConsumedCapacity[] | undefined, kind: 'read' | 'write'): void {
+  /**
+   * Adds a response's consumed capacity. DynamoDB bills a request at least 0.5 read units
+   * (eventually consistent; 1 when strongly consistent) even when it returns nothing; dynalite
+   * reports 0 for an empty page, so `minimum` puts the real floor back.
+   */
+  private count(consumed: ConsumedCapacity | ConsumedCapacity[] | undefined, kind: 'read' | 'write', minimum = 0): void {
     const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
-    const units = list.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0);
+    const units = Math.max(minimum, list.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0));
     if (kind === 'read') this.usage.readUnits += units;
     else this.usage.writeUnits += units;
   }
@@ -139,7 +144,7 @@ export class DynamoRecallStore implements RecallStore {
         ReturnConsumedCapacity: 'TOTAL',
       }),
     );
-    this.count(result.ConsumedCapacity, 'read');
+    this.count(result.ConsumedCapacity, 'read', 0.5);
     return this.journeyStates(result.Items, result.LastEvaluatedKey);
   }
 
@@ -156,7 +161,7 @@ export class DynamoRecallStore implements RecallStore {
         ReturnConsumedCapacity: 'TOTAL',
       }),
     );
-    this.count(result.ConsumedCapacity, 'read');
+    this.count(result.ConsumedCapacity, 'read', 0.5);
     return this.journeyStates(result.Items, result.LastEvaluatedKey);
   }
 
@@ -216,7 +221,7 @@ export class DynamoRecallStore implements RecallStore {
     const existing = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),
     );
-    this.count(existing.ConsumedCapacity, 'read');
+    this.count(existing.ConsumedCapacity, 'read', 1);
     const parsed = LedgerItemSchema.safeParse(existing.Item);
     if (!parsed.success) throw new Error(`ledger item ${key.pk} ${key.sk} is corrupt: ${parsed.error.message}`);
     return parsed.data;
@@ -310,7 +315,7 @@ export class DynamoRecallStore implements RecallStore {
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
-      this.count(result.ConsumedCapacity, 'read');
+      this.count(result.ConsumedCapacity, 'read', 1);
       for (const item of result.Items ?? []) {
         const sk = String(item.sk);
         if (sk.startsWith(keys.category(''))) {
@@ -355,7 +360,7 @@ export class DynamoRecallStore implements RecallStore {
     );
     if (created) return 'new';
     const existing = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }));
-    this.count(existing.ConsumedCapacity, 'read');
+    this.count(existing.ConsumedCapacity, 'read', 1);
     const parsed = OrderMarkerItemSchema.safeParse(existing.Item);
     return parsed.success && parsed.data.applied ? 'applied' : 'incomplete';
   }
@@ -381,7 +386,7 @@ export class DynamoRecallStore implements RecallStore {
     );
     if (created) return undefined;
     const existing = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }));
-    this.count(existing.ConsumedCapacity, 'read');
+    this.count(existing.ConsumedCapacity, 'read', 1);
     return RunMetaItemSchema.parse(existing.Item);
   }
 
@@ -425,7 +430,7 @@ export class DynamoRecallStore implements RecallStore {
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
-      this.count(result.ConsumedCapacity, 'read');
+      this.count(result.ConsumedCapacity, 'read', 1);
       for (const item of result.Items ?? []) {
         if (item.sk === keys.runMeta) meta = RunMetaItemSchema.parse(item);
         else parts.push(ShardPartItemSchema.parse(item));

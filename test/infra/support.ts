@@ -30,10 +30,16 @@ export function writeConfig(change: (config: Record<string, unknown>) => void): 
   return file;
 }
 
-type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string }>;
+interface Resource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  DeletionPolicy?: string;
+}
+type Resources = Record<string, Resource>;
 
 export function resourcesOf(template: Template, type: string): Resources {
-  return template.findResources(type);
+  const found: Record<string, Record<string, unknown>> = template.findResources(type);
+  return Object.fromEntries(Object.entries(found).map(([id, resource]) => [id, { ...resource, Type: type }]));
 }
 
 /** The logical id of a function's Lambda resource, found by its POWERTOOLS_SERVICE_NAME. */
