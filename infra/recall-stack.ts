@@ -136,7 +136,11 @@ export class RecallStack extends Stack {
     const runs = 'RUN#*';
     const pacer = 'PACER';
 
-    // Writes run bookkeeping (RUN#) only, and hands one job per shard to the work queue.
+    // Table actions per function follow the store methods its use cases call (lib/adapters/
+    // dynamo-store.ts): a new store call needs its action here, or it is refused on AWS only.
+
+    // Writes run bookkeeping (RUN#) only (startRun, markRunPlanned), and hands one job per shard
+    // to the work queue.
     const planRecall = new RecallFunction(this, 'PlanRecall', {
       ...common,
       name: 'plan-recall',
@@ -145,12 +149,13 @@ export class RecallStack extends Stack {
       timeout: Duration.seconds(60),
       deadLetterQueue: planFailures,
     })
-      .bindTable(this.table, { items: [{ actions: ['PutItem', 'GetItem'], partitions: [runs] }] })
+      .bindTable(this.table, { items: [{ actions: ['PutItem', 'GetItem', 'UpdateItem'], partitions: [runs] }] })
       .bindQueue(work.queue, 'WORK_QUEUE_URL')
       .bindEventBus(bus);
 
-    // Decides a shard: reads the due index and profiles, claims ledger items, moves journey
-    // state, counts the run. Sends nothing itself: no sns:Publish.
+    // Decides a shard: reads the due index and profiles, claims ledger items (conditional puts),
+    // takes frequency-cap slots, moves journey state, counts the run. Sends nothing itself: no
+    // sns:Publish. No function deletes items: nothing in the code does.
     const scanShard = new RecallFunction(this, 'ScanShard', {
       ...common,
       name: 'scan-shard',
@@ -159,7 +164,7 @@ export class RecallStack extends Stack {
       timeout: SCAN_SHARD_TIMEOUT,
     })
       .bindTable(this.table, {
-        items: [{ actions: ['Query', 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], partitions: [customers, runs] }],
+        items: [{ actions: ['Query', 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], partitions: [customers, runs] }],
         dueIndex: true,
       })
       .bindQueue(send.queue, 'SEND_QUEUE_URL')
@@ -256,6 +261,7 @@ export class RecallStack extends Stack {
       stage,
       metricsNamespace: metricsNamespace(stage),
       functions: FUNCTION_NAMES.map((name) => this.functions[name]),
+      batchConsumers: [scanShard, sendMessage],
       deadLetterQueues: {
         'work queue': work.deadLetterQueue,
         'send queue': send.deadLetterQueue,

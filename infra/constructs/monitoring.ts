@@ -12,6 +12,7 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Key } from 'aws-cdk-lib/aws-kms';
+import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -26,6 +27,8 @@ export interface MonitoringProps {
   /** Where the functions' Powertools metrics go (POWERTOOLS_METRICS_NAMESPACE). */
   metricsNamespace: string;
   functions: readonly RecallFunction[];
+  /** SQS consumers answering with partial batch responses: their failed records never reach Errors. */
+  batchConsumers: readonly RecallFunction[];
   /** Every dead-letter queue of the stack, by what it catches. */
   deadLetterQueues: Readonly<Record<string, IQueue>>;
   key: Key;
@@ -84,11 +87,27 @@ export class Monitoring extends Construct {
         description: `${fn.name} failed an invocation (see its log group ${fn.logGroup.logGroupName})`,
       });
     }
+    // A failed record of a partial batch response is not a function error: count the
+    // `record failed` lines the consumers log (lib/observability/powertools.ts logFailures).
+    for (const fn of props.batchConsumers) {
+      const failedRecords = new MetricFilter(this, `${pascalCase(fn.name)}FailedRecords`, {
+        logGroup: fn.logGroup,
+        filterPattern: FilterPattern.stringValue('$.message', '=', 'record failed'),
+        metricNamespace: this.namespace,
+        metricName: 'failedRecords',
+        metricValue: '1',
+        dimensions: { service: '$.service' },
+      });
+      this.alarm(
+        `${pascalCase(fn.name)}FailedRecordsAlarm`,
+        failedRecords.metric({ statistic: 'Sum', period: Duration.minutes(5), dimensionsMap: { service: fn.name } }),
+        { description: `${fn.name} failed records of a batch (they return to the queue, then its DLQ): see "record failed" in ${fn.logGroup.logGroupName}` },
+      );
+    }
     // The code emits no `delivery_unconfirmed` metric (yet). A send whose outcome is unknown stays
     // `sending` in the ledger and fails its record; SQS redelivers it, and the sender then reports
     // `delivery_duplicate` instead of sending again. So a duplicate is the visible trace of an
     // unconfirmed send (or, rarely, of SQS delivering a message twice): worth a look either way.
-    // Partial batch responses keep such a record failure out of the function's Errors metric.
     this.alarm('UnconfirmedDeliveries', this.metric('send-message', 'delivery_duplicate', Duration.minutes(5)), {
       description:
         'send-message met a message already past `claimed`: usually a send whose outcome was unknown (ledger left `sending`, reported as unconfirmed, never re-sent). Reconcile it against SNS delivery logs.',

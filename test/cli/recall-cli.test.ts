@@ -114,6 +114,24 @@ describe('recall CLI', () => {
     expect(run.out).toMatch(/category-recall\s+coupon-2/);
   });
 
+  it('invokes a handler locally on the embedded store and carries its queued jobs on', async () => {
+    const event = join(dir, 'plan.json');
+    await writeFile(event, JSON.stringify({ asOf: '2027-01-21', dryRun: false }));
+
+    const planned = await recall([...store, 'invoke', 'plan-recall', '--event', event]);
+
+    expect(planned.code).toBe(0);
+    expect(planned.out).toMatch(/"planned": true/);
+    expect(planned.out).toMatch(/locally carried on: 8 shard jobs/);
+    const events = (await readFile(join(dir, 'store', 'events.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line).type);
+    expect(events).toContain('RunStarted');
+    expect(events.filter((type) => type === 'RunCompleted')).toHaveLength(1);
+
+    const unknown = await recall([...store, 'invoke', 'send-sms']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/unknown function "send-sms"/);
+  });
+
   it('refuses bad arguments and bad configs with exit code 2 and a message naming the problem', async () => {
     const badDate = await recall([...store, 'run', '--as-of', '22/11/2026']);
     expect(badDate.code).toBe(2);
