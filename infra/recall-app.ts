@@ -10,7 +10,7 @@ export interface RecallAppOptions extends Pick<AppProps, 'outdir'> {
   context?: Record<string, unknown>;
   /** Run the cdk-nag packs as validation plugins at synth (the CLI entry does). */
   nag?: boolean;
-  /** false: skip esbuild (a template-only synth, as `cdk synth --exclusively` would with no bundling). */
+  /** false: skip esbuild, the function code is a placeholder asset (template-only tests). */
   bundle?: boolean;
 }
 

@@ -176,9 +176,10 @@ export class RecallStack extends Stack {
     // Delivers claimed messages. Its table access is what delivery needs and no more: read the
     // profile (BatchGetItem), move the ledger status and mark an opt-out (UpdateItem), and the
     // pacer item (GetItem/PutItem on PACER only). No DeleteItem, no Query, no PutItem on customer
-    // items, so it cannot write journey state the way scan-shard and record-order do. IAM cannot
-    // go finer on one table: conditions see the partition key (dynamodb:LeadingKeys), not the
-    // sort key, so the UpdateItem on C#* could name any item of a customer.
+    // items: it cannot write journey state the way scan-shard and record-order do (a put). IAM
+    // cannot go finer on one table: conditions see the partition key (dynamodb:LeadingKeys), not
+    // the sort key, so its UpdateItem on C#* could still name any item of a customer; only the
+    // code keeps it to the ledger and profile items. A second table would be the way to a hard line.
     const sendMessage = new RecallFunction(this, 'SendMessage', {
       ...common,
       name: 'send-message',
@@ -195,7 +196,8 @@ export class RecallStack extends Stack {
       .allowMessaging()
       .consume(send.queue, { batchSize: 10, maxConcurrency: sendConcurrency(config.sms.mps) });
 
-    // Customer state only: no queue, no bus, no SNS, no secret.
+    // Customer state only: no SNS, no bus, no secret, no queue to send to (its one SQS grant is
+    // Lambda writing a failed invocation to its DLQ).
     const recordOrder = new RecallFunction(this, 'RecordOrder', {
       ...common,
       name: 'record-order',

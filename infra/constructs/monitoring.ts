@@ -107,10 +107,12 @@ export class Monitoring extends Construct {
     // The code emits no `delivery_unconfirmed` metric (yet). A send whose outcome is unknown stays
     // `sending` in the ledger and fails its record; SQS redelivers it, and the sender then reports
     // `delivery_duplicate` instead of sending again. So a duplicate is the visible trace of an
-    // unconfirmed send (or, rarely, of SQS delivering a message twice): worth a look either way.
+    // unconfirmed send (or of a message enqueued twice by a retried shard job or SQS): worth a
+    // look either way. Replace with `delivery_unconfirmed` once the sender emits it.
     this.alarm('UnconfirmedDeliveries', this.metric('send-message', 'delivery_duplicate', Duration.minutes(5)), {
       description:
-        'send-message met a message already past `claimed`: usually a send whose outcome was unknown (ledger left `sending`, reported as unconfirmed, never re-sent). Reconcile it against SNS delivery logs.',
+        'send-message met a message whose ledger item is already past `claimed`: a send whose outcome was unknown (left `sending`: ' +
+        'unconfirmed, never re-sent) or a message enqueued twice. Look for ledger items still `sending` and reconcile them with SNS delivery logs.',
     });
 
     this.dashboard = this.buildDashboard(props);

@@ -182,11 +182,12 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       expect(FUNCTION_NAMES.filter(readsSecret)).toEqual(['scan-shard', 'run-test-campaign']);
     });
 
-    it('no function has a wildcard action or DynamoDB Scan', () => {
+    it('no function has a wildcard action, DynamoDB Scan or DeleteItem (no code path deletes)', () => {
       for (const name of FUNCTION_NAMES) {
         const actions = [...allowedActions(template(), name)];
         expect(actions.filter((action) => action.includes('*')), name).toEqual([]);
         expect(actions, name).not.toContain('dynamodb:Scan');
+        expect(actions, name).not.toContain('dynamodb:DeleteItem');
       }
     });
 
@@ -195,8 +196,8 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
     });
 
     it('plan-recall writes run bookkeeping only, and sends to the work queue and our bus', () => {
-      expect(dynamoActions('plan-recall')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
-      expect(leadingKeys('plan-recall')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], partitions: ['RUN#*'] }]);
+      expect(dynamoActions('plan-recall')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+      expect(leadingKeys('plan-recall')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], partitions: ['RUN#*'] }]);
       const sends = statementsOf(template(), 'plan-recall').filter((s) => actionsOf(s).includes('sqs:SendMessage'));
       expect(new Set(sends.flatMap((s) => [s.Resource].flat().map(referencedId)))).toEqual(new Set([queueIdByName('WorkQueueAD'), queueIdByName('PlanRecallFailures')]));
       expect(allowedActions(template(), 'plan-recall')).toContain('events:PutEvents');
@@ -226,7 +227,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
 
     it('scan-shard claims and decides (customer and run items), never the pacer, and queries the due index', () => {
       expect(leadingKeys('scan-shard')).toContainEqual({
-        actions: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         partitions: ['C#*', 'RUN#*'],
       });
       const indexQuery = statementsOf(template(), 'scan-shard').find((s) => JSON.stringify(s.Resource).includes(`/index/${recallTable.dueIndex.name}`));
@@ -306,6 +307,20 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       expect(alarms()).toContainEqual(
         expect.objectContaining({ Namespace: 'RecallCampaigns/dev', MetricName: 'delivery_duplicate', Dimensions: [{ Name: 'service', Value: 'send-message' }] }),
       );
+    });
+
+    it("the SQS consumers' failed records (partial batch responses, not Errors) have alarms", () => {
+      const filters = Object.values(resourcesOf(template(), 'AWS::Logs::MetricFilter')).map((filter) => filter.Properties!);
+      for (const name of ['scan-shard', 'send-message'] as const) {
+        const logGroup = referencedId((functionProperties(template(), name).LoggingConfig as { LogGroup: unknown }).LogGroup);
+        expect(filters.find((filter) => referencedId(filter.LogGroupName) === logGroup)).toMatchObject({
+          FilterPattern: '{ $.message = "record failed" }',
+          MetricTransformations: [expect.objectContaining({ MetricName: 'failedRecords', MetricNamespace: 'RecallCampaigns/dev' })],
+        });
+        expect(alarms()).toContainEqual(
+          expect.objectContaining({ Namespace: 'RecallCampaigns/dev', MetricName: 'failedRecords', Dimensions: [{ Name: 'service', Value: name }] }),
+        );
+      }
     });
 
     it('every alarm notifies the encrypted alarm topic', () => {
