@@ -7,6 +7,7 @@ import { parseBody } from '../lib/events/invocations.ts';
 import { SendJobMessageSchema } from '../lib/events/schemas.ts';
 import { logFailures, loggableJob, logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
 import { campaignConfig, eventPublisher, once, pacer, recallStore, snsTransport, systemClock } from '../lib/runtime/aws.ts';
+import { UnconfirmedDeliveryError } from '../lib/usecases/deliver.ts';
 import { sendJob, type SendDeps } from '../lib/usecases/pipeline.ts';
 
 /**
@@ -25,7 +26,10 @@ export function createHandler(deps: () => Promise<SendDeps>) {
         event,
         logFailures(async (record: SQSRecord) => {
           const job = parseBody(record, SendJobMessageSchema);
-          const result = await sendJob(resolved, job);
+          const result = await sendJob(resolved, job).catch((error: unknown) => {
+            if (error instanceof UnconfirmedDeliveryError) metrics.addMetric('delivery_unconfirmed', MetricUnit.Count, 1);
+            throw error;
+          });
           metrics.addMetric(`delivery_${result}`, MetricUnit.Count, 1);
           if (result === 'sent' && job.channel === 'sms') metrics.addMetric('smsParts', MetricUnit.Count, job.parts);
           logger.info('message handled', { result, ...loggableJob(job) });

@@ -104,15 +104,12 @@ export class Monitoring extends Construct {
         { description: `${fn.name} failed records of a batch (they return to the queue, then its DLQ): see "record failed" in ${fn.logGroup.logGroupName}` },
       );
     }
-    // The code emits no `delivery_unconfirmed` metric (yet). A send whose outcome is unknown stays
-    // `sending` in the ledger and fails its record; SQS redelivers it, and the sender then reports
-    // `delivery_duplicate` instead of sending again. So a duplicate is the visible trace of an
-    // unconfirmed send (or of a message enqueued twice by a retried shard job or SQS): worth a
-    // look either way. Replace with `delivery_unconfirmed` once the sender emits it.
-    this.alarm('UnconfirmedDeliveries', this.metric('send-message', 'delivery_duplicate', Duration.minutes(5)), {
+    // A send whose outcome is unknown (a timeout, a 5xx after the publish) stays `sending` in the
+    // ledger and is never sent again: the sender counts it as `delivery_unconfirmed`.
+    this.alarm('UnconfirmedDeliveries', this.metric('send-message', 'delivery_unconfirmed', Duration.minutes(5)), {
       description:
-        'send-message met a message whose ledger item is already past `claimed`: a send whose outcome was unknown (left `sending`: ' +
-        'unconfirmed, never re-sent) or a message enqueued twice. Look for ledger items still `sending` and reconcile them with SNS delivery logs.',
+        'send-message could not tell whether a message went out (left `sending`: unconfirmed, never re-sent). ' +
+        'Look for ledger items still `sending` and reconcile them with the SNS delivery logs.',
     });
 
     this.dashboard = this.buildDashboard(props);
@@ -150,7 +147,8 @@ export class Monitoring extends Construct {
         this.metric('send-message', 'delivery_sent', DAY, 'sent'),
         this.metric('send-message', 'delivery_failed', DAY, 'failed'),
         this.metric('send-message', 'delivery_opted-out', DAY, 'opted out at send'),
-        this.metric('send-message', 'delivery_duplicate', DAY, 'duplicate / unconfirmed'),
+        this.metric('send-message', 'delivery_duplicate', DAY, 'duplicate deliveries refused'),
+        this.metric('send-message', 'delivery_unconfirmed', DAY, 'unconfirmed'),
       ]),
       daily('SMS parts per day (what SNS bills)', [this.metric('send-message', 'smsParts', DAY, 'SMS parts')]),
     );

@@ -18,6 +18,15 @@ export class OptedOutError extends Error {
   override name = 'OptedOutError';
 }
 
+/**
+ * The channel call failed in a way that does not say whether the message went out (a timeout, a
+ * 5xx). The ledger stays `sending`: reported as unconfirmed, never sent again.
+ */
+export class UnconfirmedDeliveryError extends Error {
+  readonly retryable = false;
+  override name = 'UnconfirmedDeliveryError';
+}
+
 export type DeliveryResult = 'sent' | 'duplicate' | 'failed' | 'opted-out';
 
 export interface DeliverDeps {
@@ -56,9 +65,12 @@ export async function deliverMessage(deps: DeliverDeps, job: SendJob): Promise<D
       await store.moveLedgerStatus(job.customerId, job, 'sending', 'failed', { error: error.message });
       return 'failed';
     }
-    if (error instanceof RetryableDeliveryError) await store.moveLedgerStatus(job.customerId, job, 'sending', 'claimed');
+    if (error instanceof RetryableDeliveryError) {
+      await store.moveLedgerStatus(job.customerId, job, 'sending', 'claimed');
+      throw error;
+    }
     // Anything else may have reached the customer: it stays `sending` (unconfirmed).
-    throw error;
+    throw new UnconfirmedDeliveryError(`${job.journeyId}/${job.stepId} for ${job.customerId}: outcome unknown, left unconfirmed`, { cause: error });
   }
   await store.moveLedgerStatus(job.customerId, job, 'sending', 'sent', { sentAt: sentAt.toISOString() });
   return 'sent';

@@ -287,6 +287,7 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
       expect(retried).toEqual({ batchItemFailures: [] });
       expect(publishedTo(job.to)).toHaveLength(1);
       expect(await ledgerItem(store, job)).toMatchObject({ status: 'sending' });
+      expect(capturedLogLines().some((line) => line.includes('"delivery_unconfirmed"'))).toBe(true);
     });
   });
 

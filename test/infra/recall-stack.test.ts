@@ -305,7 +305,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
         ).toBe(true);
       }
       expect(alarms()).toContainEqual(
-        expect.objectContaining({ Namespace: 'RecallCampaigns/dev', MetricName: 'delivery_duplicate', Dimensions: [{ Name: 'service', Value: 'send-message' }] }),
+        expect.objectContaining({ Namespace: 'RecallCampaigns/dev', MetricName: 'delivery_unconfirmed', Dimensions: [{ Name: 'service', Value: 'send-message' }] }),
       );
     });
 
