@@ -4,7 +4,10 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { planRequest } from '../lib/events/invocations.ts';
 import { logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
-import { campaignConfig, eventPublisher, once, recallStore, systemClock, workQueue } from '../lib/runtime/aws.ts';
+import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
+import { eventPublisher } from '../lib/runtime/aws/events.ts';
+import { workQueue } from '../lib/runtime/aws/queues.ts';
+import { recallStore } from '../lib/runtime/aws/store.ts';
 import { planRecall, type PlanDeps } from '../lib/usecases/pipeline.ts';
 
 /** EventBridge Scheduler (daily, merchant time zone) or by hand: one job per shard onto the work queue. */

@@ -6,7 +6,8 @@ import { InvalidEventError, issuesOf } from '../lib/events/invocations.ts';
 import { OrderPlacedEventSchema } from '../lib/events/schemas.ts';
 import { logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
 import type { Clock, RecallStore } from '../lib/ports.ts';
-import { campaignConfig, once, recallStore, systemClock } from '../lib/runtime/aws.ts';
+import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
+import { recallStore } from '../lib/runtime/aws/store.ts';
 import { recordOrder } from '../lib/usecases/record-order.ts';
 
 /** The shop's OrderPlaced events: customer state, journey exits and restarts; idempotent per order. */

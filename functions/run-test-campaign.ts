@@ -4,7 +4,10 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { maskPhone } from '../lib/domain/phone.ts';
 import { InvalidEventError, issuesOf } from '../lib/events/invocations.ts';
 import { logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
-import { campaignConfig, couponSecret, once, pacer, recallStore, snsTransport, systemClock } from '../lib/runtime/aws.ts';
+import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
+import { couponSecret } from '../lib/runtime/aws/secret.ts';
+import { snsTransport } from '../lib/runtime/aws/sns.ts';
+import { pacer, recallStore } from '../lib/runtime/aws/store.ts';
 import { RecipientNotAllowedError, runTestCampaign, TestCampaignInputSchema, type TestCampaignDeps } from '../lib/usecases/test-campaign.ts';
 
 /**

@@ -6,7 +6,11 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseBody } from '../lib/events/invocations.ts';
 import { ShardJobMessageSchema } from '../lib/events/schemas.ts';
 import { logFailures, logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
-import { campaignConfig, couponSecret, eventPublisher, once, recallStore, sendQueue, workQueue } from '../lib/runtime/aws.ts';
+import { campaignConfig, once } from '../lib/runtime/aws/env.ts';
+import { eventPublisher } from '../lib/runtime/aws/events.ts';
+import { sendQueue, workQueue } from '../lib/runtime/aws/queues.ts';
+import { couponSecret } from '../lib/runtime/aws/secret.ts';
+import { recallStore } from '../lib/runtime/aws/store.ts';
 import { scanShardJob, type ShardJobDeps } from '../lib/usecases/pipeline.ts';
 
 /** Leave this much of the timeout for the continuation, the counts and the response. */

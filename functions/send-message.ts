@@ -6,7 +6,10 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseBody } from '../lib/events/invocations.ts';
 import { SendJobMessageSchema } from '../lib/events/schemas.ts';
 import { logFailures, loggableJob, logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
-import { campaignConfig, eventPublisher, once, pacer, recallStore, snsTransport, systemClock } from '../lib/runtime/aws.ts';
+import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
+import { eventPublisher } from '../lib/runtime/aws/events.ts';
+import { snsTransport } from '../lib/runtime/aws/sns.ts';
+import { pacer, recallStore } from '../lib/runtime/aws/store.ts';
 import { UnconfirmedDeliveryError } from '../lib/usecases/deliver.ts';
 import { sendJob, type SendDeps } from '../lib/usecases/pipeline.ts';
 

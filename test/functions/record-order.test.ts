@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/record-order.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
 import { OrderPlacedEventSchema, type OrderPlacedEvent } from '../../lib/events/schemas.ts';
-import { campaignConfig } from '../../lib/runtime/aws.ts';
+import { campaignConfig } from '../../lib/runtime/aws/env.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
 import { changedKeys, getItem, loadEvent, mockAws, startHandlerTable, tableItems, type HandlerTable } from '../support/handler-env.ts';

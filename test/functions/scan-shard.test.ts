@@ -12,7 +12,7 @@ import { shardOf } from '../../lib/domain/hashing.ts';
 import { ledgerKey } from '../../lib/domain/journeys.ts';
 import { SendJobMessageSchema, ShardJobMessageSchema, type ShardJobMessage } from '../../lib/events/schemas.ts';
 import type { SendJob } from '../../lib/ports.ts';
-import { campaignConfig } from '../../lib/runtime/aws.ts';
+import { campaignConfig } from '../../lib/runtime/aws/env.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
 import {

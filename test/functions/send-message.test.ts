@@ -10,7 +10,7 @@ import { localDate } from '../../lib/domain/dates.ts';
 import { maskPhone } from '../../lib/domain/phone.ts';
 import { SendJobMessageSchema } from '../../lib/events/schemas.ts';
 import type { SendJob } from '../../lib/ports.ts';
-import { campaignConfig } from '../../lib/runtime/aws.ts';
+import { campaignConfig } from '../../lib/runtime/aws/env.ts';
 import { lambdaContext, MemoryQueue } from '../../lib/runtime/local-pipeline.ts';
 import { runShard } from '../../lib/usecases/run-shard.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';

@@ -155,7 +155,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       'record-order': ['TABLE_NAME'],
       'run-test-campaign': ['TABLE_NAME', 'COUPON_SECRET_ARN'],
     };
-    it.each(FUNCTION_NAMES)('%s: exactly the environment lib/runtime/aws.ts reads for it (the config is baked in, not an env var)', (name) => {
+    it.each(FUNCTION_NAMES)('%s: exactly the environment lib/runtime/aws/ reads for it (the config is baked in, not an env var)', (name) => {
       const variables = environmentOf(template(), name);
       expect(Object.keys(variables).sort()).toEqual([...environment[name], 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME'].sort());
       expect(variables.POWERTOOLS_SERVICE_NAME).toBe(name);

@@ -73,7 +73,7 @@ export function redelivered(event: SQSEvent): SQSEvent {
   };
 }
 
-/** Sets what lib/runtime/aws.ts reads; the handlers build their clients on first invocation. */
+/** Sets what lib/runtime/aws/ reads; the handlers build their clients on first invocation. */
 export function setHandlerEnv(table: { tableName: string; endpoint: string }): void {
   process.env.TABLE_NAME = table.tableName;
   process.env.DYNAMODB_ENDPOINT = table.endpoint;
@@ -152,7 +152,7 @@ export function awsError(name: string, message: string, httpStatusCode = 400): E
 }
 
 /**
- * aws-sdk-client-mock on every AWS client lib/runtime/aws.ts builds except DynamoDB, answering
+ * aws-sdk-client-mock on every AWS client lib/runtime/aws/ builds except DynamoDB, answering
  * like the services do. `reset()` restores these answers; a test then overrides what it needs on
  * the behaviours returned (`aws.publish.rejectsOnce(...)`): chaining on the same behaviour keeps
  * the service's answer for the calls after it.

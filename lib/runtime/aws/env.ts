@@ -1,0 +1,44 @@
+import defaultConfig from '../../../config/default.json' with { type: 'json' };
+import { checkConfig, ConfigError } from '../../config/load.ts';
+import type { CampaignConfig } from '../../config/schema.ts';
+import type { Clock } from '../../ports.ts';
+
+/**
+ * The AWS composition root, one module per kind of dependency so that each function's bundle
+ * loads only the SDK clients it uses. Everything is built once per cold start; a missing
+ * variable fails the cold start with its name.
+ */
+
+export class EnvironmentError extends Error {
+  readonly retryable = false;
+  override name = 'EnvironmentError';
+}
+
+/** A required environment variable, or a cold-start failure that names it. */
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new EnvironmentError(`environment variable ${name} is not set`);
+  return value;
+}
+
+/** The campaign config: the one baked in at synth (RECALL_CONFIG_JSON), else the default. */
+export function campaignConfig(): CampaignConfig {
+  const json = process.env.RECALL_CONFIG_JSON;
+  const result = checkConfig(json ? JSON.parse(json) : defaultConfig);
+  if (!result.ok) throw new ConfigError(result.problems, 'RECALL_CONFIG_JSON');
+  return result.config;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** A value built on first use and kept for the life of the execution environment. */
+export function once<T>(build: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= build().catch((error: unknown) => {
+      value = undefined;
+      throw error;
+    });
+    return value;
+  };
+}

@@ -1,0 +1,11 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsSendQueue, SqsWorkQueue } from '../../adapters/sqs-queues.ts';
+import { requireEnv } from './env.ts';
+
+export function workQueue(): SqsWorkQueue {
+  return new SqsWorkQueue(new SQSClient({}), requireEnv('WORK_QUEUE_URL'));
+}
+
+export function sendQueue(): SqsSendQueue {
+  return new SqsSendQueue(new SQSClient({}), requireEnv('SEND_QUEUE_URL'));
+}
