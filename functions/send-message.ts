@@ -1,11 +1,7 @@
-import middy from '@middy/core';
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseBody } from '../lib/events/invocations.ts';
 import { SendJobMessageSchema } from '../lib/events/schemas.ts';
-import { logFailures, loggableJob, logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
+import { loggableJob, logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
+import { sqsBatchHandler } from '../lib/observability/sqs-handler.ts';
 import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
 import { eventPublisher } from '../lib/runtime/aws/events.ts';
 import { snsTransport } from '../lib/runtime/aws/sns.ts';
@@ -19,28 +15,16 @@ import { sendJob, type SendDeps } from '../lib/usecases/pipeline.ts';
  * response); a message that may have gone out is never retried.
  */
 export function createHandler(deps: () => Promise<SendDeps>) {
-  const processor = new BatchProcessor(EventType.SQS);
-  return middy<SQSEvent>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
-    .handler(async (event: SQSEvent, context: Context) => {
-      const resolved = await deps();
-      return processPartialResponse(
-        event,
-        logFailures(async (record: SQSRecord) => {
-          const job = parseBody(record, SendJobMessageSchema);
-          const result = await sendJob(resolved, job).catch((error: unknown) => {
-            if (error instanceof UnconfirmedDeliveryError) metrics.addMetric('delivery_unconfirmed', MetricUnit.Count, 1);
-            throw error;
-          });
-          metrics.addMetric(`delivery_${result}`, MetricUnit.Count, 1);
-          if (result === 'sent' && job.channel === 'sms') metrics.addMetric('smsParts', MetricUnit.Count, job.parts);
-          logger.info('message handled', { result, ...loggableJob(job) });
-        }),
-        processor,
-        { context },
-      );
+  return sqsBatchHandler(deps, async (resolved, record) => {
+    const job = parseBody(record, SendJobMessageSchema);
+    const result = await sendJob(resolved, job).catch((error: unknown) => {
+      if (error instanceof UnconfirmedDeliveryError) metrics.addMetric('delivery_unconfirmed', MetricUnit.Count, 1);
+      throw error;
     });
+    metrics.addMetric(`delivery_${result}`, MetricUnit.Count, 1);
+    if (result === 'sent' && job.channel === 'sms') metrics.addMetric('smsParts', MetricUnit.Count, job.parts);
+    logger.info('message handled', { result, ...loggableJob(job) });
+  });
 }
 
 export const handler = createHandler(
