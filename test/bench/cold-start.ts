@@ -14,6 +14,8 @@ export interface ColdStartRow {
   kilobytes: number;
   initMs: number;
   ratioToHello: number;
+  /** Against the hello handler that also creates a DynamoDB document client: the SDK's share. */
+  ratioToHelloWithDynamo: number;
 }
 
 const HELLO = `import middy from '@middy/core';
@@ -24,6 +26,12 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 const logger = new Logger();
 const metrics = new Metrics({ namespace: 'Hello' });
 export const handler = middy().use(injectLambdaContext(logger)).use(logMetrics(metrics)).handler(async () => 'hello');
+`;
+
+/** The same hello handler with the one SDK client every function needs. */
+const HELLO_DYNAMO = `${HELLO}import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+export const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 `;
 
 /** Module init of a bundle in a fresh Node process: the median of `runs` imports. */
@@ -46,13 +54,32 @@ async function initMs(file: string, runs: number): Promise<number> {
  */
 export async function measureColdStart(outDir: string, runs = 7): Promise<ColdStartRow[]> {
   const bundles = await bundleFunctions(join(outDir, 'functions'));
-  await mkdir(join(outDir, 'hello'), { recursive: true });
-  const helloEntry = join(outDir, 'hello', 'hello.ts');
-  const helloFile = join(outDir, 'hello', 'index.mjs');
-  await writeFile(helloEntry, HELLO);
+  const hello = await initMs(await bundleEntry(outDir, 'hello', HELLO), runs);
+  const helloDynamo = await initMs(await bundleEntry(outDir, 'hello-dynamo', HELLO_DYNAMO), runs);
+  const row = (bundle: string, bytes: number, ms: number): ColdStartRow => ({
+    bundle,
+    kilobytes: round(bytes / 1024, 0),
+    initMs: round(ms, 1),
+    ratioToHello: round(ms / hello),
+    ratioToHelloWithDynamo: round(ms / helloDynamo),
+  });
+  const rows = [
+    row('hello (middy + Powertools)', (await stat(join(outDir, 'hello', 'index.mjs'))).size, hello),
+    row('hello + DynamoDB client', (await stat(join(outDir, 'hello-dynamo', 'index.mjs'))).size, helloDynamo),
+  ];
+  for (const bundle of bundles) rows.push(row(bundle.name, bundle.bytes, await initMs(bundle.file, runs)));
+  return rows;
+}
+
+/** Bundles a handler's source with the functions' options. */
+async function bundleEntry(outDir: string, name: string, source: string): Promise<string> {
+  await mkdir(join(outDir, name), { recursive: true });
+  const entry = join(outDir, name, 'handler.ts');
+  const file = join(outDir, name, 'index.mjs');
+  await writeFile(entry, source);
   await build({
-    entryPoints: [helloEntry],
-    outfile: helloFile,
+    entryPoints: [entry],
+    outfile: file,
     bundle: true,
     platform: 'node',
     target: bundlingOptions.target,
@@ -64,11 +91,5 @@ export async function measureColdStart(outDir: string, runs = 7): Promise<ColdSt
     nodePaths: [resolve('node_modules')],
     logLevel: 'warning',
   });
-  const hello = await initMs(helloFile, runs);
-  const rows: ColdStartRow[] = [{ bundle: 'hello (middy + Powertools)', kilobytes: round((await stat(helloFile)).size / 1024, 0), initMs: round(hello, 1), ratioToHello: 1 }];
-  for (const bundle of bundles) {
-    const ms = await initMs(bundle.file, runs);
-    rows.push({ bundle: bundle.name, kilobytes: round(bundle.bytes / 1024, 0), initMs: round(ms, 1), ratioToHello: round(ms / hello) });
-  }
-  return rows;
+  return file;
 }
