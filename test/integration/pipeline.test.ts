@@ -80,4 +80,35 @@ describe('the Lambda pipeline and the local run share every use case', () => {
     expect(published.filter((event) => event.type === 'MessageSent')).toHaveLength(summary.sent);
     expect(published.filter((event) => event.type === 'CouponIssued').length).toBeGreaterThan(0);
   });
+
+  it('a shard job near its timeout hands the rest of its shard to a continuation, and the run still adds up', async () => {
+    const config = await testConfig({ shards: 1 });
+    const shop = () => generateDemoShop({ customers: 1500, seed: 8, today: TODAY, categories: config.categories, timeZone: config.merchantTimeZone });
+    const local = await dynamo.freshStore();
+    const lambda = await dynamo.freshStore();
+    await seedCustomers({ store: local, config }, TODAY, shop());
+    await seedCustomers({ store: lambda, config }, TODAY, shop());
+    const summary = await runDay({ store: local, config, sendQueue: new RecordingQueue(local), couponSecret: SECRET }, dailyRun(config, TODAY));
+
+    const work = new MemoryQueue<ShardJobMessage>();
+    const send = new MemoryQueue<SendJob>();
+    const published: DomainEvent[] = [];
+    const events = { publish: async (batch: readonly DomainEvent[]) => void published.push(...batch) };
+    const clock = fixedClock('2026-11-22T02:00:00Z');
+    const plan = planHandler(async () => ({ config, store: lambda, workQueue: work, events, clock }));
+    const scan = scanHandler(async () => ({ config, store: lambda, sendQueue: send, workQueue: work, events, couponSecret: SECRET }));
+    const deliver = sendHandler(async () => ({ config, store: lambda, transport: { deliver: async () => {} }, events, clock }));
+    // 30 s left of the timeout: below the 60 s margin, so every job yields after its first batch.
+    const nearTimeout = () => ({ ...lambdaContext('scan-shard'), getRemainingTimeInMillis: () => 30_000 });
+
+    await plan({ asOf: TODAY, dryRun: false }, lambdaContext('plan-recall'));
+    const drained = await drainQueues({ work, send }, { scanShard: (event) => scan(event, nearTimeout()), sendMessage: (event) => deliver(event, lambdaContext('send-message')) });
+
+    expect(summary.evaluated).toBeGreaterThan(100);
+    expect(drained.shardJobs).toBe(Math.ceil(summary.evaluated / 100));
+    expect(await tableItems(lambda, 'L#')).toEqual(await tableItems(local, 'L#'));
+    const completed = published.filter((event) => event.type === 'RunCompleted');
+    expect(completed).toHaveLength(1);
+    expect(completed[0]?.detail).toMatchObject({ evaluated: summary.evaluated, due: summary.due, sent: summary.sent });
+  });
 });
