@@ -1,17 +1,20 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { CampaignConfig } from '../lib/config/schema.ts';
 import { InvalidEventError, issuesOf } from '../lib/events/invocations.ts';
 import { OrderPlacedEventSchema } from '../lib/events/schemas.ts';
 import { logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
-import type { Clock, RecallStore } from '../lib/ports.ts';
 import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
+import { eventPublisher } from '../lib/runtime/aws/events.ts';
+import { couponSecret } from '../lib/runtime/aws/secret.ts';
 import { recallStore } from '../lib/runtime/aws/store.ts';
-import { recordOrder } from '../lib/usecases/record-order.ts';
+import { recordOrder, type RecordOrderDeps } from '../lib/usecases/record-order.ts';
 
-/** The shop's OrderPlaced events: customer state, journey exits and restarts; idempotent per order. */
-export function createHandler(deps: () => Promise<{ store: RecallStore; config: CampaignConfig; clock: Clock }>) {
+/**
+ * The shop's OrderPlaced events: customer state, journey exits and restarts, attribution and
+ * coupon redemption (CustomerConverted on our bus); idempotent per order.
+ */
+export function createHandler(deps: () => Promise<Required<RecordOrderDeps>>) {
   return middy()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
@@ -22,9 +25,14 @@ export function createHandler(deps: () => Promise<{ store: RecallStore; config: 
       const result = await recordOrder(await deps(), order);
       metrics.addMetric(result.status === 'duplicate' ? 'orderReplayed' : 'orderRecorded', MetricUnit.Count, 1);
       if (result.unknownCategories.length > 0) metrics.addMetric('unknownCategoryLines', MetricUnit.Count, result.unknownCategories.length);
+      if (result.conversion) metrics.addMetric(`conversion_${result.conversion.outcome}`, MetricUnit.Count, 1);
+      // Unknown or forged codes are counted here, never trusted (couponRejected).
+      if (result.coupon) metrics.addMetric(`coupon${result.coupon === 'redeemed' ? 'Redeemed' : result.coupon === 'rejected' ? 'Rejected' : 'AlreadyRedeemed'}`, MetricUnit.Count, 1);
       logger.info('order handled', { orderId: order.orderId, customerId: order.customerId, ...result });
       return result;
     });
 }
 
-export const handler = createHandler(once(async () => ({ config: campaignConfig(), store: recallStore(), clock: systemClock })));
+export const handler = createHandler(
+  once(async () => ({ config: campaignConfig(), store: recallStore(), clock: systemClock, events: eventPublisher(), couponSecret: await couponSecret() })),
+);

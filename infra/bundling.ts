@@ -11,8 +11,11 @@ export type FunctionName = (typeof FUNCTION_NAMES)[number];
 export const functionEntry = (name: FunctionName) => `functions/${name}.ts`;
 
 export const bundlingOptions = {
-  /** The Lambda runtime (nodejs24.x) ships the AWS SDK v3: it stays out of the bundle. */
-  externalModules: ['@aws-sdk/*'],
+  /**
+   * Nothing external: the AWS SDK is bundled (tree-shaken, one file), so the tested SDK version is
+   * the deployed one and init loads one module instead of hundreds (about half the init time).
+   */
+  externalModules: [] as string[],
   target: 'node24',
   format: 'esm',
   minify: true,

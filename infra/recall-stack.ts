@@ -95,6 +95,14 @@ export class RecallStack extends Stack {
       projectionType: ProjectionType.INCLUDE,
       nonKeyAttributes: [...recallTable.dueIndex.projectedAttributes],
     });
+    // Ledger items and order markers by date, for `recall report`: queries, never a Scan.
+    this.table.addGlobalSecondaryIndex({
+      indexName: recallTable.dateIndex.name,
+      partitionKey: { name: recallTable.dateIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: recallTable.dateIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...recallTable.dateIndex.projectedAttributes],
+    });
 
     const couponSecret = new Secret(this, 'CouponSecret', {
       description: `recall campaigns (${stage}): HMAC key coupon codes are derived with`,
@@ -196,15 +204,20 @@ export class RecallStack extends Stack {
       .allowMessaging()
       .consume(send.queue, { batchSize: 10, maxConcurrency: sendConcurrency(config.sms.mps) });
 
-    // Customer state only: no SNS, no bus, no secret, no queue to send to (its one SQS grant is
-    // Lambda writing a failed invocation to its DLQ).
+    // Customer state, and attribution: marks the converted message and the redeemed coupon on
+    // the ledger (UpdateItem), publishes CustomerConverted on our bus, and reads the coupon secret
+    // to verify the codes orders carry. No SNS, no queue to send to (its one SQS grant is Lambda
+    // writing a failed invocation to its DLQ).
     const recordOrder = new RecallFunction(this, 'RecordOrder', {
       ...common,
       name: 'record-order',
-      description: "The shop's OrderPlaced events: customer state, journey exits and restarts, idempotent per order",
+      description: "The shop's OrderPlaced events: customer state, journey exits and restarts, conversions and coupon redemptions, idempotent per order",
       memorySize: 256,
       deadLetterQueue: orderFailures,
-    }).bindTable(this.table, { items: [{ actions: ['GetItem', 'PutItem', 'UpdateItem', 'Query'], partitions: [customers] }] });
+    })
+      .bindTable(this.table, { items: [{ actions: ['GetItem', 'PutItem', 'UpdateItem', 'Query'], partitions: [customers] }] })
+      .bindEventBus(bus)
+      .bindCouponSecret(couponSecret);
 
     // Reads customers and the due index, never writes them; books pacer slots for what it sends
     // to allowlisted test numbers.

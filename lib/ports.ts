@@ -4,7 +4,7 @@ import type { DomainEvent, SendJobMessageSchema, ShardJobMessage } from './event
 import type { CategoryHistory } from './domain/orders.ts';
 import type { JourneyState } from './domain/journeys.ts';
 import type { Profile } from './domain/guardrails.ts';
-import type { LedgerItem, LedgerStatus, RunMeta, ShardPart } from './store/items.ts';
+import type { LedgerItem, LedgerStatus, OrderMarker, RunMeta, ShardPart } from './store/items.ts';
 
 /** Where a waiting journey state sits in the due index; absent when it waits for nothing. */
 export interface DuePosition {
@@ -17,6 +17,25 @@ export interface DuePage {
   /** Items in the partition that failed validation: counted, never acted on. */
   invalid: number;
   next?: Record<string, unknown>;
+}
+
+/** One page of a date-index partition (or of a batch Scan). */
+export interface ItemPage<T> {
+  items: T[];
+  /** Items that failed validation: counted, never used. */
+  invalid: number;
+  next?: Record<string, unknown>;
+}
+
+/** Which ledger item: the customer's journey cycle and step. */
+export type LedgerRef = Pick<LedgerItem, 'journeyId' | 'cycle' | 'stepId'>;
+
+/** What an order that converted a message writes on it. */
+export interface ConversionMark {
+  orderId: string;
+  /** The order's time, ISO 8601 with offset. */
+  convertedAt: string;
+  revenue: number;
 }
 
 export interface ProfileLookup {
@@ -54,7 +73,22 @@ export interface RecallStore {
   getCustomerHistory(customerId: string): Promise<{ categories: Map<string, CategoryHistory>; journeys: Map<string, JourneyState> }>;
   saveCategoryHistory(history: CategoryHistory): Promise<boolean>;
   /** 'new' when this call created the marker; otherwise whether the earlier attempt completed. */
-  beginOrder(order: { orderId: string; customerId: string; orderDate: string }): Promise<'new' | 'applied' | 'incomplete'>;
+  beginOrder(order: { orderId: string; customerId: string; orderDate: string; total?: number }): Promise<'new' | 'applied' | 'incomplete'>;
+  /**
+   * One customer's ledger items decided on or after `sinceRunDate` (a Query on the customer's
+   * partition, strongly consistent): what attribution and coupon verification look at.
+   */
+  getCustomerLedger(customerId: string, sinceRunDate: string): Promise<LedgerItem[]>;
+  /** Marks a message converted, once: true when it now names this order (also on a replay of it). */
+  markConverted(customerId: string, ledger: LedgerRef, conversion: ConversionMark): Promise<boolean>;
+  /** Marks a message's coupon redeemed, once: true when it now names this order (also on a replay of it). */
+  markRedeemed(customerId: string, ledger: LedgerRef, orderId: string): Promise<boolean>;
+  /** One day's ledger items of one date-index shard (the report; never the daily path). */
+  queryLedgerDay(runDate: string, shard: number, startKey?: Record<string, unknown>): Promise<ItemPage<LedgerItem>>;
+  /** One day's order markers of one date-index shard. */
+  queryOrderDay(orderDate: string, shard: number, startKey?: Record<string, unknown>): Promise<ItemPage<OrderMarker>>;
+  /** One segment of a parallel Scan for category histories: window learning, an explicit batch job. */
+  scanCategories(segment: number, totalSegments: number, startKey?: Record<string, unknown>): Promise<ItemPage<CategoryHistory>>;
   completeOrder(customerId: string, orderId: string): Promise<void>;
   upsertCustomer(customer: CustomerInput): Promise<void>;
   /** Writes whole customers at once (bulk seeding): BatchWriteItem, retrying unprocessed items. */
@@ -76,7 +110,7 @@ export interface CustomerSnapshot {
   customer: CustomerInput;
   categories: CategoryHistory[];
   journeys: { scope: string; state: JourneyState; position: DuePosition | undefined }[];
-  orders: { orderId: string; orderDate: string }[];
+  orders: { orderId: string; orderDate: string; total?: number }[];
   /** Past decisions, when a snapshot stands for a shop that has been running (benchmarks). */
   ledger?: LedgerItem[];
 }

@@ -4,7 +4,9 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
+  type GlobalSecondaryIndex,
   type ConsumedCapacity,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -20,10 +22,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Profile } from '../domain/guardrails.ts';
+import { shardOf } from '../domain/hashing.ts';
 import type { JourneyState } from '../domain/journeys.ts';
 import type { CustomerInput } from '../domain/model.ts';
 import type { CategoryHistory } from '../domain/orders.ts';
-import type { CustomerSnapshot, DuePage, DuePosition, ProfileLookup, RecallStore } from '../ports.ts';
+import type { ConversionMark, CustomerSnapshot, DuePage, DuePosition, ItemPage, LedgerRef, ProfileLookup, RecallStore } from '../ports.ts';
 import {
   CategoryStateItemSchema,
   JourneyStateItemSchema,
@@ -34,6 +37,7 @@ import {
   ShardPartItemSchema,
   type LedgerItem,
   type LedgerStatus,
+  type OrderMarker,
   type RunMeta,
   type ShardPart,
 } from '../store/items.ts';
@@ -55,7 +59,40 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return chunks;
 }
 
-type LedgerRef = Pick<LedgerItem, 'journeyId' | 'cycle' | 'stepId'>;
+/** Where a ledger item sits in the date index (the report reads a period by date). */
+function ledgerDateKeys(item: Pick<LedgerItem, 'customerId' | 'journeyId' | 'cycle' | 'stepId' | 'runDate'>): Record<string, string> {
+  const { dateIndex } = recallTable;
+  return {
+    [dateIndex.partitionKey]: keys.ledgerDay(item.runDate, shardOf(item.customerId, dateIndex.shards)),
+    [dateIndex.sortKey]: keys.dateSort(item.customerId, keys.ledger(item.journeyId, item.cycle, item.stepId)),
+  };
+}
+
+/** Where an order marker sits in the date index. */
+function orderDateKeys(customerId: string, orderId: string, orderDate: string): Record<string, string> {
+  const { dateIndex } = recallTable;
+  return {
+    [dateIndex.partitionKey]: keys.orderDay(orderDate, shardOf(customerId, dateIndex.shards)),
+    [dateIndex.sortKey]: keys.dateSort(customerId, keys.order(orderId)),
+  };
+}
+
+function indexDefinition(index: typeof recallTable.dueIndex | typeof recallTable.dateIndex): GlobalSecondaryIndex {
+  return {
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.partitionKey, KeyType: 'HASH' },
+      { AttributeName: index.sortKey, KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projectedAttributes] },
+  };
+}
+
+/** The store's table lacks an index this version needs (a local store made by an older version). */
+export class MissingIndexError extends Error {
+  readonly retryable = false;
+  override name = 'MissingIndexError';
+}
 
 export class DynamoRecallStore implements RecallStore {
   readonly usage = { readUnits: 0, writeUnits: 0 };
@@ -80,37 +117,38 @@ export class DynamoRecallStore implements RecallStore {
     else this.usage.writeUnits += units;
   }
 
-  /** Creates the table (and its TTL) when missing; used by the local runtime and tests. */
+  /**
+   * Creates the table (and its TTL) when missing; used by the local runtime and tests. A table
+   * made before the date index existed gets it added where the API allows (DynamoDB backfills it;
+   * dynalite cannot, and a report on such a store says so).
+   */
   async ensureTable(): Promise<void> {
+    const { partitionKey, sortKey, dueIndex, dateIndex } = recallTable;
+    const attributes = [partitionKey, sortKey, dueIndex.partitionKey, dueIndex.sortKey, dateIndex.partitionKey, dateIndex.sortKey].map((name) => ({
+      AttributeName: name,
+      AttributeType: 'S' as const,
+    }));
     try {
-      await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
+      const { Table } = await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
+      if (!Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === dateIndex.name)) {
+        await this.client
+          .send(new UpdateTableCommand({ TableName: this.tableName, AttributeDefinitions: attributes, GlobalSecondaryIndexUpdates: [{ Create: indexDefinition(dateIndex) }] }))
+          .catch(() => undefined);
+      }
       return;
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }
-    const { partitionKey, sortKey, dueIndex } = recallTable;
     await this.client.send(
       new CreateTableCommand({
         TableName: this.tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [partitionKey, sortKey, dueIndex.partitionKey, dueIndex.sortKey].map((name) => ({
-          AttributeName: name,
-          AttributeType: 'S',
-        })),
+        AttributeDefinitions: attributes,
         KeySchema: [
           { AttributeName: partitionKey, KeyType: 'HASH' },
           { AttributeName: sortKey, KeyType: 'RANGE' },
         ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: dueIndex.name,
-            KeySchema: [
-              { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' },
-              { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...dueIndex.projectedAttributes] },
-          },
-        ],
+        GlobalSecondaryIndexes: [indexDefinition(dueIndex), indexDefinition(dateIndex)],
       }),
     );
     for (let attempt = 0; attempt < 50; attempt++) {
@@ -208,7 +246,7 @@ export class DynamoRecallStore implements RecallStore {
       const result = await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...key, ...item },
+          Item: { ...key, ...item, ...ledgerDateKeys(item) },
           ConditionExpression: 'attribute_not_exists(pk)',
           ReturnConsumedCapacity: 'TOTAL',
         }),
@@ -348,12 +386,12 @@ export class DynamoRecallStore implements RecallStore {
     );
   }
 
-  async beginOrder(order: { orderId: string; customerId: string; orderDate: string }): Promise<'new' | 'applied' | 'incomplete'> {
+  async beginOrder(order: { orderId: string; customerId: string; orderDate: string; total?: number }): Promise<'new' | 'applied' | 'incomplete'> {
     const key = { pk: keys.customer(order.customerId), sk: keys.order(order.orderId) };
     const created = await this.conditional(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...key, ...order, applied: false },
+        Item: { ...key, ...order, applied: false, ...orderDateKeys(order.customerId, order.orderId, order.orderDate) },
         ConditionExpression: 'attribute_not_exists(pk)',
         ReturnConsumedCapacity: 'TOTAL',
       }),
@@ -363,6 +401,125 @@ export class DynamoRecallStore implements RecallStore {
     this.count(existing.ConsumedCapacity, 'read', 1);
     const parsed = OrderMarkerItemSchema.safeParse(existing.Item);
     return parsed.success && parsed.data.applied ? 'applied' : 'incomplete';
+  }
+
+  async getCustomerLedger(customerId: string, sinceRunDate: string): Promise<LedgerItem[]> {
+    const items: LedgerItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ledger)',
+          FilterExpression: '#runDate >= :since',
+          ExpressionAttributeNames: { '#runDate': 'runDate' },
+          ExpressionAttributeValues: { ':pk': keys.customer(customerId), ':ledger': 'L#', ':since': sinceRunDate },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.count(result.ConsumedCapacity, 'read', 1);
+      for (const item of result.Items ?? []) {
+        // A corrupt ledger item converts nothing and redeems nothing; the rest still count.
+        const parsed = LedgerItemSchema.safeParse(item);
+        if (parsed.success) items.push(parsed.data);
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  async markConverted(customerId: string, ledger: LedgerRef, conversion: ConversionMark): Promise<boolean> {
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.customer(customerId), sk: keys.ledger(ledger.journeyId, ledger.cycle, ledger.stepId) },
+        UpdateExpression: 'SET #by = :order, #at = :at, #revenue = :revenue',
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#by) OR #by = :order)',
+        ExpressionAttributeNames: { '#by': 'convertedBy', '#at': 'convertedAt', '#revenue': 'revenue' },
+        ExpressionAttributeValues: { ':order': conversion.orderId, ':at': conversion.convertedAt, ':revenue': conversion.revenue },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  async markRedeemed(customerId: string, ledger: LedgerRef, orderId: string): Promise<boolean> {
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.customer(customerId), sk: keys.ledger(ledger.journeyId, ledger.cycle, ledger.stepId) },
+        UpdateExpression: 'SET #by = :order',
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#by) OR #by = :order)',
+        ExpressionAttributeNames: { '#by': 'redeemedBy' },
+        ExpressionAttributeValues: { ':order': orderId },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  async queryLedgerDay(runDate: string, shard: number, startKey?: Record<string, unknown>): Promise<ItemPage<LedgerItem>> {
+    return this.queryDateIndex(keys.ledgerDay(runDate, shard), LedgerItemSchema, startKey);
+  }
+
+  async queryOrderDay(orderDate: string, shard: number, startKey?: Record<string, unknown>): Promise<ItemPage<OrderMarker>> {
+    return this.queryDateIndex(keys.orderDay(orderDate, shard), OrderMarkerItemSchema, startKey);
+  }
+
+  private async queryDateIndex<T>(partition: string, schema: { safeParse(item: unknown): { success: true; data: T } | { success: false } }, startKey?: Record<string, unknown>): Promise<ItemPage<T>> {
+    const { dateIndex } = recallTable;
+    let result;
+    try {
+      result = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: dateIndex.name,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': dateIndex.partitionKey },
+          ExpressionAttributeValues: { ':pk': partition },
+          ExclusiveStartKey: startKey,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string })?.name === 'ValidationException' && String((error as Error).message).includes('index')) {
+        throw new MissingIndexError(`table ${this.tableName} has no ${dateIndex.name} index: it was created before reports existed; seed or import into a fresh store (--store DIR)`);
+      }
+      throw error;
+    }
+    this.count(result.ConsumedCapacity, 'read', 0.5);
+    const items: T[] = [];
+    let invalid = 0;
+    for (const item of result.Items ?? []) {
+      const parsed = schema.safeParse(item);
+      if (parsed.success) items.push(parsed.data);
+      else invalid++;
+    }
+    return { items, invalid, ...(result.LastEvaluatedKey ? { next: result.LastEvaluatedKey } : {}) };
+  }
+
+  async scanCategories(segment: number, totalSegments: number, startKey?: Record<string, unknown>): Promise<ItemPage<CategoryHistory>> {
+    const result = await this.doc.send(
+      new ScanCommand({
+        TableName: this.tableName,
+        Segment: segment,
+        TotalSegments: totalSegments,
+        FilterExpression: 'begins_with(#sk, :category)',
+        ExpressionAttributeNames: { '#sk': recallTable.sortKey },
+        ExpressionAttributeValues: { ':category': keys.category('') },
+        ExclusiveStartKey: startKey,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    this.count(result.ConsumedCapacity, 'read', 0.5);
+    const items: CategoryHistory[] = [];
+    let invalid = 0;
+    for (const item of result.Items ?? []) {
+      const parsed = CategoryStateItemSchema.safeParse(item);
+      if (parsed.success) items.push(parsed.data);
+      else invalid++;
+    }
+    return { items, invalid, ...(result.LastEvaluatedKey ? { next: result.LastEvaluatedKey } : {}) };
   }
 
   async completeOrder(customerId: string, orderId: string): Promise<void> {
@@ -487,8 +644,15 @@ export class DynamoRecallStore implements RecallStore {
         { pk, sk: keys.profile, ...customer },
         ...categories.map((history) => ({ pk, sk: keys.category(history.category), ...history })),
         ...journeys.map(({ scope, state, position }) => ({ pk, sk: keys.journey(scope), ...state, ...position })),
-        ...orders.map((order) => ({ pk, sk: keys.order(order.orderId), customerId: customer.customerId, ...order, applied: true })),
-        ...ledger.map((entry) => ({ pk, sk: keys.ledger(entry.journeyId, entry.cycle, entry.stepId), ...entry })),
+        ...orders.map((order) => ({
+          pk,
+          sk: keys.order(order.orderId),
+          customerId: customer.customerId,
+          ...order,
+          applied: true,
+          ...orderDateKeys(customer.customerId, order.orderId, order.orderDate),
+        })),
+        ...ledger.map((entry) => ({ pk, sk: keys.ledger(entry.journeyId, entry.cycle, entry.stepId), ...entry, ...ledgerDateKeys(entry) })),
       ];
     });
     for (const batch of chunk(items, BATCH_WRITE_LIMIT)) {

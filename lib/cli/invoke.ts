@@ -58,7 +58,7 @@ export async function invokeLocally(runtime: LocalRuntime, name: FunctionName, e
     'plan-recall': planRecall(async () => ({ config, store, workQueue: work, events, clock })),
     'scan-shard': (event, context) => scan(SqsEventSchema.parse(event), context),
     'send-message': (event, context) => deliver(SqsEventSchema.parse(event), context),
-    'record-order': recordOrder(async () => ({ config, store, clock })),
+    'record-order': recordOrder(async () => ({ config, store, clock, events, couponSecret })),
     'run-test-campaign': runTestCampaign(async () => ({ config, store, transport: outbox, couponSecret, clock })),
   };
   const response = await handlers[name](event, lambdaContext(name));

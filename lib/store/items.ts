@@ -58,9 +58,19 @@ export const LedgerItemSchema = z.object({
   status: LedgerStatusSchema.optional(),
   channel: z.enum(['sms', 'push']).optional(),
   couponCode: z.string().optional(),
+  /** The coupon's value when it was claimed (a later config edit does not change its cost). */
+  couponValue: z.number().nonnegative().optional(),
   parts: z.number().int().positive().optional(),
   sentAt: z.string().optional(),
   error: z.string().optional(),
+  /** Attribution (record-order): the order that converted this message, once. */
+  convertedBy: z.string().optional(),
+  /** The converting order's time (ISO 8601 with offset). */
+  convertedAt: z.string().optional(),
+  /** The converting order's total. */
+  revenue: z.number().nonnegative().optional(),
+  /** The order that redeemed this message's coupon, once. */
+  redeemedBy: z.string().optional(),
 });
 export type LedgerItem = z.infer<typeof LedgerItemSchema>;
 
@@ -68,8 +78,11 @@ export const OrderMarkerItemSchema = z.object({
   orderId: z.string().min(1),
   customerId: z.string().min(1),
   orderDate: CalendarDateSchema,
+  /** Absent on markers written before reports existed. */
+  total: z.number().nonnegative().optional(),
   applied: z.boolean(),
 });
+export type OrderMarker = z.infer<typeof OrderMarkerItemSchema>;
 
 export const RunMetaItemSchema = z.object({
   runId: z.string().min(1),

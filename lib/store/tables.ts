@@ -9,7 +9,10 @@
  *                                (duePk / dueSk set) only while it waits for a step
  *   L#<journey>#<cycle>#<step>   the send ledger: one item per decided step, claimed by a
  *                                conditional put, so no step is ever decided twice
- *   O#<orderId>                  processed-order marker
+ *   O#<orderId>                  processed-order marker (with the order's date and total)
+ *
+ * Ledger items and order markers are also in the date index (`byDatePk` = `L#<runDate>#<shard>` or
+ * `O#<orderDate>#<shard>`), so the report reads a period by date with queries, never a Scan.
  *
  * and, under `RUN#<runId>`, the bookkeeping of one pipeline run: META, and SHARD#<n>#<part> with
  * each shard job's counts, so the last job to finish can publish RunCompleted; and PACER / SMS,
@@ -24,6 +27,40 @@ export const recallTable = {
     sortKey: 'dueSk',
     /** What the daily run needs from a waiting item, so the index query alone is enough. */
     projectedAttributes: ['customerId', 'journeyId', 'category', 'cycle', 'anchorDate', 'stepIndex', 'fromDate'],
+  },
+  /**
+   * Sparse and write-sharded by date: ledger items under `L#<runDate>#<shard>`, order markers
+   * under `O#<orderDate>#<shard>`, sorted by customer. Its shard count is part of the table's
+   * layout (not the config's `shards`), so a report never depends on the config it runs with.
+   */
+  dateIndex: {
+    name: 'byDate',
+    partitionKey: 'byDatePk',
+    sortKey: 'byDateSk',
+    shards: 8,
+    /** What a report needs from a ledger item or an order marker. */
+    projectedAttributes: [
+      'customerId',
+      'journeyId',
+      'cycle',
+      'stepId',
+      'runDate',
+      'outcome',
+      'status',
+      'channel',
+      'couponCode',
+      'couponValue',
+      'parts',
+      'sentAt',
+      'convertedBy',
+      'convertedAt',
+      'revenue',
+      'redeemedBy',
+      'orderId',
+      'orderDate',
+      'total',
+      'applied',
+    ],
   },
   timeToLiveAttribute: 'expiresAt',
 } as const;
@@ -44,4 +81,9 @@ export const keys = {
   dueSort: (fromDate: string, customerId: string) => `${fromDate}#${customerId}`,
   /** Sorts after every `dueSort` of `date`: the upper bound of a due query. */
   dueSortUpTo: (date: string) => `${date}#\uffff`,
+  /** Date-index partitions: one day's ledger items or order markers in one shard. */
+  ledgerDay: (runDate: string, shard: number) => `L#${runDate}#${shard}`,
+  orderDay: (orderDate: string, shard: number) => `O#${orderDate}#${shard}`,
+  /** Date-index sort key: the customer, then the item's own sort key. */
+  dateSort: (customerId: string, sk: string) => `${customerId}#${sk}`,
 } as const;

@@ -1,16 +1,50 @@
 import type { CampaignConfig } from '../config/schema.ts';
+import { attributedMessage, couponMessage, ledgerLookback } from '../domain/attribution.ts';
 import { localDate } from '../domain/dates.ts';
 import { categoryOf, positionOn } from '../domain/journeys.ts';
 import type { OrderInput } from '../domain/model.ts';
 import { cyclesStartedBy, recordCategoryPurchase, type OrderFacts } from '../domain/orders.ts';
-import type { Clock, RecallStore } from '../ports.ts';
+import type { Clock, EventPublisher, RecallStore } from '../ports.ts';
 import { duePosition } from './due-index.ts';
+
+/** The message an order converted (DESIGN §2, Measurement). */
+export interface Conversion {
+  journeyId: string;
+  stepId: string;
+  cycle: string;
+  /** `held-out` conversions count for the control group. */
+  outcome: 'sent' | 'held-out';
+  /** The day the message was decided. */
+  runDate: string;
+  revenue: number;
+}
+
+/**
+ * What became of the coupon code an order carried: `rejected` when it was not derived from any of
+ * this customer's coupon messages (unknown, mistyped, another customer's or forged): counted,
+ * never trusted.
+ */
+export type CouponOutcome = 'redeemed' | 'already-redeemed' | 'rejected';
 
 export interface RecordOrderResult {
   status: 'recorded' | 'duplicate';
   /** Lines whose category the config does not know: counted, the rest of the order is kept. */
   unknownCategories: string[];
   cyclesStarted: number;
+  /** Set when the order converted a sent or held-out message. */
+  conversion?: Conversion;
+  /** Set when the order carried a coupon code. */
+  coupon?: CouponOutcome;
+}
+
+export interface RecordOrderDeps {
+  store: RecallStore;
+  config: CampaignConfig;
+  clock: Clock;
+  /** Verifies coupon codes; without it no code can be verified, and every code is rejected. */
+  couponSecret?: string;
+  /** Our bus: CustomerConverted. Absent for imports of history. */
+  events?: EventPublisher;
 }
 
 const MAX_CONFLICT_RETRIES = 5;
@@ -38,11 +72,11 @@ export function orderFacts(config: CampaignConfig, order: OrderInput): { facts: 
  * applied, each category history remembers the orders it counted, and every journey write is
  * conditional on the stored cycle being older, so a replay or a retry after a crash changes nothing.
  */
-export async function recordOrder(deps: { store: RecallStore; config: CampaignConfig; clock: Clock }, order: OrderInput): Promise<RecordOrderResult> {
+export async function recordOrder(deps: RecordOrderDeps, order: OrderInput): Promise<RecordOrderResult> {
   const { store, config } = deps;
   const today = localDate(deps.clock.now(), config.merchantTimeZone);
   const { facts, unknownCategories } = orderFacts(config, order);
-  const begun = await store.beginOrder({ orderId: facts.orderId, customerId: facts.customerId, orderDate: facts.orderDate });
+  const begun = await store.beginOrder({ orderId: facts.orderId, customerId: facts.customerId, orderDate: facts.orderDate, total: facts.total });
   if (begun === 'applied') return { status: 'duplicate', unknownCategories, cyclesStarted: 0 };
 
   for (let attempt = 0; ; attempt++) {
@@ -62,7 +96,55 @@ export async function recordOrder(deps: { store: RecallStore; config: CampaignCo
       const positioned = positionOn(config, journey, state, today);
       if (await store.saveJourneyState(scope, positioned, duePosition(config, journey, positioned))) cyclesStarted++;
     }
+    const measured = await attribute(deps, order, facts);
+    // Published before the order is marked applied: a failed publish fails the order, and its
+    // redelivery (which converts nothing twice) publishes again. At least once, keyed by orderId.
+    if (measured.conversion && deps.events) {
+      await deps.events.publish([
+        {
+          type: 'CustomerConverted',
+          detail: {
+            customerId: facts.customerId,
+            orderId: facts.orderId,
+            journeyId: measured.conversion.journeyId,
+            stepId: measured.conversion.stepId,
+            outcome: measured.conversion.outcome,
+            amount: measured.conversion.revenue,
+            ...(measured.coupon === 'redeemed' && order.couponCode ? { couponCode: order.couponCode } : {}),
+            convertedAt: order.orderedAt,
+          },
+        },
+      ]);
+    }
     await store.completeOrder(facts.customerId, facts.orderId);
-    return { status: 'recorded', unknownCategories, cyclesStarted };
+    return { status: 'recorded', unknownCategories, cyclesStarted, ...measured };
   }
+}
+
+/**
+ * Attribution and redemption, each one conditional update on a ledger item, so a replay or a
+ * retry converts and redeems nothing twice: the latest sent or held-out message whose window
+ * holds the order is converted, unless another order converted it first; a coupon code counts
+ * only when it verifies against one of this customer's coupon messages.
+ */
+async function attribute(deps: RecordOrderDeps, order: OrderInput, facts: OrderFacts): Promise<Pick<RecordOrderResult, 'conversion' | 'coupon'>> {
+  const { store, config } = deps;
+  const ledger = await store.getCustomerLedger(facts.customerId, ledgerLookback(config, facts.orderDate));
+  const result: Pick<RecordOrderResult, 'conversion' | 'coupon'> = {};
+
+  const message = attributedMessage(ledger, facts.orderDate, config.attributionDays);
+  if (message && (message.outcome === 'sent' || message.outcome === 'held-out') && (message.convertedBy === undefined || message.convertedBy === facts.orderId)) {
+    const converted = await store.markConverted(facts.customerId, message, { orderId: facts.orderId, convertedAt: order.orderedAt, revenue: facts.total });
+    if (converted) {
+      result.conversion = { journeyId: message.journeyId, stepId: message.stepId, cycle: message.cycle, outcome: message.outcome, runDate: message.runDate, revenue: facts.total };
+    }
+  }
+
+  if (order.couponCode !== undefined) {
+    const issued = couponMessage(deps.couponSecret, ledger, order.couponCode);
+    if (!issued) result.coupon = 'rejected';
+    else if (issued.redeemedBy !== undefined && issued.redeemedBy !== facts.orderId) result.coupon = 'already-redeemed';
+    else result.coupon = (await store.markRedeemed(facts.customerId, issued, facts.orderId)) ? 'redeemed' : 'already-redeemed';
+  }
+  return result;
 }

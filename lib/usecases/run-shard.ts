@@ -166,7 +166,7 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
     status: 'claimed',
     channel: step.channel,
     parts,
-    ...(code ? { couponCode: code } : {}),
+    ...(code ? { couponCode: code, ...(step.coupon ? { couponValue: step.coupon.value } : {}) } : {}),
   });
   if (existing && existing.outcome !== 'sent') {
     await saveNext(deps, decision, advance(journey, state, options.runDate));

@@ -49,8 +49,9 @@ async function initMs(file: string, runs: number): Promise<number> {
 }
 
 /**
- * Point 4: each function's bundle (minified; the AWS SDK external, as the nodejs24.x runtime
- * provides it) and its module init, beside a minimal middy + Powertools handler bundled the same way.
+ * Point 4: each function's bundle (minified, the AWS SDK included) and its module init, beside a
+ * minimal middy + Powertools handler bundled the same way, and that handler with the DynamoDB
+ * client every function needs.
  */
 export async function measureColdStart(outDir: string, runs = 7): Promise<ColdStartRow[]> {
   const bundles = await bundleFunctions(join(outDir, 'functions'));

@@ -82,7 +82,7 @@ try {
   if (only.has('cold')) {
     const rows = await measureColdStart('dist/bench');
     results.coldStart = rows;
-    print('4. Cold start: bundle size (minified, AWS SDK external) and module init in a fresh Node process', rows.map((row) => ({ ...row })));
+    print('4. Cold start: bundle size (minified, AWS SDK included) and module init in a fresh Node process', rows.map((row) => ({ ...row })));
   }
 
   const model = scaleModel(results, config);

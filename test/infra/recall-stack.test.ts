@@ -152,7 +152,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       'plan-recall': ['TABLE_NAME', 'WORK_QUEUE_URL', 'EVENT_BUS_NAME'],
       'scan-shard': ['TABLE_NAME', 'SEND_QUEUE_URL', 'WORK_QUEUE_URL', 'EVENT_BUS_NAME', 'COUPON_SECRET_ARN'],
       'send-message': ['TABLE_NAME', 'EVENT_BUS_NAME'],
-      'record-order': ['TABLE_NAME'],
+      'record-order': ['TABLE_NAME', 'EVENT_BUS_NAME', 'COUPON_SECRET_ARN'],
       'run-test-campaign': ['TABLE_NAME', 'COUPON_SECRET_ARN'],
     };
     it.each(FUNCTION_NAMES)('%s: exactly the environment lib/runtime/aws/ reads for it (the config is baked in, not an env var)', (name) => {
@@ -178,8 +178,8 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
         .filter((s) => actionsOf(s).some((action) => action.startsWith('dynamodb:')) && referencedId(s.Resource) !== undefined)
         .map((s) => ({ actions: actionsOf(s).sort(), partitions: s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] }));
 
-    it('only scan-shard and run-test-campaign can read the coupon secret', () => {
-      expect(FUNCTION_NAMES.filter(readsSecret)).toEqual(['scan-shard', 'run-test-campaign']);
+    it('only scan-shard, run-test-campaign (they derive codes) and record-order (it verifies them) can read the coupon secret', () => {
+      expect(FUNCTION_NAMES.filter(readsSecret)).toEqual(['scan-shard', 'record-order', 'run-test-campaign']);
     });
 
     it('no function has a wildcard action, DynamoDB Scan or DeleteItem (no code path deletes)', () => {
@@ -203,13 +203,16 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       expect(allowedActions(template(), 'plan-recall')).toContain('events:PutEvents');
     });
 
-    it('record-order sends nothing (no SNS, SQS, events) and cannot read the secret', () => {
+    it('record-order publishes on our bus only (CustomerConverted): no SNS, no queue but its DLQ, the secret to verify codes', () => {
       const actions = [...allowedActions(template(), 'record-order')];
-      expect(actions.filter((action) => action.startsWith('sns:') || action.startsWith('events:'))).toEqual([]);
+      expect(actions.filter((action) => action.startsWith('sns:'))).toEqual([]);
+      const busId = Object.keys(resourcesOf(template(), 'AWS::Events::EventBus'))[0];
+      const puts = statementsOf(template(), 'record-order').filter((s) => actionsOf(s).includes('events:PutEvents'));
+      expect(puts.map((s) => referencedId(s.Resource))).toEqual([busId]);
       // Its only SQS grant is Lambda writing a failed invocation to its own DLQ.
       const sends = statementsOf(template(), 'record-order').filter((s) => actionsOf(s).some((action) => action.startsWith('sqs:')));
       expect(sends.map((s) => referencedId(s.Resource))).toEqual([queueIdByName('RecordOrderFailures')]);
-      expect(actions).not.toContain('secretsmanager:GetSecretValue');
+      expect(readsSecret('record-order')).toBe(true);
       expect(leadingKeys('record-order')).toEqual([
         { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], partitions: ['C#*'] },
       ]);
@@ -243,7 +246,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
   });
 
   describe('data', () => {
-    it('the table is the shared definition: keys, due index (INCLUDE projection), TTL, on-demand, PITR, KMS', () => {
+    it('the table is the shared definition: keys, due and date indexes (INCLUDE projection), TTL, on-demand, PITR, KMS', () => {
       const key = Object.keys(resourcesOf(template(), 'AWS::KMS::Key'))[0];
       template().hasResourceProperties('AWS::DynamoDB::Table', {
         KeySchema: [
@@ -258,6 +261,14 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
               { AttributeName: recallTable.dueIndex.sortKey, KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...recallTable.dueIndex.projectedAttributes] },
+          }),
+          Match.objectLike({
+            IndexName: recallTable.dateIndex.name,
+            KeySchema: [
+              { AttributeName: recallTable.dateIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: recallTable.dateIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...recallTable.dateIndex.projectedAttributes] },
           }),
         ],
         TimeToLiveSpecification: { AttributeName: recallTable.timeToLiveAttribute, Enabled: true },

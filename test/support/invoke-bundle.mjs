@@ -1,36 +1,57 @@
-// Runs one Lambda bundle in this (fresh) Node process, as the Lambda runtime would: SNS, SQS,
-// EventBridge and Secrets Manager are mocked at the SDK (they cannot run here); DynamoDB is the
-// real dynalite server named by DYNAMODB_ENDPOINT. Usage: node invoke-bundle.mjs BUNDLE EVENT OUT
+// Runs one Lambda bundle in this (fresh) Node process, as the Lambda runtime would. The bundle
+// carries its own AWS SDK, so the services that cannot run here (SNS, SQS, EventBridge, Secrets
+// Manager) are answered by a small fake endpoint in this process, reached through the SDK's own
+// AWS_ENDPOINT_URL_<SERVICE> settings; DynamoDB is the real dynalite server at DYNAMODB_ENDPOINT.
+// Usage: node invoke-bundle.mjs BUNDLE EVENT OUT
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { mockClient } from 'aws-sdk-client-mock';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 
 const [bundle, eventFile, outFile] = process.argv.slice(2);
-const calls = { sns: [], sqs: [], events: [] };
+const calls = { sns: [], sqs: [], events: [], secrets: 0 };
+const md5 = (text) => createHash('md5').update(text).digest('hex');
 
-mockClient(SNSClient)
-  .on(PublishCommand)
-  .callsFake((input) => {
-    calls.sns.push(input);
-    return { MessageId: `sns-${calls.sns.length}` };
+function answer(target, body) {
+  switch (target) {
+    case 'AmazonSQS.SendMessageBatch':
+      calls.sqs.push(body);
+      return { Successful: body.Entries.map((entry) => ({ Id: entry.Id, MessageId: `sqs-${entry.Id}`, MD5OfMessageBody: md5(entry.MessageBody) })), Failed: [] };
+    case 'AWSEvents.PutEvents':
+      calls.events.push(body);
+      return { FailedEntryCount: 0, Entries: body.Entries.map((_, index) => ({ EventId: `event-${index}` })) };
+    case 'secretsmanager.GetSecretValue':
+      calls.secrets++;
+      return { ARN: body.SecretId, Name: 'coupon', SecretString: 'bundle-test-secret' };
+    default:
+      throw new Error(`fake AWS endpoint: no answer for ${target}`);
+  }
+}
+
+const server = createServer((request, response) => {
+  let text = '';
+  request.on('data', (chunk) => (text += chunk));
+  request.on('end', () => {
+    const target = request.headers['x-amz-target'];
+    if (target) {
+      response.setHeader('content-type', 'application/x-amz-json-1.1');
+      response.end(JSON.stringify(answer(target, JSON.parse(text))));
+      return;
+    }
+    // SNS speaks the query protocol: a form body with Action=Publish.
+    const form = new URLSearchParams(text);
+    calls.sns.push({ PhoneNumber: form.get('PhoneNumber') ?? undefined, TargetArn: form.get('TargetArn') ?? undefined, Message: form.get('Message') ?? undefined });
+    response.setHeader('content-type', 'text/xml');
+    response.end(`<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>sns-${calls.sns.length}</MessageId></PublishResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></PublishResponse>`);
   });
-mockClient(SQSClient)
-  .on(SendMessageBatchCommand)
-  .callsFake((input) => {
-    calls.sqs.push(input);
-    return { Successful: input.Entries.map((entry) => ({ Id: entry.Id, MessageId: `sqs-${entry.Id}`, MD5OfMessageBody: '' })), Failed: [] };
-  });
-mockClient(EventBridgeClient)
-  .on(PutEventsCommand)
-  .callsFake((input) => {
-    calls.events.push(input);
-    return { FailedEntryCount: 0, Entries: input.Entries.map((_, index) => ({ EventId: `event-${index}` })) };
-  });
-mockClient(SecretsManagerClient).on(GetSecretValueCommand).resolves({ SecretString: 'bundle-test-secret' });
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const endpoint = `http://127.0.0.1:${server.address().port}`;
+for (const service of ['SNS', 'SQS', 'EVENTBRIDGE', 'SECRETS_MANAGER']) process.env[`AWS_ENDPOINT_URL_${service}`] = endpoint;
+// The SQS client sends to the host of the queue URL itself: the queues live on the fake endpoint.
+for (const name of ['WORK_QUEUE_URL', 'SEND_QUEUE_URL']) {
+  if (process.env[name]) process.env[name] = `${endpoint}${new URL(process.env[name]).pathname}`;
+}
 
 const started = performance.now();
 const { handler } = await import(pathToFileURL(bundle).href);
@@ -54,4 +75,5 @@ try {
 } catch (caught) {
   error = { name: caught?.name, message: caught?.message };
 }
+server.close();
 await writeFile(outFile, JSON.stringify({ initMs, response, error, calls }));

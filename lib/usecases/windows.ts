@@ -1,0 +1,45 @@
+import type { CampaignConfig } from '../config/schema.ts';
+import { WindowLearner, type WindowLearning } from '../domain/windows.ts';
+import type { RecallStore } from '../ports.ts';
+
+export interface LearnedWindows {
+  windows: WindowLearning[];
+  /** Category histories read. */
+  histories: number;
+  /** Items that failed validation, and histories of categories the config does not have. */
+  invalidItems: number;
+  unknownCategories: number;
+  segments: number;
+  readUnits: number;
+}
+
+/**
+ * Window learning over every stored category history: a parallel Scan in `segments` segments.
+ * This is an explicit batch job (`recall windows`, the HTML report), never the daily path.
+ */
+export async function learnStoredWindows(deps: { store: RecallStore; config: CampaignConfig }, segments = 4): Promise<LearnedWindows> {
+  const before = deps.store.usage.readUnits;
+  const learner = new WindowLearner(deps.config);
+  let histories = 0;
+  let invalidItems = 0;
+  await Promise.all(
+    Array.from({ length: segments }, async (_, segment) => {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await deps.store.scanCategories(segment, segments, startKey);
+        for (const history of page.items) learner.add(history);
+        histories += page.items.length;
+        invalidItems += page.invalid;
+        startKey = page.next;
+      } while (startKey);
+    }),
+  );
+  return {
+    windows: learner.result(),
+    histories,
+    invalidItems,
+    unknownCategories: learner.unknownCategories,
+    segments,
+    readUnits: Math.round((deps.store.usage.readUnits - before) * 10) / 10,
+  };
+}

@@ -1,0 +1,191 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoPacer } from '../../lib/adapters/dynamo-pacer.ts';
+import { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../lib/adapters/embedded-dynamo.ts';
+import type { CampaignConfig } from '../../lib/config/schema.ts';
+import { addDays } from '../../lib/domain/dates.ts';
+import type { ShardJobMessage } from '../../lib/events/schemas.ts';
+import type { SendJob } from '../../lib/ports.ts';
+import { planRecall, scanShardJob, sendJob } from '../../lib/usecases/pipeline.ts';
+import { EventBus, FAULT_RATE, faultRandom, injectDynamoFaults, RedeliveringQueue, SmsChannel, testDynamoClient, type FaultStats } from '../support/faults.ts';
+import { guardLogLeaks } from '../support/leak-guard.ts';
+import { RELIABILITY_SECRET, reliabilityConfig, RUN_NOW, seedShop, SHOP_NAMES, shopPhones, TODAY } from '../support/reliability-shop.ts';
+import { compareWithClean, ledgerKeysWithStatus, restoreTable, scanTable, type TableState } from '../support/table-state.ts';
+
+/**
+ * Throttling and errors (issue 6, point 3): the whole pipeline (plan -> shard jobs -> senders)
+ * through its use cases, with SQS-like queues that redeliver a failed message. DynamoDB answers a
+ * share RELIABILITY_FAULT_RATE (20% by default) of all requests with
+ * ProvisionedThroughputExceededException, ThrottlingException or a 500, before they are sent:
+ * the SDK's own retry (standard mode, backoff with jitter) must absorb them. SNS refuses the same
+ * share of publishes with ThrottledException: the sender hands the message back (claimed) and the
+ * queue redelivers it. The day must end as it ends without faults.
+ */
+
+const clock = { now: () => new Date(RUN_NOW) };
+/** Generous: at 20% a request fails every attempt with odds 0.2^12. */
+const MAX_ATTEMPTS = 12;
+/** The SDK's backoff (exponential, full jitter) from 20 ms rather than its 1 s throttling base. */
+const BACKOFF_BASE_MS = 20;
+
+interface PipelineOutcome {
+  state: TableState;
+  delivered: Map<string, number>;
+  completed: Record<string, unknown> | undefined;
+  dynamo: FaultStats | undefined;
+  snsThrottled: number;
+  sendRedeliveries: number;
+  workRedeliveries: number;
+  deadLetters: number;
+}
+
+describe(`the daily pipeline with DynamoDB and SNS faults at ${FAULT_RATE * 100}%`, () => {
+  let server: EmbeddedDynamo;
+  let setupClient: DynamoDBClient;
+  let config: CampaignConfig;
+  let shop: TableState;
+  let tables = 0;
+  const channel = new SmsChannel();
+  const bus = new EventBus();
+
+  guardLogLeaks({ phones: shopPhones(), secrets: [RELIABILITY_SECRET], names: SHOP_NAMES, couponCodes: () => channel.delivered.flatMap((job) => job.couponCode ?? []) });
+
+  beforeAll(async () => {
+    server = await startEmbeddedDynamo();
+    setupClient = testDynamoClient(server.endpoint);
+    config = await reliabilityConfig();
+    const store = await openTable(new Map());
+    await seedShop(store, config);
+    shop = await scanTable(store);
+  });
+  afterAll(async () => {
+    channel.restore();
+    bus.restore();
+    setupClient.destroy();
+    await server.close();
+  });
+
+  async function openTable(state: TableState): Promise<DynamoRecallStore> {
+    const store = new DynamoRecallStore(setupClient, `faults-${++tables}`);
+    await store.ensureTable();
+    await restoreTable(store, state);
+    return store;
+  }
+
+  /** One day through plan-recall, every shard job and every send, each message redelivered until it succeeds. */
+  async function runPipeline(table: DynamoRecallStore, runDate: string, faults: { dynamo: number; sns: number; afterSend?: boolean }): Promise<PipelineOutcome> {
+    const client = testDynamoClient(server.endpoint, MAX_ATTEMPTS, BACKOFF_BASE_MS);
+    const dynamo = faults.dynamo > 0 ? injectDynamoFaults(client, { rate: faults.dynamo, random: faultRandom() }) : undefined;
+    const store = new DynamoRecallStore(client, table.tableName);
+    const work = new RedeliveringQueue<ShardJobMessage>();
+    const send = new RedeliveringQueue<SendJob>();
+    channel.throttleRate = faults.sns;
+    const throttledBefore = channel.throttled;
+    bus.reset();
+    const events = bus.publisher();
+    const pacer = new DynamoPacer(client, table.tableName, { mps: config.sms.mps });
+    try {
+      // EventBridge Scheduler retries a failed invocation of the same schedule.
+      const plan = new RedeliveringQueue<string>();
+      await plan.enqueue([runDate]);
+      await plan.drain((asOf) => planRecall({ store, config, workQueue: work, events, clock }, { runId: `daily-${asOf}`, asOf, dryRun: false }));
+      await work.drain((job) => scanShardJob({ store, config, sendQueue: send, workQueue: work, events, couponSecret: RELIABILITY_SECRET }, job, () => false));
+      await send.drain((job) => sendJob({ store, config, transport: channel.transport(config), clock, events, pacer }, job));
+      return {
+        state: await scanTable(table),
+        delivered: channel.deliveriesByKey(),
+        completed: bus.ofType('RunCompleted')[0]?.detail,
+        dynamo,
+        snsThrottled: channel.throttled - throttledBefore,
+        sendRedeliveries: send.redeliveries,
+        workRedeliveries: work.redeliveries + plan.redeliveries,
+        deadLetters: work.deadLetters.length + send.deadLetters.length + plan.deadLetters.length,
+      };
+    } finally {
+      client.destroy();
+    }
+  }
+
+  it('the day completes with the same outcomes as without faults: same ledger, journeys, caps and counts, nothing lost, nothing twice', async () => {
+    channel.reset();
+    const clean = await runPipeline(await openTable(shop), TODAY, { dynamo: 0, sns: 0 });
+    channel.reset();
+    const faulty = await runPipeline(await openTable(shop), TODAY, { dynamo: FAULT_RATE, sns: FAULT_RATE });
+
+    const { unconfirmed, differences } = compareWithClean(clean.state, faulty.state);
+    expect(differences).toEqual([]);
+    expect(unconfirmed).toEqual([]);
+    expect(faulty.deadLetters).toBe(0);
+    // Nothing lost: every message of the clean day went out, once; nothing is left claimed or sending.
+    expect([...faulty.delivered.keys()].sort()).toEqual([...clean.delivered.keys()].sort());
+    expect(Math.max(...faulty.delivered.values())).toBe(1);
+    expect(ledgerKeysWithStatus(faulty.state, 'claimed')).toEqual([]);
+    expect(ledgerKeysWithStatus(faulty.state, 'sending')).toEqual([]);
+    expect(faulty.completed).toEqual(clean.completed);
+    expect(faulty.completed).toMatchObject({ sent: 6, heldOut: 1, due: 14 });
+    expect(bus.ofType('RunCompleted')).toHaveLength(1);
+
+    // The faults happened, and the SDK absorbed them with backoff.
+    const stats = faulty.dynamo;
+    if (!stats) throw new Error('no DynamoDB fault statistics');
+    console.log(
+      `reliability: fault rate ${FAULT_RATE}: ${stats.requests} DynamoDB requests, injected ${JSON.stringify(stats.injected)}, ` +
+        `${stats.retried} retried (max ${stats.maxAttempts} attempts, ${stats.totalRetryDelay} ms of backoff), ${stats.failed} failed after retries; ` +
+        `SNS throttled ${faulty.snsThrottled} publishes, ${faulty.sendRedeliveries} send redeliveries, ${faulty.workRedeliveries} work/plan redeliveries`,
+    );
+    if (FAULT_RATE > 0) {
+      expect(Object.values(stats.injected).every((count) => count > 0)).toBe(true);
+      expect(stats.retried).toBeGreaterThan(0);
+      expect(stats.maxAttempts).toBeGreaterThan(1);
+      expect(stats.totalRetryDelay).toBeGreaterThan(0);
+      expect(faulty.snsThrottled).toBeGreaterThan(0);
+      expect(faulty.sendRedeliveries).toBeGreaterThanOrEqual(faulty.snsThrottled);
+    }
+  });
+
+  it('a 500 whose write did take effect (the answer lost on the way back): no message twice, and each one of the clean day is sent, unconfirmed, or resumed the next day', async () => {
+    channel.reset();
+    const clean = await runPipeline(await openTable(shop), TODAY, { dynamo: 0, sns: 0 });
+    channel.reset();
+    const table = await openTable(shop);
+    const client = testDynamoClient(server.endpoint, MAX_ATTEMPTS, BACKOFF_BASE_MS);
+    const random = faultRandom(99);
+    let lostAnswers = 0;
+    // Innermost: the request reaches the store, then its answer is replaced by a 500. The SDK
+    // retries, and the retry of a conditional write finds its own earlier write.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (/^(PutItem|UpdateItem)Command$/.test(String(context.commandName)) && random() < FAULT_RATE) {
+          lostAnswers++;
+          const body = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' });
+          const { Readable } = await import('node:stream');
+          return { ...result, response: { statusCode: 500, reason: 'Internal Server Error', headers: { 'content-type': 'application/x-amz-json-1.0' }, body: Readable.from([Buffer.from(body)]) } };
+        }
+        return result;
+      },
+      { step: 'deserialize', priority: 'low', name: 'loseAnswers' },
+    );
+    const store = new DynamoRecallStore(client, table.tableName);
+    const send = new RedeliveringQueue<SendJob>();
+    const work = new RedeliveringQueue<ShardJobMessage>();
+    const events = bus.publisher();
+    bus.reset();
+    await planRecall({ store, config, workQueue: work, events, clock }, { runId: `daily-${TODAY}`, asOf: TODAY, dryRun: false });
+    await work.drain((job) => scanShardJob({ store, config, sendQueue: send, workQueue: work, events, couponSecret: RELIABILITY_SECRET }, job, () => false));
+    await send.drain((job) => sendJob({ store, config, transport: channel.transport(config), clock, events }, job));
+    client.destroy();
+    // The next day, without faults, resumes what the lost answers left claimed.
+    await runPipeline(table, addDays(TODAY, 1), { dynamo: 0, sns: 0 });
+
+    const state = await scanTable(table);
+    const delivered = channel.deliveriesByKey();
+    const unconfirmed = new Set(ledgerKeysWithStatus(state, 'sending'));
+    expect(lostAnswers).toBeGreaterThan(0);
+    expect(Math.max(...delivered.values())).toBe(1);
+    const unaccounted = [...clean.delivered.keys()].filter((key) => !delivered.has(key) && !unconfirmed.has(key));
+    expect(unaccounted).toEqual([]);
+    expect(ledgerKeysWithStatus(state, 'claimed')).toEqual([]);
+  });
+});
