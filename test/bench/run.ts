@@ -1,6 +1,6 @@
 // `npm run bench [-- --customers 100000 --curve 10000,100000,1000000 --throughput 20000 --only read,curve,throughput,pacer,cold]`
 // Every figure of issue 7, measured side by side in one run; printed as tables and written to bench-results.json.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { table } from '../../lib/cli/summary.ts';
 import { createProgress } from '../../lib/cli/progress.ts';
@@ -26,7 +26,11 @@ const { values } = parseArgs({
 });
 const only = new Set(values.only.split(','));
 const TODAY = '2026-11-22';
-const results: Record<string, unknown> = { measuredAt: new Date().toISOString(), node: process.version };
+// Sections measured in an earlier run (`--only` skips them) are kept, each with its own date.
+const measuredAt = new Date().toISOString();
+const previous: Record<string, unknown> = await readFile('bench-results.json', 'utf8').then((text) => JSON.parse(text), () => ({}));
+const results: Record<string, unknown> = { ...previous, node: process.version };
+const measured = (results.measuredAt = typeof previous.measuredAt === 'object' && previous.measuredAt !== null ? { ...previous.measuredAt } : {}) as Record<string, string>;
 const print = (title: string, rows: Record<string, unknown>[]) => {
   const header = Object.keys(rows[0] ?? {});
   console.log(`\n${title}\n${table(header, rows.map((row) => header.map((key) => (typeof row[key] === 'object' ? JSON.stringify(row[key]) : String(row[key])))))}`);
@@ -44,6 +48,7 @@ try {
     await seedShop(store, config, customers, TODAY, 20261122, (count) => progress.tick(count));
     progress.done();
     const row = await measureReadCost(store, config, customers, TODAY);
+    measured.readCost = measuredAt;
     results.readCost = row;
     print('1. Read cost of an ordinary day vs the floor (0.5 unit per due customer) and a full Scan', [{ ...row }]);
   }
@@ -57,6 +62,7 @@ try {
       progress.done();
     }
     const first = rows[0];
+    measured.curve = measuredAt;
     results.curve = rows.map((row) => ({ ...row, runVsSmallest: first ? Math.round((row.runReadUnits / first.runReadUnits) * 100) / 100 : 1 }));
     print('1b. Fixed ~1,000 due customers, growing table: run read units stay flat, the Scan grows', results.curve as Record<string, unknown>[]);
   }
@@ -69,18 +75,21 @@ try {
     await seedShop(engineStore, throughputConfig, customers, TODAY, 7);
     await seedShop(floorStore, throughputConfig, customers, TODAY, 7);
     const row = await measureThroughput(engineStore, floorStore, throughputConfig, TODAY);
+    measured.throughput = measuredAt;
     results.throughput = row;
     print('2. Due customers per second: the daily run vs the bare store floor (same data)', [{ ...row }]);
   }
 
   if (only.has('pacer')) {
     const rows = await benchPacer({ mps: [10, 50, 200], senders: 4, seconds: 6 });
+    measured.pacer = measuredAt;
     results.pacer = rows;
     print('3. Pacer: 4 concurrent senders, 1- and 3-part messages, 20-40 ms SNS latency', rows.map((row) => ({ ...row })));
   }
 
   if (only.has('cold')) {
     const rows = await measureColdStart('dist/bench');
+    measured.coldStart = measuredAt;
     results.coldStart = rows;
     print('4. Cold start: bundle size (minified, AWS SDK included) and module init in a fresh Node process', rows.map((row) => ({ ...row })));
   }
