@@ -160,13 +160,24 @@ export class Monitoring extends Construct {
       daily('Orders per day', [this.metric('record-order', 'orderRecorded', DAY, 'orders recorded'), this.metric('record-order', 'orderReplayed', DAY, 'replayed')]),
     );
     dashboard.addWidgets(
+      daily('Conversions per day (orders within attributionDays of a message)', [
+        this.metric('record-order', 'conversion_sent', DAY, 'of sent messages'),
+        this.metric('record-order', 'conversion_held-out', DAY, 'of held-out messages (control)'),
+      ]),
+      daily('Coupon codes on orders per day', [
+        this.metric('record-order', 'couponRedeemed', DAY, 'redeemed'),
+        this.metric('record-order', 'couponAlreadyRedeemed', DAY, 'already redeemed'),
+        this.metric('record-order', 'couponRejected', DAY, 'rejected (not derived from the customer\'s messages)'),
+      ]),
+    );
+    dashboard.addWidgets(
       new TextWidget({
         width: 24,
         height: 3,
         markdown:
-          '**Awaiting metrics.** Held-out, skipped by reason and conversions are counted in the ledger and in `recall report`, ' +
-          'but the functions do not emit them as metrics yet; their widgets belong here once they do. Until then "Candidates decided" ' +
-          'is the total, and "Messages per day" the sent part of it.',
+          '**Awaiting metrics.** Held-out and skipped by reason are counted in the ledger and in `recall report` (with the lift ' +
+          'of sent over held-out), but scan-shard does not emit them as metrics yet; their widgets belong here once it does. ' +
+          'Until then "Candidates decided" is the total, and "Messages per day" the sent part of it.',
       }),
     );
     dashboard.addWidgets(

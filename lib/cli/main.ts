@@ -1,9 +1,17 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { ConfigError, defaultConfigPath, loadConfigFile } from '../config/load.ts';
-import { InvalidRunDateError, runMoment } from '../domain/dates.ts';
+import { MissingIndexError } from '../adapters/dynamo-store.ts';
+import { applyWindowChanges, ConfigEditError, lineDiff } from '../config/edit.ts';
+import { checkConfig, ConfigError, defaultConfigPath, loadConfigFile } from '../config/load.ts';
+import { CalendarDateSchema, type CampaignConfig } from '../config/schema.ts';
+import { addDays, InvalidRunDateError, localDate, runMoment } from '../domain/dates.ts';
+import { liveDays, splitShop } from '../demo/live.ts';
+import { renderReportHtml } from '../report/html.ts';
+import { formatHeadline, formatReport, formatWindows } from '../report/text.ts';
+import { makeReport, ReportPeriodError, type Report } from '../usecases/report.ts';
+import { learnStoredWindows } from '../usecases/windows.ts';
 import { maskPhone } from '../domain/phone.ts';
 import { generateDemoShop } from '../demo/shop.ts';
 import { CsvFormatError, readCustomerRows, readOrders } from '../import/csv.ts';
@@ -76,6 +84,27 @@ async function runAndReport(
   return summary;
 }
 
+/** The period of `recall report`: `--to` (default today), `--from` (default 29 days before it). */
+function reportPeriod(options: { from?: string; to?: string }, config: CampaignConfig, now: Date): { from: string; to: string; asOf: string } {
+  const asOf = localDate(now, config.merchantTimeZone);
+  for (const [flag, value] of [['--from', options.from], ['--to', options.to]] as const) {
+    if (value !== undefined && !CalendarDateSchema.safeParse(value).success) throw new UsageError(`${flag}: expected a date as YYYY-MM-DD, got "${value}"`);
+  }
+  const to = options.to ?? asOf;
+  return { from: options.from ?? addDays(to, -29), to, asOf };
+}
+
+/** The report of a period, and with `html` its HTML file (window learning included: a Scan). */
+async function reportOn(runtime: LocalRuntime, period: { from: string; to: string; asOf: string }, html: string | undefined): Promise<Report> {
+  const report = await makeReport(runtime, { from: period.from, to: period.to }, period.asOf);
+  if (html) {
+    const learned = await learnStoredWindows(runtime);
+    await mkdir(dirname(html), { recursive: true });
+    await writeFile(html, renderReportHtml({ report, config: runtime.config, windows: learned.windows }));
+  }
+  return report;
+}
+
 async function sampleOutbox(file: string, count: number): Promise<OutboxLine[]> {
   try {
     const lines = (await readFile(file, 'utf8')).trim().split('\n').filter(Boolean);
@@ -96,31 +125,56 @@ export function buildProgram(io: CliIo = defaultIo): Command {
 
   program
     .command('demo')
-    .description('seed a fresh demo shop in the embedded store and run today')
+    .description('seed a fresh demo shop in the embedded store, live its last days, run today and report')
     .option('--customers <n>', 'customers to seed', '20000')
     .option('--seed <n>', 'random seed', '20261122')
-    .action(async (options: { customers: string; seed: string }, command: Command) => {
+    .option('--live-days <n>', 'days before today lived day by day (daily runs, orders, answers to messages)', '14')
+    .action(async (options: { customers: string; seed: string; liveDays: string }, command: Command) => {
       const globals: GlobalOptions = command.optsWithGlobals();
       const customers = Number(options.customers);
       if (!Number.isInteger(customers) || customers < 1) throw new UsageError(`--customers: expected a positive whole number, got "${options.customers}"`);
+      const lived = Number(options.liveDays);
+      if (!Number.isInteger(lived) || lived < 0 || lived > 365) throw new UsageError(`--live-days: expected a whole number from 0 to 365, got "${options.liveDays}"`);
       const storeDir = globals.store ?? join('.recall', 'demo');
       if (!globals.endpoint) await rm(storeDir, { recursive: true, force: true });
       await withRuntime({ ...globals, store: storeDir }, io, async (runtime) => {
         const { config } = runtime;
         const moment = runMoment(undefined, config.merchantTimeZone, config.runTime, io.now());
-        io.out(`Seeding a demo shop: ${customers.toLocaleString('en-US')} customers, two years of orders up to ${moment.runDate} (store ${storeDir})`);
+        const firstLiveDay = addDays(moment.runDate, -lived);
+        io.out(`Seeding a demo shop: ${customers.toLocaleString('en-US')} customers, two years of orders up to ${firstLiveDay} (store ${storeDir})`);
         const progress = createProgress('seeding customers', { total: customers });
-        const shop = generateDemoShop({ customers, seed: Number(options.seed), today: moment.runDate, categories: config.categories, timeZone: config.merchantTimeZone });
-        await seedCustomers(runtime, moment.runDate, shop, (count) => progress.tick(count));
+        const shop = splitShop(
+          generateDemoShop({ customers, seed: Number(options.seed), today: moment.runDate, categories: config.categories, timeZone: config.merchantTimeZone }),
+          firstLiveDay,
+          config.merchantTimeZone,
+        );
+        await seedCustomers(runtime, firstLiveDay, shop.seed, (count) => progress.tick(count));
         progress.done();
-        io.out(`Running today's recall (${moment.runDate}, ${config.runTime} ${config.merchantTimeZone})\n`);
+        if (lived > 0) {
+          io.out(`Living the last ${lived} days (${firstLiveDay} to ${addDays(moment.runDate, -1)}): each day's recall run, then its orders; some messaged customers answer`);
+          const days = createProgress('living days', { total: lived });
+          const history = await liveDays(runtime, shop.live, firstLiveDay, moment.runDate, Number(options.seed), () => days.tick());
+          days.done();
+          const sum = (pick: (day: (typeof history)[number]) => number) => history.reduce((total, day) => total + pick(day), 0).toLocaleString('en-US');
+          io.out(`  ${sum((day) => day.run.sent)} messages sent, ${sum((day) => day.run.heldOut)} held out, ${sum((day) => day.orders)} orders recorded (${sum((day) => day.answers)} of them answers to messages)`);
+        }
+        io.out(`\nRunning today's recall (${moment.runDate}, ${config.runTime} ${config.merchantTimeZone})\n`);
         await runAndReport(runtime, io, { asOf: moment.runDate, dryRun: false, backfill: false, json: false });
         const samples = await sampleOutbox(runtime.outbox.file, 3);
         if (samples.length > 0) {
-          io.out(`\nOutbox: ${runtime.outbox.file} (one JSON line per message; SNS on AWS). A few of today's messages:`);
+          io.out(`\nOutbox: ${runtime.outbox.file} (one JSON line per message; SNS on AWS). A few of the messages:`);
           for (const sample of samples) io.out(`  ${sample.channel === 'sms' ? maskPhone(sample.to) : 'push'}  [${sample.journey}/${sample.step}, ${sample.parts} part(s)]  ${sample.text}`);
         }
-        io.out(`\nNext: npm run recall -- run --store ${storeDir} --as-of <date>   (a later day; the same day again sends nothing)`);
+        const html = join(storeDir, 'report.html');
+        // The lived days and today, at most the last 30 days.
+        const period = { from: addDays(moment.runDate, -Math.min(lived, 29)), to: moment.runDate, asOf: moment.runDate };
+        const report = await reportOn(runtime, period, html);
+        io.out(`\nReport ${report.period.from} to ${report.period.to}:`);
+        for (const line of formatHeadline(report)) io.out(`  ${line}`);
+        io.out(`  HTML report: ${html}`);
+        io.out(`\nNext: npm run recall -- report --store ${storeDir}            (per journey and step; --html FILE, --json)`);
+        io.out(`      npm run recall -- windows --store ${storeDir}           (learned windows beside the configured ones)`);
+        io.out(`      npm run recall -- run --store ${storeDir} --as-of <date>   (a later day; the same day again sends nothing)`);
       });
     });
 
@@ -167,6 +221,54 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     });
 
   program
+    .command('report')
+    .description('what the recalls of a period achieved: sent vs held-out conversion, lift, revenue, coupons, repurchase rates')
+    .option('--from <date>', 'first run date of the period (default: 29 days before --to)')
+    .option('--to <date>', 'last run date of the period (default: today)')
+    .option('--json', 'print the report as JSON', false)
+    .option('--html <file>', 'also write the report as one self-contained HTML file (charts; learns the windows: a Scan)')
+    .action(async (options: { from?: string; to?: string; json: boolean; html?: string }, command: Command) => {
+      await withRuntime(command.optsWithGlobals(), io, async (runtime) => {
+        const report = await reportOn(runtime, reportPeriod(options, runtime.config, io.now()), options.html);
+        io.out(options.json ? JSON.stringify(report, null, 2) : formatReport(report));
+        if (options.html && !options.json) io.out(`\nHTML report: ${options.html}`);
+      });
+    });
+
+  program
+    .command('windows')
+    .description("learn each category's window from the stored purchase histories (a parallel Scan: a batch job)")
+    .option('--json', 'print the learned windows as JSON', false)
+    .option('--apply', 'write the learned windows (and windowSince = today) into the --config file, after printing the diff', false)
+    .action(async (options: { json: boolean; apply: boolean }, command: Command) => {
+      const globals: GlobalOptions = command.optsWithGlobals();
+      if (options.apply && !globals.config) throw new UsageError('--apply writes into the config file given by --config FILE; none was given (the built-in default is never edited)');
+      await withRuntime(globals, io, async (runtime) => {
+        const learned = await learnStoredWindows(runtime);
+        const windows = learned.windows.map(({ curve: _curve, ...window }) => window);
+        io.out(options.json ? JSON.stringify({ ...learned, windows }, null, 2) : formatWindows(learned));
+        if (!options.apply || !globals.config) return;
+        const file = globals.config;
+        const changes = learned.windows.flatMap((window) => (window.learnedDays !== null && window.learnedDays !== window.configuredDays ? [{ category: window.category, windowDays: window.learnedDays }] : []));
+        const say = options.json ? io.err : io.out;
+        if (changes.length === 0) {
+          say(`\nNothing to apply to ${file}: every learned window equals the configured one or is flagged.`);
+          return;
+        }
+        const since = localDate(io.now(), runtime.config.merchantTimeZone);
+        const before = await readFile(file, 'utf8');
+        const after = applyWindowChanges(before, changes, since);
+        const checked = checkConfig(JSON.parse(after.replace(/^\uFEFF/, '')));
+        if (!checked.ok) throw new ConfigError(checked.problems, file);
+        say(`\n${lineDiff(before, after, { before: file, after: `${file} (learned windows, windowSince ${since})` })}`);
+        const temporary = `${file}.${process.pid}.tmp`;
+        await writeFile(temporary, after);
+        await rename(temporary, file);
+        say(`\nApplied ${changes.length} learned window${changes.length === 1 ? '' : 's'} to ${file} (windowSince ${since}); nothing else in it changed.`);
+      });
+    });
+
+  program
     .command('invoke <function>')
     .description(`run a Lambda handler on an event: locally on the embedded store (default), or the deployed one (--aws); functions: ${FUNCTION_NAMES.join(', ')}`)
     .option('--event <file>', 'event JSON (default: its sample in events/)')
@@ -208,9 +310,22 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof ConfigError || error instanceof CsvFormatError || error instanceof UsageError || error instanceof InvalidRunDateError || error instanceof UnknownFunctionError || error instanceof InvalidEventError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof CsvFormatError ||
+      error instanceof UsageError ||
+      error instanceof InvalidRunDateError ||
+      error instanceof UnknownFunctionError ||
+      error instanceof InvalidEventError ||
+      error instanceof ReportPeriodError ||
+      error instanceof ConfigEditError
+    ) {
       io.err(error.message);
       return 2;
+    }
+    if (error instanceof MissingIndexError) {
+      io.err(error.message);
+      return 1;
     }
     if (error instanceof Error && 'code' in error && error.code === 'ENOENT') {
       io.err(error.message);

@@ -143,11 +143,13 @@ export function applyWindowChanges(text: string, changes: readonly WindowChange[
     if (sinceMember) {
       edits.push({ start: sinceMember.value.start, end: sinceMember.value.end, text: JSON.stringify(since) });
     } else {
-      const multiLine = body.slice(category.start, category.end).includes('\n');
+      const objectText = body.slice(category.start, category.end);
       const lineStart = body.lastIndexOf('\n', days.keyStart) + 1;
       const indent = /^[ \t]*/.exec(body.slice(lineStart, days.keyStart))?.[0] ?? '';
-      const separator = multiLine ? `,\n${indent}` : ', ';
-      edits.push({ start: days.value.end, end: days.value.end, text: `${separator}"windowSince": ${JSON.stringify(since)}` });
+      const lineBreak = objectText.includes('\r\n') ? '\r\n' : '\n';
+      const separator = objectText.includes('\n') ? `,${lineBreak}${indent}` : /,\s/.test(objectText) ? ', ' : ',';
+      const colon = /:\s/.test(objectText) ? ': ' : ':';
+      edits.push({ start: days.value.end, end: days.value.end, text: `${separator}"windowSince"${colon}${JSON.stringify(since)}` });
     }
   }
   if (pending.size > 0) throw new ConfigEditError(`no category ${[...pending.keys()].map((id) => `"${id}"`).join(', ')} in the config`);

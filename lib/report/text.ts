@@ -1,7 +1,7 @@
 import { table } from '../cli/summary.ts';
 import type { WindowLearning } from '../domain/windows.ts';
 import type { Lift } from '../domain/stats.ts';
-import type { Report, StepResult } from '../usecases/report.ts';
+import type { NextMonthRepurchase, Report, ShopRepurchase, StepResult } from '../usecases/report.ts';
 import type { LearnedWindows } from '../usecases/windows.ts';
 
 /** Plain-text renderings of a report and of learned windows, for the terminal. */
@@ -43,10 +43,28 @@ function rows(report: Report, row: (journey: string, step: string, result: StepR
   return out;
 }
 
+function cohortText(cohort: NextMonthRepurchase): string {
+  const progress = cohort.complete ? '' : cohort.daysElapsed === 0 ? ', not started' : `, ${cohort.daysElapsed} of 30 days passed`;
+  return `${number(cohort.returning)} of ${number(cohort.buyers)} buyers of ${cohort.cohortFrom} to ${cohort.cohortTo} ordered again ${cohort.from} to ${cohort.to}${progress}`;
+}
+
+/**
+ * The next-month repurchase rate worth showing: the period's own once its 30 following days have
+ * passed, else the month before's (complete), else the period's so far.
+ */
+export function nextMonthRate(shop: ShopRepurchase): { cohort: NextMonthRepurchase; text: string } {
+  const own = shop.nextMonth;
+  if (own.complete || !shop.previousMonth.complete || shop.previousMonth.buyers === 0) {
+    return { cohort: own, text: `${percent(own.rate)}${own.complete ? '' : ' so far'} (${cohortText(own)})` };
+  }
+  const previous = shop.previousMonth;
+  return { cohort: previous, text: `${percent(previous.rate)} (${cohortText(previous)})` };
+}
+
 /** The headline: what a marketer reads first. */
 export function formatHeadline(report: Report): string[] {
   const { totals, shop } = report;
-  const nextMonth = shop.nextMonth.complete ? percent(shop.nextMonth.rate) : `${percent(shop.nextMonth.rate)} so far (${shop.nextMonth.daysElapsed} of 30 days passed)`;
+  const nextMonth = nextMonthRate(shop).text;
   return [
     `Messages sent ${number(totals.sent)} (${number(totals.smsParts)} SMS parts), held out ${number(totals.heldOut)}, skipped ${number(Object.values(totals.skipped).reduce((a, b) => a + b, 0))}`,
     `Conversion within ${report.attributionDays} days: sent ${percent(totals.conversionRate.sent)} vs held out ${percent(totals.conversionRate.heldOut)}; lift ${formatLift(totals.lift)}`,
@@ -91,11 +109,12 @@ export function formatReport(report: Report): string {
     '',
     `Shop: ${number(shop.orders)} orders by ${number(shop.buyers)} customers in the period (revenue ${number(shop.revenue)}); ` +
       `${number(shop.repeatBuyers)} ordered at least twice (repurchase rate ${percent(shop.repurchaseRate)}); ` +
-      `${number(shop.nextMonth.returning)} ordered again ${shop.nextMonth.from} to ${shop.nextMonth.to} (next-month repurchase rate ${percent(shop.nextMonth.rate)}${shop.nextMonth.complete ? '' : `, ${shop.nextMonth.daysElapsed} of 30 days passed`}).`,
+      `next-month repurchase rate ${percent(shop.nextMonth.rate)} (${cohortText(shop.nextMonth)}); a month earlier ${percent(shop.previousMonth.rate)} (${cohortText(shop.previousMonth)}).`,
     report.invalidItems ? `${number(report.invalidItems)} invalid index items skipped.` : '',
   ]
     .filter((line, index, all) => line !== '' || all[index - 1] !== '')
-    .join('\n');
+    .join('\n')
+    .trimEnd();
 }
 
 function windowRow(window: WindowLearning): string[] {
@@ -116,7 +135,9 @@ export function formatWindows(learned: LearnedWindows): string {
     `Learned windows from ${number(learned.histories)} category histories (parallel Scan, ${learned.segments} segments, ${learned.readUnits} read units)`,
     'learned: the days within which 50% of second purchases in the category happened (median first-to-second interval)',
     '',
-    table(['category', 'configured', 'learned', 'change', 'repeaters', 'buyers', 'came back', ''], learned.windows.map(windowRow)),
+    learned.windows.some((window) => window.flag)
+      ? table(['category', 'configured', 'learned', 'change', 'repeaters', 'buyers', 'came back', ''], learned.windows.map(windowRow))
+      : table(['category', 'configured', 'learned', 'change', 'repeaters', 'buyers', 'came back'], learned.windows.map((window) => windowRow(window).slice(0, -1))),
     learned.invalidItems || learned.unknownCategories
       ? `\n${number(learned.invalidItems)} invalid items and ${number(learned.unknownCategories)} histories of categories not in the config skipped.`
       : '',

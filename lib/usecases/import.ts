@@ -1,7 +1,6 @@
-import type { CampaignConfig } from '../config/schema.ts';
 import type { CustomerInput, OrderInput } from '../domain/model.ts';
-import type { Clock, RecallStore } from '../ports.ts';
-import { recordOrder } from './record-order.ts';
+import type { RecallStore } from '../ports.ts';
+import { recordOrder, type RecordOrderDeps } from './record-order.ts';
 
 /** A row of an import: accepted, or rejected with its line and reason. */
 export type ImportRow<T> = { ok: true; line: number; value: T } | { ok: false; line: number; reason: string; message: string };
@@ -63,9 +62,12 @@ export async function importCustomers(deps: { store: RecallStore }, rows: AsyncI
   return counts;
 }
 
-/** Records each order through the record-order use case; one customer's orders in file order. */
+/**
+ * Records each order through the record-order use case (attribution and coupon codes included:
+ * pass the coupon secret); one customer's orders in file order.
+ */
 export async function importOrders(
-  deps: { store: RecallStore; config: CampaignConfig; clock: Clock },
+  deps: RecordOrderDeps,
   orders: AsyncIterable<ImportRow<OrderInput>>,
   hooks: ImportHooks = {},
 ): Promise<ImportCounts> {

@@ -69,17 +69,30 @@ export interface ShopRepurchase {
   /** repeatBuyers / buyers. */
   repurchaseRate: number | null;
   revenue: number;
-  nextMonth: {
-    from: CalendarDate;
-    to: CalendarDate;
-    /** Buyers of the period who ordered again in the 30 days after it. */
-    returning: number;
-    /** returning / buyers. */
-    rate: number | null;
-    /** Days of the 30 that have passed; the rate is final only when all have. */
-    daysElapsed: number;
-    complete: boolean;
-  };
+  /** The period's buyers who ordered again in the 30 days after it. */
+  nextMonth: NextMonthRepurchase;
+  /**
+   * The same measure a month earlier, for the buyers of days 60 to 31 before the period's end who
+   * ordered again in its last 30 days: final as soon as the period is over, when its own is not.
+   */
+  previousMonth: NextMonthRepurchase;
+}
+
+export interface NextMonthRepurchase {
+  /** The cohort: customers with an order from `cohortFrom` to `cohortTo`. */
+  cohortFrom: CalendarDate;
+  cohortTo: CalendarDate;
+  buyers: number;
+  /** The 30 days looked at for a next order. */
+  from: CalendarDate;
+  to: CalendarDate;
+  /** Buyers of the cohort who ordered in those 30 days. */
+  returning: number;
+  /** returning / buyers; null without buyers, or before any of the 30 days has passed. */
+  rate: number | null;
+  /** Days of the 30 up to the report's `asOf` (included); the rate is final only when all have. */
+  daysElapsed: number;
+  complete: boolean;
 }
 
 export interface Report {
@@ -168,7 +181,7 @@ class StepTally {
       lift: bothGroups ? lift(this.conversionsSent, this.sent, this.conversionsHeldOut, this.heldOut) : null,
       redemptions: this.redemptions,
       revenue: { sent: round2(this.revenueSent), heldOut: round2(this.revenueHeldOut) },
-      incrementalRevenue: bothGroups ? round2(this.sent * (this.revenueSent / this.sent - this.revenueHeldOut / this.heldOut)) : null,
+      incrementalRevenue: bothGroups ? Math.round(this.sent * (this.revenueSent / this.sent - this.revenueHeldOut / this.heldOut)) : null,
       couponCost: round2(this.couponCost),
       smsParts: this.smsParts,
     };
@@ -191,51 +204,68 @@ function couponValueOf(config: CampaignConfig, item: LedgerItem): number {
   return step?.coupon?.value ?? 0;
 }
 
+/** Each customer's order count in [from, to] (a marker read twice counts once). */
+function buyersIn(orders: readonly OrderMarker[], from: CalendarDate, to: CalendarDate): Map<string, number> {
+  const buyers = new Map<string, number>();
+  const seen = new Set<string>();
+  for (const order of orders) {
+    const key = `${order.customerId}#${order.orderId}`;
+    if (order.orderDate < from || order.orderDate > to || seen.has(key)) continue;
+    seen.add(key);
+    buyers.set(order.customerId, (buyers.get(order.customerId) ?? 0) + 1);
+  }
+  return buyers;
+}
+
+/** Of the buyers of [cohortFrom, cohortTo], the share who ordered again in the 30 days after cohortTo. */
+function nextMonthOf(orders: readonly OrderMarker[], cohortFrom: CalendarDate, cohortTo: CalendarDate, asOf: CalendarDate): NextMonthRepurchase {
+  const cohort = buyersIn(orders, cohortFrom, cohortTo);
+  const from = addDays(cohortTo, 1);
+  const to = addDays(cohortTo, NEXT_MONTH_DAYS);
+  const later = buyersIn(orders, from, asOf < to ? asOf : to);
+  const returning = [...cohort.keys()].filter((customer) => later.has(customer)).length;
+  // Days up to and including `asOf` (whose orders so far are in) count as passed.
+  const daysElapsed = Math.max(0, Math.min(NEXT_MONTH_DAYS, daysBetween(cohortTo, asOf)));
+  return {
+    cohortFrom,
+    cohortTo,
+    buyers: cohort.size,
+    from,
+    to,
+    returning,
+    rate: cohort.size > 0 && daysElapsed > 0 ? returning / cohort.size : null,
+    daysElapsed,
+    complete: daysElapsed === NEXT_MONTH_DAYS,
+  };
+}
+
 /**
  * The shop's repurchase rate in the period (customers with >= 2 orders / customers with >= 1
- * order) and its next-month repurchase rate (of those buyers, the share who ordered again in the
- * 30 days after the period).
+ * order), its next-month repurchase rate (of those buyers, the share who ordered again in the 30
+ * days after the period), and the same a month earlier (see `previousMonth`).
  */
 export function shopRepurchase(orders: readonly OrderMarker[], period: ReportPeriod, asOf: CalendarDate): ShopRepurchase {
-  const inPeriod = new Map<string, number>();
-  const nextMonthFrom = addDays(period.to, 1);
-  const nextMonthTo = addDays(period.to, NEXT_MONTH_DAYS);
-  const nextMonthBuyers = new Set<string>();
+  const inPeriod = buyersIn(orders, period.from, period.to);
   const seen = new Set<string>();
   let count = 0;
   let revenue = 0;
   for (const order of orders) {
-    // The same marker read twice (overlapping pages) counts once.
     const key = `${order.customerId}#${order.orderId}`;
-    if (seen.has(key)) continue;
+    if (order.orderDate < period.from || order.orderDate > period.to || seen.has(key)) continue;
     seen.add(key);
-    if (order.orderDate >= period.from && order.orderDate <= period.to) {
-      inPeriod.set(order.customerId, (inPeriod.get(order.customerId) ?? 0) + 1);
-      count++;
-      revenue += order.total ?? 0;
-    } else if (order.orderDate >= nextMonthFrom && order.orderDate <= nextMonthTo) {
-      nextMonthBuyers.add(order.customerId);
-    }
+    count++;
+    revenue += order.total ?? 0;
   }
   const buyers = inPeriod.size;
   const repeatBuyers = [...inPeriod.values()].filter((orders) => orders >= 2).length;
-  const returning = [...inPeriod.keys()].filter((customer) => nextMonthBuyers.has(customer)).length;
-  // Orders of today may still come: only days before asOf have passed.
-  const daysElapsed = Math.max(0, Math.min(NEXT_MONTH_DAYS, daysBetween(period.to, asOf) - 1));
   return {
     orders: count,
     buyers,
     repeatBuyers,
     repurchaseRate: buyers > 0 ? repeatBuyers / buyers : null,
     revenue: round2(revenue),
-    nextMonth: {
-      from: nextMonthFrom,
-      to: nextMonthTo,
-      returning,
-      rate: buyers > 0 ? returning / buyers : null,
-      daysElapsed,
-      complete: daysElapsed === NEXT_MONTH_DAYS,
-    },
+    nextMonth: nextMonthOf(orders, period.from, period.to, asOf),
+    previousMonth: nextMonthOf(orders, addDays(period.to, -2 * NEXT_MONTH_DAYS + 1), addDays(period.to, -NEXT_MONTH_DAYS), asOf),
   };
 }
 
@@ -340,14 +370,16 @@ async function inParallel<T>(tasks: readonly (() => Promise<T>)[], limit: number
 }
 
 /**
- * The rows of a report: ledger items decided in the period, and order markers of the period and
- * the 30 days after it (up to `asOf`), read through the date index: one Query per day and shard.
+ * The rows of a report: ledger items decided in the period, and order markers from a month
+ * before the period to 30 days after it (up to `asOf`), read through the date index: one Query
+ * per day and shard.
  */
 export async function readReportRows(store: RecallStore, period: ReportPeriod, asOf: CalendarDate, concurrency = 8): Promise<Required<ReportRows>> {
   const shards = Array.from({ length: recallTable.dateIndex.shards }, (_, shard) => shard);
   const orderTo = [addDays(period.to, NEXT_MONTH_DAYS), asOf].sort()[0] ?? period.to;
   const ledgerTasks = datesOf(period).flatMap((date) => shards.map((shard) => () => allPages((startKey) => store.queryLedgerDay(date, shard, startKey))));
-  const orderTasks = datesOf({ from: period.from, to: orderTo < period.to ? period.to : orderTo }).flatMap((date) =>
+  const orderFrom = [addDays(period.from, -NEXT_MONTH_DAYS), addDays(period.to, -2 * NEXT_MONTH_DAYS + 1)].sort()[0] ?? period.from;
+  const orderTasks = datesOf({ from: orderFrom, to: orderTo < period.to ? period.to : orderTo }).flatMap((date) =>
     shards.map((shard) => () => allPages((startKey) => store.queryOrderDay(date, shard, startKey))),
   );
   const ledger = await inParallel(ledgerTasks, concurrency);

@@ -18,7 +18,7 @@ export function customerSnapshot(config: CampaignConfig, customer: CustomerInput
   const markers: CustomerSnapshot['orders'] = [];
   for (const order of orders) {
     const { facts } = orderFacts(config, order);
-    markers.push({ orderId: facts.orderId, orderDate: facts.orderDate });
+    markers.push({ orderId: facts.orderId, orderDate: facts.orderDate, total: facts.total });
     for (const category of facts.categories) {
       const next = recordCategoryPurchase(categories.get(category), facts.customerId, category, facts.orderId, facts.orderDate);
       if (next) categories.set(category, next);

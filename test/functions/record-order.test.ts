@@ -5,13 +5,15 @@ import { OrderPlacedEventSchema, type OrderPlacedEvent } from '../../lib/events/
 import { campaignConfig } from '../../lib/runtime/aws/env.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
-import { changedKeys, getItem, loadEvent, mockAws, startHandlerTable, tableItems, type HandlerTable } from '../support/handler-env.ts';
+import { couponCode } from '../../lib/domain/coupon.ts';
+import { changedKeys, COUPON_SECRET, EVENT_BUS_NAME, getItem, loadEvent, mockAws, putEvents, startHandlerTable, tableItems, type HandlerTable } from '../support/handler-env.ts';
 
 const TODAY = '2026-11-22';
 const SHOP = { customers: 60, seed: 2 };
 
 describe('record-order (the deployed handler on dynalite)', () => {
-  // record-order calls no AWS service but DynamoDB; mocked anyway, so nothing can leave the machine.
+  // record-order calls DynamoDB, EventBridge (CustomerConverted) and Secrets Manager (to verify
+  // coupon codes); the last two are mocked at the SDK, so nothing can leave the machine.
   const aws = mockAws();
   let table: HandlerTable;
   let sample: OrderPlacedEvent;
@@ -49,8 +51,10 @@ describe('record-order (the deployed handler on dynalite)', () => {
 
       const result = await handler(event, lambdaContext('record-order'));
 
-      // category-recall for both categories, lifecycle (any purchase), the 200 ladder (285.5).
-      expect(result).toEqual({ status: 'recorded', unknownCategories: [], cyclesStarted: 4 });
+      // category-recall for both categories, lifecycle (any purchase), the 200 ladder (285.5). The
+      // sample's coupon code was not derived from this customer's messages: counted, not trusted.
+      expect(result).toEqual({ status: 'recorded', unknownCategories: [], cyclesStarted: 4, coupon: 'rejected' });
+      expect(putEvents(aws)).toEqual([]);
       expect(await categoryItem(customerId, 'cosmetics')).toMatchObject({
         orderCount: Number(cosmeticsBefore?.orderCount) + 1,
         lastDate: TODAY,
@@ -73,6 +77,32 @@ describe('record-order (the deployed handler on dynalite)', () => {
       expect(republished).toEqual(again);
       expect(changedKeys(before, await tableItems(table.store))).toEqual([]);
     });
+  });
+
+  it('an order within the attribution window of a sent message converts it, redeems its coupon and publishes CustomerConverted, once', async () => {
+    // Prepare: a coupon message sent to a seeded customer two days before the order.
+    const customerId = cosmeticsBuyers[5] ?? '';
+    const message = { customerId, journeyId: 'category-recall', cycle: '2026-08-15', stepId: 'coupon-1', runDate: '2026-11-20', outcome: 'sent' as const, status: 'sent' as const, channel: 'sms' as const, parts: 2 };
+    const code = couponCode(COUPON_SECRET, `${customerId}#category-recall#2026-08-15#coupon-1`);
+    await table.store.putSnapshots([{ customer: { customerId, name: '', smsOptIn: true }, categories: [], journeys: [], orders: [], ledger: [{ ...message, couponCode: code, couponValue: 50 }] }]);
+    const event = { ...orderOf(customerId, 'TB20261122104109740'), detail: { ...orderOf(customerId, 'TB20261122104109740').detail, couponCode: code } };
+
+    // Act
+    const result = await handler(event, lambdaContext('record-order'));
+    const replay = await handler(event, lambdaContext('record-order'));
+
+    // Assess
+    expect(result).toMatchObject({ status: 'recorded', conversion: { journeyId: 'category-recall', stepId: 'coupon-1', outcome: 'sent', revenue: 285.5 }, coupon: 'redeemed' });
+    expect(replay).toMatchObject({ status: 'duplicate' });
+    expect(putEvents(aws)).toEqual([
+      {
+        type: 'CustomerConverted',
+        source: 'recall.campaigns',
+        bus: EVENT_BUS_NAME,
+        detail: { customerId, orderId: 'TB20261122104109740', journeyId: 'category-recall', stepId: 'coupon-1', outcome: 'sent', amount: 285.5, couponCode: code, convertedAt: sample.detail.orderedAt },
+      },
+    ]);
+    expect(await getItem(table.store, `C#${customerId}`, 'L#category-recall#2026-08-15#coupon-1')).toMatchObject({ convertedBy: 'TB20261122104109740', redeemedBy: 'TB20261122104109740', revenue: 285.5 });
   });
 
   it('an order with a category the config does not know: recorded for the lines it knows, the unknown one reported', async () => {

@@ -343,7 +343,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
     it('the dashboard charts what the code emits per day', () => {
       const [dashboard] = Object.values(resourcesOf(template(), 'AWS::CloudWatch::Dashboard'));
       const body = JSON.stringify(dashboard!.Properties!.DashboardBody);
-      for (const metric of ['delivery_sent', 'smsParts', 'candidatesDecided', 'orderRecorded']) expect(body).toContain(metric);
+      for (const metric of ['delivery_sent', 'smsParts', 'candidatesDecided', 'orderRecorded', 'conversion_sent', 'conversion_held-out', 'couponRejected']) expect(body).toContain(metric);
       expect(body).toContain('86400');
     });
 

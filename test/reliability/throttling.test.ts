@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoPacer } from '../../lib/adapters/dynamo-pacer.ts';
 import { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../lib/adapters/embedded-dynamo.ts';
+import { loadDefaultConfig } from '../../lib/config/load.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
+import { generateDemoShop } from '../../lib/demo/shop.ts';
+import { seedCustomers } from '../../lib/usecases/seed.ts';
 import { addDays } from '../../lib/domain/dates.ts';
 import type { ShardJobMessage } from '../../lib/events/schemas.ts';
 import type { SendJob } from '../../lib/ports.ts';
@@ -26,7 +29,10 @@ import { compareWithClean, ledgerKeysWithStatus, restoreTable, scanTable, type T
 const clock = { now: () => new Date(RUN_NOW) };
 /** Generous: at 20% a request fails every attempt with odds 0.2^12. */
 const MAX_ATTEMPTS = 12;
-/** The SDK's backoff (exponential, full jitter) from 20 ms rather than its 1 s throttling base. */
+/**
+ * The SDK's backoff (exponential, full jitter) from 20 ms rather than its 1 s throttling base, and
+ * a retry quota that does not run dry at high fault rates (see testDynamoClient).
+ */
 const BACKOFF_BASE_MS = 20;
 
 interface PipelineOutcome {
@@ -75,7 +81,7 @@ describe(`the daily pipeline with DynamoDB and SNS faults at ${FAULT_RATE * 100}
 
   /** One day through plan-recall, every shard job and every send, each message redelivered until it succeeds. */
   async function runPipeline(table: DynamoRecallStore, runDate: string, faults: { dynamo: number; sns: number; afterSend?: boolean }): Promise<PipelineOutcome> {
-    const client = testDynamoClient(server.endpoint, MAX_ATTEMPTS, BACKOFF_BASE_MS);
+    const client = testDynamoClient(server.endpoint, MAX_ATTEMPTS, BACKOFF_BASE_MS, { bottomlessQuota: true });
     const dynamo = faults.dynamo > 0 ? injectDynamoFaults(client, { rate: faults.dynamo, random: faultRandom() }) : undefined;
     const store = new DynamoRecallStore(client, table.tableName);
     const work = new RedeliveringQueue<ShardJobMessage>();
@@ -90,8 +96,9 @@ describe(`the daily pipeline with DynamoDB and SNS faults at ${FAULT_RATE * 100}
       const plan = new RedeliveringQueue<string>();
       await plan.enqueue([runDate]);
       await plan.drain((asOf) => planRecall({ store, config, workQueue: work, events, clock }, { runId: `daily-${asOf}`, asOf, dryRun: false }));
-      await work.drain((job) => scanShardJob({ store, config, sendQueue: send, workQueue: work, events, couponSecret: RELIABILITY_SECRET }, job, () => false));
-      await send.drain((job) => sendJob({ store, config, transport: channel.transport(config), clock, events, pacer }, job));
+      // Shard jobs and senders run concurrently, as Lambda runs them.
+      await work.drain((job) => scanShardJob({ store, config, sendQueue: send, workQueue: work, events, couponSecret: RELIABILITY_SECRET }, job, () => false), 20, 4);
+      await send.drain((job) => sendJob({ store, config, transport: channel.transport(config), clock, events, pacer }, job), 20, 10);
       return {
         state: await scanTable(table),
         delivered: channel.deliveriesByKey(),
@@ -144,12 +151,43 @@ describe(`the daily pipeline with DynamoDB and SNS faults at ${FAULT_RATE * 100}
     }
   });
 
+  it('a bigger shop (400 demo customers, the default 8 shards): the same day with and without faults', async () => {
+    const defaults = await loadDefaultConfig();
+    // A budget the pacer never waits for: this test is about faults, not pacing.
+    const bigConfig = { ...defaults, holdoutPercent: 10, sms: { ...defaults.sms, mps: 1000 } };
+    const seeded = await openTable(new Map());
+    await seedCustomers({ store: seeded, config: bigConfig }, TODAY, generateDemoShop({ customers: 400, seed: 17, today: TODAY, categories: bigConfig.categories, timeZone: bigConfig.merchantTimeZone }));
+    const big = await scanTable(seeded);
+    const saved = config;
+    config = bigConfig;
+    try {
+      channel.reset();
+      const clean = await runPipeline(await openTable(big), TODAY, { dynamo: 0, sns: 0 });
+      channel.reset();
+      const faulty = await runPipeline(await openTable(big), TODAY, { dynamo: FAULT_RATE, sns: FAULT_RATE });
+
+      expect(compareWithClean(clean.state, faulty.state)).toEqual({ unconfirmed: [], differences: [] });
+      expect([...faulty.delivered.keys()].sort()).toEqual([...clean.delivered.keys()].sort());
+      expect(Math.max(...faulty.delivered.values())).toBe(1);
+      expect(faulty.completed).toEqual(clean.completed);
+      expect(clean.delivered.size).toBeGreaterThan(20);
+      expect(faulty.deadLetters).toBe(0);
+      if (FAULT_RATE > 0) expect(faulty.dynamo?.totalRetryDelay).toBeGreaterThan(0);
+      console.log(
+        `reliability: fault rate ${FAULT_RATE}, 400 customers: ${faulty.dynamo?.requests} DynamoDB requests, injected ${JSON.stringify(faulty.dynamo?.injected)}, ` +
+          `${faulty.dynamo?.retried} retried, ${faulty.dynamo?.totalRetryDelay} ms of backoff; SNS throttled ${faulty.snsThrottled}; ${clean.delivered.size} messages, same outcomes`,
+      );
+    } finally {
+      config = saved;
+    }
+  });
+
   it('a 500 whose write did take effect (the answer lost on the way back): no message twice, and each one of the clean day is sent, unconfirmed, or resumed the next day', async () => {
     channel.reset();
     const clean = await runPipeline(await openTable(shop), TODAY, { dynamo: 0, sns: 0 });
     channel.reset();
     const table = await openTable(shop);
-    const client = testDynamoClient(server.endpoint, MAX_ATTEMPTS, BACKOFF_BASE_MS);
+    const client = testDynamoClient(server.endpoint, MAX_ATTEMPTS, BACKOFF_BASE_MS, { bottomlessQuota: true });
     const random = faultRandom(99);
     let lostAnswers = 0;
     // Innermost: the request reaches the store, then its answer is replaced by a 500. The SDK

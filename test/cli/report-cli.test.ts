@@ -1,0 +1,148 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main, type CliIo } from '../../lib/cli/main.ts';
+import { addDays } from '../../lib/domain/dates.ts';
+import type { CategoryHistory } from '../../lib/domain/orders.ts';
+import { openLocalRuntime } from '../../lib/runtime/local.ts';
+import { defaultConfigPath } from '../../lib/config/load.ts';
+
+const NOW = '2026-11-22T02:00:00Z';
+
+async function recall(args: string[], now = NOW): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: (text) => out.push(text), err: (text) => err.push(text), now: () => new Date(now) };
+  const code = await main(args, io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const history = (customerId: string, category: string, days?: number): CategoryHistory => ({
+  customerId,
+  category,
+  firstDate: '2025-03-01',
+  firstOrderId: `${customerId}-1`,
+  ...(days === undefined ? {} : { secondDate: addDays('2025-03-01', days), secondOrderId: `${customerId}-2` }),
+  lastDate: days === undefined ? '2025-03-01' : addDays('2025-03-01', days),
+  orderCount: days === undefined ? 1 : 2,
+  recentOrderIds: [],
+  version: 1,
+});
+
+describe('recall report and recall windows', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'recall-report-cli-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the demo lives its last days and ends with the report headline and the HTML report path', async () => {
+    const store = join(dir, 'demo');
+    const demo = await recall(['--store', store, 'demo', '--customers', '600', '--live-days', '10']);
+
+    expect(demo.code).toBe(0);
+    expect(demo.out).toMatch(/Living the last 10 days \(2026-11-12 to 2026-11-21\)/);
+    expect(demo.out).toMatch(/Report 2026-11-12 to 2026-11-22:/);
+    expect(demo.out).toMatch(/Messages sent [\d,]+ \([\d,]+ SMS parts\), held out [\d,]+/);
+    expect(demo.out).toMatch(/Conversion within 7 days: sent [\d.]+% vs held out [\d.]+%; lift /);
+    expect(demo.out).toMatch(/Shop repurchase rate [\d.]+%/);
+    expect(demo.out).toContain(`HTML report: ${join(store, 'report.html')}`);
+    expect(await readFile(join(store, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/);
+    expect(demo.out).not.toMatch(/\+86\d{11}/);
+  });
+
+  it('report --json: per journey and step, the shop repurchase rates, deferred said not persisted', async () => {
+    const report = await recall(['--store', join(dir, 'demo'), 'report', '--from', '2026-11-12', '--json']);
+
+    expect(report.code).toBe(0);
+    const json = JSON.parse(report.out);
+    expect(json.period).toEqual({ from: '2026-11-12', to: '2026-11-22', days: 11 });
+    expect(Object.keys(json.totals).sort()).toEqual(
+      ['candidates', 'sent', 'unconfirmed', 'notDelivered', 'heldOut', 'skipped', 'conversions', 'conversionRate', 'lift', 'redemptions', 'revenue', 'incrementalRevenue', 'couponCost', 'smsParts'].sort(),
+    );
+    expect(json.totals.sent).toBeGreaterThan(0);
+    expect(Object.keys(json.byJourney).length).toBeGreaterThan(0);
+    expect(json.daily).toHaveLength(11);
+    expect(json.deferred).toBe('not persisted');
+    expect(json.shop).toMatchObject({ buyers: expect.any(Number), repurchaseRate: expect.any(Number), nextMonth: expect.any(Object), previousMonth: expect.any(Object) });
+    expect(json.totals.conversions.sent).toBeGreaterThan(0);
+  });
+
+  it('report prints tables and writes --html; bad periods exit 2', async () => {
+    const html = join(dir, 'out', 'report.html');
+    const report = await recall(['--store', join(dir, 'demo'), 'report', '--html', html]);
+    expect(report.code).toBe(0);
+    expect(report.out).toMatch(/journey\s+step\s+candidates\s+sent\s+held-out\s+skipped/);
+    expect(report.out).toMatch(/deferred: not persisted/);
+    expect(report.out).toContain(`HTML report: ${html}`);
+    expect(await readFile(html, 'utf8')).toContain('data-chart="daily"');
+
+    const backwards = await recall(['--store', join(dir, 'demo'), 'report', '--from', '2026-11-20', '--to', '2026-11-01']);
+    expect(backwards.code).toBe(2);
+    expect(backwards.err).toMatch(/--from 2026-11-20 is after --to 2026-11-01/);
+    const notADate = await recall(['--store', join(dir, 'demo'), 'report', '--to', '22/11/2026']);
+    expect(notADate.code).toBe(2);
+    expect(notADate.err).toMatch(/--to: expected a date/);
+  });
+
+  describe('windows', () => {
+    let store: string;
+    let configFile: string;
+    let original: string;
+
+    beforeAll(async () => {
+      // cosmetics: 40 repeaters, 1..40 days (learned: 20, configured 76); pet-food: 10 (flagged); 20 one-time buyers.
+      store = join(dir, 'windows-store');
+      const runtime = await openLocalRuntime({ storeDir: store });
+      const customers = [
+        ...Array.from({ length: 40 }, (_, n) => history(`r${n}`, 'cosmetics', n + 1)),
+        ...Array.from({ length: 20 }, (_, n) => history(`o${n}`, 'cosmetics')),
+        ...Array.from({ length: 10 }, (_, n) => history(`p${n}`, 'pet-food', 30 + n)),
+      ];
+      await runtime.store.putSnapshots(customers.map((category) => ({ customer: { customerId: category.customerId, name: '', smsOptIn: true }, categories: [category], journeys: [], orders: [] })));
+      await runtime.close();
+      configFile = join(dir, 'my-shop.json');
+      original = await readFile(defaultConfigPath, 'utf8');
+      await writeFile(configFile, original);
+    });
+
+    it('prints the learned window beside the configured one, with sample size and the share who came back; few repeaters flagged', async () => {
+      const windows = await recall(['--store', store, 'windows']);
+      expect(windows.code).toBe(0);
+      expect(windows.out).toMatch(/cosmetics\s+76\s+20\s+-74%\s+40\s+60\s+67%/);
+      expect(windows.out).toMatch(/pet-food\s+36\s+-\s+-\s+10\s+10\s+100%\s+too few repeaters/);
+
+      const json = JSON.parse((await recall(['--store', store, 'windows', '--json'])).out);
+      expect(json.windows.find((window: { category: string }) => window.category === 'cosmetics')).toMatchObject({ configuredDays: 76, learnedDays: 20, repeaters: 40, buyers: 60 });
+      expect(json.windows[0].curve).toBeUndefined();
+    });
+
+    it('--apply needs --config: the built-in default is never edited', async () => {
+      const refused = await recall(['--store', store, 'windows', '--apply']);
+      expect(refused.code).toBe(2);
+      expect(refused.err).toMatch(/--apply writes into the config file given by --config FILE/);
+    });
+
+    it('--apply prints the diff, then writes only the learned windows and windowSince; the rest of the file is unchanged', async () => {
+      const applied = await recall(['--store', store, '--config', configFile, 'windows', '--apply']);
+
+      expect(applied.code).toBe(0);
+      expect(applied.out).toContain(`--- ${configFile}`);
+      expect(applied.out).toContain(`-    { "id": "cosmetics", "name": "彩妆", "windowDays": 76 },`);
+      expect(applied.out).toContain(`+    { "id": "cosmetics", "name": "彩妆", "windowDays": 20, "windowSince": "2026-11-22" },`);
+      expect(applied.out.indexOf('+++')).toBeLessThan(applied.out.indexOf('Applied 1 learned window'));
+      const written = await readFile(configFile, 'utf8');
+      expect(written).toBe(
+        original.replace('{ "id": "cosmetics", "name": "彩妆", "windowDays": 76 }', '{ "id": "cosmetics", "name": "彩妆", "windowDays": 20, "windowSince": "2026-11-22" }'),
+      );
+
+      const again = await recall(['--store', store, '--config', configFile, 'windows', '--apply']);
+      expect(again.out).toMatch(/Nothing to apply/);
+      expect(await readFile(configFile, 'utf8')).toBe(written);
+    });
+  });
+});
