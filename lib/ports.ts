@@ -49,7 +49,7 @@ export interface RecallStore {
   queryDue(duePk: string, upTo: string, startKey?: Record<string, unknown>): Promise<DuePage>;
   /** One segment of a parallel Scan for dormant cycles: only `--backfill`, an explicit batch job, scans. */
   scanDormant(segment: number, totalSegments: number, startKey?: Record<string, unknown>): Promise<DuePage>;
-  getProfiles(customerIds: readonly string[]): Promise<ProfileLookup>;
+  getProfiles(customerIds: readonly string[], options?: { consistent?: boolean }): Promise<ProfileLookup>;
   /** Conditional put; returns the ledger item that already held the key, if any. */
   putLedger(item: LedgerItem): Promise<LedgerItem | undefined>;
   /** Moves a message's status; false when it was not in `from` (someone else moved it). */
@@ -95,7 +95,8 @@ export interface RecallStore {
   putSnapshots(snapshots: readonly CustomerSnapshot[]): Promise<void>;
   /** Records a pipeline run once; returns the stored run when it already existed. */
   startRun(meta: RunMeta): Promise<RunMeta | undefined>;
-  markRunPlanned(runId: string): Promise<void>;
+  /** True for the one caller that recorded the plan. */
+  markRunPlanned(runId: string): Promise<boolean>;
   /** Stores one shard job's counts once (a redelivered job adds nothing). */
   putShardPart(runId: string, part: string, shardPart: ShardPart): Promise<void>;
   /** Every stored part of a run, or undefined when the run is unknown. */

@@ -29,6 +29,7 @@ import type { CategoryHistory } from '../domain/orders.ts';
 import type { ConversionMark, CustomerSnapshot, DuePage, DuePosition, ItemPage, LedgerRef, ProfileLookup, RecallStore } from '../ports.ts';
 import {
   CategoryStateItemSchema,
+  CorruptItemError,
   JourneyStateItemSchema,
   LedgerItemSchema,
   OrderMarkerItemSchema,
@@ -214,7 +215,7 @@ export class DynamoRecallStore implements RecallStore {
     return { states, invalid, ...(next ? { next } : {}) };
   }
 
-  async getProfiles(customerIds: readonly string[]): Promise<ProfileLookup> {
+  async getProfiles(customerIds: readonly string[], options: { consistent?: boolean } = {}): Promise<ProfileLookup> {
     const profiles = new Map<string, Profile>();
     const invalid = new Set<string>();
     for (const ids of chunk([...new Set(customerIds)], BATCH_GET_LIMIT)) {
@@ -224,7 +225,7 @@ export class DynamoRecallStore implements RecallStore {
         if (attempt > 0) await wait(backoffMs(attempt));
         const result = await this.doc.send(
           new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: requested } },
+            RequestItems: { [this.tableName]: { Keys: requested, ...(options.consistent ? { ConsistentRead: true } : {}) } },
             ReturnConsumedCapacity: 'TOTAL',
           }),
         );
@@ -261,7 +262,7 @@ export class DynamoRecallStore implements RecallStore {
     );
     this.count(existing.ConsumedCapacity, 'read', 1);
     const parsed = LedgerItemSchema.safeParse(existing.Item);
-    if (!parsed.success) throw new Error(`ledger item ${key.pk} ${key.sk} is corrupt: ${parsed.error.message}`);
+    if (!parsed.success) throw new CorruptItemError(`ledger item ${key.pk} ${key.sk} is corrupt: ${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}`);
     return parsed.data;
   }
 
@@ -547,13 +548,13 @@ export class DynamoRecallStore implements RecallStore {
     return RunMetaItemSchema.parse(existing.Item);
   }
 
-  async markRunPlanned(runId: string): Promise<void> {
-    await this.conditional(
+  async markRunPlanned(runId: string): Promise<boolean> {
+    return this.conditional(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: keys.run(runId), sk: keys.runMeta },
         UpdateExpression: 'SET #planned = :yes',
-        ConditionExpression: 'attribute_exists(pk)',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#planned)',
         ExpressionAttributeNames: { '#planned': 'planned' },
         ExpressionAttributeValues: { ':yes': true },
         ReturnConsumedCapacity: 'TOTAL',

@@ -1,3 +1,4 @@
+import { mobileNumber } from '../domain/phone.ts';
 /**
  * Campaign config validation: the zod schema first, then the checks that need the domain
  * (placeholders, coupons, SMS parts), so a template that could exceed `sms.maxParts` is refused
@@ -108,9 +109,14 @@ function templateProblems(step: Step, path: string, config: CampaignConfig): Con
 }
 
 function domainProblems(config: CampaignConfig): ConfigProblem[] {
-  return config.journeys.flatMap((journey, j) =>
-    journey.steps.flatMap((step, s) => templateProblems(step, `journeys[${j}].steps[${s}].template`, config)),
-  );
+  const allowlist = config.testAllowlist.flatMap((entry, index) => {
+    const phone = mobileNumber(entry, config.defaultCountry);
+    return phone.ok ? [] : [{ path: `testAllowlist[${index}]`, message: `not a mobile number (${phone.reason}): test campaigns could never reach it` }];
+  });
+  return [
+    ...config.journeys.flatMap((journey, j) => journey.steps.flatMap((step, s) => templateProblems(step, `journeys[${j}].steps[${s}].template`, config))),
+    ...allowlist,
+  ];
 }
 
 export function checkConfig(raw: unknown): ConfigCheck {

@@ -4,6 +4,12 @@ import { OUTCOMES } from '../domain/guardrails.ts';
 
 /** Items as read back from the table: validated, never cast (a corrupt item is a counted skip). */
 
+/** An item that does not match its schema: one customer's bad data, never the end of a run. */
+export class CorruptItemError extends Error {
+  readonly retryable = false;
+  override name = 'CorruptItemError';
+}
+
 export const RecentSendSchema = z.object({ date: CalendarDateSchema, key: z.string() });
 export type RecentSend = z.infer<typeof RecentSendSchema>;
 

@@ -41,11 +41,11 @@ export interface DeliverDeps {
  * Delivers one claimed message at most once: the ledger moves claimed -> sending before the
  * channel is called and sending -> sent after. A crash in between leaves `sending`, reported as
  * unconfirmed and never retried, because SNS has no idempotency key. An opt-out that arrived
- * after the claim is honoured: the profile is read again just before sending.
+ * after the claim is honoured: the profile is read again (strongly consistent) just before sending.
  */
-export async function deliverMessage(deps: DeliverDeps, job: SendJob): Promise<DeliveryResult> {
+export async function deliverMessage(deps: DeliverDeps, job: SendJob, announce?: (sentAt: Date) => Promise<void>): Promise<DeliveryResult> {
   const { store, transport, clock } = deps;
-  const { profiles } = await store.getProfiles([job.customerId]);
+  const { profiles } = await store.getProfiles([job.customerId], { consistent: true });
   if (profiles.get(job.customerId)?.optedOut) {
     const settled = await store.moveLedgerStatus(job.customerId, job, 'claimed', 'failed', { outcome: 'skipped:opted-out', error: 'opted out after the claim' });
     return settled ? 'opted-out' : 'duplicate';
@@ -72,6 +72,9 @@ export async function deliverMessage(deps: DeliverDeps, job: SendJob): Promise<D
     // Anything else may have reached the customer: it stays `sending` (unconfirmed).
     throw new UnconfirmedDeliveryError(`${job.journeyId}/${job.stepId} for ${job.customerId}: outcome unknown, left unconfirmed`, { cause: error });
   }
+  // Told to subscribers before the ledger says `sent`: a crash in between leaves `sending`
+  // (unconfirmed), never a sent message nobody heard of.
+  await announce?.(sentAt);
   await store.moveLedgerStatus(job.customerId, job, 'sending', 'sent', { sentAt: sentAt.toISOString() });
   return 'sent';
 }

@@ -1,6 +1,6 @@
 import type { CampaignConfig } from '../config/schema.ts';
 import { localDate, runMoment } from '../domain/dates.ts';
-import type { ShardJobMessage } from '../events/schemas.ts';
+import type { DomainEvent, ShardJobMessage } from '../events/schemas.ts';
 import type { Clock, EventPublisher, RecallStore, SendJob, WorkQueue } from '../ports.ts';
 import type { RunMeta } from '../store/items.ts';
 import { deliverMessage, type DeliverDeps, type DeliveryResult } from './deliver.ts';
@@ -66,7 +66,9 @@ export async function planRecall(deps: PlanDeps, request: PlanRequest): Promise<
     ...(request.journeys ? { journeys: request.journeys } : {}),
   }));
   await deps.workQueue.enqueue(jobs);
-  await deps.store.markRunPlanned(run.runId);
+  // Two deliveries of one schedule at once may both enqueue (shard jobs are idempotent); only
+  // the one that records the plan announces it.
+  if (!(await deps.store.markRunPlanned(run.runId))) return { runId: run.runId, runDate: run.runDate, shards: run.shards, planned: false };
   await deps.events.publish([{ type: 'RunStarted', detail: { runId: run.runId, runDate: run.runDate, shards: run.shards, dryRun: run.dryRun } }]);
   return { runId: run.runId, runDate: run.runDate, shards: run.shards, planned: true };
 }
@@ -133,13 +135,14 @@ export interface SendDeps extends DeliverDeps {
 }
 
 /** One message from the send queue: deliver it (paced, at most once) and tell subscribers. */
-export async function sendJob(deps: SendDeps, job: SendJob): Promise<DeliveryResult> {
-  const result = await deliverMessage(deps, job);
-  if (result !== 'sent') return result;
-  const sentAt = deps.clock.now();
-  const step = deps.config.journeys.find((journey) => journey.id === job.journeyId)?.steps.find((candidate) => candidate.id === job.stepId);
-  const sentDate = localDate(sentAt, deps.config.merchantTimeZone);
-  await deps.events.publish([
+export function sendJob(deps: SendDeps, job: SendJob): Promise<DeliveryResult> {
+  return deliverMessage(deps, job, (sentAt) => deps.events.publish(sentEvents(deps.config, job, sentAt)));
+}
+
+function sentEvents(config: CampaignConfig, job: SendJob, sentAt: Date): DomainEvent[] {
+  const step = config.journeys.find((journey) => journey.id === job.journeyId)?.steps.find((candidate) => candidate.id === job.stepId);
+  const sentDate = localDate(sentAt, config.merchantTimeZone);
+  return [
     {
       type: 'MessageSent',
       detail: { customerId: job.customerId, journeyId: job.journeyId, stepId: job.stepId, cycle: job.cycle, channel: job.channel, parts: job.parts, sentAt: sentAt.toISOString() },
@@ -161,6 +164,5 @@ export async function sendJob(deps: SendDeps, job: SendJob): Promise<DeliveryRes
           },
         ]
       : []),
-  ]);
-  return result;
+  ];
 }

@@ -10,6 +10,7 @@ import {
   type JourneyState,
 } from '../domain/journeys.ts';
 import type { RecallStore, SendJob, SendQueue } from '../ports.ts';
+import { CorruptItemError } from '../store/items.ts';
 import { keys } from '../store/tables.ts';
 import { duePartitions, duePosition, scopeOf } from './due-index.ts';
 import { renderStepMessage } from './render.ts';
@@ -115,7 +116,7 @@ export async function runShard(
         const profile = profiles.get(customerId);
         const decisions = decideCustomer(profile, candidates, { config, runDate: options.runDate, now: options.now, backfill: options.backfill });
         for (const decision of decisions) {
-          const outcome = options.dryRun ? decision.outcome : await applyDecision(deps, options, profile, decision);
+          const outcome = options.dryRun ? decision.outcome : await applyDecision(deps, options, profile, decision).catch(badRecord);
           record(tally, options, customerId, decision.journey, decision.step.id, outcome);
         }
       }),
@@ -126,6 +127,12 @@ export async function runShard(
     }
   }
   return { tally };
+}
+
+/** One customer's corrupt item (a ledger entry that does not parse) is a counted skip. */
+function badRecord(error: unknown): Outcome {
+  if (error instanceof CorruptItemError) return 'skipped:bad-record';
+  throw error;
 }
 
 function record(tally: RunTally, options: RunOptions, customerId: string, journey: Journey, step: string, outcome: Outcome): void {

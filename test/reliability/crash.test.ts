@@ -221,13 +221,13 @@ describe('crash at every write, then a fresh process runs the use case again', (
   });
 
   /**
-   * BUG (lib/usecases/pipeline.ts sendJob, lib/usecases/deliver.ts): MessageSent and CouponIssued
+   * Regression test, was a bug (fixed) in (lib/usecases/pipeline.ts sendJob, lib/usecases/deliver.ts): MessageSent and CouponIssued
    * are published after the ledger moves sending -> sent. A sender that dies between that move and
    * PutEvents has sent the SMS, and its redelivery finds the ledger `sent` (deliverMessage returns
    * 'duplicate'), so the events are never published: the shop's coupon service never hears of a
    * coupon the customer holds, and nothing reports it (the ledger says `sent`, not unconfirmed).
    */
-  it.fails('send-message: every message that went out is announced on the bus, even when the sender dies just after marking it sent', async () => {
+  it('send-message: every message that went out is announced on the bus, even when the sender dies just after marking it sent', async () => {
     const { initial, jobs } = await claimedShop();
     const unannounced: string[] = [];
     const run = async (store: DynamoRecallStore) => {

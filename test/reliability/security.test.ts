@@ -376,13 +376,13 @@ describe('STOP between the claim and the send', () => {
   });
 
   /**
-   * BUG (lib/adapters/dynamo-store.ts getProfiles, as used by lib/usecases/deliver.ts): the
+   * Regression test, was a bug (fixed) in (lib/adapters/dynamo-store.ts getProfiles, as used by lib/usecases/deliver.ts): the
    * sender's last look at the profile before publishing is a BatchGetItem without
    * ConsistentRead, i.e. eventually consistent on DynamoDB. A STOP written a moment before the
    * send (after the claim) can be missed, and the SMS goes out to a customer who opted out.
    * dynalite is always consistent, so the test checks the request the sender makes.
    */
-  it.fails('the pre-send profile read is strongly consistent, so a STOP just written is seen', async () => {
+  it('the pre-send profile read is strongly consistent, so a STOP just written is seen', async () => {
     const { store, jobs } = await claimedDay();
     const [job] = jobs;
     if (!job) throw new Error('no message claimed');
