@@ -70,8 +70,9 @@ export interface RecallStore {
    */
   saveJourneyState(scope: string, state: JourneyState, position: DuePosition | undefined, expected?: JourneyState): Promise<boolean>;
   /** Category histories and journey states of one customer (strongly consistent). */
-  getCustomerHistory(customerId: string): Promise<{ categories: Map<string, CategoryHistory>; journeys: Map<string, JourneyState> }>;
-  saveCategoryHistory(history: CategoryHistory): Promise<boolean>;
+  getCustomerHistory(customerId: string): Promise<{ categories: Map<string, CategoryHistory>; journeys: Map<string, JourneyState>; corruptCategories: Set<string> }>;
+  /** Conditional on the version read; `replaceCorrupt` overwrites an item that did not parse. */
+  saveCategoryHistory(history: CategoryHistory, options?: { replaceCorrupt?: boolean }): Promise<boolean>;
   /** 'new' when this call created the marker; otherwise whether the earlier attempt completed. */
   beginOrder(order: { orderId: string; customerId: string; orderDate: string; total?: number }): Promise<'new' | 'applied' | 'incomplete'>;
   /**

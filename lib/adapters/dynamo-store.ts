@@ -341,6 +341,7 @@ export class DynamoRecallStore implements RecallStore {
 
   async getCustomerHistory(customerId: string) {
     const categories = new Map<string, CategoryHistory>();
+    const corruptCategories = new Set<string>();
     const journeys = new Map<string, JourneyState>();
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -360,6 +361,7 @@ export class DynamoRecallStore implements RecallStore {
         if (sk.startsWith(keys.category(''))) {
           const parsed = CategoryStateItemSchema.safeParse(item);
           if (parsed.success) categories.set(parsed.data.category, parsed.data);
+          else corruptCategories.add(sk.slice(keys.category('').length));
         } else {
           const parsed = JourneyStateItemSchema.safeParse(item);
           if (parsed.success) journeys.set(sk.slice(keys.journey('').length), parsed.data);
@@ -367,15 +369,17 @@ export class DynamoRecallStore implements RecallStore {
       }
       startKey = result.LastEvaluatedKey;
     } while (startKey);
-    return { categories, journeys };
+    return { categories, journeys, corruptCategories };
   }
 
-  async saveCategoryHistory(history: CategoryHistory): Promise<boolean> {
+  async saveCategoryHistory(history: CategoryHistory, options: { replaceCorrupt?: boolean } = {}): Promise<boolean> {
     return this.conditional(
       new PutCommand({
         TableName: this.tableName,
         Item: { pk: keys.customer(history.customerId), sk: keys.category(history.category), ...history },
-        ...(history.version === 1
+        ...(options.replaceCorrupt
+          ? {}
+          : history.version === 1
           ? { ConditionExpression: 'attribute_not_exists(pk)' }
           : {
               ConditionExpression: '#version = :previous',

@@ -83,8 +83,10 @@ export async function recordOrder(deps: RecordOrderDeps, order: OrderInput): Pro
     const history = await store.getCustomerHistory(facts.customerId);
     let conflict = false;
     for (const category of facts.categories) {
+      // A history that no longer parses is lost either way: this order starts it again.
+      const replaceCorrupt = history.corruptCategories.has(category);
       const next = recordCategoryPurchase(history.categories.get(category), facts.customerId, category, facts.orderId, facts.orderDate);
-      if (next && !(await store.saveCategoryHistory(next))) conflict = true;
+      if (next && !(await store.saveCategoryHistory(next, { replaceCorrupt }))) conflict = true;
     }
     if (conflict && attempt < MAX_CONFLICT_RETRIES) continue;
     if (conflict) throw new Error(`order ${facts.orderId}: customer ${facts.customerId} kept changing under ${MAX_CONFLICT_RETRIES} retries`);
