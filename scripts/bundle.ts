@@ -11,6 +11,25 @@ export interface BuiltBundle {
   bytes: number;
 }
 
+/** One bundle, with the functions' esbuild options (infra/bundling.ts). */
+export async function buildBundle(entry: string, outfile: string, define: Record<string, string> = {}): Promise<void> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: bundlingOptions.target,
+    format: bundlingOptions.format,
+    minify: bundlingOptions.minify,
+    sourcemap: bundlingOptions.sourceMap,
+    mainFields: [...bundlingOptions.mainFields],
+    external: [...bundlingOptions.externalModules],
+    banner: { js: bundlingOptions.banner },
+    define,
+    logLevel: 'warning',
+  });
+}
+
 export async function bundleFunctions(outDir: string, configFile?: string): Promise<BuiltBundle[]> {
   const config = configFile ? await loadConfigFile(configFile) : await loadDefaultConfig();
   const built: BuiltBundle[] = [];
@@ -18,21 +37,7 @@ export async function bundleFunctions(outDir: string, configFile?: string): Prom
     const dir = join(outDir, name);
     await mkdir(dir, { recursive: true });
     const file = join(dir, 'index.mjs');
-    await build({
-      entryPoints: [functionEntry(name)],
-      outfile: file,
-      bundle: true,
-      platform: 'node',
-      target: bundlingOptions.target,
-      format: bundlingOptions.format,
-      minify: bundlingOptions.minify,
-      sourcemap: bundlingOptions.sourceMap,
-      mainFields: [...bundlingOptions.mainFields],
-      external: [...bundlingOptions.externalModules],
-      banner: { js: bundlingOptions.banner },
-      define: configDefine(config),
-      logLevel: 'warning',
-    });
+    await buildBundle(functionEntry(name), file, configDefine(config));
     built.push({ name, file, bytes: (await stat(file)).size });
   }
   return built;

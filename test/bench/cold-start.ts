@@ -2,9 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
-import { bundlingOptions } from '../../infra/bundling.ts';
-import { bundleFunctions } from '../../scripts/bundle.ts';
+import { buildBundle, bundleFunctions } from '../../scripts/bundle.ts';
 import { round } from './read-cost.ts';
 
 const run = promisify(execFile);
@@ -78,19 +76,6 @@ async function bundleEntry(outDir: string, name: string, source: string): Promis
   const entry = join(outDir, name, 'handler.ts');
   const file = join(outDir, name, 'index.mjs');
   await writeFile(entry, source);
-  await build({
-    entryPoints: [entry],
-    outfile: file,
-    bundle: true,
-    platform: 'node',
-    target: bundlingOptions.target,
-    format: bundlingOptions.format,
-    minify: bundlingOptions.minify,
-    mainFields: [...bundlingOptions.mainFields],
-    external: [...bundlingOptions.externalModules],
-    banner: { js: bundlingOptions.banner },
-    nodePaths: [resolve('node_modules')],
-    logLevel: 'warning',
-  });
+  await buildBundle(entry, file);
   return file;
 }
