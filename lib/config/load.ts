@@ -1,4 +1,3 @@
-import { mobileNumber } from '../domain/phone.ts';
 /**
  * Campaign config validation: the zod schema first, then the checks that need the domain
  * (placeholders, coupons, SMS parts), so a template that could exceed `sms.maxParts` is refused
@@ -6,6 +5,8 @@ import { mobileNumber } from '../domain/phone.ts';
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import type * as z from 'zod';
+import { mobileNumber } from '../domain/phone.ts';
 import { smsParts, type SmsParts } from '../domain/sms.ts';
 import {
   COUPON_PLACEHOLDERS,
@@ -119,14 +120,13 @@ function domainProblems(config: CampaignConfig): ConfigProblem[] {
   ];
 }
 
+export function schemaProblems(error: z.ZodError): ConfigProblem[] {
+  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+}
+
 export function checkConfig(raw: unknown): ConfigCheck {
   const parsed = CampaignConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      problems: parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
-    };
-  }
+  if (!parsed.success) return { ok: false, problems: schemaProblems(parsed.error) };
   const problems = domainProblems(parsed.data);
   return problems.length === 0 ? { ok: true, config: parsed.data } : { ok: false, problems };
 }

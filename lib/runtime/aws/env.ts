@@ -1,6 +1,6 @@
 import defaultConfig from '../../../config/default.json' with { type: 'json' };
-import { checkConfig, ConfigError } from '../../config/load.ts';
-import type { CampaignConfig } from '../../config/schema.ts';
+import { ConfigError, schemaProblems } from '../../config/load.ts';
+import { CampaignConfigSchema, type CampaignConfig } from '../../config/schema.ts';
 import type { Clock } from '../../ports.ts';
 
 /**
@@ -21,12 +21,16 @@ export function requireEnv(name: string): string {
   return value;
 }
 
-/** The campaign config: the one baked in at synth (RECALL_CONFIG_JSON), else the default. */
+/**
+ * The campaign config: the one baked in at synth (RECALL_CONFIG_JSON), else the default. The
+ * synth ran every check (`checkConfig`: templates, allowlist numbers); the cold start re-checks
+ * the schema only, which keeps the phone-number metadata out of functions that never dial.
+ */
 export function campaignConfig(): CampaignConfig {
   const json = process.env.RECALL_CONFIG_JSON;
-  const result = checkConfig(json ? JSON.parse(json) : defaultConfig);
-  if (!result.ok) throw new ConfigError(result.problems, 'RECALL_CONFIG_JSON');
-  return result.config;
+  const parsed = CampaignConfigSchema.safeParse(json ? JSON.parse(json) : defaultConfig);
+  if (!parsed.success) throw new ConfigError(schemaProblems(parsed.error), 'RECALL_CONFIG_JSON');
+  return parsed.data;
 }
 
 export const systemClock: Clock = { now: () => new Date() };
