@@ -5,7 +5,7 @@ import type { CampaignConfig } from '../lib/config/schema.ts';
  * `npm run bundle` (which the bundle tests run) passes the same values to esbuild, so the
  * artefact that is tested is the artefact that deploys.
  */
-export const FUNCTION_NAMES = ['plan-recall', 'scan-shard', 'send-message', 'record-order', 'run-test-campaign'] as const;
+export const FUNCTION_NAMES = ['plan-recall', 'scan-shard', 'send-message', 'record-order', 'run-test-campaign', 'learn-windows'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export const functionEntry = (name: FunctionName) => `functions/${name}.ts`;

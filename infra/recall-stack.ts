@@ -118,7 +118,7 @@ export class RecallStack extends Stack {
         'every outstanding coupon (up to validDays, 366 at most), so it is rotated by hand with a planned coupon cut-over, not on a schedule',
     );
 
-    const bus = new EventBus(this, 'EventBus', { eventBusName: `recall-${stage}`, description: 'MessageSent, CouponIssued, CustomerConverted, RunStarted, RunCompleted' });
+    const bus = new EventBus(this, 'EventBus', { eventBusName: `recall-${stage}`, description: 'MessageSent, CouponIssued, CustomerConverted, RunStarted, RunCompleted, WindowsLearned' });
 
     const work = new PipelineQueue(this, 'WorkQueue', {
       key: this.key,
@@ -136,7 +136,8 @@ export class RecallStack extends Stack {
     });
     const planFailures = new FailureQueue(this, 'PlanRecallFailures', { removalPolicy, catches: { kind: 'lambda', what: "plan-recall's asynchronous invocations" } });
     const orderFailures = new FailureQueue(this, 'RecordOrderFailures', { removalPolicy, catches: { kind: 'lambda', what: "record-order's asynchronous invocations" } });
-    const scheduleFailures = new FailureQueue(this, 'ScheduleFailures', { removalPolicy, catches: { kind: 'schedule', what: 'the daily schedule' } });
+    const learnFailures = new FailureQueue(this, 'LearnWindowsFailures', { removalPolicy, catches: { kind: 'lambda', what: "learn-windows' asynchronous invocations" } });
+    const scheduleFailures = new FailureQueue(this, 'ScheduleFailures', { removalPolicy, catches: { kind: 'schedule', what: 'the daily and weekly schedules' } });
     const orderRuleFailures = new FailureQueue(this, 'OrderRuleFailures', { removalPolicy, catches: { kind: 'rule', what: 'the OrderPlaced rule' } });
 
     const common = { config, metricsNamespace: metricsNamespace(stage), logRetention: prod ? RetentionDays.THREE_MONTHS : RetentionDays.TWO_WEEKS, removalPolicy };
@@ -237,6 +238,19 @@ export class RecallStack extends Stack {
       .bindCouponSecret(couponSecret)
       .allowMessaging();
 
+    // The weekly batch job: a parallel Scan of the table (category histories; the only function
+    // that may Scan), WindowsLearned on our bus. It writes nothing.
+    const learnWindows = new RecallFunction(this, 'LearnWindows', {
+      ...common,
+      name: 'learn-windows',
+      description: "Weekly (EventBridge Scheduler) or by hand: learns each category's window (a parallel Scan) and publishes WindowsLearned",
+      memorySize: 512,
+      timeout: Duration.minutes(15),
+      deadLetterQueue: learnFailures,
+    })
+      .bindTable(this.table, { items: [], scan: true })
+      .bindEventBus(bus);
+
     for (const [fn, why] of [
       [scanShard, 'scan-shard is invoked synchronously by its SQS event source mapping: a failed job returns to the work queue, whose redrive DLQ catches it after 3 receives'],
       [sendMessage, 'send-message is invoked synchronously by its SQS event source mapping: a failed message returns to the send queue, whose redrive DLQ catches it after 5 receives'],
@@ -252,7 +266,7 @@ export class RecallStack extends Stack {
       );
     }
 
-    this.scheduleDailyRun(planRecall, { ...schedule, timeZone: config.merchantTimeZone, stage, removalPolicy, failures: scheduleFailures });
+    this.schedule({ planRecall, learnWindows }, { ...schedule, timeZone: config.merchantTimeZone, stage, removalPolicy, failures: scheduleFailures });
 
     // The shop's bus, by name: OrderPlaced events reach record-order, retried for a day (it is
     // idempotent per order), then kept in the rule's DLQ.
@@ -270,6 +284,7 @@ export class RecallStack extends Stack {
       'send-message': sendMessage,
       'record-order': recordOrder,
       'run-test-campaign': runTestCampaign,
+      'learn-windows': learnWindows,
     };
 
     new Monitoring(this, 'Monitoring', {
@@ -282,7 +297,8 @@ export class RecallStack extends Stack {
         'send queue': send.deadLetterQueue,
         'plan-recall async': planFailures,
         'record-order async': orderFailures,
-        'daily schedule': scheduleFailures,
+        'learn-windows async': learnFailures,
+        schedules: scheduleFailures,
         'OrderPlaced rule': orderRuleFailures,
       },
       key: this.key,
@@ -301,36 +317,35 @@ export class RecallStack extends Stack {
   }
 
   /**
-   * EventBridge Scheduler, daily at the configured local time in the merchant's time zone (DST
-   * included), invoking plan-recall with the input ScheduledInvocationSchema parses. A run is
-   * idempotent per merchant day, so a retried delivery plans nothing twice.
+   * EventBridge Scheduler in the merchant's time zone (DST included), one group, one role:
+   * plan-recall daily at the configured local time (a run is idempotent per merchant day, so a
+   * retried delivery plans nothing twice), and learn-windows weekly, Monday 03:00 (learning
+   * twice only publishes the same windows twice). Both send the input ScheduledInvocationSchema
+   * parses, with retries and the schedule DLQ.
    */
-  private scheduleDailyRun(
-    planRecall: RecallFunction,
+  private schedule(
+    targets: { planRecall: RecallFunction; learnWindows: RecallFunction },
     props: { hour: number; minute: number; timeZone: string; stage: string; removalPolicy: RemovalPolicy; failures: FailureQueue },
   ): void {
     const group = new ScheduleGroup(this, 'ScheduleGroup', { scheduleGroupName: `recall-${props.stage}`, removalPolicy: props.removalPolicy });
     const role = new Role(this, 'ScheduleRole', {
-      description: 'EventBridge Scheduler: invoke plan-recall, dead-letter to its DLQ',
+      description: 'EventBridge Scheduler: invoke plan-recall and learn-windows, dead-letter to the schedule DLQ',
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account, 'aws:SourceArn': group.scheduleGroupArn } },
       }),
     });
-    const cfnFunction = planRecall.function.node.defaultChild;
-    if (!(cfnFunction instanceof CfnFunction)) throw new Error('plan-recall has no CfnFunction');
-    const functionLogicalId: unknown = this.resolve(cfnFunction.logicalId);
-    acknowledge(
-      role,
-      `AwsSolutions-IAM5[Resource::<${String(functionLogicalId)}.Arn>:*]`,
-      'lambda:InvokeFunction on plan-recall and its qualified ARNs (versions/aliases, the :* form) of that one function only',
-    );
-    new Schedule(this, 'DailyRun', {
-      scheduleName: 'plan-recall-daily',
-      scheduleGroup: group,
-      description: `Daily recall run at ${String(props.hour).padStart(2, '0')}:${String(props.minute).padStart(2, '0')} ${props.timeZone}`,
-      schedule: ScheduleExpression.cron({ minute: String(props.minute), hour: String(props.hour), timeZone: TimeZone.of(props.timeZone) }),
-      timeWindow: TimeWindow.off(),
-      target: new LambdaInvoke(planRecall.function, {
+    for (const target of [targets.planRecall, targets.learnWindows]) {
+      const cfnFunction = target.function.node.defaultChild;
+      if (!(cfnFunction instanceof CfnFunction)) throw new Error(`${target.name} has no CfnFunction`);
+      const functionLogicalId: unknown = this.resolve(cfnFunction.logicalId);
+      acknowledge(
+        role,
+        `AwsSolutions-IAM5[Resource::<${String(functionLogicalId)}.Arn>:*]`,
+        `lambda:InvokeFunction on ${target.name} and its qualified ARNs (versions/aliases, the :* form) of that one function only`,
+      );
+    }
+    const invoke = (target: RecallFunction) =>
+      new LambdaInvoke(target.function, {
         role,
         input: ScheduleTargetInput.fromObject({
           source: 'aws.scheduler',
@@ -339,12 +354,28 @@ export class RecallStack extends Stack {
           executionId: ContextAttribute.executionId,
           attemptNumber: ContextAttribute.attemptNumber,
         }),
-        // Retries cover a throttled or failed invoke of the (asynchronous) function; a run that
-        // could not start within 3 hours is left to a person, through the DLQ and its alarm.
+        // Retries cover a throttled or failed invoke of the (asynchronous) function; an
+        // invocation that could not start within 3 hours is left to a person, through the DLQ
+        // and its alarm.
         retryAttempts: 20,
         maxEventAge: Duration.hours(3),
         deadLetterQueue: props.failures,
-      }),
+      });
+    new Schedule(this, 'DailyRun', {
+      scheduleName: 'plan-recall-daily',
+      scheduleGroup: group,
+      description: `Daily recall run at ${String(props.hour).padStart(2, '0')}:${String(props.minute).padStart(2, '0')} ${props.timeZone}`,
+      schedule: ScheduleExpression.cron({ minute: String(props.minute), hour: String(props.hour), timeZone: TimeZone.of(props.timeZone) }),
+      timeWindow: TimeWindow.off(),
+      target: invoke(targets.planRecall),
+    });
+    new Schedule(this, 'WeeklyWindowLearning', {
+      scheduleName: 'learn-windows-weekly',
+      scheduleGroup: group,
+      description: `Weekly window learning, Monday 03:00 ${props.timeZone}: WindowsLearned on our bus`,
+      schedule: ScheduleExpression.cron({ minute: '0', hour: '3', weekDay: 'MON', timeZone: TimeZone.of(props.timeZone) }),
+      timeWindow: TimeWindow.off(),
+      target: invoke(targets.learnWindows),
     });
   }
 }

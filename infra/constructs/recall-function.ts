@@ -121,11 +121,16 @@ export class RecallFunction extends Construct {
   }
 
   /**
-   * The table (TABLE_NAME): `items` on the base table and, with `dueIndex`, Query on the due
-   * index; plus the table key's use through DynamoDB only.
+   * The table (TABLE_NAME): `items` on the base table, with `dueIndex` Query on the due index,
+   * with `scan` Scan on the base table; plus the table key's use through DynamoDB only.
    */
-  bindTable(table: ITable, access: { items: readonly ItemAccess[]; dueIndex?: boolean }): this {
+  bindTable(table: ITable, access: { items: readonly ItemAccess[]; dueIndex?: boolean; scan?: boolean }): this {
     this.function.addEnvironment('TABLE_NAME', table.tableName);
+    if (access.scan) {
+      // A Scan names no partition (dynamodb:LeadingKeys cannot hold it to any): the whole base
+      // table, never an index. Only an explicit batch job gets it.
+      this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Scan'], resources: [table.tableArn] }));
+    }
     for (const { actions, partitions } of access.items) {
       this.role.addToPrincipalPolicy(
         new PolicyStatement({

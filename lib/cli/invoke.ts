@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context, SQSEvent } from 'aws-lambda';
+import { createHandler as learnWindows } from '../../functions/learn-windows.ts';
 import { createHandler as planRecall } from '../../functions/plan-recall.ts';
 import { createHandler as recordOrder } from '../../functions/record-order.ts';
 import { createHandler as runTestCampaign } from '../../functions/run-test-campaign.ts';
@@ -26,8 +27,18 @@ export function functionName(name: string): FunctionName {
   return found;
 }
 
+/** The sample `recall invoke NAME` sends when no event file is given. */
+const DEFAULT_SAMPLES: Record<FunctionName, string> = {
+  'plan-recall': 'plan-recall.manual',
+  'scan-shard': 'scan-shard.sqs-batch',
+  'send-message': 'send-message.sqs-batch',
+  'record-order': 'record-order.order-placed',
+  'run-test-campaign': 'run-test-campaign.dry-run',
+  'learn-windows': 'learn-windows.manual',
+};
+
 export async function readEvent(file: string | undefined, name: FunctionName): Promise<unknown> {
-  const path = file ?? join('events', `${name === 'plan-recall' ? 'plan-recall.manual' : name === 'run-test-campaign' ? 'run-test-campaign.dry-run' : `${name}.${name === 'record-order' ? 'order-placed' : 'sqs-batch'}`}.json`);
+  const path = file ?? join('events', `${DEFAULT_SAMPLES[name]}.json`);
   try {
     return JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
@@ -60,6 +71,7 @@ export async function invokeLocally(runtime: LocalRuntime, name: FunctionName, e
     'send-message': (event, context) => deliver(SqsEventSchema.parse(event), context),
     'record-order': recordOrder(async () => ({ config, store, clock, events, couponSecret })),
     'run-test-campaign': runTestCampaign(async () => ({ config, store, transport: outbox, couponSecret, clock })),
+    'learn-windows': learnWindows(async () => ({ config, store, events, clock })),
   };
   const response = await handlers[name](event, lambdaContext(name));
   const downstream = await drainQueues(

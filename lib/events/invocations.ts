@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { CampaignConfig } from '../config/schema.ts';
 import { localDate } from '../domain/dates.ts';
 import type { PlanRequest } from '../usecases/pipeline.ts';
-import { PlanRecallInputSchema, ScheduledInvocationSchema } from './schemas.ts';
+import { LearnWindowsInputSchema, PlanRecallInputSchema, ScheduledInvocationSchema } from './schemas.ts';
 
 /** An event no schema accepts: permanent, the message names what is wrong. */
 export class InvalidEventError extends Error {
@@ -35,6 +35,18 @@ export function planRequest(event: unknown, requestId: string, config: CampaignC
     ...(manual.data.asOf ? { asOf: manual.data.asOf } : {}),
     ...(manual.data.journeys ? { journeys: manual.data.journeys } : {}),
   };
+}
+
+/** learn-windows's event: the weekly schedule's invocation, or `{}` (or nothing) by hand. */
+export function learnWindowsRequest(event: unknown): { scheduled: boolean } {
+  const scheduled = ScheduledInvocationSchema.safeParse(event);
+  if (scheduled.success) return { scheduled: true };
+  if (typeof event === 'object' && event !== null && 'source' in event && event.source === 'aws.scheduler') {
+    throw new InvalidEventError(`learn-windows: not a valid schedule invocation: ${issuesOf(scheduled.error)}`);
+  }
+  const manual = LearnWindowsInputSchema.safeParse(event ?? {});
+  if (!manual.success) throw new InvalidEventError(`learn-windows: not a schedule invocation nor {}: ${issuesOf(manual.error)}`);
+  return { scheduled: false };
 }
 
 /** The body of an SQS record, parsed against its schema; a bad body names the message id. */

@@ -34,6 +34,9 @@ export const ScheduledInvocationSchema = z.strictObject({
 });
 export type ScheduledInvocation = z.infer<typeof ScheduledInvocationSchema>;
 
+/** learn-windows by hand (or `recall invoke`): nothing to choose. */
+export const LearnWindowsInputSchema = z.strictObject({});
+
 /** The shop's `OrderPlaced` event on its EventBridge bus. */
 export const OrderPlacedEventSchema = z.object({
   version: z.string(),
@@ -138,12 +141,32 @@ export const CustomerConvertedSchema = z.strictObject({
   convertedAt: z.iso.datetime({ offset: true }),
 });
 
+/** One category of a weekly window learning (lib/domain/windows.ts): no customer data, only counts. */
+export const LearnedWindowSchema = z.strictObject({
+  category: z.string().min(1),
+  configuredWindowDays: z.number().int().positive(),
+  /** The median days to a second purchase; absent when flagged (too few repeaters). */
+  learnedWindowDays: z.number().int().nonnegative().optional(),
+  repeaters: z.number().int().nonnegative(),
+  customers: z.number().int().nonnegative(),
+  /** repeaters / customers; null when no customer bought in the category. */
+  cameBackShare: z.number().min(0).max(1).nullable(),
+  flagged: z.boolean(),
+});
+
+/** The weekly learn-windows job: every configured category, learned or flagged. */
+export const WindowsLearnedSchema = z.strictObject({
+  categories: z.array(LearnedWindowSchema),
+  learnedAt: z.iso.datetime({ offset: true }),
+});
+
 export const DOMAIN_EVENTS = {
   RunStarted: RunStartedSchema,
   RunCompleted: RunCompletedSchema,
   MessageSent: MessageSentSchema,
   CouponIssued: CouponIssuedSchema,
   CustomerConverted: CustomerConvertedSchema,
+  WindowsLearned: WindowsLearnedSchema,
 } as const;
 export type DomainEventType = keyof typeof DOMAIN_EVENTS;
 export type DomainEvent = {

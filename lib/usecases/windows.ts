@@ -1,6 +1,8 @@
 import type { CampaignConfig } from '../config/schema.ts';
 import { WindowLearner, type WindowLearning } from '../domain/windows.ts';
-import type { RecallStore } from '../ports.ts';
+import type { z } from 'zod';
+import type { WindowsLearnedSchema } from '../events/schemas.ts';
+import type { Clock, EventPublisher, RecallStore } from '../ports.ts';
 
 export interface LearnedWindows {
   windows: WindowLearning[];
@@ -41,5 +43,41 @@ export async function learnStoredWindows(deps: { store: RecallStore; config: Cam
     unknownCategories: learner.unknownCategories,
     segments,
     readUnits: Math.round((deps.store.usage.readUnits - before) * 10) / 10,
+  };
+}
+
+/** The `WindowsLearned` detail: per configured category, learned or flagged (no curves, no customer data). */
+export function windowsLearnedDetail(learned: LearnedWindows, learnedAt: Date): z.infer<typeof WindowsLearnedSchema> {
+  return {
+    learnedAt: learnedAt.toISOString(),
+    categories: learned.windows.map((window) => ({
+      category: window.category,
+      configuredWindowDays: window.configuredDays,
+      ...(window.learnedDays !== null ? { learnedWindowDays: window.learnedDays } : {}),
+      repeaters: window.repeaters,
+      customers: window.buyers,
+      cameBackShare: window.cameBack,
+      flagged: window.flag !== null,
+    })),
+  };
+}
+
+/**
+ * The weekly job (functions/learn-windows.ts): learns every window with the parallel Scan and
+ * publishes the result as `WindowsLearned`. It changes no config: applying a window stays a
+ * person's decision (`recall windows --apply`).
+ */
+export async function learnAndPublishWindows(deps: { store: RecallStore; config: CampaignConfig; events: EventPublisher; clock: Clock }) {
+  const learned = await learnStoredWindows(deps);
+  const detail = windowsLearnedDetail(learned, deps.clock.now());
+  await deps.events.publish([{ type: 'WindowsLearned', detail }]);
+  return {
+    learnedAt: detail.learnedAt,
+    categories: detail.categories.length,
+    flagged: detail.categories.filter((category) => category.flagged).length,
+    histories: learned.histories,
+    invalidItems: learned.invalidItems,
+    unknownCategories: learned.unknownCategories,
+    readUnits: learned.readUnits,
   };
 }

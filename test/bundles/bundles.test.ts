@@ -137,6 +137,14 @@ describe('the bundles that deploy, run in a fresh Node process against dynalite'
     expect(result.error?.message).toMatch(/record-order: not an OrderPlaced event/);
   });
 
+  it('learn-windows learns from a parallel Scan of the seeded shop and publishes WindowsLearned', async () => {
+    const result = await invoke('learn-windows', await sample('learn-windows.scheduled.json'));
+
+    expect(result.error).toBeUndefined();
+    expect(result.response).toMatchObject({ categories: 8, invalidItems: 0 });
+    expect(result.calls.events.flatMap((call) => call.Entries.map((entry) => entry.DetailType))).toEqual(['WindowsLearned']);
+  });
+
   it('every bundle loads: init time and size are reported by npm run bench', async () => {
     for (const bundle of bundles.values()) expect(bundle.bytes).toBeGreaterThan(10_000);
     const result = await invoke('plan-recall', await sample('plan-recall.manual.json'));

@@ -44,16 +44,29 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       });
     });
 
-    it('sends the input ScheduledInvocationSchema parses, with retries and a DLQ', () => {
-      const [schedule] = Object.values(resourcesOf(template(), 'AWS::Scheduler::Schedule'));
-      const target = schedule!.Properties!.Target as Record<string, unknown>;
-      expect(target.Input).toBe(
-        '{"source":"aws.scheduler","scheduleArn":"<aws.scheduler.schedule-arn>","scheduledTime":"<aws.scheduler.scheduled-time>",' +
-          '"executionId":"<aws.scheduler.execution-id>","attemptNumber":"<aws.scheduler.attempt-number>"}',
-      );
-      expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) });
-      expect((target.RetryPolicy as { MaximumRetryAttempts: number }).MaximumRetryAttempts).toBeGreaterThan(0);
-      expect(referencedId((target.DeadLetterConfig as { Arn: unknown }).Arn)).toBe(queueIdByName('ScheduleFailures'));
+    it('runs learn-windows weekly, Monday 03:00 in the merchant time zone', () => {
+      template().hasResourceProperties('AWS::Scheduler::Schedule', {
+        Name: 'learn-windows-weekly',
+        ScheduleExpression: 'cron(0 3 ? * MON *)',
+        ScheduleExpressionTimezone: 'Asia/Shanghai',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [functionLogicalId(template(), 'learn-windows'), 'Arn'] } }),
+      });
+    });
+
+    it('both schedules send the input ScheduledInvocationSchema parses, with retries and a DLQ', () => {
+      const schedules = Object.values(resourcesOf(template(), 'AWS::Scheduler::Schedule'));
+      expect(schedules).toHaveLength(2);
+      for (const schedule of schedules) {
+        const target = schedule.Properties!.Target as Record<string, unknown>;
+        expect(target.Input).toBe(
+          '{"source":"aws.scheduler","scheduleArn":"<aws.scheduler.schedule-arn>","scheduledTime":"<aws.scheduler.scheduled-time>",' +
+            '"executionId":"<aws.scheduler.execution-id>","attemptNumber":"<aws.scheduler.attempt-number>"}',
+        );
+        expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) });
+        expect((target.RetryPolicy as { MaximumRetryAttempts: number }).MaximumRetryAttempts).toBeGreaterThan(0);
+        expect(referencedId((target.DeadLetterConfig as { Arn: unknown }).Arn)).toBe(queueIdByName('ScheduleFailures'));
+      }
     });
   });
 
@@ -154,6 +167,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       'send-message': ['TABLE_NAME', 'EVENT_BUS_NAME'],
       'record-order': ['TABLE_NAME', 'EVENT_BUS_NAME', 'COUPON_SECRET_ARN'],
       'run-test-campaign': ['TABLE_NAME', 'COUPON_SECRET_ARN'],
+      'learn-windows': ['TABLE_NAME', 'EVENT_BUS_NAME'],
     };
     it.each(FUNCTION_NAMES)('%s: exactly the environment lib/runtime/aws/ reads for it (the config is baked in, not an env var)', (name) => {
       const variables = environmentOf(template(), name);
@@ -182,13 +196,25 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       expect(FUNCTION_NAMES.filter(readsSecret)).toEqual(['scan-shard', 'record-order', 'run-test-campaign']);
     });
 
-    it('no function has a wildcard action, DynamoDB Scan or DeleteItem (no code path deletes)', () => {
+    it('no function has a wildcard action or DeleteItem (no code path deletes); only learn-windows may Scan', () => {
       for (const name of FUNCTION_NAMES) {
         const actions = [...allowedActions(template(), name)];
         expect(actions.filter((action) => action.includes('*')), name).toEqual([]);
-        expect(actions, name).not.toContain('dynamodb:Scan');
         expect(actions, name).not.toContain('dynamodb:DeleteItem');
       }
+      expect(FUNCTION_NAMES.filter((name) => allowedActions(template(), name).has('dynamodb:Scan'))).toEqual(['learn-windows']);
+    });
+
+    it('learn-windows Scans the base table (no index) and publishes on our bus; it writes nothing', () => {
+      expect(dynamoActions('learn-windows')).toEqual(['dynamodb:Scan']);
+      const scans = statementsOf(template(), 'learn-windows').filter((s) => actionsOf(s).includes('dynamodb:Scan'));
+      expect(scans).toHaveLength(1);
+      expect(scans[0]!.Resource).toEqual({ 'Fn::GetAtt': [Object.keys(resourcesOf(template(), 'AWS::DynamoDB::Table'))[0], 'Arn'] });
+      const actions = [...allowedActions(template(), 'learn-windows')];
+      expect(actions).toContain('events:PutEvents');
+      expect(actions.filter((action) => action.startsWith('sqs:'))).toEqual(['sqs:SendMessage']); // its async-invoke DLQ only
+      expect(actions.some((action) => action.startsWith('sns:') || action.startsWith('secretsmanager:'))).toBe(false);
+      expect(referencedId((functionProperties(template(), 'learn-windows').DeadLetterConfig as { TargetArn: unknown }).TargetArn)).toBe(queueIdByName('LearnWindowsFailures'));
     });
 
     it('only send-message and run-test-campaign may sns:Publish; the scanner cannot', () => {
@@ -298,7 +324,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       Object.keys(queues()).filter((id) => id.includes('DeadLetterQueue') || id.includes('Failures'));
 
     it('every dead-letter queue has a depth > 0 alarm', () => {
-      expect(deadLetterQueueIds()).toHaveLength(6);
+      expect(deadLetterQueueIds()).toHaveLength(7);
       for (const queue of deadLetterQueueIds()) {
         const alarm = alarms().find(
           (a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Dimensions).includes(`"${queue}"`),

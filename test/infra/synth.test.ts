@@ -27,7 +27,7 @@ describe('npm run synth (the pinned aws-cdk CLI, offline)', () => {
     const { code, stderr, ms } = await npmSynth(['--quiet', '-o', out]);
     expect(code, stderr).toBe(0);
     const template = JSON.parse(readFileSync(join(out, 'RecallCampaigns-dev.template.json'), 'utf8'));
-    expect(Object.values(template.Resources).filter((r) => (r as { Type: string }).Type === 'AWS::Lambda::Function')).toHaveLength(5);
+    expect(Object.values(template.Resources).filter((r) => (r as { Type: string }).Type === 'AWS::Lambda::Function')).toHaveLength(6);
     // A cdk-nag error would have failed the synth; a report with violations means a warning got through.
     const report = JSON.parse(readFileSync(join(out, 'validation-report.json'), 'utf8'));
     expect(report.pluginReports).toEqual([]);

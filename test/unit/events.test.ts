@@ -9,6 +9,7 @@ import { eventBridgeEnvelope, jsonString, SqsEventSchema, SqsRecordSchema } from
 import {
   DOMAIN_EVENTS,
   EVENT_SOURCE,
+  LearnWindowsInputSchema,
   OrderPlacedEventSchema,
   PlanRecallInputSchema,
   ScheduledInvocationSchema,
@@ -41,6 +42,8 @@ const registry: Record<string, z.ZodType> = {
   'send-message': sqsBatchOf(SendJobMessageSchema),
   'record-order': OrderPlacedEventSchema,
   'run-test-campaign': TestCampaignInputSchema,
+  'learn-windows.scheduled': ScheduledInvocationSchema,
+  'learn-windows.manual': LearnWindowsInputSchema,
   ...Object.fromEntries(
     Object.entries(DOMAIN_EVENTS).map(([type, detail]) => [
       `event.${kebab(type)}`,
