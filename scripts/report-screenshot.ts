@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { main } from '../lib/cli/main.ts';
+import { CHROMIUM, CHROMIUM_FLAGS } from '../test/support/chromium.ts';
 
 const run = promisify(execFile);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT = 'docs/report.png';
 const MAX_BYTES = 500 * 1024;
 
@@ -37,15 +37,7 @@ await mkdir('docs', { recursive: true });
 const profile = await mkdtemp(join(tmpdir(), 'chromium-screenshot-'));
 try {
   await run(CHROMIUM, [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--hide-scrollbars',
+    ...CHROMIUM_FLAGS,
     `--user-data-dir=${profile}`,
     '--force-device-scale-factor=1',
     // The headline, the three charts and the start of the table.
