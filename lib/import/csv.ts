@@ -2,6 +2,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { Readable, pipeline } from 'node:stream';
 import { CsvError, parse, type Parser } from 'csv-parse';
 import iconv from 'iconv-lite';
+import { zoneOffsetMinutes } from '../domain/dates.ts';
 import {
   CustomerInputSchema,
   OrderInputSchema,
@@ -425,39 +426,18 @@ const MAX_CACHED_DAYS = 20_000;
  */
 export class ZoneClock {
   readonly timeZone: string;
-  private readonly format: Intl.DateTimeFormat;
   /** Local day (days since 1970-01-01) -> its offset in minutes, or null on a day the offset changes. */
   private readonly dayOffsets = new Map<number, number | null>();
 
   constructor(timeZone: string) {
+    // Fails here, not on the first row, for a zone Intl does not know.
+    new Intl.DateTimeFormat('en-US', { timeZone });
     this.timeZone = timeZone;
-    this.format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
   }
 
   /** The zone's offset from UTC at `instant` (epoch ms), in minutes (Asia/Shanghai: 480). */
   offsetMinutes(instant: number): number {
-    const parts: Record<string, number> = {};
-    for (const part of this.format.formatToParts(instant)) {
-      if (part.type !== 'literal') parts[part.type] = Number(part.value);
-    }
-    const asUtc = Date.UTC(
-      parts.year ?? 1970,
-      (parts.month ?? 1) - 1,
-      parts.day ?? 1,
-      parts.hour ?? 0,
-      parts.minute ?? 0,
-      parts.second ?? 0,
-    );
-    return Math.round((asUtc - Math.floor(instant / 1000) * 1000) / 60_000);
+    return zoneOffsetMinutes(new Date(instant), this.timeZone);
   }
 
   /**
