@@ -149,6 +149,13 @@ export const CampaignConfigSchema = z
     journeys: z.array(JourneySchema).min(1),
   })
   .superRefine((config, ctx) => {
+    if (config.defaultCountry === 'CN' && config.sms.optOutText.trim() === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sms', 'optOutText'],
+        message: 'must not be blank while defaultCountry is CN: China requires an opt-out instruction (e.g. 拒收请回复R) in every marketing SMS',
+      });
+    }
     if (config.sms.mps < config.sms.maxParts) {
       ctx.addIssue({ code: 'custom', path: ['sms', 'mps'], message: `must be at least sms.maxParts (${config.sms.maxParts}): a message of that many parts could never be sent` });
     }

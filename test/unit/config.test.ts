@@ -154,6 +154,8 @@ describe('checkConfig', () => {
     const short = checkConfig(raw);
     setAt(raw, 'categories', withLongCategory);
     const long = checkConfig(raw);
+    // China requires the opt-out text, so the shop without one sends elsewhere
+    setAt(raw, 'defaultCountry', 'US');
     setAt(raw, 'sms.optOutText', '');
     const longWithoutOptOut = checkConfig(raw);
 
@@ -180,6 +182,20 @@ describe('checkConfig', () => {
   it('refuses an SMS rate below the largest message, which could never be sent', () => {
     const problems = problemsOf(defaultWith({ 'sms.mps': 2 }));
     expect(problems).toEqual([{ path: 'sms.mps', message: expect.stringContaining('sms.maxParts (3)') }]);
+  });
+
+  it.each(['', '  '])('refuses an opt-out text of %j while the default country is CN, which requires one', (optOutText) => {
+    // Act
+    const problems = problemsOf(defaultWith({ 'sms.optOutText': optOutText }));
+
+    // Assess
+    expect(problems).toEqual([{ path: 'sms.optOutText', message: expect.stringMatching(/defaultCountry is CN: China requires/) }]);
+  });
+
+  it('leaves the opt-out text optional for other default countries', () => {
+    const result = checkConfig(defaultWith({ defaultCountry: 'US', 'sms.optOutText': '' }));
+
+    expect(result.ok ? [] : result.problems).toEqual([]);
   });
 
   it('refuses a misspelt key instead of silently ignoring it', () => {
