@@ -5,6 +5,7 @@ import { createRandom } from '../../lib/demo/shop.ts';
 import { smsParts } from '../../lib/domain/sms.ts';
 import type { Pacer } from '../../lib/ports.ts';
 import type { TestDynamo } from './store.ts';
+import { VirtualClock } from './virtual-clock.ts';
 
 /** 1 part (UCS-2, under 70 characters). */
 export const SHORT_MESSAGE = '【美妆小铺】张三您好，您常用的面霜快用完了吧？本周回购立减20元，回T退订';
@@ -17,10 +18,22 @@ export const LONG_MESSAGE =
 const LONG_SHARE = 0.3;
 
 export interface SentRecord {
-  /** performance.now() when the fake SNS was called. */
+  /** The senders' clock when the fake SNS was called. */
   at: number;
   parts: number;
 }
+
+/** What the senders read the time from and wait on. */
+export interface SenderClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** Real time, for the bench. */
+const realTime: SenderClock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 export interface SenderRunOptions {
   /** Independent senders (Lambda instances), each with its own pacer and DynamoDB client. */
@@ -36,6 +49,7 @@ export interface SenderRunOptions {
   /** Simulated SNS latency, uniform in [min, max] ms. */
   latencyMs?: [number, number];
   seed?: number;
+  clock?: SenderClock;
 }
 
 export interface SenderRun {
@@ -44,24 +58,22 @@ export interface SenderRun {
   seconds: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Senders publishing a mix of 1-part and 3-part messages to a fake SNS that records each call
  * and its parts at call time, then takes a random latency, as a real Publish does.
  */
 export async function runSenders(pacers: readonly Pacer[], options: Omit<SenderRunOptions, 'senders'>): Promise<SenderRun> {
-  const { inFlight, seconds, latencyMs = [20, 40], seed = 7 } = options;
+  const { inFlight, seconds, latencyMs = [20, 40], seed = 7, clock = realTime } = options;
   const sends: SentRecord[] = [];
-  const startedAt = performance.now();
+  const startedAt = clock.now();
   const deadline = startedAt + seconds * 1000;
   const worker = async (pacer: Pacer, seedOffset: number) => {
     const random = createRandom(seed * 1000 + seedOffset);
-    while (performance.now() < deadline) {
+    while (clock.now() < deadline) {
       const { parts } = smsParts(random.next() < LONG_SHARE ? LONG_MESSAGE : SHORT_MESSAGE);
       await pacer.reserve(parts);
-      sends.push({ at: performance.now(), parts });
-      await sleep(random.int(latencyMs[0], latencyMs[1]));
+      sends.push({ at: clock.now(), parts });
+      await clock.sleep(random.int(latencyMs[0], latencyMs[1]));
     }
   };
   await Promise.all(pacers.flatMap((pacer, sender) => Array.from({ length: inFlight }, (_, slot) => worker(pacer, sender * inFlight + slot))));
@@ -161,6 +173,40 @@ export async function measurePacer(
       conflictsPerMessage: perMessage((usage) => usage.conflicts),
       lateSlots: pacers.reduce((sum, pacer) => sum + pacer.usage.late, 0),
     };
+  } finally {
+    for (const client of clients) client.destroy();
+  }
+}
+
+/**
+ * The bench's senders on a virtual clock: the pacers, the fake SNS and every DynamoDB call (which
+ * takes a seeded `dynamoLatencyMs` of virtual time before it runs) all wait on it. Which sends
+ * happen at which instant depends on the seed and on how the real calls to dynalite interleave,
+ * never on how fast the machine runs.
+ */
+export async function simulatePacer(
+  dynamo: TestDynamo,
+  mps: number,
+  options: Omit<SenderRunOptions, 'inFlight' | 'clock'> & { inFlight?: number; dynamoLatencyMs?: [number, number] },
+): Promise<SenderRun> {
+  const { senders, dynamoLatencyMs = [2, 30], seed = 7 } = options;
+  const clock = new VirtualClock();
+  const latency = createRandom(seed);
+  const { tableName } = await dynamo.freshStore();
+  const clients = Array.from({ length: senders }, () => {
+    const client = dynamoClient(dynamo.endpoint);
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        await clock.sleep(latency.int(dynamoLatencyMs[0], dynamoLatencyMs[1]));
+        return clock.track(next(args));
+      },
+      { step: 'initialize', name: 'virtualLatency' },
+    );
+    return client;
+  });
+  try {
+    const pacers = clients.map((client) => new DynamoPacer(client, tableName, { mps, now: clock.now, sleep: clock.sleep }));
+    return await clock.run(runSenders(pacers, { ...options, inFlight: options.inFlight ?? inFlightFor(mps), clock }));
   } finally {
     for (const client of clients) client.destroy();
   }
