@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CampaignConfig } from '../config/schema.ts';
-import { loadConfigFile, loadDefaultConfig } from '../config/load.ts';
+import { ConfigError, loadConfigFile, loadDefaultConfig } from '../config/load.ts';
 import { DynamoRecallStore } from '../adapters/dynamo-store.ts';
 import { dynamoClient } from '../adapters/dynamo-client.ts';
 import { startEmbeddedDynamo } from '../adapters/embedded-dynamo.ts';
@@ -48,6 +48,7 @@ export interface LocalRuntime extends RunDeps {
  */
 export async function openLocalRuntime(options: LocalOptions = {}): Promise<LocalRuntime> {
   const storeDir = resolve(options.storeDir ?? '.recall');
+  const configuredSecret = couponSecretFromEnv();
   const config: CampaignConfig = options.configFile ? await loadConfigFile(options.configFile) : await loadDefaultConfig();
   await mkdir(storeDir, { recursive: true });
   const embedded = options.endpoint ? undefined : await startEmbeddedDynamo(join(storeDir, 'dynamo'));
@@ -69,13 +70,26 @@ export async function openLocalRuntime(options: LocalOptions = {}): Promise<Loca
     outbox,
     clock,
     config,
-    couponSecret: process.env.RECALL_COUPON_SECRET ?? (await localCouponSecret(storeDir)),
+    couponSecret: configuredSecret ?? (await localCouponSecret(storeDir)),
     storeDir,
     async close() {
       client.destroy();
       await embedded?.close();
     },
   };
+}
+
+/** A blank secret would sign every coupon code with nothing: refused before anything is written. */
+function couponSecretFromEnv(): string | undefined {
+  const secret = process.env.RECALL_COUPON_SECRET;
+  if (secret === undefined) return undefined;
+  if (secret.trim() === '') {
+    throw new ConfigError(
+      [{ path: '', message: "is set but blank; set it to a long random value, or unset it to use the store's own secret" }],
+      'RECALL_COUPON_SECRET',
+    );
+  }
+  return secret;
 }
 
 async function localCouponSecret(storeDir: string): Promise<string> {
