@@ -1,4 +1,4 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, chmod, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as z from 'zod';
 import type { SendJob, Transport } from '../ports.ts';
@@ -17,14 +17,17 @@ export const OutboxLineSchema = z.object({
 });
 export type OutboxLine = z.infer<typeof OutboxLineSchema>;
 
-/** The local transport: appends each delivered message to a JSON-lines file instead of calling SNS. */
+/**
+ * The local transport: appends each delivered message to a JSON-lines file instead of calling SNS.
+ * The file holds phone numbers, so it is readable by its owner only (also one an older version made).
+ */
 export class OutboxTransport implements Transport {
   private ready: Promise<unknown> | undefined;
 
   constructor(readonly file: string) {}
 
   async deliver(job: SendJob, sentAt: Date): Promise<void> {
-    this.ready ??= mkdir(dirname(this.file), { recursive: true });
+    this.ready ??= this.prepare();
     await this.ready;
     const line: OutboxLine = {
       customerId: job.customerId,
@@ -37,6 +40,12 @@ export class OutboxTransport implements Transport {
       parts: job.parts,
       sentAt: sentAt.toISOString(),
     };
-    await appendFile(this.file, `${JSON.stringify(line)}\n`);
+    await appendFile(this.file, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+  }
+
+  private async prepare(): Promise<void> {
+    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+    await appendFile(this.file, '', { mode: 0o600 });
+    await chmod(this.file, 0o600);
   }
 }

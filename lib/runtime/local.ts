@@ -44,13 +44,14 @@ export interface LocalRuntime extends RunDeps {
 /**
  * The local composition root: the same use cases as the Lambdas, on dynalite (or `--endpoint`)
  * with the outbox file as the channel. The coupon secret comes from RECALL_COUPON_SECRET, or is
- * made once per store and kept in it, so codes stay verifiable across commands.
+ * made once per store and kept in it, so codes stay verifiable across commands. The store holds
+ * customers' phones, so it is readable by its owner only.
  */
 export async function openLocalRuntime(options: LocalOptions = {}): Promise<LocalRuntime> {
   const storeDir = resolve(options.storeDir ?? '.recall');
   const configuredSecret = couponSecretFromEnv();
   const config: CampaignConfig = options.configFile ? await loadConfigFile(options.configFile) : await loadDefaultConfig();
-  await mkdir(storeDir, { recursive: true });
+  await mkdir(storeDir, { recursive: true, mode: 0o700 });
   const embedded = options.endpoint ? undefined : await startEmbeddedDynamo(join(storeDir, 'dynamo'));
   const client = dynamoClient(options.endpoint ?? embedded?.endpoint);
   const store = new DynamoRecallStore(client, options.tableName ?? process.env.RECALL_TABLE ?? 'recall');
