@@ -10,6 +10,7 @@ import { OutboxTransport } from '../adapters/outbox.ts';
 import type { Clock, SendJob, SendQueue } from '../ports.ts';
 import { deliverMessage, type DeliveryResult } from '../usecases/deliver.ts';
 import type { RunDeps } from '../usecases/run-shard.ts';
+import { lockStore } from './store-lock.ts';
 
 export interface LocalOptions {
   /** Embedded store directory (default `.recall/`). */
@@ -45,39 +46,40 @@ export interface LocalRuntime extends RunDeps {
  * The local composition root: the same use cases as the Lambdas, on dynalite (or `--endpoint`)
  * with the outbox file as the channel. The coupon secret comes from RECALL_COUPON_SECRET, or is
  * made once per store and kept in it, so codes stay verifiable across commands. The store holds
- * customers' phones, so it is readable by its owner only.
+ * customers' phones, so it is readable by its owner only, and one process at a time uses it
+ * (StoreInUseError for a second one).
  */
 export async function openLocalRuntime(options: LocalOptions = {}): Promise<LocalRuntime> {
   const storeDir = resolve(options.storeDir ?? '.recall');
   const configuredSecret = couponSecretFromEnv();
   const config: CampaignConfig = options.configFile ? await loadConfigFile(options.configFile) : await loadDefaultConfig();
   await mkdir(storeDir, { recursive: true, mode: 0o700 });
-  const embedded = options.endpoint ? undefined : await startEmbeddedDynamo(join(storeDir, 'dynamo'));
+  const lock = options.endpoint ? undefined : await lockStore(storeDir);
+  const embedded = options.endpoint
+    ? undefined
+    : await startEmbeddedDynamo(join(storeDir, 'dynamo')).catch(async (error: unknown) => {
+        await lock?.release();
+        throw error;
+      });
   const client = dynamoClient(options.endpoint ?? embedded?.endpoint);
-  const store = new DynamoRecallStore(client, options.tableName ?? process.env.RECALL_TABLE ?? 'recall');
-  try {
-    await store.ensureTable();
-  } catch (error) {
+  const close = async (): Promise<void> => {
     client.destroy();
     await embedded?.close();
+    await lock?.release();
+  };
+  const store = new DynamoRecallStore(client, options.tableName ?? process.env.RECALL_TABLE ?? 'recall');
+  let couponSecret: string;
+  try {
+    await store.ensureTable();
+    couponSecret = configuredSecret ?? (await localCouponSecret(storeDir));
+  } catch (error) {
+    await close();
     throw error;
   }
   const clock = options.clock ?? { now: () => new Date() };
   const outbox = new OutboxTransport(join(storeDir, 'outbox.jsonl'));
   const sendQueue = new InlineSendQueue((job) => deliverMessage({ store, transport: outbox, clock }, job));
-  return {
-    store,
-    sendQueue,
-    outbox,
-    clock,
-    config,
-    couponSecret: configuredSecret ?? (await localCouponSecret(storeDir)),
-    storeDir,
-    async close() {
-      client.destroy();
-      await embedded?.close();
-    },
-  };
+  return { store, sendQueue, outbox, clock, config, couponSecret, storeDir, close };
 }
 
 /** A blank secret would sign every coupon code with nothing: refused before anything is written. */
