@@ -22,7 +22,13 @@ export function createHandler(deps: () => Promise<Required<RecordOrderDeps>>) {
       const parsed = OrderPlacedEventSchema.safeParse(event);
       if (!parsed.success) throw new InvalidEventError(`record-order: not an OrderPlaced event: ${issuesOf(parsed.error)}`);
       const order = parsed.data.detail;
-      const result = await recordOrder(await deps(), order);
+      // An order dated after its event's time is refused (FutureOrderError, permanent): it would silence the customer.
+      const result = await recordOrder(await deps(), order, { receivedAt: new Date(parsed.data.time) });
+      if (result.status === 'conflicting') {
+        metrics.addMetric('orderConflicting', MetricUnit.Count, 1);
+        logger.warn('order id seen before with other content: refused', { orderId: order.orderId, conflict: result.conflict });
+        return result;
+      }
       metrics.addMetric(result.status === 'duplicate' ? 'orderReplayed' : 'orderRecorded', MetricUnit.Count, 1);
       if (result.unknownCategories.length > 0) metrics.addMetric('unknownCategoryLines', MetricUnit.Count, result.unknownCategories.length);
       if (result.conversion) metrics.addMetric(`conversion_${result.conversion.outcome}`, MetricUnit.Count, 1);

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { CustomerInput } from './domain/model.ts';
+import type { Consent } from './domain/consent.ts';
+import type { CustomerInput, CustomerUpdate } from './domain/model.ts';
 import type { DomainEvent, SendJobMessageSchema, ShardJobMessage } from './events/schemas.ts';
 import type { CategoryHistory } from './domain/orders.ts';
 import type { JourneyState } from './domain/journeys.ts';
@@ -38,6 +39,22 @@ export interface ConversionMark {
   revenue: number;
 }
 
+/** What identifies an order's content: a repeat with other content is a conflict, not a replay. */
+export interface OrderFingerprint {
+  orderId: string;
+  customerId: string;
+  orderDate: string;
+  total: number;
+  /** Every line's category, sorted and unique (known to the config or not). */
+  categories: string[];
+}
+
+/** `seen`: the order id was marked before; `stored` is its marker (absent when corrupt). */
+export type OrderBegun = { state: 'new' } | { state: 'seen'; stored?: OrderMarker };
+
+/** The contact fields of an import row; `undefined` leaves the stored value. */
+export type CustomerContact = Omit<CustomerUpdate, 'smsOptIn' | 'optedOut' | 'optInAt'>;
+
 export interface ProfileLookup {
   profiles: Map<string, Profile>;
   /** Customers whose profile item exists but is corrupt. */
@@ -61,7 +78,7 @@ export interface RecallStore {
     extra?: Partial<Pick<LedgerItem, 'sentAt' | 'error' | 'outcome'>>,
   ): Promise<boolean>;
   /** STOP reported by the channel: every later run skips the customer for consent. */
-  markOptedOut(customerId: string): Promise<void>;
+  markOptedOut(customerId: string, at: string): Promise<void>;
   /** Appends to the rolling cap if the profile is still at `profile.capVersion`. */
   takeCapSlot(profile: Profile, send: { date: string; key: string }, keepAfter: string): Promise<boolean>;
   /**
@@ -74,7 +91,10 @@ export interface RecallStore {
   /** Conditional on the version read; `replaceCorrupt` overwrites an item that did not parse. */
   saveCategoryHistory(history: CategoryHistory, options?: { replaceCorrupt?: boolean }): Promise<boolean>;
   /** 'new' when this call created the marker; otherwise whether the earlier attempt completed. */
-  beginOrder(order: { orderId: string; customerId: string; orderDate: string; total?: number }): Promise<'new' | 'applied' | 'incomplete'>;
+  /**
+   * Marks an order seen (conditional put), or returns the marker already stored for its id.
+   */
+  beginOrder(order: OrderFingerprint): Promise<OrderBegun>;
   /**
    * One customer's ledger items decided on or after `sinceRunDate` (a Query on the customer's
    * partition, strongly consistent): what attribution and coupon verification look at.
@@ -91,9 +111,16 @@ export interface RecallStore {
   /** One segment of a parallel Scan for category histories: window learning, an explicit batch job. */
   scanCategories(segment: number, totalSegments: number, startKey?: Record<string, unknown>): Promise<ItemPage<CategoryHistory>>;
   completeOrder(customerId: string, orderId: string): Promise<void>;
-  upsertCustomer(customer: CustomerInput): Promise<void>;
+  /**
+   * Writes the contact fields given and the whole consent if the stored consent is still `expected`
+   * (`undefined`: no profile yet; `any`: replace a corrupt one). False when someone changed it first.
+   */
+  saveCustomer(contact: CustomerContact, consent: Consent, expected: Consent | undefined | 'any'): Promise<boolean>;
   /** Writes whole customers at once (bulk seeding): BatchWriteItem, retrying unprocessed items. */
   putSnapshots(snapshots: readonly CustomerSnapshot[]): Promise<void>;
+  /** Remembers the latest as-of (ISO instant, UTC) of any import; never moves back. */
+  noteImport(asOf: string): Promise<void>;
+  latestImportAsOf(): Promise<string | undefined>;
   /** Records a pipeline run once; returns the stored run when it already existed. */
   startRun(meta: RunMeta): Promise<RunMeta | undefined>;
   /** True for the one caller that recorded the plan. */

@@ -24,9 +24,9 @@ import {
 import type { Profile } from '../domain/guardrails.ts';
 import { shardOf } from '../domain/hashing.ts';
 import type { JourneyState } from '../domain/journeys.ts';
-import type { CustomerInput } from '../domain/model.ts';
+import type { Consent } from '../domain/consent.ts';
 import type { CategoryHistory } from '../domain/orders.ts';
-import type { ConversionMark, CustomerSnapshot, DuePage, DuePosition, ItemPage, LedgerRef, ProfileLookup, RecallStore } from '../ports.ts';
+import type { ConversionMark, CustomerContact, CustomerSnapshot, DuePage, DuePosition, ItemPage, LedgerRef, OrderBegun, OrderFingerprint, ProfileLookup, RecallStore } from '../ports.ts';
 import {
   CategoryStateItemSchema,
   CorruptItemError,
@@ -52,6 +52,31 @@ const MAX_BATCH_ATTEMPTS = 8;
 
 function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * The condition that the stored consent is still `expected` (read just before): a reply or an
+ * opt-out that lands between the read and the write makes the write fail and the caller read again.
+ * `undefined`: the profile must not exist yet; `any`: no condition (a corrupt profile is replaced).
+ */
+function consentCondition(expected: Consent | undefined | 'any', values: Record<string, unknown>): string | undefined {
+  if (expected === 'any') return undefined;
+  if (expected === undefined) return 'attribute_not_exists(#pk)';
+  const clauses: string[] = [];
+  for (const name of ['smsOptIn', 'optedOut'] as const) {
+    values[`:was_${name}`] = expected[name];
+    clauses.push(expected[name] ? `#${name} = :was_${name}` : `(attribute_not_exists(#${name}) OR #${name} = :was_${name})`);
+  }
+  for (const name of ['optedOutAt', 'optInAt'] as const) {
+    const was = expected[name];
+    if (was === undefined) {
+      clauses.push(`attribute_not_exists(#${name})`);
+    } else {
+      values[`:was_${name}`] = was;
+      clauses.push(`#${name} = :was_${name}`);
+    }
+  }
+  return clauses.join(' AND ');
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -294,15 +319,15 @@ export class DynamoRecallStore implements RecallStore {
     );
   }
 
-  async markOptedOut(customerId: string): Promise<void> {
+  async markOptedOut(customerId: string, at: string): Promise<void> {
     await this.conditional(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: keys.customer(customerId), sk: keys.profile },
-        UpdateExpression: 'SET #optedOut = :yes',
+        UpdateExpression: 'SET #optedOut = :yes, #optedOutAt = if_not_exists(#optedOutAt, :at)',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#optedOut': 'optedOut' },
-        ExpressionAttributeValues: { ':yes': true },
+        ExpressionAttributeNames: { '#optedOut': 'optedOut', '#optedOutAt': 'optedOutAt' },
+        ExpressionAttributeValues: { ':yes': true, ':at': at },
         ReturnConsumedCapacity: 'TOTAL',
       }),
     );
@@ -391,7 +416,7 @@ export class DynamoRecallStore implements RecallStore {
     );
   }
 
-  async beginOrder(order: { orderId: string; customerId: string; orderDate: string; total?: number }): Promise<'new' | 'applied' | 'incomplete'> {
+  async beginOrder(order: OrderFingerprint): Promise<OrderBegun> {
     const key = { pk: keys.customer(order.customerId), sk: keys.order(order.orderId) };
     const created = await this.conditional(
       new PutCommand({
@@ -401,11 +426,11 @@ export class DynamoRecallStore implements RecallStore {
         ReturnConsumedCapacity: 'TOTAL',
       }),
     );
-    if (created) return 'new';
+    if (created) return { state: 'new' };
     const existing = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }));
     this.count(existing.ConsumedCapacity, 'read', 1);
     const parsed = OrderMarkerItemSchema.safeParse(existing.Item);
-    return parsed.success && parsed.data.applied ? 'applied' : 'incomplete';
+    return { state: 'seen', ...(parsed.success ? { stored: parsed.data } : {}) };
   }
 
   async getCustomerLedger(customerId: string, sinceRunDate: string): Promise<LedgerItem[]> {
@@ -541,6 +566,30 @@ export class DynamoRecallStore implements RecallStore {
     this.count(result.ConsumedCapacity, 'write');
   }
 
+  async noteImport(asOf: string): Promise<void> {
+    // Only ever moves forward: an import dated earlier than one before it changes nothing.
+    await this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.imports, sk: keys.latestImport },
+        UpdateExpression: 'SET #asOf = :asOf',
+        ConditionExpression: 'attribute_not_exists(#asOf) OR #asOf < :asOf',
+        ExpressionAttributeNames: { '#asOf': 'asOf' },
+        ExpressionAttributeValues: { ':asOf': asOf },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  async latestImportAsOf(): Promise<string | undefined> {
+    const result = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: keys.imports, sk: keys.latestImport }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    this.count(result.ConsumedCapacity, 'read', 1);
+    const asOf: unknown = result.Item?.asOf;
+    return typeof asOf === 'string' ? asOf : undefined;
+  }
+
   async startRun(meta: RunMeta): Promise<RunMeta | undefined> {
     const key = { pk: keys.run(meta.runId), sk: keys.runMeta };
     const created = await this.conditional(
@@ -616,30 +665,35 @@ export class DynamoRecallStore implements RecallStore {
     );
   }
 
-  async upsertCustomer(customer: CustomerInput): Promise<void> {
-    // An update, not a put: a re-import never clears an opt-out (STOP) or the frequency cap.
-    const fields: Record<string, unknown> = {
-      customerId: customer.customerId,
-      phone: customer.phone,
-      name: customer.name,
-      timeZone: customer.timeZone,
-      smsOptIn: customer.smsOptIn,
-      pushEndpoint: customer.pushEndpoint,
-    };
-    const set = Object.entries(fields).filter(([, value]) => value !== undefined);
-    const removed = Object.keys(fields).filter((name) => fields[name] === undefined);
-    const names = Object.fromEntries(Object.keys(fields).map((name) => [`#${name}`, name]));
-    const result = await this.doc.send(
+  async saveCustomer(contact: CustomerContact, consent: Consent, expected: Consent | undefined | 'any'): Promise<boolean> {
+    const fields: [string, unknown][] = [
+      ['customerId', contact.customerId],
+      ['phone', contact.phone],
+      ['name', contact.name],
+      ['timeZone', contact.timeZone],
+      ['pushEndpoint', contact.pushEndpoint],
+      ['smsOptIn', consent.smsOptIn],
+      ['optedOut', consent.optedOut],
+      ['optedOutAt', consent.optedOutAt],
+      ['optInAt', consent.optInAt],
+    ];
+    // Contact fields the file did not give stay as stored; consent is written whole.
+    const set = fields.filter(([, value]) => value !== undefined);
+    const removed = (['optedOutAt', 'optInAt'] as const).filter((name) => consent[name] === undefined);
+    const names: Record<string, string> = Object.fromEntries(fields.map(([name]) => [`#${name}`, name]));
+    const values: Record<string, unknown> = Object.fromEntries(set.map(([name, value]) => [`:${name}`, value]));
+    const condition = consentCondition(expected, values);
+    return this.conditional(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: keys.customer(customer.customerId), sk: keys.profile },
+        Key: { pk: keys.customer(contact.customerId), sk: keys.profile },
         UpdateExpression: `SET ${set.map(([name]) => `#${name} = :${name}`).join(', ')}${removed.length ? ` REMOVE ${removed.map((name) => `#${name}`).join(', ')}` : ''}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: Object.fromEntries(set.map(([name, value]) => [`:${name}`, value])),
+        ...(condition ? { ConditionExpression: condition } : {}),
+        ExpressionAttributeNames: condition?.includes('#pk') ? { ...names, '#pk': 'pk' } : names,
+        ExpressionAttributeValues: values,
         ReturnConsumedCapacity: 'TOTAL',
       }),
     );
-    this.count(result.ConsumedCapacity, 'write');
   }
 
   async putSnapshots(snapshots: readonly CustomerSnapshot[]): Promise<void> {

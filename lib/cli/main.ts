@@ -1,12 +1,12 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { MissingIndexError } from '../adapters/dynamo-store.ts';
 import { applyWindowChanges, ConfigEditError, lineDiff } from '../config/edit.ts';
 import { checkConfig, ConfigError, defaultConfigPath, loadConfigFile } from '../config/load.ts';
 import { CalendarDateSchema, type CampaignConfig } from '../config/schema.ts';
-import { addDays, InvalidRunDateError, localDate, runMoment } from '../domain/dates.ts';
+import { addDays, FutureRunError, InvalidRunDateError, localDate, refuseFutureRun, runMoment } from '../domain/dates.ts';
 import { liveDays, splitShop } from '../demo/live.ts';
 import { renderReportHtml } from '../report/html.ts';
 import { formatHeadline, formatReport, formatWindows } from '../report/text.ts';
@@ -16,7 +16,7 @@ import { maskPhone } from '../domain/phone.ts';
 import { generateDemoShop } from '../demo/shop.ts';
 import { CsvFormatError, readCustomerRows, readOrders } from '../import/csv.ts';
 import { openLocalRuntime, type LocalRuntime } from '../runtime/local.ts';
-import { importCustomers, importOrders } from '../usecases/import.ts';
+import { importCustomers, importOrders, type ImportHooks } from '../usecases/import.ts';
 import { runDay, type RunSummary } from '../usecases/run-day.ts';
 import { seedCustomers } from '../usecases/seed.ts';
 import { OutboxLineSchema, type OutboxLine } from '../adapters/outbox.ts';
@@ -50,7 +50,15 @@ const defaultIo: CliIo = {
   now: () => new Date(),
 };
 
-async function withRuntime<T>(globals: GlobalOptions, io: CliIo, work: (runtime: LocalRuntime) => Promise<T>): Promise<T> {
+/**
+ * Opens the store for a command. Only `demo` and `import` create a store: every other command
+ * refuses a `--store` that does not exist instead of silently reading an empty one.
+ */
+async function withRuntime<T>(globals: GlobalOptions, io: CliIo, work: (runtime: LocalRuntime) => Promise<T>, options: { creates?: boolean } = {}): Promise<T> {
+  if (!globals.endpoint && !options.creates) {
+    const dir = globals.store ?? '.recall';
+    if (!existsSync(dir)) throw new UsageError(`--store ${dir}: no store there. Import customers and orders into it first (recall import ...), or run recall demo`);
+  }
   const runtime = await openLocalRuntime({
     ...(globals.store ? { storeDir: globals.store } : {}),
     ...(globals.endpoint ? { endpoint: globals.endpoint } : {}),
@@ -67,10 +75,11 @@ async function withRuntime<T>(globals: GlobalOptions, io: CliIo, work: (runtime:
 async function runAndReport(
   runtime: LocalRuntime,
   io: CliIo,
-  options: { asOf?: string; dryRun: boolean; backfill: boolean; json: boolean; decisions?: string },
+  options: { asOf?: string; dryRun: boolean; backfill: boolean; json: boolean; decisions?: string; allowFuture: boolean },
 ): Promise<RunSummary> {
   const { config } = runtime;
   const moment = runMoment(options.asOf, config.merchantTimeZone, config.runTime, io.now());
+  refuseFutureRun(moment.now, io.now(), options);
   let decisions: WriteStream | undefined;
   if (options.decisions) decisions = createWriteStream(options.decisions);
   const summary = await runDay(runtime, {
@@ -81,6 +90,7 @@ async function runAndReport(
   });
   if (decisions) await new Promise((resolve) => decisions?.end(resolve));
   io.out(options.json ? JSON.stringify(summary, null, 2) : formatRunSummary(summary));
+  for (const warning of summary.warnings) io.err(`warning: ${warning}`);
   return summary;
 }
 
@@ -114,6 +124,46 @@ async function sampleOutbox(file: string, count: number): Promise<OutboxLine[]> 
   }
 }
 
+interface ImportOptions {
+  asOf?: string;
+  allowFuture: boolean;
+}
+
+/** The moment an import stands for: `--as-of` (a date means the configured run time), or now. */
+function importAsOf(options: ImportOptions, config: CampaignConfig, now: Date): Date {
+  const moment = runMoment(options.asOf, config.merchantTimeZone, config.runTime, now).now;
+  refuseFutureRun(moment, now, { dryRun: false, allowFuture: options.allowFuture });
+  return moment;
+}
+
+function importHooks(file: string, io: CliIo, progress: { tick: (count: number) => void }): ImportHooks {
+  return {
+    onProgress: (rows) => progress.tick(rows),
+    onRejected: (line, reason, message) => io.err(`${file}:${line}: ${reason}: ${message}`),
+    onWarning: (line, reason, message) => io.err(`${file}:${line}: warning: ${reason}: ${message}`),
+  };
+}
+
+/** Marks a store the demo made: the only kind it ever deletes. */
+const DEMO_MARKER = '.recall-demo';
+
+/**
+ * Empties `dir` for a new demo shop, but only when the demo made it (its marker is there) or it is
+ * empty: any other directory may hold a shop's store and its coupon secret.
+ */
+async function freshDemoStore(dir: string): Promise<void> {
+  const entries: string[] = await readdir(dir).catch((error: unknown) => {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return [];
+    throw error;
+  });
+  if (entries.length > 0 && !entries.includes(DEMO_MARKER)) {
+    throw new UsageError(`--store ${dir}: the directory is not empty and was not made by recall demo; the demo only replaces its own stores (use a new or empty directory)`);
+  }
+  if (entries.length > 0) await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFile(join(dir, DEMO_MARKER), 'made by recall demo: the next demo may replace this directory\n');
+}
+
 export function buildProgram(io: CliIo = defaultIo): Command {
   const program = new Command('recall')
     .description('Scheduled recall campaigns: find customers past their repurchase window and win them back')
@@ -136,7 +186,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       const lived = Number(options.liveDays);
       if (!Number.isInteger(lived) || lived < 0 || lived > 365) throw new UsageError(`--live-days: expected a whole number from 0 to 365, got "${options.liveDays}"`);
       const storeDir = globals.store ?? join('.recall', 'demo');
-      if (!globals.endpoint) await rm(storeDir, { recursive: true, force: true });
+      if (!globals.endpoint) await freshDemoStore(storeDir);
       await withRuntime({ ...globals, store: storeDir }, io, async (runtime) => {
         const { config } = runtime;
         const moment = runMoment(undefined, config.merchantTimeZone, config.runTime, io.now());
@@ -159,7 +209,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
           io.out(`  ${sum((day) => day.run.sent)} messages sent, ${sum((day) => day.run.heldOut)} held out, ${sum((day) => day.orders)} orders recorded (${sum((day) => day.answers)} of them answers to messages)`);
         }
         io.out(`\nRunning today's recall (${moment.runDate}, ${config.runTime} ${config.merchantTimeZone})\n`);
-        await runAndReport(runtime, io, { asOf: moment.runDate, dryRun: false, backfill: false, json: false });
+        await runAndReport(runtime, io, { asOf: moment.runDate, dryRun: false, backfill: false, json: false, allowFuture: false });
         const samples = await sampleOutbox(runtime.outbox.file, 3);
         if (samples.length > 0) {
           io.out(`\nOutbox: ${runtime.outbox.file} (one JSON line per message; SNS on AWS). A few of the messages:`);
@@ -174,38 +224,40 @@ export function buildProgram(io: CliIo = defaultIo): Command {
         io.out(`  HTML report: ${html}`);
         io.out(`\nNext: npm run recall -- report --store ${storeDir}            (per journey and step; --html FILE, --json)`);
         io.out(`      npm run recall -- windows --store ${storeDir}           (learned windows beside the configured ones)`);
-        io.out(`      npm run recall -- run --store ${storeDir} --as-of <date>   (a later day; the same day again sends nothing)`);
-      });
+        io.out(`      npm run recall -- run --store ${storeDir} --as-of <date> --allow-future   (a later day; the same day again sends nothing)`);
+      }, { creates: true });
     });
 
   const importCommand = program.command('import').description('import a CSV file into the store');
   importCommand
     .command('customers <file>')
-    .description('customer_id,phone,name[,timezone,sms_opt_in,push_endpoint]')
-    .action(async (file: string, _options: unknown, command: Command) => {
+    .description('customer_id,phone,name[,timezone,sms_opt_in,opted_out,opt_in_at,push_endpoint]; an absent column changes nothing')
+    .option('--as-of <date>', 'when the import is considered to happen: the time of the opt-outs it records (default now)')
+    .option('--allow-future', 'allow an --as-of more than a day after the clock', false)
+    .action(async (file: string, options: ImportOptions, command: Command) => {
       await withRuntime(command.optsWithGlobals(), io, async (runtime) => {
+        const asOf = importAsOf(options, runtime.config, io.now());
         const progress = createProgress(`importing ${file}`);
-        const counts = await importCustomers(runtime, readCustomerRows(createReadStream(file), file), {
-          onProgress: (rows) => progress.tick(rows),
-          onRejected: (line, reason, message) => io.err(`${file}:${line}: ${reason}: ${message}`),
-        });
+        const rows = readCustomerRows(createReadStream(file), file, { timeZone: runtime.config.merchantTimeZone, defaultCountry: runtime.config.defaultCountry });
+        const counts = await importCustomers(runtime, rows, asOf, importHooks(file, io, progress));
         progress.done();
         io.out(formatImportCounts('customers', counts));
-      });
+      }, { creates: true });
     });
   importCommand
     .command('orders <file>')
     .description('order_id,customer_id,ordered_at,category,amount[,coupon_code]; one row per order line')
-    .action(async (file: string, _options: unknown, command: Command) => {
+    .option('--as-of <date>', 'when the import is considered to happen: lateness and the future-date check are judged on it (default now)')
+    .option('--allow-future', 'allow an --as-of more than a day after the clock', false)
+    .action(async (file: string, options: ImportOptions, command: Command) => {
       await withRuntime(command.optsWithGlobals(), io, async (runtime) => {
+        const asOf = importAsOf(options, runtime.config, io.now());
         const progress = createProgress(`importing ${file}`);
-        const counts = await importOrders(runtime, readOrders(createReadStream(file), file, runtime.config.merchantTimeZone), {
-          onProgress: (rows) => progress.tick(rows),
-          onRejected: (line, reason, message) => io.err(`${file}:${line}: ${reason}: ${message}`),
-        });
+        const orders = readOrders(createReadStream(file), file, { timeZone: runtime.config.merchantTimeZone, asOf });
+        const counts = await importOrders(runtime, orders, asOf, importHooks(file, io, progress));
         progress.done();
         io.out(formatImportCounts('orders', counts));
-      });
+      }, { creates: true });
     });
 
   program
@@ -216,7 +268,8 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     .option('--backfill', 'send long-lapsed customers the latest step they crossed, once', false)
     .option('--json', 'print the run summary as JSON', false)
     .option('--decisions <file>', 'write one JSON line per candidate (the audit trail)')
-    .action(async (options: { asOf?: string; dryRun: boolean; backfill: boolean; json: boolean; decisions?: string }, command: Command) => {
+    .option('--allow-future', 'allow a real run dated more than a day after the clock (time travel on a demo store)', false)
+    .action(async (options: { asOf?: string; dryRun: boolean; backfill: boolean; json: boolean; decisions?: string; allowFuture: boolean }, command: Command) => {
       await withRuntime(command.optsWithGlobals(), io, (runtime) => runAndReport(runtime, io, options));
     });
 
@@ -315,6 +368,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       error instanceof CsvFormatError ||
       error instanceof UsageError ||
       error instanceof InvalidRunDateError ||
+      error instanceof FutureRunError ||
       error instanceof UnknownFunctionError ||
       error instanceof InvalidEventError ||
       error instanceof ReportPeriodError ||

@@ -41,5 +41,7 @@ export function formatRunSummary(summary: RunSummary): string {
 export function formatImportCounts(what: string, counts: ImportCounts): string {
   const unchanged = counts.unchanged ? `, ${number(counts.unchanged)} already recorded (unchanged)` : '';
   const rejectedTotal = Object.values(counts.rejected).reduce((sum, count) => sum + count, 0);
-  return `Imported ${number(counts.imported)} ${what}${unchanged}; rejected ${number(rejectedTotal)}${rejectedTotal ? ` (${reasons(counts.rejected)})` : ''}`;
+  const warned = Object.values(counts.warnings).reduce((sum, count) => sum + count, 0);
+  const warnings = warned ? `; ${number(warned)} imported with an unusable phone (${reasons(counts.warnings)})` : '';
+  return `Imported ${number(counts.imported)} ${what}${unchanged}; rejected ${number(rejectedTotal)}${rejectedTotal ? ` (${reasons(counts.rejected)})` : ''}${warnings}`;
 }

@@ -86,6 +86,11 @@ export function minutesOfDay(time: string): number {
   return hours * 60 + minutes;
 }
 
+/** `YYYY-MM-DD` naming a real day (2026-13-01 and 2026-02-30 do not). */
+export function isCalendarDate(text: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && addDays(text, 0) === text;
+}
+
 /** A `--as-of` / `asOf` that is neither a date nor an ISO 8601 instant. */
 export class InvalidRunDateError extends Error {
   readonly retryable = false;
@@ -99,10 +104,32 @@ export class InvalidRunDateError extends Error {
  */
 export function runMoment(asOf: string | undefined, timeZone: string, runTime: string, now: Date): { runDate: CalendarDate; now: Date } {
   if (asOf === undefined) return { runDate: localDate(now, timeZone), now };
-  if (/^\d{4}-\d{2}-\d{2}$/.test(asOf) && addDays(asOf, 0) === asOf) return { runDate: asOf, now: zonedInstant(asOf, runTime, timeZone) };
+  if (isCalendarDate(asOf)) return { runDate: asOf, now: zonedInstant(asOf, runTime, timeZone) };
   const instant = new Date(asOf);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(asOf) || Number.isNaN(instant.getTime())) {
     throw new InvalidRunDateError(`--as-of: expected a date (YYYY-MM-DD) or an ISO 8601 date-time, got "${asOf}"`);
   }
   return { runDate: localDate(instant, timeZone), now: instant };
+}
+
+/** How far ahead of the clock a real run may be dated (a merchant day ahead, nothing more). */
+const FUTURE_RUN_TOLERANCE_MS = DAY_MS;
+
+/** A real run dated more than a day ahead of the clock: refused unless asked for (`--allow-future`). */
+export class FutureRunError extends Error {
+  readonly retryable = false;
+  override name = 'FutureRunError';
+}
+
+/**
+ * Refuses a real run whose moment is more than a day after the wall clock: it would judge every
+ * waiting customer stale and end their journeys for good. A dry run writes nothing: always allowed.
+ */
+export function refuseFutureRun(moment: Date, clock: Date, options: { dryRun: boolean; allowFuture: boolean }): void {
+  if (options.dryRun || options.allowFuture) return;
+  if (moment.getTime() - clock.getTime() <= FUTURE_RUN_TOLERANCE_MS) return;
+  throw new FutureRunError(
+    `--as-of ${moment.toISOString()} is more than a day after the clock (${clock.toISOString()}): a real run in the future ` +
+      'would end waiting journeys as stale. Use --dry-run to look ahead, or --allow-future to time-travel on purpose (a demo store).',
+  );
 }

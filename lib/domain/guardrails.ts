@@ -33,6 +33,9 @@ export interface Profile {
   smsOptIn: boolean;
   /** STOP / reply R: overrides any opt-in. */
   optedOut: boolean;
+  /** When the opt-out was heard (docs/architecture.md, "Consent"). */
+  optedOutAt?: string | undefined;
+  optInAt?: string | undefined;
   pushEndpoint?: string;
   /** The messages sent within the cap period (date and ledger key), oldest first. */
   recentSends: RecentSend[];

@@ -13,6 +13,24 @@ export const CustomerInputSchema = z.object({
 });
 export type CustomerInput = z.infer<typeof CustomerInputSchema>;
 
+/**
+ * A row of `import customers`: only what the file says. An absent column (or an empty cell) is
+ * `undefined` and never changes the stored value; consent is merged by `nextConsent`.
+ */
+export const CustomerUpdateSchema = z.object({
+  customerId: CustomerInputSchema.shape.customerId,
+  phone: z.string().max(40).optional(),
+  name: z.string().max(100).optional(),
+  timeZone: TimeZoneSchema.optional(),
+  smsOptIn: z.boolean().optional(),
+  /** `opted_out=true`: an opt-out recorded by the shop. `false` says nothing (it never clears one). */
+  optedOut: z.boolean().optional(),
+  /** When the customer (re)subscribed: clears an earlier opt-out. ISO 8601 instant with offset. */
+  optInAt: z.iso.datetime({ offset: true }).optional(),
+  pushEndpoint: CustomerInputSchema.shape.pushEndpoint,
+});
+export type CustomerUpdate = z.infer<typeof CustomerUpdateSchema>;
+
 export const OrderLineSchema = z.object({
   category: z.string().min(1),
   amount: z.number().nonnegative(),

@@ -22,7 +22,7 @@ export function planRequest(event: unknown, requestId: string, config: CampaignC
   const scheduled = ScheduledInvocationSchema.safeParse(event);
   if (scheduled.success) {
     const runDate = localDate(new Date(scheduled.data.scheduledTime), config.merchantTimeZone);
-    return { runId: `daily-${runDate}`, asOf: scheduled.data.scheduledTime, dryRun: false };
+    return { runId: `daily-${runDate}`, asOf: scheduled.data.scheduledTime, dryRun: false, allowFuture: false };
   }
   if (typeof event === 'object' && event !== null && 'source' in event && event.source === 'aws.scheduler') {
     throw new InvalidEventError(`plan-recall: not a valid schedule invocation: ${issuesOf(scheduled.error)}`);
@@ -32,6 +32,7 @@ export function planRequest(event: unknown, requestId: string, config: CampaignC
   return {
     runId: `manual-${requestId}`,
     dryRun: manual.data.dryRun,
+    allowFuture: manual.data.allowFuture,
     ...(manual.data.asOf ? { asOf: manual.data.asOf } : {}),
     ...(manual.data.journeys ? { journeys: manual.data.journeys } : {}),
   };

@@ -18,6 +18,8 @@ export const PlanRecallInputSchema = z.strictObject({
   asOf: z.union([CalendarDateSchema, z.iso.datetime({ offset: true })]).optional(),
   journeys: z.array(z.string().min(1)).min(1).optional(),
   dryRun: z.boolean().default(false),
+  /** A real run more than a day ahead of the clock is refused unless this is set (time travel on a test stack). */
+  allowFuture: z.boolean().default(false),
 });
 export type PlanRecallInput = z.infer<typeof PlanRecallInputSchema>;
 

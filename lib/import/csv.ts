@@ -3,13 +3,8 @@ import { Readable, pipeline } from 'node:stream';
 import { CsvError, parse, type Parser } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { zoneOffsetMinutes } from '../domain/dates.ts';
-import {
-  CustomerInputSchema,
-  OrderInputSchema,
-  type CustomerInput,
-  type OrderInput,
-  type OrderLine,
-} from '../domain/model.ts';
+import { mobileNumber } from '../domain/phone.ts';
+import { CustomerUpdateSchema, OrderInputSchema, type CustomerUpdate, type OrderInput, type OrderLine } from '../domain/model.ts';
 
 /*
  * Streaming readers for `recall import customers|orders FILE.csv` (DESIGN §6).
@@ -48,6 +43,7 @@ export const ORDER_REJECT_REASONS = [
   'customer-mismatch',
   'date-mismatch',
   'coupon-mismatch',
+  'future-date',
   'bad-row',
 ] as const;
 export type OrderRejectReason = (typeof ORDER_REJECT_REASONS)[number];
@@ -61,8 +57,6 @@ export interface Rejected<R extends RejectReason = RejectReason> {
   reason: R;
   message: string;
 }
-
-export type CustomerRowResult = { ok: true; line: number; value: CustomerInput } | Rejected<CustomerRejectReason>;
 
 /** `line` is the line of the order's first accepted row. */
 export type OrderResult = { ok: true; line: number; value: OrderInput } | Rejected<OrderRejectReason>;
@@ -104,7 +98,7 @@ export class ImportTally {
 
 const CUSTOMER_COLUMNS = {
   required: ['customer_id', 'phone', 'name'],
-  optional: ['timezone', 'sms_opt_in', 'push_endpoint'],
+  optional: ['timezone', 'sms_opt_in', 'opted_out', 'opt_in_at', 'push_endpoint'],
 } as const;
 type CustomerColumn = (typeof CUSTOMER_COLUMNS)['required' | 'optional'][number];
 
@@ -113,53 +107,86 @@ const CUSTOMER_FIELDS = new Map<PropertyKey, { column: CustomerColumn; reason: C
   ['phone', { column: 'phone', reason: 'bad-phone' }],
   ['name', { column: 'name', reason: 'bad-name' }],
   ['timeZone', { column: 'timezone', reason: 'bad-timezone' }],
-  ['smsOptIn', { column: 'sms_opt_in', reason: 'bad-opt-in' }],
   ['pushEndpoint', { column: 'push_endpoint', reason: 'bad-push-endpoint' }],
 ]);
 
-const OPT_IN_WORDS = new Map<string, boolean>([
-  ['', false],
+/** Yes/no as shops export it: English words, letters, digits and Chinese 是/否. */
+const BOOLEAN_WORDS = new Map<string, boolean>([
   ['true', true],
   ['1', true],
   ['yes', true],
   ['y', true],
+  ['是', true],
   ['false', false],
   ['0', false],
   ['no', false],
   ['n', false],
+  ['否', false],
 ]);
+const BOOLEAN_HINT = 'true/false, yes/no, y/n, 1/0 or 是/否';
+
+/** Phone numbers the import keeps but that cannot receive an SMS: counted and named by line. */
+export const CONTACT_WARNINGS = ['masked-phone', 'landline-phone', 'invalid-phone'] as const;
+export type ContactWarning = (typeof CONTACT_WARNINGS)[number];
+
+export interface RowWarning {
+  reason: ContactWarning;
+  message: string;
+}
+
+export type CustomerRowResult = { ok: true; line: number; value: CustomerUpdate; warning?: RowWarning } | Rejected<CustomerRejectReason>;
+
+export interface CustomerReadOptions {
+  /** Zone of `opt_in_at` cells without an offset (the merchant's). */
+  timeZone: string;
+  /** Country of phone numbers without a country code. */
+  defaultCountry: string;
+}
 
 /**
- * Customers from `customer_id,phone,name[,timezone,sms_opt_in,push_endpoint]` (any column order).
- * Throws `CsvFormatError` (before yielding anything) when the header is missing a column or names
- * an unknown one; every bad row after that is a `Rejected` result and the import goes on.
+ * Customers from `customer_id,phone,name[,timezone,sms_opt_in,opted_out,opt_in_at,push_endpoint]`
+ * (any column order). An absent column or an empty cell is `undefined`: the import leaves the
+ * stored value as it is. Throws `CsvFormatError` (before yielding anything) when the header is
+ * missing a column or names an unknown one; every bad row after that is a `Rejected` result.
  */
-export async function* readCustomerRows(input: Readable, file: string): AsyncGenerator<CustomerRowResult> {
+export async function* readCustomerRows(input: Readable, file: string, options: CustomerReadOptions): AsyncGenerator<CustomerRowResult> {
+  const zone = new ZoneClock(options.timeZone);
   for await (const row of readTable(input, file, CUSTOMER_COLUMNS)) {
-    yield row.ok ? customerFromRow(row.line, row.cell) : row;
+    yield row.ok ? customerFromRow(row.line, row.cell, zone, options.defaultCountry) : row;
   }
 }
 
-function customerFromRow(line: number, cell: (column: CustomerColumn) => string): CustomerRowResult {
+function customerFromRow(line: number, cell: (column: CustomerColumn) => string, zone: ZoneClock, defaultCountry: string): CustomerRowResult {
   const customerId = cell('customer_id');
-  if (customerId === '') {
-    return rejected(line, 'missing-customer-id', 'customer_id is empty');
+  if (customerId === '') return rejected(line, 'missing-customer-id', 'customer_id is empty');
+  const smsOptIn = booleanCell(cell('sms_opt_in'));
+  if (smsOptIn === 'bad') return rejected(line, 'bad-opt-in', `sms_opt_in ${quoted(cell('sms_opt_in'))} is not one of ${BOOLEAN_HINT}`);
+  const optedOut = booleanCell(cell('opted_out'));
+  if (optedOut === 'bad') return rejected(line, 'bad-opt-in', `opted_out ${quoted(cell('opted_out'))} is not one of ${BOOLEAN_HINT}`);
+  const optInAtText = cell('opt_in_at');
+  const optInAt = optInAtText === '' ? undefined : parseOrderedAt(optInAtText, zone);
+  if (optInAtText !== '' && optInAt === undefined) {
+    return rejected(line, 'bad-opt-in', `opt_in_at ${quoted(optInAtText)} is not a date: use ISO 8601 or YYYY-MM-DD[ HH:MM[:SS]] (${zone.timeZone} time)`);
   }
-  const optInText = cell('sms_opt_in');
-  const smsOptIn = OPT_IN_WORDS.get(optInText.toLowerCase());
-  if (smsOptIn === undefined) {
-    return rejected(line, 'bad-opt-in', `sms_opt_in ${quoted(optInText)} is not one of true/false/1/0/yes/no/y/n`);
+  const phone = cell('phone');
+  if (phone.length > PHONE_MAX_CHARS) {
+    return rejected(line, 'bad-phone', `phone (${phone.length} characters, ${maskDigits(phone)}) is longer than ${PHONE_MAX_CHARS} characters`);
   }
-  const parsed = CustomerInputSchema.safeParse({
+  // Only what the row says: an absent key leaves the stored value as it is.
+  const given = Object.entries({
     customerId,
-    phone: orUndefined(cell('phone')),
+    phone: orUndefined(phone),
     name: orUndefined(cell('name')),
     timeZone: orUndefined(cell('timezone')),
     smsOptIn,
+    optedOut,
+    optInAt,
     pushEndpoint: orUndefined(cell('push_endpoint')),
-  });
+  }).filter(([, value]) => value !== undefined);
+  const parsed = CustomerUpdateSchema.safeParse(Object.fromEntries(given));
   if (parsed.success) {
-    return { ok: true, line, value: parsed.data };
+    const warning = phone === '' ? undefined : contactWarning(phone, defaultCountry);
+    return { ok: true, line, value: parsed.data, ...(warning ? { warning } : {}) };
   }
   const issue = parsed.error.issues[0];
   const field = CUSTOMER_FIELDS.get(issue?.path[0] ?? '');
@@ -167,6 +194,32 @@ function customerFromRow(line: number, cell: (column: CustomerColumn) => string)
     return rejected(line, 'bad-row', issue?.message ?? 'invalid row');
   }
   return rejected(line, field.reason, `${field.column} ${quoted(cell(field.column))}: ${issue?.message ?? 'invalid'}`);
+}
+
+const PHONE_MAX_CHARS = 40;
+
+function booleanCell(text: string): boolean | undefined | 'bad' {
+  if (text === '') return undefined;
+  return BOOLEAN_WORDS.get(text.toLowerCase()) ?? 'bad';
+}
+
+/** Masked exports (138****8001), landlines and numbers no country accepts: kept, but said. */
+function contactWarning(phone: string, defaultCountry: string): RowWarning | undefined {
+  if (/\d[*xX•]+\d|[*•]{2,}/.test(phone)) {
+    return { reason: 'masked-phone', message: `phone ${maskDigits(phone)} is masked in the export: no SMS can reach it` };
+  }
+  const checked = mobileNumber(phone, defaultCountry);
+  if (checked.ok) return undefined;
+  if (checked.reason === 'not-mobile') return { reason: 'landline-phone', message: `phone ${maskDigits(phone)} is not a mobile number: no SMS can reach it` };
+  return { reason: 'invalid-phone', message: `phone ${maskDigits(phone)} is not a valid number in any country (default ${defaultCountry}): no SMS can reach it` };
+}
+
+/** A phone cell for a message: every digit but the last 4 hidden (at most 24 characters shown). */
+function maskDigits(text: string): string {
+  const digits = text.replace(/\D/g, '').length;
+  let seen = 0;
+  const masked = text.replace(/\d/g, (digit) => (++seen > digits - 4 ? digit : '*'));
+  return masked.length > 24 ? `${masked.slice(0, 10)}...${masked.slice(-10)}` : masked;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,15 +252,26 @@ type OrderRow = { ok: true; line: number; order: OrderInput } | Rejected<OrderRe
  * Results come in file order, except that an order is yielded once its last row has been read,
  * so rejections of its later rows come before it.
  */
-export function readOrders(input: Readable, file: string, timeZone: string): AsyncGenerator<OrderResult> {
+export function readOrders(input: Readable, file: string, options: OrderReadOptions): AsyncGenerator<OrderResult> {
   // Fails here (RangeError) rather than on the first row when the zone is not an IANA zone.
-  const zone = new ZoneClock(timeZone);
-  return groupOrders(readTable(input, file, ORDER_COLUMNS), zone);
+  const zone = new ZoneClock(options.timeZone);
+  return groupOrders(readTable(input, file, ORDER_COLUMNS), zone, options.asOf.getTime() + FUTURE_TOLERANCE_MS);
 }
+
+export interface OrderReadOptions {
+  /** Zone of `ordered_at` cells without an offset (the merchant's). */
+  timeZone: string;
+  /** When the import is considered to happen: an order more than a day after it is refused. */
+  asOf: Date;
+}
+
+/** An order dated after the import's as-of by more than this is a typing error, not an order. */
+const FUTURE_TOLERANCE_MS = 86_400_000;
 
 async function* groupOrders(
   rows: AsyncIterable<TableRow<OrderColumn> | Rejected<'wrong-column-count'>>,
   zone: ZoneClock,
+  latest: number,
 ): AsyncGenerator<OrderResult> {
   // The order id of the current run of rows, and the order built from its accepted rows.
   let runId: string | undefined;
@@ -224,7 +288,7 @@ async function* groupOrders(
       runId = orderId;
       current = undefined;
     }
-    const parsed = orderFromRow(row.line, row.cell, zone);
+    const parsed = orderFromRow(row.line, row.cell, zone, latest);
     if (!parsed.ok) {
       yield parsed;
       continue;
@@ -270,7 +334,7 @@ function conflictWith(
   return undefined;
 }
 
-function orderFromRow(line: number, cell: (column: OrderColumn) => string, zone: ZoneClock): OrderRow {
+function orderFromRow(line: number, cell: (column: OrderColumn) => string, zone: ZoneClock, latest: number): OrderRow {
   const orderId = cell('order_id');
   if (orderId === '') return rejected(line, 'missing-order-id', 'order_id is empty');
   const customerId = cell('customer_id');
@@ -286,6 +350,14 @@ function orderFromRow(line: number, cell: (column: OrderColumn) => string, zone:
       'bad-date',
       `ordered_at ${quoted(orderedAtText)} is not a date: use ISO 8601 with an offset ` +
         `(2024-03-05T14:30:00+08:00), YYYY-MM-DD HH:MM[:SS] or YYYY-MM-DD (${zone.timeZone} time)`,
+    );
+  }
+  if (Date.parse(orderedAt) > latest) {
+    return rejected(
+      line,
+      'future-date',
+      `ordered_at ${quoted(orderedAtText)} is more than a day after the import's as-of ${new Date(latest - FUTURE_TOLERANCE_MS).toISOString()}: ` +
+        'a typing error, or pass --as-of to date the import',
     );
   }
 

@@ -20,6 +20,8 @@ export const ProfileItemSchema = z.object({
   timeZone: z.string().optional(),
   smsOptIn: z.boolean().default(false),
   optedOut: z.boolean().default(false),
+  optedOutAt: z.string().optional(),
+  optInAt: z.string().optional(),
   pushEndpoint: z.string().optional(),
   recentSends: z.array(RecentSendSchema).default([]),
   capVersion: z.number().int().nonnegative().default(0),
@@ -86,6 +88,8 @@ export const OrderMarkerItemSchema = z.object({
   orderDate: CalendarDateSchema,
   /** Absent on markers written before reports existed. */
   total: z.number().nonnegative().optional(),
+  /** Every line's category, sorted; absent on markers written before conflicts were checked. */
+  categories: z.array(z.string()).optional(),
   applied: z.boolean(),
 });
 export type OrderMarker = z.infer<typeof OrderMarkerItemSchema>;

@@ -16,7 +16,8 @@
  *
  * and, under `RUN#<runId>`, the bookkeeping of one pipeline run: META, and SHARD#<n>#<part> with
  * each shard job's counts, so the last job to finish can publish RunCompleted; and PACER / SMS,
- * the senders' shared sliding-window log of SMS parts (lib/adapters/dynamo-pacer.ts).
+ * the senders' shared sliding-window log of SMS parts (lib/adapters/dynamo-pacer.ts); and
+ * IMPORTS / LATEST, the latest as-of of any import, so a run dated before it can say so.
  */
 export const recallTable = {
   partitionKey: 'pk',
@@ -74,6 +75,8 @@ export const keys = {
   order: (orderId: string) => `O#${orderId}`,
   run: (runId: string) => `RUN#${runId}`,
   runMeta: 'META',
+  imports: 'IMPORTS',
+  latestImport: 'LATEST',
   shardPart: (shard: number, part: string) => `SHARD#${shard}#${part}`,
   /** One partition of the due index: a step of a journey in one shard (and category). */
   duePartition: (journeyId: string, stepId: string, shard: number, category?: string) =>

@@ -58,7 +58,7 @@ export async function deliverMessage(deps: DeliverDeps, job: SendJob, announce?:
   } catch (error) {
     if (error instanceof OptedOutError) {
       await store.moveLedgerStatus(job.customerId, job, 'sending', 'failed', { outcome: 'skipped:opted-out', error: error.message });
-      await store.markOptedOut(job.customerId);
+      await store.markOptedOut(job.customerId, sentAt.toISOString());
       return 'opted-out';
     }
     if (error instanceof PermanentDeliveryError) {

@@ -1,39 +1,56 @@
-import type { CustomerInput, OrderInput } from '../domain/model.ts';
+import { nextConsent } from '../domain/consent.ts';
+import type { CustomerUpdate, OrderInput } from '../domain/model.ts';
 import type { RecallStore } from '../ports.ts';
 import { recordOrder, type RecordOrderDeps } from './record-order.ts';
 
 /** A row of an import: accepted, or rejected with its line and reason. */
-export type ImportRow<T> = { ok: true; line: number; value: T } | { ok: false; line: number; reason: string; message: string };
+export type ImportRow<T> =
+  | { ok: true; line: number; value: T; warning?: { reason: string; message: string } }
+  | { ok: false; line: number; reason: string; message: string };
 
 export interface ImportCounts {
   imported: number;
   /** Orders only: already recorded before (a re-import changes nothing). */
   unchanged: number;
   rejected: Record<string, number>;
+  /** Customers only: rows imported whose contact cannot be used (masked, landline, invalid). */
+  warnings: Record<string, number>;
 }
 
 export interface ImportHooks {
   onRejected?: (line: number, reason: string, message: string) => void;
+  onWarning?: (line: number, reason: string, message: string) => void;
   onProgress?: (rows: number) => void;
 }
 
 const IN_FLIGHT = 16;
 
-/** Runs `work` on the rows with at most IN_FLIGHT at once; rows with the same key run in order. */
+/**
+ * Runs `work` on the rows with at most IN_FLIGHT at once; rows with the same key run in order. A
+ * failure (a bad file, a failed write) ends it only after the work in flight settles: the rows
+ * before it stay imported, and the store is never closed under a running write.
+ */
 async function forEachKeyed<T>(rows: AsyncIterable<T>, keyOf: (row: T) => string | undefined, work: (row: T) => Promise<void>): Promise<void> {
   const inFlight = new Set<Promise<void>>();
   const lastByKey = new Map<string, Promise<void>>();
-  for await (const row of rows) {
-    const key = keyOf(row);
-    const previous = key === undefined ? undefined : lastByKey.get(key);
-    const task: Promise<void> = (previous ?? Promise.resolve()).then(() => work(row));
-    const tracked = task.finally(() => {
-      inFlight.delete(tracked);
-      if (key !== undefined && lastByKey.get(key) === task) lastByKey.delete(key);
-    });
-    inFlight.add(tracked);
-    if (key !== undefined) lastByKey.set(key, task);
-    if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+  try {
+    for await (const row of rows) {
+      const key = keyOf(row);
+      const previous = key === undefined ? undefined : lastByKey.get(key);
+      const task: Promise<void> = (previous ?? Promise.resolve()).then(() => work(row));
+      const tracked = task.finally(() => {
+        inFlight.delete(tracked);
+        if (key !== undefined && lastByKey.get(key) === task) lastByKey.delete(key);
+      });
+      // Observed by race/all below; this keeps a failure before then from being "unhandled".
+      tracked.catch(() => undefined);
+      inFlight.add(tracked);
+      if (key !== undefined) lastByKey.set(key, task);
+      if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+    }
+  } catch (error) {
+    await Promise.allSettled(inFlight);
+    throw error;
   }
   await Promise.all(inFlight);
 }
@@ -43,16 +60,48 @@ function countRejected(counts: ImportCounts, hooks: ImportHooks, line: number, r
   hooks.onRejected?.(line, reason, message);
 }
 
-/** Upserts customers (contact and opt-in only: opt-outs and the frequency cap are kept). */
-export async function importCustomers(deps: { store: RecallStore }, rows: AsyncIterable<ImportRow<CustomerInput>>, hooks: ImportHooks = {}): Promise<ImportCounts> {
-  const counts: ImportCounts = { imported: 0, unchanged: 0, rejected: {} };
+const MAX_CONSENT_RETRIES = 5;
+
+/**
+ * Writes one import row: the contact fields it gives and the consent merged over the stored one
+ * (`nextConsent`), conditional on the stored consent, so an opt-out that lands meanwhile wins.
+ */
+export async function importCustomer(deps: { store: RecallStore }, update: CustomerUpdate, asOf: string): Promise<void> {
+  const { smsOptIn, optedOut, optInAt, ...contact } = update;
+  for (let attempt = 0; attempt < MAX_CONSENT_RETRIES; attempt++) {
+    const { profiles, invalid } = await deps.store.getProfiles([update.customerId], { consistent: true });
+    const stored = profiles.get(update.customerId);
+    const consent = nextConsent(stored, { smsOptIn, optedOut, optInAt }, asOf);
+    const expected = invalid.has(update.customerId) ? 'any' : stored && { smsOptIn: stored.smsOptIn, optedOut: stored.optedOut, optedOutAt: stored.optedOutAt, optInAt: stored.optInAt };
+    if (await deps.store.saveCustomer(contact, consent, expected)) return;
+  }
+  throw new Error(`customer ${update.customerId}: consent kept changing under ${MAX_CONSENT_RETRIES} retries`);
+}
+
+/**
+ * Imports customers: contact fields the file gives, consent merged (opt-outs and the frequency
+ * cap are kept). `asOf` (ISO instant) is when the import is considered to happen: the time of an
+ * opt-out it records.
+ */
+export async function importCustomers(
+  deps: { store: RecallStore },
+  rows: AsyncIterable<ImportRow<CustomerUpdate>>,
+  asOf: Date,
+  hooks: ImportHooks = {},
+): Promise<ImportCounts> {
+  const counts: ImportCounts = { imported: 0, unchanged: 0, rejected: {}, warnings: {} };
+  await deps.store.noteImport(asOf.toISOString());
   await forEachKeyed(
     rows,
     (row) => (row.ok ? row.value.customerId : undefined),
     async (row) => {
       if (row.ok) {
-        await deps.store.upsertCustomer(row.value);
+        await importCustomer(deps, row.value, asOf.toISOString());
         counts.imported++;
+        if (row.warning) {
+          counts.warnings[row.warning.reason] = (counts.warnings[row.warning.reason] ?? 0) + 1;
+          hooks.onWarning?.(row.line, row.warning.reason, row.warning.message);
+        }
       } else {
         countRejected(counts, hooks, row.line, row.reason, row.message);
       }
@@ -64,30 +113,58 @@ export async function importCustomers(deps: { store: RecallStore }, rows: AsyncI
 
 /**
  * Records each order through the record-order use case (attribution and coupon codes included:
- * pass the coupon secret); one customer's orders in file order.
+ * pass the coupon secret); one customer's orders in file order. `asOf` is when the import is
+ * considered to happen: lateness is judged on its date, not on the machine's clock.
  */
 export async function importOrders(
   deps: RecordOrderDeps,
   orders: AsyncIterable<ImportRow<OrderInput>>,
+  asOf: Date,
   hooks: ImportHooks = {},
 ): Promise<ImportCounts> {
-  const counts: ImportCounts = { imported: 0, unchanged: 0, rejected: {} };
+  const counts: ImportCounts = { imported: 0, unchanged: 0, rejected: {}, warnings: {} };
+  const atAsOf: RecordOrderDeps = { ...deps, clock: { now: () => asOf } };
+  await deps.store.noteImport(asOf.toISOString());
   await forEachKeyed(
-    orders,
+    oneOwnerPerOrder(orders),
     (row) => (row.ok ? row.value.customerId : undefined),
     async (row) => {
       if (!row.ok) {
         countRejected(counts, hooks, row.line, row.reason, row.message);
       } else {
-        const result = await recordOrder(deps, row.value);
-        if (result.status === 'duplicate') counts.unchanged++;
-        else counts.imported++;
-        for (const category of result.unknownCategories) {
-          countRejected(counts, hooks, row.line, 'unknown-category', `order ${row.value.orderId}: category "${category}" is not in the config (line skipped, rest of the order kept)`);
+        const result = await recordOrder(atAsOf, row.value);
+        if (result.status === 'conflicting') {
+          countRejected(counts, hooks, row.line, 'conflicting-order', result.conflict ?? `order ${row.value.orderId} was recorded before with other content`);
+        } else {
+          if (result.status === 'duplicate') counts.unchanged++;
+          else counts.imported++;
+          for (const category of result.unknownCategories) {
+            countRejected(counts, hooks, row.line, 'unknown-category', `order ${row.value.orderId}: category "${category}" is not in the config (line skipped, rest of the order kept)`);
+          }
         }
       }
       hooks.onProgress?.(1);
     },
   );
   return counts;
+}
+
+/**
+ * An order id belongs to one customer. The store keys order markers by customer, so a second
+ * customer's use of an id is caught here, in file order, before any write.
+ */
+async function* oneOwnerPerOrder(rows: AsyncIterable<ImportRow<OrderInput>>): AsyncGenerator<ImportRow<OrderInput>> {
+  const ownerOf = new Map<string, string>();
+  for await (const row of rows) {
+    if (row.ok) {
+      const owner = ownerOf.get(row.value.orderId);
+      if (owner === undefined) {
+        ownerOf.set(row.value.orderId, row.value.customerId);
+      } else if (owner !== row.value.customerId) {
+        yield { ok: false, line: row.line, reason: 'conflicting-order', message: `order ${row.value.orderId} belongs to customer ${owner} earlier in the file, this row says ${row.value.customerId}` };
+        continue;
+      }
+    }
+    yield row;
+  }
 }

@@ -1,5 +1,5 @@
 import type { CampaignConfig } from '../config/schema.ts';
-import { localDate, runMoment } from '../domain/dates.ts';
+import { localDate, refuseFutureRun, runMoment } from '../domain/dates.ts';
 import type { DomainEvent, ShardJobMessage } from '../events/schemas.ts';
 import type { Clock, EventPublisher, RecallStore, SendJob, WorkQueue } from '../ports.ts';
 import type { RunMeta } from '../store/items.ts';
@@ -24,6 +24,8 @@ export interface PlanRequest {
   asOf?: string;
   journeys?: string[];
   dryRun: boolean;
+  /** Lets a real run be dated more than a day ahead of the clock (`refuseFutureRun`). */
+  allowFuture?: boolean;
 }
 
 export interface PlanResult {
@@ -50,7 +52,9 @@ export function withJourneys(config: CampaignConfig, journeys: readonly string[]
 export async function planRecall(deps: PlanDeps, request: PlanRequest): Promise<PlanResult> {
   const { config } = deps;
   withJourneys(config, request.journeys);
-  const moment = runMoment(request.asOf, config.merchantTimeZone, config.runTime, deps.clock.now());
+  const clockNow = deps.clock.now();
+  const moment = runMoment(request.asOf, config.merchantTimeZone, config.runTime, clockNow);
+  refuseFutureRun(moment.now, clockNow, { dryRun: request.dryRun, allowFuture: request.allowFuture ?? false });
   const meta: RunMeta = { runId: request.runId, runDate: moment.runDate, now: moment.now.toISOString(), shards: config.shards, dryRun: request.dryRun };
   // A run whose jobs were handed over is not planned twice; one whose enqueue failed (the
   // retry of the same trigger) is planned again from its stored moment: shard jobs are idempotent.

@@ -4,7 +4,8 @@ import { localDate } from '../domain/dates.ts';
 import { categoryOf, positionOn } from '../domain/journeys.ts';
 import type { OrderInput } from '../domain/model.ts';
 import { cyclesStartedBy, recordCategoryPurchase, type OrderFacts } from '../domain/orders.ts';
-import type { Clock, EventPublisher, RecallStore } from '../ports.ts';
+import type { Clock, EventPublisher, OrderFingerprint, RecallStore } from '../ports.ts';
+import type { OrderMarker } from '../store/items.ts';
 import { duePosition } from './due-index.ts';
 
 /** The message an order converted (DESIGN §2, Measurement). */
@@ -27,7 +28,10 @@ export interface Conversion {
 export type CouponOutcome = 'redeemed' | 'already-redeemed' | 'rejected';
 
 export interface RecordOrderResult {
-  status: 'recorded' | 'duplicate';
+  /** `conflicting`: the order id was recorded before with other content; nothing was written. */
+  status: 'recorded' | 'duplicate' | 'conflicting';
+  /** Set when `conflicting`: what was recorded and what this order says. */
+  conflict?: string;
   /** Lines whose category the config does not know: counted, the rest of the order is kept. */
   unknownCategories: string[];
   cyclesStarted: number;
@@ -48,6 +52,28 @@ export interface RecordOrderDeps {
 }
 
 const MAX_CONFLICT_RETRIES = 5;
+
+/** The shop's clock and EventBridge's may disagree by this much. */
+const CLOCK_SKEW_MS = 60_000;
+
+/** An order dated after the event that announced it: a broken clock or a typo. Permanent. */
+export class FutureOrderError extends Error {
+  readonly retryable = false;
+  override name = 'FutureOrderError';
+}
+
+/** Markers written before totals or categories were kept compare on what they have. */
+function sameOrder(stored: OrderMarker, order: OrderFingerprint): boolean {
+  if (stored.orderDate !== order.orderDate) return false;
+  if (stored.total !== undefined && Math.abs(stored.total - order.total) > 0.005) return false;
+  return stored.categories === undefined || stored.categories.join('\n') === order.categories.join('\n');
+}
+
+function describeConflict(stored: OrderMarker, order: OrderFingerprint): string {
+  const show = (date: string, total: number | undefined, categories: string[] | undefined) =>
+    `${date}, total ${total ?? '?'}${categories ? `, ${categories.join('+')}` : ''}`;
+  return `order ${order.orderId} was recorded as ${show(stored.orderDate, stored.total, stored.categories)}; this one says ${show(order.orderDate, order.total, order.categories)}`;
+}
 
 export function orderFacts(config: CampaignConfig, order: OrderInput): { facts: OrderFacts; unknownCategories: string[] } {
   const known = new Set<string>();
@@ -72,12 +98,25 @@ export function orderFacts(config: CampaignConfig, order: OrderInput): { facts: 
  * applied, each category history remembers the orders it counted, and every journey write is
  * conditional on the stored cycle being older, so a replay or a retry after a crash changes nothing.
  */
-export async function recordOrder(deps: RecordOrderDeps, order: OrderInput): Promise<RecordOrderResult> {
+export async function recordOrder(deps: RecordOrderDeps, order: OrderInput, options: { receivedAt?: Date } = {}): Promise<RecordOrderResult> {
   const { store, config } = deps;
+  if (options.receivedAt && Date.parse(order.orderedAt) > options.receivedAt.getTime() + CLOCK_SKEW_MS) {
+    throw new FutureOrderError(`order ${order.orderId}: placed at ${order.orderedAt}, after the event's time ${options.receivedAt.toISOString()}`);
+  }
   const today = localDate(deps.clock.now(), config.merchantTimeZone);
   const { facts, unknownCategories } = orderFacts(config, order);
-  const begun = await store.beginOrder({ orderId: facts.orderId, customerId: facts.customerId, orderDate: facts.orderDate, total: facts.total });
-  if (begun === 'applied') return { status: 'duplicate', unknownCategories, cyclesStarted: 0 };
+  const fingerprint: OrderFingerprint = {
+    orderId: facts.orderId,
+    customerId: facts.customerId,
+    orderDate: facts.orderDate,
+    total: facts.total,
+    categories: [...new Set(order.lines.map((line) => line.category))].sort(),
+  };
+  const begun = await store.beginOrder(fingerprint);
+  if (begun.state === 'seen' && begun.stored && !sameOrder(begun.stored, fingerprint)) {
+    return { status: 'conflicting', conflict: describeConflict(begun.stored, fingerprint), unknownCategories, cyclesStarted: 0 };
+  }
+  if (begun.state === 'seen' && begun.stored?.applied) return { status: 'duplicate', unknownCategories, cyclesStarted: 0 };
 
   for (let attempt = 0; ; attempt++) {
     const history = await store.getCustomerHistory(facts.customerId);

@@ -21,6 +21,8 @@ export interface RunSummary {
   invalidIndexItems: number;
   readUnits: number;
   writeUnits: number;
+  /** What the operator must know about this run's result (a run dated before the latest import). */
+  warnings: string[];
 }
 
 export interface StepCounts {
@@ -46,7 +48,13 @@ function stepCounts(counts: OutcomeCounts): StepCounts {
   return { due, sent: counts.sent, heldOut: counts['held-out'], skipped, deferred };
 }
 
-export function summarize(tally: RunTally, options: Pick<RunOptions, 'runDate' | 'dryRun' | 'backfill'>, shards: number, usage: { readUnits: number; writeUnits: number }): RunSummary {
+export function summarize(
+  tally: RunTally,
+  options: Pick<RunOptions, 'runDate' | 'dryRun' | 'backfill'>,
+  shards: number,
+  usage: { readUnits: number; writeUnits: number },
+  warnings: string[] = [],
+): RunSummary {
   const byJourney: Record<string, Record<string, StepCounts>> = {};
   for (const [journey, steps] of tally.byJourney) {
     byJourney[journey] = Object.fromEntries([...steps].map(([step, counts]) => [step, stepCounts(counts)]));
@@ -63,7 +71,21 @@ export function summarize(tally: RunTally, options: Pick<RunOptions, 'runDate' |
     invalidIndexItems: tally.invalidItems,
     readUnits: Math.round(usage.readUnits * 10) / 10,
     writeUnits: Math.round(usage.writeUnits * 10) / 10,
+    warnings,
   };
+}
+
+/**
+ * A run dated before the store's latest import judges customers on a day the store has moved
+ * past (their later orders are already recorded): it must say so, never return a silent zero.
+ */
+async function asOfWarnings(store: RecallStore, now: Date): Promise<string[]> {
+  const latest = await store.latestImportAsOf();
+  if (latest === undefined || now.getTime() >= Date.parse(latest)) return [];
+  return [
+    `this run is dated ${now.toISOString()}, before the latest import's as-of ${latest}: orders recorded after the run date ` +
+      'already moved those customers on, so they are not due on it. Run with --as-of at or after the import, or import with an earlier --as-of.',
+  ];
 }
 
 /** `--backfill` is an explicit one-off batch job, so it may Scan (in parallel segments). */
@@ -92,6 +114,7 @@ async function dormantByShard(store: RecallStore, shards: number, segments: numb
  * `runShard` runs once per shard behind the work queue.
  */
 export async function runDay(deps: RunDeps, options: RunOptions, concurrency = 4): Promise<RunSummary> {
+  const warnings = await asOfWarnings(deps.store, options.now);
   const before = { ...deps.store.usage };
   const tally = new RunTally();
   const dormant = options.backfill ? await dormantByShard(deps.store, deps.config.shards, concurrency) : new Map<number, JourneyState[]>();
@@ -107,5 +130,5 @@ export async function runDay(deps: RunDeps, options: RunOptions, concurrency = 4
     readUnits: deps.store.usage.readUnits - before.readUnits,
     writeUnits: deps.store.usage.writeUnits - before.writeUnits,
   };
-  return summarize(tally, options, deps.config.shards, usage);
+  return summarize(tally, options, deps.config.shards, usage, warnings);
 }

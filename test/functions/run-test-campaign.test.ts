@@ -98,8 +98,8 @@ describe('run-test-campaign', () => {
     const config = await testConfig(overrides);
     // 10:00 in Shanghai: inside the send window.
     const clock = fixedClock(`${TODAY}T02:00:00Z`);
-    await importCustomers({ store }, readCustomerRows(csv(CUSTOMERS), 'customers.csv'));
-    await importOrders({ store, config, clock }, readOrders(csv(ORDERS), 'orders.csv', config.merchantTimeZone));
+    await importCustomers({ store }, readCustomerRows(csv(CUSTOMERS), 'customers.csv', { timeZone: 'Asia/Shanghai', defaultCountry: 'CN' }), new Date());
+    await importOrders({ store, config, clock }, readOrders(csv(ORDERS), 'orders.csv', { timeZone: config.merchantTimeZone, asOf: clock.now() }), clock.now());
     const transport = new RecordingTransport();
     return { store, config, clock, transport, deps: { store, config, transport, couponSecret: SECRET, clock } };
   }
@@ -264,7 +264,7 @@ describe('run-test-campaign', () => {
 
     it('says so when nobody waits in the journey at all', async () => {
       const store = await dynamo.freshStore();
-      await importCustomers({ store }, readCustomerRows(csv(CUSTOMERS), 'customers.csv'));
+      await importCustomers({ store }, readCustomerRows(csv(CUSTOMERS), 'customers.csv', { timeZone: 'Asia/Shanghai', defaultCountry: 'CN' }), new Date());
       const deps = { store, config: await testConfig(), transport: new RecordingTransport(), couponSecret: SECRET, clock: fixedClock(`${TODAY}T02:00:00Z`) };
 
       await expect(runTestCampaign(deps, input({ step: 'coupon-2', sample: 3 }))).rejects.toThrow(

@@ -85,7 +85,7 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
     claimed = sendQueue.take(100);
 
     sample = await loadSqsEvent('send-message.sqs-batch.json');
-    for (const customer of SAMPLE_CUSTOMERS) await store.upsertCustomer(customer);
+    for (const { smsOptIn, ...contact } of SAMPLE_CUSTOMERS) await store.saveCustomer(contact, { smsOptIn, optedOut: false }, 'any');
     for (const record of sample.Records) {
       const job = SendJobMessageSchema.parse(JSON.parse(record.body));
       await store.putLedger({
@@ -295,7 +295,7 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
     it('is not published: skipped:opted-out in the ledger, the record done', async () => {
       const [job] = take(1);
       if (!job) throw new Error('unreachable');
-      await store.markOptedOut(job.customerId);
+      await store.markOptedOut(job.customerId, new Date().toISOString());
 
       const result = await handler(recordsFor([job]), lambdaContext('send-message'));
 

@@ -123,7 +123,7 @@ describe('attribution and redemption in record-order, on a real DynamoDB-API ser
     const before = await ledgerOf('c4');
     const replay = await record(input);
     // o4b crashed after its marks, before the order was completed: its redelivery is not a duplicate.
-    await store.beginOrder({ orderId: 'o4b', customerId: 'c4b', orderDate: addDays(DAY, 1), total: 260 });
+    await store.beginOrder({ orderId: 'o4b', customerId: 'c4b', orderDate: addDays(DAY, 1), total: 260, categories: ['cosmetics'] });
     await store.markConverted('c4b', crashed, { orderId: 'o4b', convertedAt: retriedInput.orderedAt, revenue: 260 });
     await store.markRedeemed('c4b', crashed, 'o4b');
     const retried = await record(retriedInput);

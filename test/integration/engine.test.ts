@@ -52,8 +52,8 @@ describe('the recall engine on a real DynamoDB-API server', () => {
     const store = await dynamo.freshStore();
     const config = await testConfig();
     const clock = fixedClock(`${TODAY}T02:00:00Z`);
-    await importCustomers({ store }, readCustomerRows(csv(CUSTOMERS), 'customers.csv'));
-    await importOrders({ store, config, clock }, readOrders(csv(ORDERS), 'orders.csv', config.merchantTimeZone));
+    await importCustomers({ store }, readCustomerRows(csv(CUSTOMERS), 'customers.csv', { timeZone: 'Asia/Shanghai', defaultCountry: 'CN' }), new Date());
+    await importOrders({ store, config, clock }, readOrders(csv(ORDERS), 'orders.csv', { timeZone: config.merchantTimeZone, asOf: clock.now() }), clock.now());
     const queue = new RecordingQueue(store);
     return { store, config, clock, queue, deps: { store, config, sendQueue: queue, couponSecret: SECRET } };
   }

@@ -103,8 +103,8 @@ describe('bad CSV rows and bad contact data', () => {
     const config = await reliabilityConfig({ holdoutPercent: 0 });
     const rejected: string[] = [];
 
-    const customers = await importCustomers({ store }, readCustomerRows(csv(CUSTOMERS), 'customers.csv'), { onRejected: (line, reason) => void rejected.push(`customers.csv:${line}: ${reason}`) });
-    const orders = await importOrders({ store, config, clock }, readOrders(csv(ORDERS), 'orders.csv', config.merchantTimeZone), { onRejected: (line, reason) => void rejected.push(`orders.csv:${line}: ${reason}`) });
+    const customers = await importCustomers({ store }, readCustomerRows(csv(CUSTOMERS), 'customers.csv', { timeZone: 'Asia/Shanghai', defaultCountry: 'CN' }), new Date(), { onRejected: (line, reason) => void rejected.push(`customers.csv:${line}: ${reason}`) });
+    const orders = await importOrders({ store, config, clock }, readOrders(csv(ORDERS), 'orders.csv', { timeZone: config.merchantTimeZone, asOf: clock.now() }), clock.now(), { onRejected: (line, reason) => void rejected.push(`orders.csv:${line}: ${reason}`) });
     count('csv rows', CUSTOMERS.split('\r\n').length - 1 + ORDERS.split('\r\n').length - 1);
 
     expect(customers).toEqual({ imported: 6, unchanged: 0, rejected: { 'wrong-column-count': 1, 'missing-customer-id': 1, 'bad-timezone': 1, 'bad-opt-in': 1, 'bad-push-endpoint': 1, 'bad-phone': 1 } });
@@ -137,7 +137,7 @@ describe('bad CSV rows and bad contact data', () => {
     const store = await dynamo.freshStore();
     const gbk = iconv.encode('customer_id,phone,name,sms_opt_in\r\ng1,+8613800138201,刘姥姥,是\r\ng2,+8613800138202,袭人,true\r\n', 'gbk');
 
-    const counts = await importCustomers({ store }, readCustomerRows(Readable.from([gbk]), 'gbk.csv'));
+    const counts = await importCustomers({ store }, readCustomerRows(Readable.from([gbk]), 'gbk.csv', { timeZone: 'Asia/Shanghai', defaultCountry: 'CN' }), new Date());
 
     // "是" (yes) is not an opt-in word: the row is refused, named, and the other one imported.
     expect(counts).toEqual({ imported: 1, unchanged: 0, rejected: { 'bad-opt-in': 1 } });
@@ -307,7 +307,7 @@ describe('corrupt items in the table', () => {
     count('corrupt table items');
     const rows = ['order_id,customer_id,ordered_at,category,amount', 'q1,r10,2026-11-20 10:00,cosmetics,50', 'q2,q-other,2026-11-20 10:00,skincare,60'].join('\n');
 
-    const counts = await importOrders({ store, config, clock }, readOrders(csv(rows), 'orders.csv', config.merchantTimeZone));
+    const counts = await importOrders({ store, config, clock }, readOrders(csv(rows), 'orders.csv', { timeZone: config.merchantTimeZone, asOf: clock.now() }), clock.now());
 
     expect(counts.imported + (counts.rejected['bad-record'] ?? 0)).toBe(2);
     expect((await scanTable(store)).get('C#q-other|O#q2')).toMatchObject({ applied: true });

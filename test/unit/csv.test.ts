@@ -15,6 +15,9 @@ import {
 const CUSTOMER_HEADER = 'customer_id,phone,name,timezone,sms_opt_in,push_endpoint';
 const ORDER_HEADER = 'order_id,customer_id,ordered_at,category,amount,coupon_code';
 const SHANGHAI = 'Asia/Shanghai';
+const CUSTOMER_OPTIONS = { timeZone: SHANGHAI, defaultCountry: 'CN' };
+/** After every order in these tests: only the future-date tests date one past it. */
+const IMPORT_AS_OF = new Date('2030-01-01T00:00:00Z');
 
 function bytes(text: string | Buffer): Readable {
   return Readable.from(typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
@@ -34,9 +37,9 @@ async function collect<T>(results: AsyncIterable<T>): Promise<T[]> {
 }
 
 const customers = (text: string | Buffer): Promise<CustomerRowResult[]> =>
-  collect(readCustomerRows(bytes(text), 'customers.csv'));
+  collect(readCustomerRows(bytes(text), 'customers.csv', CUSTOMER_OPTIONS));
 const orders = (text: string | Buffer, timeZone = SHANGHAI): Promise<OrderResult[]> =>
-  collect(readOrders(bytes(text), 'orders.csv', timeZone));
+  collect(readOrders(bytes(text), 'orders.csv', { timeZone, asOf: IMPORT_AS_OF }));
 
 async function formatError(results: AsyncIterable<unknown>): Promise<CsvFormatError> {
   try {
@@ -78,7 +81,7 @@ describe('readCustomerRows', () => {
           pushEndpoint: 'arn:aws:sns:ap-east-1:123456789012:endpoint/GCM/app/1',
         },
       },
-      { ok: true, line: 3, value: { customerId: 'c-2', name: '', smsOptIn: false } },
+      { ok: true, line: 3, value: { customerId: 'c-2' } },
     ]);
   });
 
@@ -86,7 +89,7 @@ describe('readCustomerRows', () => {
     const results = await customers('name,customer_id,phone\nLi Lei,c-9,13800138000\n');
 
     expect(results).toEqual([
-      { ok: true, line: 2, value: { customerId: 'c-9', phone: '13800138000', name: 'Li Lei', smsOptIn: false } },
+      { ok: true, line: 2, value: { customerId: 'c-9', phone: '13800138000', name: 'Li Lei' } },
     ]);
   });
 
@@ -99,7 +102,8 @@ describe('readCustomerRows', () => {
     ['no', false],
     ['Y', true],
     ['n', false],
-    ['', false],
+    ['是', true],
+    ['否', false],
   ])('reads sms_opt_in %j as %s', async (cell, expected) => {
     const [result] = await customers(`customer_id,phone,name,sms_opt_in\nc-1,,,${cell}\n`);
 
@@ -167,8 +171,8 @@ describe('readCustomerRows', () => {
 
     // Assess
     expect(results).toEqual([
-      { ok: true, line: 2, value: { customerId: 'c-1', name: 'first\nsecond\nthird', smsOptIn: false } },
-      { ok: true, line: 6, value: { customerId: 'c-2', name: 'a\nb', smsOptIn: false } },
+      { ok: true, line: 2, value: { customerId: 'c-1', name: 'first\nsecond\nthird' } },
+      { ok: true, line: 6, value: { customerId: 'c-2', name: 'a\nb' } },
       expect.objectContaining({ ok: false, line: 8, reason: 'missing-customer-id' }),
     ]);
   });
@@ -176,11 +180,11 @@ describe('readCustomerRows', () => {
   it('keeps line numbers right when the file arrives in tiny chunks', async () => {
     const data = Buffer.from(`\uFEFFcustomer_id,phone,name\r\nc-1,,"王\r\n小明"\r\nc-2,,李雷\r\n,,\r\n,x,y\r\n`, 'utf8');
 
-    const results = await collect(readCustomerRows(chunked(data, 1), 'customers.csv'));
+    const results = await collect(readCustomerRows(chunked(data, 1), 'customers.csv', CUSTOMER_OPTIONS));
 
     expect(results).toEqual([
-      { ok: true, line: 2, value: { customerId: 'c-1', name: '王\n小明', smsOptIn: false } },
-      { ok: true, line: 4, value: { customerId: 'c-2', name: '李雷', smsOptIn: false } },
+      { ok: true, line: 2, value: { customerId: 'c-1', name: '王\n小明' } },
+      { ok: true, line: 4, value: { customerId: 'c-2', name: '李雷' } },
       expect.objectContaining({ ok: false, line: 6, reason: 'missing-customer-id' }),
     ]);
   });
@@ -194,8 +198,8 @@ describe('readCustomerRows', () => {
 
     // Assess
     expect(results).toEqual([
-      { ok: true, line: 2, value: { customerId: 'c-1', phone: '13800138000', name: '王小明', smsOptIn: false } },
-      { ok: true, line: 3, value: { customerId: 'c-2', name: '欧阳, 娜娜', smsOptIn: false } },
+      { ok: true, line: 2, value: { customerId: 'c-1', phone: '13800138000', name: '王小明' } },
+      { ok: true, line: 3, value: { customerId: 'c-2', name: '欧阳, 娜娜' } },
     ]);
   });
 
@@ -203,17 +207,17 @@ describe('readCustomerRows', () => {
     const ascii = Array.from({ length: 500 }, (_, i) => `c-${i},,Name ${i}`).join('\n');
     const data = iconv.encode(`customer_id,phone,name\n${ascii}\nc-x,,张伟\n`, 'gbk');
 
-    const results = await collect(readCustomerRows(chunked(data, 333), 'customers.csv'));
+    const results = await collect(readCustomerRows(chunked(data, 333), 'customers.csv', CUSTOMER_OPTIONS));
 
     expect(results).toHaveLength(501);
-    expect(results.at(-1)).toEqual({ ok: true, line: 502, value: { customerId: 'c-x', name: '张伟', smsOptIn: false } });
+    expect(results.at(-1)).toEqual({ ok: true, line: 502, value: { customerId: 'c-x', name: '张伟' } });
   });
 
   it('refuses a file that is neither UTF-8 nor GBK, naming the line', async () => {
     // Latin-1 "José": an accented letter before ASCII, which GBK never has.
     const latin1 = Buffer.concat([Buffer.from('customer_id,phone,name\nc-1,,Ana\nc-2,,Jos'), Buffer.from([0xe9]), Buffer.from(' Silva\n')]);
 
-    const error = await formatError(readCustomerRows(bytes(latin1), 'latin1.csv'));
+    const error = await formatError(readCustomerRows(bytes(latin1), 'latin1.csv', CUSTOMER_OPTIONS));
 
     expect(error.message).toBe('latin1.csv:3: the file is neither UTF-8 nor GBK text: save it as "CSV UTF-8"');
   });
@@ -221,7 +225,7 @@ describe('readCustomerRows', () => {
   it('refuses a UTF-8 file that turns invalid later, naming the line', async () => {
     const chunks = [Buffer.from('customer_id,phone,name\nc-1,,王小明\n', 'utf8'), iconv.encode('c-2,,李雷\n', 'gbk')];
 
-    const error = await formatError(readCustomerRows(Readable.from(chunks), 'mixed.csv'));
+    const error = await formatError(readCustomerRows(Readable.from(chunks), 'mixed.csv', CUSTOMER_OPTIONS));
 
     expect(error.message).toMatch(/^mixed\.csv:3: this line is not valid UTF-8/);
   });
@@ -229,16 +233,16 @@ describe('readCustomerRows', () => {
   it('refuses UTF-16', async () => {
     const data = Buffer.from(`\uFEFF${CUSTOMER_HEADER}\n`, 'utf16le');
 
-    const error = await formatError(readCustomerRows(bytes(data), 'unicode.csv'));
+    const error = await formatError(readCustomerRows(bytes(data), 'unicode.csv', CUSTOMER_OPTIONS));
 
     expect(error.message).toContain('UTF-16');
   });
 
   it('fails before any row when a required column is missing, naming the file and column', async () => {
-    const error = await formatError(readCustomerRows(bytes('customer_id,name\nc-1,Li\n'), 'crm-export.csv'));
+    const error = await formatError(readCustomerRows(bytes('customer_id,name\nc-1,Li\n'), 'crm-export.csv', CUSTOMER_OPTIONS));
 
     expect(error.message).toBe(
-      'crm-export.csv:1: missing column "phone" in the header: expected customer_id,phone,name[,timezone,sms_opt_in,push_endpoint]',
+      'crm-export.csv:1: missing column "phone" in the header: expected customer_id,phone,name[,timezone,sms_opt_in,opted_out,opt_in_at,push_endpoint]',
     );
     expect(error.file).toBe('crm-export.csv');
     expect(error.line).toBe(1);
@@ -246,21 +250,21 @@ describe('readCustomerRows', () => {
   });
 
   it('fails on unknown columns, naming them', async () => {
-    const error = await formatError(readCustomerRows(bytes('customer_id,phone,name,email,VIP\n'), 'c.csv'));
+    const error = await formatError(readCustomerRows(bytes('customer_id,phone,name,email,VIP\n'), 'c.csv', CUSTOMER_OPTIONS));
 
     expect(error.message).toMatch(/^c\.csv:1: unknown columns "email", "VIP" in the header/);
   });
 
   it('fails on a file without a header row, or an empty file', async () => {
-    const noHeader = await formatError(readCustomerRows(bytes('c-1,13800138000,Li\n'), 'c.csv'));
-    const empty = await formatError(readCustomerRows(bytes(''), 'empty.csv'));
+    const noHeader = await formatError(readCustomerRows(bytes('c-1,13800138000,Li\n'), 'c.csv', CUSTOMER_OPTIONS));
+    const empty = await formatError(readCustomerRows(bytes(''), 'empty.csv', CUSTOMER_OPTIONS));
 
     expect(noHeader.message).toMatch(/^c\.csv:1: no header row/);
     expect(empty.message).toMatch(/^empty\.csv: the file is empty/);
   });
 
   it('fails on an unbalanced quote, naming the line it opens on', async () => {
-    const error = await formatError(readCustomerRows(bytes('customer_id,phone,name\nc-1,,ok\nc-2,,"Li\nc-3,,x\n'), 'q.csv'));
+    const error = await formatError(readCustomerRows(bytes('customer_id,phone,name\nc-1,,ok\nc-2,,"Li\nc-3,,x\n'), 'q.csv', CUSTOMER_OPTIONS));
 
     expect(error.message).toBe('q.csv:3: a quoted cell starting on this line is never closed (unbalanced ")');
   });
@@ -274,7 +278,7 @@ describe('readCustomerRows', () => {
     // Act
     const error = await formatError(
       (async function* () {
-        for await (const result of readCustomerRows(bytes(text), 'q.csv')) {
+        for await (const result of readCustomerRows(bytes(text), 'q.csv', CUSTOMER_OPTIONS)) {
           seen.push(result.line);
           yield result;
         }
@@ -284,6 +288,65 @@ describe('readCustomerRows', () => {
     // Assess
     expect(seen).toEqual([2]);
     expect(error.message).toMatch(/^q\.csv:3: the row starting on this line is longer than 128000 characters/);
+  });
+});
+
+describe('readCustomerRows: what a row says and what it leaves alone', () => {
+  it('leaves out every field whose column is absent or whose cell is empty', async () => {
+    const results = await customers('customer_id,phone,name,sms_opt_in,timezone\nc-1,,,,\nc-2,+8613800138000,Li,,\n');
+
+    expect(results).toEqual([
+      { ok: true, line: 2, value: { customerId: 'c-1' } },
+      { ok: true, line: 3, value: { customerId: 'c-2', phone: '+8613800138000', name: 'Li' } },
+    ]);
+  });
+
+  it('reads opted_out and opt_in_at (wall-clock times in the merchant zone)', async () => {
+    const results = await customers('customer_id,phone,name,opted_out,opt_in_at\nc-1,,,是,\nc-2,,,,2026-03-07 09:30\nc-3,,,maybe,\nc-4,,,,next week\n');
+
+    expect(results.slice(0, 2)).toEqual([
+      { ok: true, line: 2, value: { customerId: 'c-1', optedOut: true } },
+      { ok: true, line: 3, value: { customerId: 'c-2', optInAt: '2026-03-07T09:30:00+08:00' } },
+    ]);
+    expect(rejections(results)).toEqual([
+      { line: 4, reason: 'bad-opt-in' },
+      { line: 5, reason: 'bad-opt-in' },
+    ]);
+    expect(results[2]).toMatchObject({ message: expect.stringContaining('opted_out "maybe"') });
+  });
+
+  it('warns about masked, landline and impossible numbers, masking the digits, and keeps the row', async () => {
+    const results = await customers('customer_id,phone,name\nc-1,138****8001,A\nc-2,+861058001234,B\nc-3,+999123,C\nc-4,+8613800138000,D\n');
+
+    expect(results.map((result) => (result.ok ? result.warning?.reason : 'rejected'))).toEqual(['masked-phone', 'landline-phone', 'invalid-phone', undefined]);
+    const messages = results.flatMap((result) => (result.ok && result.warning ? [result.warning.message] : []));
+    expect(messages.join('\n')).not.toMatch(/58001234|999123/);
+    expect(messages[1]).toContain('1234');
+  });
+
+  it('never echoes a phone cell that is too long, only its length and last digits', async () => {
+    const long = `+86 138 0013 8001 ${'9'.repeat(40)}`;
+    const [result] = await customers(`customer_id,phone,name\nc-1,${long},A\n`);
+
+    expect(result).toMatchObject({ ok: false, reason: 'bad-phone' });
+    expect(result?.ok === false && result.message).not.toContain('138 0013 8001');
+    expect(result?.ok === false && result.message).toContain(`${long.length} characters`);
+  });
+});
+
+describe('readOrders: dates after the import\'s as-of', () => {
+  it('rejects an order dated more than a day after the as-of as future-date, and keeps one within the day', async () => {
+    const asOf = new Date('2026-11-22T02:00:00Z');
+    const text = `${ORDER_HEADER}\no1,c1,2126-01-01 12:00,cosmetics,10,\no2,c1,2026-11-23 09:00,cosmetics,10,\no3,c1,2026-11-23 11:00,cosmetics,10,\n`;
+
+    const results = await collect(readOrders(bytes(text), 'orders.csv', { timeZone: SHANGHAI, asOf }));
+
+    expect(rejections(results)).toEqual([
+      { line: 2, reason: 'future-date' },
+      { line: 4, reason: 'future-date' },
+    ]);
+    expect(results.filter((result) => result.ok).map((result) => result.ok && result.value.orderId)).toEqual(['o2']);
+    expect(results[0]).toMatchObject({ message: expect.stringContaining('ordered_at "2126-01-01 12:00"') });
   });
 });
 
@@ -389,7 +452,7 @@ describe('readOrders', () => {
   });
 
   it('fails before any row when a required column is missing', async () => {
-    const error = await formatError(readOrders(bytes('order_id,customer_id,category,amount\n'), 'orders.csv', SHANGHAI));
+    const error = await formatError(readOrders(bytes('order_id,customer_id,category,amount\n'), 'orders.csv', { timeZone: SHANGHAI, asOf: IMPORT_AS_OF }));
 
     expect(error.message).toMatch(/^orders\.csv:1: missing column "ordered_at" in the header/);
   });
@@ -417,7 +480,7 @@ describe('readOrders', () => {
     let maxReadAhead = 0;
 
     // Act
-    for await (const result of readOrders(Readable.from(source()), 'big.csv', SHANGHAI)) {
+    for await (const result of readOrders(Readable.from(source()), 'big.csv', { timeZone: SHANGHAI, asOf: IMPORT_AS_OF })) {
       if (!result.ok) throw new Error(`unexpected rejection: ${result.message}`);
       orderCount += 1;
       lineCount += result.value.lines.length;
@@ -467,7 +530,7 @@ describe('parseOrderedAt', () => {
   });
 
   it('refuses a time zone that does not exist when the reader is created', () => {
-    expect(() => readOrders(bytes(ORDER_HEADER), 'orders.csv', 'Mars/Olympus')).toThrow(RangeError);
+    expect(() => readOrders(bytes(ORDER_HEADER), 'orders.csv', { timeZone: 'Mars/Olympus', asOf: IMPORT_AS_OF })).toThrow(RangeError);
   });
 });
 
