@@ -680,9 +680,10 @@ export class DynamoRecallStore implements RecallStore {
     // Contact fields the file did not give stay as stored; consent is written whole.
     const set = fields.filter(([, value]) => value !== undefined);
     const removed = (['optedOutAt', 'optInAt'] as const).filter((name) => consent[name] === undefined);
-    const names: Record<string, string> = Object.fromEntries(fields.map(([name]) => [`#${name}`, name]));
     const values: Record<string, unknown> = Object.fromEntries(set.map(([name, value]) => [`:${name}`, value]));
     const condition = consentCondition(expected, values);
+    const used = new Set([...set.map(([name]) => name), ...removed, ...(condition?.includes('#smsOptIn') ? ['smsOptIn', 'optedOut', 'optedOutAt', 'optInAt'] : [])]);
+    const names: Record<string, string> = Object.fromEntries([...used].map((name) => [`#${name}`, name]));
     return this.conditional(
       new UpdateCommand({
         TableName: this.tableName,

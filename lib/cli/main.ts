@@ -16,6 +16,7 @@ import { maskPhone } from '../domain/phone.ts';
 import { generateDemoShop } from '../demo/shop.ts';
 import { CsvFormatError, readCustomerRows, readOrders } from '../import/csv.ts';
 import { openLocalRuntime, type LocalRuntime } from '../runtime/local.ts';
+import { lockStore, StoreInUseError } from '../runtime/store-lock.ts';
 import { importCustomers, importOrders, type ImportHooks } from '../usecases/import.ts';
 import { runDay, type RunSummary } from '../usecases/run-day.ts';
 import { seedCustomers } from '../usecases/seed.ts';
@@ -159,7 +160,11 @@ async function freshDemoStore(dir: string): Promise<void> {
   if (entries.length > 0 && !entries.includes(DEMO_MARKER)) {
     throw new UsageError(`--store ${dir}: the directory is not empty and was not made by recall demo; the demo only replaces its own stores (use a new or empty directory)`);
   }
-  if (entries.length > 0) await rm(dir, { recursive: true, force: true });
+  if (entries.length > 0) {
+    // Never under a command that has it open (StoreInUseError).
+    await (await lockStore(dir)).release();
+    await rm(dir, { recursive: true, force: true });
+  }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFile(join(dir, DEMO_MARKER), 'made by recall demo: the next demo may replace this directory\n');
 }
@@ -372,7 +377,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       error instanceof UnknownFunctionError ||
       error instanceof InvalidEventError ||
       error instanceof ReportPeriodError ||
-      error instanceof ConfigEditError
+      error instanceof ConfigEditError ||
+      error instanceof StoreInUseError
     ) {
       io.err(error.message);
       return 2;

@@ -247,6 +247,8 @@ type OrderRow = { ok: true; line: number; order: OrderInput } | Rejected<OrderRe
 /**
  * Orders from `order_id,customer_id,ordered_at,category,amount[,coupon_code]`, one row per order
  * line; consecutive rows with the same `order_id` make one order. A bad row rejects only itself.
+ * When the file breaks off (CsvFormatError), the order being read is not yielded: its lines may go
+ * on in the broken row, and half an order would conflict with the whole one on the re-run.
  * `ordered_at` without an offset is read as wall-clock time in `timeZone` (the merchant's zone).
  *
  * Results come in file order, except that an order is yielded once its last row has been read,

@@ -116,7 +116,7 @@ describe('recall CLI', () => {
 
   it('invokes a handler locally on the embedded store and carries its queued jobs on', async () => {
     const event = join(dir, 'plan.json');
-    await writeFile(event, JSON.stringify({ asOf: '2027-01-21', dryRun: false }));
+    await writeFile(event, JSON.stringify({ asOf: '2027-01-21', dryRun: false, allowFuture: true }));
 
     const planned = await recall([...store, 'invoke', 'plan-recall', '--event', event]);
 
