@@ -90,8 +90,7 @@ export async function importCustomers(
   hooks: ImportHooks = {},
 ): Promise<ImportCounts> {
   const counts: ImportCounts = { imported: 0, unchanged: 0, rejected: {}, warnings: {} };
-  await deps.store.noteImport(asOf.toISOString());
-  await forEachKeyed(
+  await noteImportAfter(deps.store, asOf, counts, () => forEachKeyed(
     rows,
     (row) => (row.ok ? row.value.customerId : undefined),
     async (row) => {
@@ -107,8 +106,20 @@ export async function importCustomers(
       }
       hooks.onProgress?.(1);
     },
-  );
+  ));
   return counts;
+}
+
+/**
+ * Runs an import, then remembers its as-of when it wrote anything (also when it ended early), so
+ * a run dated before it can say so.
+ */
+async function noteImportAfter(store: RecallStore, asOf: Date, counts: ImportCounts, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } finally {
+    if (counts.imported > 0) await store.noteImport(asOf.toISOString());
+  }
 }
 
 /**
@@ -124,8 +135,7 @@ export async function importOrders(
 ): Promise<ImportCounts> {
   const counts: ImportCounts = { imported: 0, unchanged: 0, rejected: {}, warnings: {} };
   const atAsOf: RecordOrderDeps = { ...deps, clock: { now: () => asOf } };
-  await deps.store.noteImport(asOf.toISOString());
-  await forEachKeyed(
+  await noteImportAfter(deps.store, asOf, counts, () => forEachKeyed(
     oneOwnerPerOrder(orders),
     (row) => (row.ok ? row.value.customerId : undefined),
     async (row) => {
@@ -145,7 +155,7 @@ export async function importOrders(
       }
       hooks.onProgress?.(1);
     },
-  );
+  ));
   return counts;
 }
 

@@ -107,10 +107,17 @@ describe('bad CSV rows and bad contact data', () => {
     const orders = await importOrders({ store, config, clock }, readOrders(csv(ORDERS), 'orders.csv', { timeZone: config.merchantTimeZone, asOf: clock.now() }), clock.now(), { onRejected: (line, reason) => void rejected.push(`orders.csv:${line}: ${reason}`) });
     count('csv rows', CUSTOMERS.split('\r\n').length - 1 + ORDERS.split('\r\n').length - 1);
 
-    expect(customers).toEqual({ imported: 6, unchanged: 0, rejected: { 'wrong-column-count': 1, 'missing-customer-id': 1, 'bad-timezone': 1, 'bad-opt-in': 1, 'bad-push-endpoint': 1, 'bad-phone': 1 } });
+    expect(customers).toEqual({
+      imported: 6,
+      unchanged: 0,
+      rejected: { 'wrong-column-count': 1, 'missing-customer-id': 1, 'bad-timezone': 1, 'bad-opt-in': 1, 'bad-push-endpoint': 1, 'bad-phone': 1 },
+      // b8 a landline; b9 an extension, b10 not a number, b12 a data-only range: kept, said at import.
+      warnings: { 'landline-phone': 1, 'invalid-phone': 3 },
+    });
     expect(orders).toEqual({
       imported: 7,
       unchanged: 0,
+      warnings: {},
       rejected: { 'bad-date': 2, 'negative-amount': 1, 'bad-amount': 2, 'unknown-category': 1, 'missing-category': 1, 'wrong-column-count': 1, 'customer-mismatch': 1 },
     });
     expect(rejected).toContain('customers.csv:3: wrong-column-count');
@@ -139,8 +146,9 @@ describe('bad CSV rows and bad contact data', () => {
 
     const counts = await importCustomers({ store }, readCustomerRows(Readable.from([gbk]), 'gbk.csv', { timeZone: 'Asia/Shanghai', defaultCountry: 'CN' }), new Date());
 
-    // "是" (yes) is not an opt-in word: the row is refused, named, and the other one imported.
-    expect(counts).toEqual({ imported: 1, unchanged: 0, rejected: { 'bad-opt-in': 1 } });
+    // "是" (yes) is an opt-in word, as shops export it.
+    expect(counts).toEqual({ imported: 2, unchanged: 0, rejected: {}, warnings: {} });
+    expect((await scanTable(store)).get('C#g1|PROFILE')).toMatchObject({ name: '刘姥姥', smsOptIn: true });
     expect((await scanTable(store)).get('C#g2|PROFILE')).toMatchObject({ name: '袭人', smsOptIn: true });
     count('csv files (BOM+CRLF, GBK)', 2);
   });

@@ -174,6 +174,7 @@ describe('duplicates and replays through the handlers', () => {
     const sample = await loadEventObject('record-order.order-placed.json');
     const event = {
       ...sample,
+      time: '2026-11-22T03:05:01Z',
       detail: { orderId: 'TB-replayed-1', customerId, orderedAt: '2026-11-22T11:05:00+08:00', lines: [{ category: 'cosmetics', amount: 120 }, { category: 'skincare', amount: 90 }] },
     };
     const before = await getItem(table.store, keys.customer(customerId), keys.category('cosmetics'));
@@ -195,7 +196,7 @@ describe('duplicates and replays through the handlers', () => {
   it('the same day re-run after a partial run (a shard job that died half way, then a manual run of the day) sends nothing twice and no second coupon', async () => {
     const day = '2026-12-22';
     // A partial run: every shard job dies after its first claim (the ledger writes fail beyond the SDK's retries).
-    const plan = await planRecall({ asOf: day, dryRun: false }, lambdaContext('plan-recall'));
+    const plan = await planRecall({ asOf: day, dryRun: false, allowFuture: true }, lambdaContext('plan-recall'));
     const { work } = collect();
     expect(plan).toMatchObject({ planned: true, runDate: day });
     let claims = 0;
@@ -219,7 +220,7 @@ describe('duplicates and replays through the handlers', () => {
     // SQS redelivers the jobs that died; then someone runs the same day again by hand.
     for (const event of died) expect(await scanShard(redelivered(event), lambdaContext('scan-shard'))).toEqual({ batchItemFailures: [] });
     const first = collect().send;
-    await planRecall({ asOf: day, dryRun: false }, lambdaContext('plan-recall'));
+    await planRecall({ asOf: day, dryRun: false, allowFuture: true }, lambdaContext('plan-recall'));
     for (const job of collect().work) await scanShard(sqs([job]), lambdaContext('scan-shard'));
     const second = collect().send;
     for (const jobs of [partial.send, first, second]) if (jobs.length > 0) await sendMessage(sqs(jobs), lambdaContext('send-message'));
