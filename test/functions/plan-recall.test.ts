@@ -157,6 +157,18 @@ describe('plan-recall (the deployed handler on dynalite, SQS and EventBridge moc
       expect(aws.sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
       expect(changedKeys(before, await tableItems(table.store))).toEqual([]);
     });
+
+    it('a real run dated years ahead of the clock: FutureRunError, nothing written; a dry run or allowFuture may', async () => {
+      const before = await tableItems(table.store);
+
+      const planned = handler({ asOf: '2036-12-30' }, lambdaContext('plan-recall'));
+
+      await expect(planned).rejects.toMatchObject({ name: 'FutureRunError', retryable: false });
+      expect(aws.sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+      expect(changedKeys(before, await tableItems(table.store))).toEqual([]);
+      await expect(handler({ asOf: '2036-12-30', dryRun: true }, lambdaContext('plan-recall'))).resolves.toMatchObject({ planned: true, runDate: '2036-12-30' });
+      await expect(handler({ asOf: '2036-12-31', allowFuture: true }, lambdaContext('plan-recall'))).resolves.toMatchObject({ planned: true, runDate: '2036-12-31' });
+    });
   });
 
   describe('throttling', () => {

@@ -77,6 +77,16 @@ describe('record-order (the deployed handler on dynalite)', () => {
       expect(republished).toEqual(again);
       expect(changedKeys(before, await tableItems(table.store))).toEqual([]);
     });
+
+    it('the same order id with other content is refused as conflicting: counted, logged, nothing written, not retried', async () => {
+      const before = await tableItems(table.store);
+      const changed = { ...orderOf(customerId), detail: { ...orderOf(customerId).detail, lines: [{ category: 'cosmetics', amount: 999 }] } };
+
+      const result = await handler(changed, lambdaContext('record-order'));
+
+      expect(result).toMatchObject({ status: 'conflicting', conflict: expect.stringContaining(`order ${sample.detail.orderId} was recorded as ${TODAY}, total 285.5`) });
+      expect(changedKeys(before, await tableItems(table.store))).toEqual([]);
+    });
   });
 
   it('an order within the attribution window of a sent message converts it, redeems its coupon and publishes CustomerConverted, once', async () => {
@@ -174,5 +184,14 @@ describe('record-order (the deployed handler on dynalite)', () => {
       expect(await categoryItem(customerId, 'cosmetics')).toMatchObject({ orderCount: Number(before?.orderCount) + 1 });
       expect(await getItem(table.store, `C#${customerId}`, 'O#TB20261122104109734')).toMatchObject({ applied: true });
     });
+  });
+
+  it('an order dated after its event time is a permanent error (FutureOrderError) and writes nothing', async () => {
+    const customerId = cosmeticsBuyers[1] ?? '';
+    const before = await tableItems(table.store);
+    const event = { ...orderOf(customerId, 'TB-2126'), detail: { ...orderOf(customerId, 'TB-2126').detail, orderedAt: '2126-11-22T10:41:09+08:00' } };
+
+    await expect(handler(event, lambdaContext('record-order'))).rejects.toMatchObject({ name: 'FutureOrderError', retryable: false });
+    expect(changedKeys(before, await tableItems(table.store))).toEqual([]);
   });
 });
