@@ -3,8 +3,8 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { MissingIndexError } from '../adapters/dynamo-store.ts';
-import { applyWindowChanges, ConfigEditError, lineDiff } from '../config/edit.ts';
-import { checkConfig, ConfigError, defaultConfigPath, loadConfigFile } from '../config/load.ts';
+import { applyWindowChanges, ConfigEditError, unifiedDiff } from '../config/edit.ts';
+import { ConfigError, defaultConfigPath, loadConfigFile, parseConfigText } from '../config/load.ts';
 import { CalendarDateSchema, type CampaignConfig } from '../config/schema.ts';
 import { addDays, FutureRunError, InvalidRunDateError, localDate, refuseFutureRun, runMoment } from '../domain/dates.ts';
 import { liveDays, splitShop } from '../demo/live.ts';
@@ -316,9 +316,9 @@ export function buildProgram(io: CliIo = defaultIo): Command {
         const since = localDate(io.now(), runtime.config.merchantTimeZone);
         const before = await readFile(file, 'utf8');
         const after = applyWindowChanges(before, changes, since);
-        const checked = checkConfig(JSON.parse(after.replace(/^\uFEFF/, '')));
-        if (!checked.ok) throw new ConfigError(checked.problems, file);
-        say(`\n${lineDiff(before, after, { before: file, after: `${file} (learned windows, windowSince ${since})` })}`);
+        // The edited text must still be a valid config before it replaces the file.
+        parseConfigText(after, file);
+        say(`\n${unifiedDiff(before, after, { before: file, after: `${file} (learned windows, windowSince ${since})` })}`);
         const temporary = `${file}.${process.pid}.tmp`;
         await writeFile(temporary, after);
         await rename(temporary, file);

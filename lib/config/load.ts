@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type * as z from 'zod';
 import { mobileNumber } from '../domain/phone.ts';
 import { smsParts, type SmsParts } from '../domain/sms.ts';
@@ -145,17 +146,33 @@ function readProblem(error: unknown): string {
   }
 }
 
-/** Node 20 reports `at position N`; a person needs the line and column. */
-function jsonSyntaxProblem(error: unknown, text: string): string {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/\(line \d+ column \d+\)/.test(message)) return `not valid JSON: ${message}`;
-  const match = /at position (\d+)/.exec(message);
-  const position = match?.[1] !== undefined ? Number(match[1]) : message.includes('end of JSON') ? text.length : undefined;
-  if (position === undefined) return `not valid JSON: ${message}`;
-  const before = text.slice(0, position);
-  const line = before.split('\n').length;
-  const column = position - before.lastIndexOf('\n');
-  return `not valid JSON: ${message} (line ${line} column ${column})`;
+/** `{ line, column }`, both from 1, of an offset into the text. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
+}
+
+/** `CommaExpected` -> `comma expected` */
+const syntaxProblem = (error: ParseError): string => printParseErrorCode(error.error).replace(/(?<!^)([A-Z])/g, ' $1').toLowerCase();
+
+/**
+ * Parses config text as JSONC (comments and trailing commas allowed, so a config can explain
+ * itself) and checks it; throws ConfigError naming the file, and the line and column of the first
+ * syntax error (later ones follow from it).
+ */
+export function parseConfigText(text: string, file?: string): CampaignConfig {
+  // Editors on Windows may save a byte order mark, which is not JSON.
+  const json = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const errors: ParseError[] = [];
+  const raw: unknown = parseJsonc(json, errors, { allowTrailingComma: true });
+  const [first] = errors;
+  if (first) {
+    const { line, column } = lineAndColumn(json, first.offset);
+    throw new ConfigError([{ path: '', message: `not valid JSON: ${syntaxProblem(first)} (line ${line} column ${column})` }], file);
+  }
+  const result = checkConfig(raw);
+  if (!result.ok) throw new ConfigError(result.problems, file);
+  return result.config;
 }
 
 /** Reads, parses and checks a campaign config file; throws ConfigError naming the file. */
@@ -166,17 +183,7 @@ export async function loadConfigFile(path: string): Promise<CampaignConfig> {
   } catch (error) {
     throw new ConfigError([{ path: '', message: readProblem(error) }], path);
   }
-  // Editors on Windows may save a byte order mark, which JSON.parse refuses.
-  const json = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch (error) {
-    throw new ConfigError([{ path: '', message: jsonSyntaxProblem(error, json) }], path);
-  }
-  const result = checkConfig(raw);
-  if (!result.ok) throw new ConfigError(result.problems, path);
-  return result.config;
+  return parseConfigText(text, path);
 }
 
 export const defaultConfigPath = fileURLToPath(new URL('../../config/default.json', import.meta.url));

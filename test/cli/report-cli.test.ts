@@ -144,5 +144,21 @@ describe('recall report and recall windows', () => {
       expect(again.out).toMatch(/Nothing to apply/);
       expect(await readFile(configFile, 'utf8')).toBe(written);
     });
+
+    it('--apply keeps the comments of a JSONC config', async () => {
+      // Prepare: a config explaining its windows in comments
+      const commented = join(dir, 'commented-shop.json');
+      const text = original.replace('"categories": [', '// windows: days until half of the repeat buyers are back\n  "categories": [ /* learned by recall windows */');
+      await writeFile(commented, text);
+
+      // Act
+      const applied = await recall(['--store', store, '--config', commented, 'windows', '--apply']);
+
+      // Assess
+      expect(applied.code).toBe(0);
+      expect(await readFile(commented, 'utf8')).toBe(
+        text.replace('{ "id": "cosmetics", "name": "彩妆", "windowDays": 76 }', '{ "id": "cosmetics", "name": "彩妆", "windowDays": 20, "windowSince": "2026-11-22" }'),
+      );
+    });
   });
 });

@@ -281,6 +281,31 @@ describe('loadConfigFile', () => {
     expect(error.retryable).toBe(false);
   });
 
+  it('reads JSONC: comments and trailing commas are allowed', async () => {
+    // Prepare: the default config with a line comment, a block comment and trailing commas
+    const file = join(dir, 'commented.json');
+    const json = JSON.stringify(defaultWith(), null, 2);
+    await writeFile(file, `// my shop\n${json.replace('{', '{ /* recall campaigns */').replace(/\n}$/, ',\n}').replace(/("windowDays": \d+)\n/, '$1,\n')}`);
+
+    // Act
+    const config = await loadConfigFile(file);
+
+    // Assess
+    expect(config.shopName).toBe('优选小店');
+  });
+
+  it('names the file, line and column of a syntax error after a comment', async () => {
+    // Prepare: comments on lines 1 and 2, then "a" has no value (line 3, column 8)
+    const file = join(dir, 'comment-then-broken.json');
+    await writeFile(file, '// the shop\n{ /* name */ "shopName": "x",\n  "a": ,\n}\n');
+
+    // Act
+    const error = await loadError(file);
+
+    // Assess
+    expect(error.message).toBe(`${file}: not valid JSON: value expected (line 3 column 8)`);
+  });
+
   it('accepts a file saved with a byte order mark', async () => {
     const file = join(dir, 'bom.json');
     await writeFile(file, `\uFEFF${JSON.stringify(defaultWith())}`);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { applyWindowChanges, lineDiff } from '../../lib/config/edit.ts';
-import { checkConfig } from '../../lib/config/load.ts';
+import { applyWindowChanges, unifiedDiff } from '../../lib/config/edit.ts';
+import { checkConfig, parseConfigText } from '../../lib/config/load.ts';
 import { addDays } from '../../lib/domain/dates.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
 import { learnWindows, medianDays, MIN_REPEATERS, WindowLearner } from '../../lib/domain/windows.ts';
@@ -102,23 +102,43 @@ describe('windows --apply edits the config in place', () => {
     );
   });
 
+  it('keeps comments and trailing commas, and adds windowSince after windowDays in the style of a compact object', () => {
+    const text =
+      '{\n  // windows learned from 2025 orders\n  "categories": [\n    {"id":"a","windowDays":10,"name":"A"}, /* keep me */\n' +
+      '    { "id": "b", "windowDays": 20, },\n  ],\n}\n';
+
+    const edited = applyWindowChanges(text, [{ category: 'a', windowDays: 12 }, { category: 'b', windowDays: 22 }], '2026-11-22');
+
+    expect(edited).toBe(
+      '{\n  // windows learned from 2025 orders\n  "categories": [\n    {"id":"a","windowDays":12,"windowSince":"2026-11-22","name":"A"}, /* keep me */\n' +
+        '    { "id": "b", "windowDays": 22, "windowSince": "2026-11-22", },\n  ],\n}\n',
+    );
+  });
+
   it('refuses a category the file does not have', () => {
     expect(() => applyWindowChanges(original, [{ category: 'garden', windowDays: 3 }], '2026-11-22')).toThrow(/no category "garden"/);
   });
 
-  it('shows the change as a line diff with line numbers', () => {
+  it('shows the change as a unified diff with one line of context', () => {
     const edited = applyWindowChanges(original, [{ category: 'cosmetics', windowDays: 80 }], '2026-11-22');
-    const diff = lineDiff(original, edited, { before: 'config/default.json', after: 'config/default.json (learned)' });
-    const line = original.split('\n').findIndex((text) => text.includes('"cosmetics"')) + 1;
+    const diff = unifiedDiff(original, edited, { before: 'config/default.json', after: 'config/default.json (learned)' });
+    const lines = original.split('\n');
+    const line = lines.findIndex((text) => text.includes('"cosmetics"')) + 1;
     expect(diff.split('\n')).toEqual([
       '--- config/default.json',
       '+++ config/default.json (learned)',
-      `@@ line ${line - 1} @@`,
-      ` ${original.split('\n')[line - 2]}`,
-      `-${original.split('\n')[line - 1]}`,
+      `@@ -${line - 1},3 +${line - 1},3 @@`,
+      ` ${lines[line - 2]}`,
+      `-${lines[line - 1]}`,
       `+${edited.split('\n')[line - 1]}`,
-      ` ${original.split('\n')[line]}`,
+      ` ${lines[line]}`,
     ]);
-    expect(lineDiff(original, original, { before: 'a', after: 'b' })).toBe('');
+    expect(unifiedDiff(original, original, { before: 'a', after: 'b' })).toBe('');
+  });
+
+  it('the edited default config still loads as a config', () => {
+    const edited = applyWindowChanges(original, [{ category: 'cosmetics', windowDays: 80 }], '2026-11-22');
+
+    expect(parseConfigText(edited).categories.find((category) => category.id === 'cosmetics')).toMatchObject({ windowDays: 80, windowSince: '2026-11-22' });
   });
 });
