@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, type ConsumedCapacity, type DynamoDBCl
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { Pacer } from '../ports.ts';
+import { PermanentError } from '../errors.ts';
 
 /**
  * The pacer's one item in the shared table, beside the customer partitions of `keys`. Every
@@ -74,8 +75,7 @@ function earliestSlot(booked: readonly Grant[], parts: number, from: number, mps
 }
 
 /** A message longer than the whole per-second budget: it can never go, so never retry it. */
-export class PacerCapacityError extends Error {
-  readonly retryable = false;
+export class PacerCapacityError extends PermanentError {
   override name = 'PacerCapacityError';
 }
 

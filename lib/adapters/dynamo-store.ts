@@ -44,6 +44,7 @@ import {
 } from '../store/items.ts';
 import { keys, recallTable } from '../store/tables.ts';
 import { backoffMs, wait } from './retry.ts';
+import { PermanentError } from '../errors.ts';
 
 const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
@@ -115,8 +116,7 @@ function indexDefinition(index: typeof recallTable.dueIndex | typeof recallTable
 }
 
 /** The store's table lacks an index this version needs (a local store made by an older version). */
-export class MissingIndexError extends Error {
-  readonly retryable = false;
+export class MissingIndexError extends PermanentError {
   override name = 'MissingIndexError';
 }
 

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { DOMAIN_EVENTS, EVENT_SOURCE, type DomainEvent } from '../events/schemas.ts';
 import { backoffMs, isThrottling, positiveAttempts, wait, type RetryOptions } from './retry.ts';
 import type { EventPublisher } from '../ports.ts';
+import { PermanentError, RecallError } from '../errors.ts';
 
 /** PutEvents takes at most 10 entries per call. */
 export const PUT_EVENTS_BATCH_SIZE = 10;
@@ -26,13 +27,12 @@ const THROTTLING_ERROR_NAMES = new Set(['ThrottlingException', 'Throttling', 'To
 export type EventPublisherOptions = RetryOptions;
 
 /** A domain event whose detail does not match its schema: a bug in the caller, never retried. */
-export class InvalidDomainEventError extends Error {
-  readonly retryable = false;
+export class InvalidDomainEventError extends PermanentError {
   override name = 'InvalidDomainEventError';
 }
 
 /** Entries the bus did not accept after every attempt (or refused for good). */
-export class EventPublishError extends Error {
+export class EventPublishError extends RecallError {
   override name = 'EventPublishError';
 
   constructor(

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { SendJobMessageSchema, ShardJobMessageSchema, type ShardJobMessage } from '../events/schemas.ts';
 import { backoffMs, isThrottling, positiveAttempts, wait, type RetryOptions } from './retry.ts';
 import type { SendJob, SendQueue, WorkQueue } from '../ports.ts';
+import { PermanentError, RecallError } from '../errors.ts';
 
 /** SendMessageBatch takes at most 10 entries per call. */
 export const SEND_MESSAGE_BATCH_SIZE = 10;
@@ -12,13 +13,12 @@ const THROTTLING_ERROR_NAMES = new Set(['RequestThrottled', 'KmsThrottled', 'Thr
 export type QueueOptions = RetryOptions;
 
 /** A job that does not match its message schema: a bug in the caller, never retried. */
-export class InvalidQueueMessageError extends Error {
-  readonly retryable = false;
+export class InvalidQueueMessageError extends PermanentError {
   override name = 'InvalidQueueMessageError';
 }
 
 /** Messages the queue did not accept after every attempt (or refused as the sender's fault). */
-export class QueueSendError extends Error {
+export class QueueSendError extends RecallError {
   override name = 'QueueSendError';
 
   constructor(

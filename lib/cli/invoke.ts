@@ -15,9 +15,9 @@ import type { ShardJobMessage } from '../events/schemas.ts';
 import type { SendJob } from '../ports.ts';
 import { drainQueues, JsonlEventPublisher, lambdaContext, MemoryQueue } from '../runtime/local-pipeline.ts';
 import type { LocalRuntime } from '../runtime/local.ts';
+import { BadInputError } from '../errors.ts';
 
-export class UnknownFunctionError extends Error {
-  readonly retryable = false;
+export class UnknownFunctionError extends BadInputError {
   override name = 'UnknownFunctionError';
 }
 

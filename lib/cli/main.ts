@@ -26,10 +26,10 @@ import { functionName, invokeLocally, invokeOnAws, readEvent, UnknownFunctionErr
 import { FUNCTION_NAMES } from '../../infra/bundling.ts';
 import { InvalidEventError } from '../events/invocations.ts';
 import { formatImportCounts, formatRunSummary } from './summary.ts';
+import { BadInputError } from '../errors.ts';
 
 /** Bad arguments: exit code 2, like bad config and bad CSV. */
-export class UsageError extends Error {
-  readonly retryable = false;
+export class UsageError extends BadInputError {
   override name = 'UsageError';
 }
 

@@ -5,9 +5,9 @@
  */
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { applyEdits, findNodeAtLocation, modify, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { BadInputError } from '../errors.ts';
 
-export class ConfigEditError extends Error {
-  readonly retryable = false;
+export class ConfigEditError extends BadInputError {
   override name = 'ConfigEditError';
 }
 

@@ -18,6 +18,7 @@ import {
   worstCaseMessage,
 } from '../domain/template.ts';
 import { CampaignConfigSchema, type CampaignConfig, type Step } from './schema.ts';
+import { BadInputError } from '../errors.ts';
 
 export interface ConfigProblem {
   /** Where in the config, e.g. `journeys[0].steps[1].after.days`; empty for the file as a whole. */
@@ -28,8 +29,7 @@ export interface ConfigProblem {
 export type ConfigCheck = { ok: true; config: CampaignConfig } | { ok: false; problems: ConfigProblem[] };
 
 /** Bad input: permanent, never worth a retry. The message has one `FILE: path: message` line per problem. */
-export class ConfigError extends Error {
-  readonly retryable = false;
+export class ConfigError extends BadInputError {
   override name = 'ConfigError';
 
   constructor(

@@ -1,3 +1,5 @@
+import { BadInputError } from '../errors.ts';
+
 /** Calendar dates (`YYYY-MM-DD`) in a time zone. Due-ness is decided on these, never on instants. */
 export type CalendarDate = string;
 
@@ -92,8 +94,7 @@ export function isCalendarDate(text: string): boolean {
 }
 
 /** A `--as-of` / `asOf` that is neither a date nor an ISO 8601 instant. */
-export class InvalidRunDateError extends Error {
-  readonly retryable = false;
+export class InvalidRunDateError extends BadInputError {
   override name = 'InvalidRunDateError';
 }
 
@@ -116,8 +117,7 @@ export function runMoment(asOf: string | undefined, timeZone: string, runTime: s
 const FUTURE_RUN_TOLERANCE_MS = DAY_MS;
 
 /** A real run dated more than a day ahead of the clock: refused unless asked for (`--allow-future`). */
-export class FutureRunError extends Error {
-  readonly retryable = false;
+export class FutureRunError extends BadInputError {
   override name = 'FutureRunError';
 }
 

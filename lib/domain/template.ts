@@ -3,6 +3,7 @@
  * category and the coupon, plus the opt-out text that promotional SMS to China must carry.
  */
 import { COUPON_CODE_LENGTH } from './coupon.ts';
+import { PermanentError } from '../errors.ts';
 
 export const TEMPLATE_PLACEHOLDERS = [
   'shop',
@@ -34,8 +35,7 @@ export interface MessageVars {
 }
 
 /** A template that cannot be rendered; permanent: config validation should have refused it. */
-export class TemplateError extends Error {
-  readonly retryable = false;
+export class TemplateError extends PermanentError {
   override name = 'TemplateError';
 }
 

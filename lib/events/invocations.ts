@@ -3,10 +3,10 @@ import type { CampaignConfig } from '../config/schema.ts';
 import { localDate } from '../domain/dates.ts';
 import type { PlanRequest } from '../usecases/pipeline.ts';
 import { LearnWindowsInputSchema, PlanRecallInputSchema, ScheduledInvocationSchema } from './schemas.ts';
+import { BadInputError } from '../errors.ts';
 
 /** An event no schema accepts: permanent, the message names what is wrong. */
-export class InvalidEventError extends Error {
-  readonly retryable = false;
+export class InvalidEventError extends BadInputError {
   override name = 'InvalidEventError';
 }
 

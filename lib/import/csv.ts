@@ -5,6 +5,7 @@ import iconv from 'iconv-lite';
 import { zoneOffsetMinutes } from '../domain/dates.ts';
 import { mobileNumber } from '../domain/phone.ts';
 import { CustomerUpdateSchema, OrderInputSchema, type CustomerUpdate, type OrderInput, type OrderLine } from '../domain/model.ts';
+import { BadInputError } from '../errors.ts';
 
 /*
  * Streaming readers for `recall import customers|orders FILE.csv` (DESIGN §6).
@@ -62,8 +63,7 @@ export interface Rejected<R extends RejectReason = RejectReason> {
 export type OrderResult = { ok: true; line: number; value: OrderInput } | Rejected<OrderRejectReason>;
 
 /** The file as a whole cannot be read (header, encoding, unbalanced quote). Permanent: exit code 2. */
-export class CsvFormatError extends Error {
-  readonly retryable = false;
+export class CsvFormatError extends BadInputError {
   readonly file: string;
   readonly line: number | undefined;
 

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BadInputError } from '../errors.ts';
 
 /** The file in an embedded store directory that names the process using the store. */
 export const STORE_LOCK_FILE = 'lock';
 
 /** Another live process has the embedded store open: permanent for this command (exit 2), not worth a retry. */
-export class StoreInUseError extends Error {
-  readonly retryable = false;
+export class StoreInUseError extends BadInputError {
   override name = 'StoreInUseError';
 
   constructor(

@@ -1,12 +1,12 @@
 import * as z from 'zod';
 import { CalendarDateSchema } from '../config/schema.ts';
 import { OUTCOMES } from '../domain/guardrails.ts';
+import { PermanentError } from '../errors.ts';
 
 /** Items as read back from the table: validated, never cast (a corrupt item is a counted skip). */
 
 /** An item that does not match its schema: one customer's bad data, never the end of a run. */
-export class CorruptItemError extends Error {
-  readonly retryable = false;
+export class CorruptItemError extends PermanentError {
   override name = 'CorruptItemError';
 }
 

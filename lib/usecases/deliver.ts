@@ -1,20 +1,18 @@
 import type { Clock, Pacer, RecallStore, SendJob, Transport } from '../ports.ts';
+import { PermanentError, RetryableError } from '../errors.ts';
 
 /** A channel error that will not go away on retry (an invalid number, a disabled endpoint). */
-export class PermanentDeliveryError extends Error {
-  readonly retryable = false;
+export class PermanentDeliveryError extends PermanentError {
   override name = 'PermanentDeliveryError';
 }
 
 /** The channel refused before sending (throttled, unavailable): safe to try again. */
-export class RetryableDeliveryError extends Error {
-  readonly retryable = true;
+export class RetryableDeliveryError extends RetryableError {
   override name = 'RetryableDeliveryError';
 }
 
 /** The number opted out at the channel (SNS says so): never try it again. */
-export class OptedOutError extends Error {
-  readonly retryable = false;
+export class OptedOutError extends PermanentError {
   override name = 'OptedOutError';
 }
 
@@ -22,8 +20,7 @@ export class OptedOutError extends Error {
  * The channel call failed in a way that does not say whether the message went out (a timeout, a
  * 5xx). The ledger stays `sending`: reported as unconfirmed, never sent again.
  */
-export class UnconfirmedDeliveryError extends Error {
-  readonly retryable = false;
+export class UnconfirmedDeliveryError extends PermanentError {
   override name = 'UnconfirmedDeliveryError';
 }
 

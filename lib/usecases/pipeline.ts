@@ -7,6 +7,7 @@ import { deliverMessage, type DeliverDeps, type DeliveryResult } from './deliver
 import { summarize, type RunSummary } from './run-day.ts';
 import { runShard, type RunDeps } from './run-shard.ts';
 import { RunTally } from './run-tally.ts';
+import { PermanentError } from '../errors.ts';
 
 /** The daily run as a pipeline (DESIGN §3): plan -> one job per shard -> senders. */
 
@@ -37,8 +38,7 @@ export interface PlanResult {
 }
 
 /** Unknown journey ids in a request are bad input, not a silent no-op. */
-export class UnknownJourneyError extends Error {
-  readonly retryable = false;
+export class UnknownJourneyError extends PermanentError {
   override name = 'UnknownJourneyError';
 }
 

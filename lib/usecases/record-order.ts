@@ -7,6 +7,7 @@ import { cyclesStartedBy, recordCategoryPurchase, type OrderFacts } from '../dom
 import type { Clock, EventPublisher, OrderFingerprint, RecallStore } from '../ports.ts';
 import type { OrderMarker } from '../store/items.ts';
 import { duePosition } from './due-index.ts';
+import { PermanentError } from '../errors.ts';
 
 /** The message an order converted (DESIGN §2, Measurement). */
 export interface Conversion {
@@ -57,8 +58,7 @@ const MAX_CONFLICT_RETRIES = 5;
 const CLOCK_SKEW_MS = 60_000;
 
 /** An order dated after the event that announced it: a broken clock or a typo. Permanent. */
-export class FutureOrderError extends Error {
-  readonly retryable = false;
+export class FutureOrderError extends PermanentError {
   override name = 'FutureOrderError';
 }
 

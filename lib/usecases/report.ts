@@ -10,6 +10,7 @@ import { lift, type Lift } from '../domain/stats.ts';
 import type { ItemPage, RecallStore } from '../ports.ts';
 import type { LedgerItem, OrderMarker } from '../store/items.ts';
 import { recallTable } from '../store/tables.ts';
+import { BadInputError } from '../errors.ts';
 
 /** The next-month repurchase rate looks at this many days after the period. */
 export const NEXT_MONTH_DAYS = 30;
@@ -332,8 +333,7 @@ export function buildReport(config: CampaignConfig, rows: ReportRows, period: Re
 }
 
 /** A bad period: bad input, exit code 2. */
-export class ReportPeriodError extends Error {
-  readonly retryable = false;
+export class ReportPeriodError extends BadInputError {
   override name = 'ReportPeriodError';
 }
 

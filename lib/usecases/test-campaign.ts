@@ -9,6 +9,7 @@ import type { Clock, Pacer, RecallStore, SendJob, Transport } from '../ports.ts'
 import { keys } from '../store/tables.ts';
 import { UnknownJourneyError } from './pipeline.ts';
 import { renderStepMessage } from './render.ts';
+import { PermanentError } from '../errors.ts';
 
 /**
  * The ad-hoc test campaign (DESIGN §3): real customers' messages for one journey step, rendered
@@ -44,8 +45,7 @@ export const TestCampaignInputSchema = z
 export type TestCampaignInput = z.infer<typeof TestCampaignInputSchema>;
 
 /** A recipient that is not on `testAllowlist`; the message names them masked. */
-export class RecipientNotAllowedError extends Error {
-  readonly retryable = false;
+export class RecipientNotAllowedError extends PermanentError {
   override name = 'RecipientNotAllowedError';
 
   constructor(readonly refused: readonly string[]) {
@@ -53,14 +53,12 @@ export class RecipientNotAllowedError extends Error {
   }
 }
 
-export class UnknownStepError extends Error {
-  readonly retryable = false;
+export class UnknownStepError extends PermanentError {
   override name = 'UnknownStepError';
 }
 
 /** Named customers the store does not have, or no customer at all waiting in the journey. */
-export class TestCustomersNotFoundError extends Error {
-  readonly retryable = false;
+export class TestCustomersNotFoundError extends PermanentError {
   override name = 'TestCustomersNotFoundError';
 }
 

@@ -2,6 +2,7 @@ import defaultConfig from '../../../config/default.json' with { type: 'json' };
 import { ConfigError, schemaProblems } from '../../config/load.ts';
 import { CampaignConfigSchema, type CampaignConfig } from '../../config/schema.ts';
 import type { Clock } from '../../ports.ts';
+import { PermanentError } from '../../errors.ts';
 
 /**
  * The AWS composition root, one module per kind of dependency so that each function's bundle
@@ -9,8 +10,7 @@ import type { Clock } from '../../ports.ts';
  * variable fails the cold start with its name.
  */
 
-export class EnvironmentError extends Error {
-  readonly retryable = false;
+export class EnvironmentError extends PermanentError {
   override name = 'EnvironmentError';
 }
 
