@@ -88,7 +88,7 @@ export class Monitoring extends Construct {
       });
     }
     // A failed record of a partial batch response is not a function error: count the
-    // `record failed` lines the consumers log (lib/observability/powertools.ts logFailures).
+    // `record failed` lines the consumers log (lib/observability/sqs-handler.ts), retried or dropped.
     for (const fn of props.batchConsumers) {
       const failedRecords = new MetricFilter(this, `${pascalCase(fn.name)}FailedRecords`, {
         logGroup: fn.logGroup,
@@ -101,7 +101,7 @@ export class Monitoring extends Construct {
       this.alarm(
         `${pascalCase(fn.name)}FailedRecordsAlarm`,
         failedRecords.metric({ statistic: 'Sum', period: Duration.minutes(5), dimensionsMap: { service: fn.name } }),
-        { description: `${fn.name} failed records of a batch (they return to the queue, then its DLQ): see "record failed" in ${fn.logGroup.logGroupName}` },
+        { description: `${fn.name} failed records of a batch (retryable ones return to the queue, then its DLQ; permanent ones are dropped, counted as permanentFailures): see "record failed" in ${fn.logGroup.logGroupName}` },
       );
     }
     // A send whose outcome is unknown (a timeout, a 5xx after the publish) stays `sending` in the

@@ -1,7 +1,6 @@
 import { RequestThrottled, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/scan-shard.ts';
@@ -15,6 +14,8 @@ import type { SendJob } from '../../lib/ports.ts';
 import { campaignConfig } from '../../lib/runtime/aws/env.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
+import { failedRecordLines, metricSum } from '../support/emf.ts';
+import { capturedLogLines } from '../support/log-guard.ts';
 import {
   changedKeys,
   COUPON_SECRET,
@@ -164,20 +165,21 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
   });
 
   describe('a malformed event', () => {
-    it('a batch of bad records only: the handler fails naming each record and what is wrong, nothing written or sent', async () => {
+    it('a batch of bad records only: each is logged naming the record and what is wrong, counted, and not retried; nothing written or sent', async () => {
       const { runDate: _missing, ...withoutRunDate } = sampleJob;
       const event = withBodies(sample, ['{"runId": "daily-2026-11-22", ', withoutRunDate, { ...sampleJob, shard: -1 }, { ...sampleJob, stray: true }]);
       const [notJson, noRunDate, negative, stray] = event.Records.map((record) => record.messageId);
       const before = await tableItems(table.store);
+      const since = capturedLogLines().length;
 
-      const failed = handler(event, lambdaContext('scan-shard'));
+      const result = await handler(event, lambdaContext('scan-shard'));
 
-      await expect(failed).rejects.toThrow(FullBatchFailureError);
-      const errors = await failed.then(
-        () => [],
-        (error: unknown) => (error instanceof FullBatchFailureError ? error.recordErrors.map((recordError) => recordError.message) : []),
-      );
-      expect(errors).toEqual([
+      // Permanent (InvalidEventError): a redelivery would fail the same way, so none goes back to the queue.
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(metricSum('permanentFailures', since)).toBe(4);
+      const failed = failedRecordLines(since);
+      expect(failed.map((line) => line.permanent)).toEqual([true, true, true, true]);
+      expect(failed.map((line) => (line.error as { message?: unknown }).message)).toEqual([
         `message ${notJson}: body is not JSON`,
         expect.stringMatching(new RegExp(`^message ${noRunDate}: runDate: `)),
         expect.stringMatching(new RegExp(`^message ${negative}: shard: .*>=0`)),
@@ -188,15 +190,18 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
       expect(aws.eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
     });
 
-    it('a bad record beside a good one: only the bad one is reported, the good one is processed, the bad one writes nothing', async () => {
+    it('a bad record beside a good one: the bad one is dropped and counted, the good one is processed, the bad one writes nothing', async () => {
       const runId = 'manual-malformed-neighbour';
       await table.store.startRun({ runId, runDate: TODAY, now: sampleJob.now, shards: SHARDS, dryRun: true });
       const event = withBodies(sample, ['not json at all', { ...sampleJob, runId, dryRun: true, shard: 2 }]);
       const before = await tableItems(table.store);
+      const since = capturedLogLines().length;
 
       const result = await handler(event, lambdaContext('scan-shard'));
 
-      expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId }] });
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(metricSum('permanentFailures', since)).toBe(1);
+      expect(failedRecordLines(since).map((line) => line.messageId)).toEqual([event.Records[0]?.messageId]);
       // The good (dry-run) job stores its counts and nothing else; the bad one, nothing at all.
       expect(changedKeys(before, await tableItems(table.store))).toEqual([`RUN#${runId}|SHARD#2#`]);
       expect(aws.sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
@@ -204,14 +209,16 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
 
     // A job for a shard outside its run (shard 8 of 8) would store a final part that counts
     // towards the run's finished shards, so RunCompleted could go out while a shard still runs.
-    it('a job for a shard outside its run is refused, and writes nothing', async () => {
+    it('a job for a shard outside its run is refused for good (counted, not retried), and writes nothing', async () => {
       const runId = 'manual-out-of-range';
       await table.store.startRun({ runId, runDate: TODAY, now: sampleJob.now, shards: SHARDS, dryRun: true });
       const before = await tableItems(table.store);
+      const since = capturedLogLines().length;
 
-      const failed = handler(jobFor(SHARDS, { runId, dryRun: true }), lambdaContext('scan-shard'));
+      const result = await handler(jobFor(SHARDS, { runId, dryRun: true }), lambdaContext('scan-shard'));
 
-      await expect(failed).rejects.toThrow(FullBatchFailureError);
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(metricSum('permanentFailures', since)).toBe(1);
       expect(changedKeys(before, await tableItems(table.store))).toEqual([]);
     });
   });

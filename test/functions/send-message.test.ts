@@ -1,6 +1,5 @@
 import { InternalErrorException, InvalidParameterException, OptedOutException, PublishCommand, ThrottledException } from '@aws-sdk/client-sns';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/send-message.ts';
@@ -14,6 +13,7 @@ import { campaignConfig } from '../../lib/runtime/aws/env.ts';
 import { lambdaContext, MemoryQueue } from '../../lib/runtime/local-pipeline.ts';
 import { runShard } from '../../lib/usecases/run-shard.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
+import { failedRecordLines, metricSum } from '../support/emf.ts';
 import { capturedLogLines } from '../support/log-guard.ts';
 import {
   changedKeys,
@@ -274,20 +274,24 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
       expect(eventsOf('MessageSent')).toEqual([]);
     });
 
-    it('an error after which the SMS may have gone out (a 500): left unconfirmed (`sending`), never sent again', async () => {
+    it('an error after which the SMS may have gone out (a 500): left unconfirmed (`sending`), counted, not retried, never sent again', async () => {
       const [job, neighbour] = take(2);
       if (!job || !neighbour) throw new Error('unreachable');
       aws.sns.on(PublishCommand, { PhoneNumber: job.to }).rejects(new InternalErrorException({ message: 'Internal error', $metadata: { httpStatusCode: 500 } }));
       const event = recordsFor([job, neighbour]);
+      const since = capturedLogLines().length;
 
       const result = await handler(event, lambdaContext('send-message'));
-      const retried = await handler(redelivered({ Records: event.Records.slice(0, 1) }), lambdaContext('send-message'));
+      // SQS is at least once: a copy delivered anyway finds the ledger at `sending` and sends nothing.
+      const again = await handler(redelivered({ Records: event.Records.slice(0, 1) }), lambdaContext('send-message'));
 
-      expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId }] });
-      expect(retried).toEqual({ batchItemFailures: [] });
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(again).toEqual({ batchItemFailures: [] });
       expect(publishedTo(job.to)).toHaveLength(1);
       expect(await ledgerItem(store, job)).toMatchObject({ status: 'sending' });
-      expect(capturedLogLines().some((line) => line.includes('"delivery_unconfirmed"'))).toBe(true);
+      expect(metricSum('delivery_unconfirmed', since)).toBe(1);
+      expect(metricSum('permanentFailures', since)).toBe(1);
+      expect(failedRecordLines(since).map((line) => [line.messageId, line.permanent])).toEqual([[event.Records[0]?.messageId, true]]);
     });
   });
 
@@ -323,20 +327,22 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
   });
 
   describe('a malformed event', () => {
-    it('a batch of bad records only: the handler fails naming each record and what is wrong; nothing sent or written', async () => {
+    it('a batch of bad records only: each is logged naming the record and what is wrong, counted, and not retried; nothing sent or written', async () => {
       const [job] = sample.Records.map((record) => SendJobMessageSchema.parse(JSON.parse(record.body)));
       const { to: _missing, ...withoutTo } = job ?? {};
       const event = recordsFor(['{"customerId":', withoutTo, { ...job, parts: 0 }, { ...job, channel: 'email' }]);
       const ids = event.Records.map((record) => record.messageId);
       const before = await tableItems(store);
+      const since = capturedLogLines().length;
 
-      const failed = handler(event, lambdaContext('send-message'));
+      const result = await handler(event, lambdaContext('send-message'));
 
-      await expect(failed).rejects.toThrow(FullBatchFailureError);
-      const errors = await failed.then(
-        () => [],
-        (error: unknown) => (error instanceof FullBatchFailureError ? error.recordErrors.map((recordError) => recordError.message) : []),
-      );
+      // Permanent (InvalidEventError): a redelivery would fail the same way, so none goes back to the queue.
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(metricSum('permanentFailures', since)).toBe(4);
+      const failed = failedRecordLines(since);
+      expect(failed.map((line) => line.permanent)).toEqual([true, true, true, true]);
+      const errors = failed.map((line) => String((line.error as { message?: unknown }).message));
       expect(errors).toEqual([
         `message ${ids[0]}: body is not JSON`,
         expect.stringMatching(new RegExp(`^message ${ids[1]}: to: `)),
@@ -349,15 +355,18 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
       expect(changedKeys(before, await tableItems(store))).toEqual([]);
     });
 
-    it('a bad record beside a good one: the bad one reported, the good one sent, nothing written for the bad one', async () => {
+    it('a bad record beside a good one: the bad one dropped and counted, the good one sent, nothing written for the bad one', async () => {
       const [good] = take(1);
       if (!good) throw new Error('unreachable');
       const event = recordsFor([{ ...good, to: undefined, phone: good.to }, good]);
       const before = await tableItems(store);
+      const since = capturedLogLines().length;
 
       const result = await handler(event, lambdaContext('send-message'));
 
-      expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId }] });
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(metricSum('permanentFailures', since)).toBe(1);
+      expect(failedRecordLines(since).map((line) => line.messageId)).toEqual([event.Records[0]?.messageId]);
       expect(snsPublishes(aws)).toHaveLength(1);
       // The good message's ledger item, and the pacer's budget: nothing else.
       expect(changedKeys(before, await tableItems(store))).toEqual(['PACER|SMS', keyOf(good)].sort());

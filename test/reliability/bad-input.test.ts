@@ -2,7 +2,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -21,9 +20,11 @@ import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
 import { keys } from '../../lib/store/tables.ts';
 import { importCustomers, importOrders } from '../../lib/usecases/import.ts';
 import { runDay } from '../../lib/usecases/run-day.ts';
+import { failedRecordLines, metricSum } from '../support/emf.ts';
 import { csv, RecordingQueue } from '../support/fixtures.ts';
 import { COUPON_SECRET, loadEventObject, loadSqsEvent, mockAws, snsPublishes, startHandlerTable, withBodies, type HandlerTable } from '../support/handler-env.ts';
 import { guardLogLeaks } from '../support/leak-guard.ts';
+import { capturedLogLines } from '../support/log-guard.ts';
 import { RELIABILITY_SECRET, reliabilityConfig, RUN_NOW, runOn, seedShop, SHOP_NAMES, shopPhones, TODAY } from '../support/reliability-shop.ts';
 import { TestDynamo } from '../support/store.ts';
 import { changedKeys, scanTable } from '../support/table-state.ts';
@@ -414,21 +415,23 @@ describe('malformed events for every handler', () => {
     ['an unknown key', { runId: 'r', runDate: TODAY, now: RUN_NOW, shard: 0, shards: 2, dryRun: false, force: true }],
     ['an unknown journey', { runId: 'r', runDate: TODAY, now: RUN_NOW, shard: 0, shards: 2, dryRun: false, journeys: ['winback'] }],
   ];
-  it('scan-shard, a batch of malformed jobs: every record reported with its message id, nothing claimed, queued or written', async () => {
+  it('scan-shard, a batch of malformed jobs: every record logged with its message id, counted and not retried; nothing claimed, queued or written', async () => {
     const sample = await loadSqsEvent('scan-shard.sqs-batch.json');
     const event = withBodies(sample, shardBodies.map(([, body]) => body));
+    const since = capturedLogLines().length;
 
-    const error = await nothingHappens(() => scanShard(event, lambdaContext('scan-shard')));
+    const error = await nothingHappens(async () => expect(await scanShard(event, lambdaContext('scan-shard'))).toEqual({ batchItemFailures: [] }));
 
-    expect(error).toBeInstanceOf(FullBatchFailureError);
-    const messages = error instanceof FullBatchFailureError ? error.recordErrors.map((recordError) => recordError.message) : [];
+    expect(error).toBeUndefined();
+    expect(metricSum('permanentFailures', since)).toBe(shardBodies.length);
+    const messages = failedRecordLines(since).map((line) => String((line.error as { message?: unknown }).message));
     expect(messages).toHaveLength(shardBodies.length);
     // Each names its message (a body that does not parse) or what is wrong with the job.
     event.Records.forEach((record, index) => expect(messages[index]).toMatch(new RegExp(`${record.messageId}|journeys: unknown journey`)));
     count('malformed events', shardBodies.length);
   });
 
-  it('send-message, malformed jobs: each reported, nothing published, no ledger moved', async () => {
+  it('send-message, malformed jobs: each logged, counted and not retried; nothing published, no ledger moved', async () => {
     const sample = await loadSqsEvent('send-message.sqs-batch.json');
     const good = JSON.parse(sample.Records[0]?.body ?? '{}') as Record<string, unknown>;
     const bodies: unknown[] = [
@@ -442,11 +445,13 @@ describe('malformed events for every handler', () => {
       [],
     ];
     const event = withBodies(sample, bodies);
+    const since = capturedLogLines().length;
 
-    const error = await nothingHappens(() => sendMessage(event, lambdaContext('send-message')));
+    const error = await nothingHappens(async () => expect(await sendMessage(event, lambdaContext('send-message'))).toEqual({ batchItemFailures: [] }));
 
-    expect(error).toBeInstanceOf(FullBatchFailureError);
-    const messages = error instanceof FullBatchFailureError ? error.recordErrors.map((recordError) => recordError.message) : [];
+    expect(error).toBeUndefined();
+    expect(metricSum('permanentFailures', since)).toBe(bodies.length);
+    const messages = failedRecordLines(since).map((line) => String((line.error as { message?: unknown }).message));
     expect(messages).toHaveLength(bodies.length);
     // Errors name fields, never the number or the text.
     expect(messages.join('\n')).not.toMatch(/138001380|【/);

@@ -125,7 +125,8 @@ describe('through the deployed handlers', () => {
     await runTestCampaign({ journey: 'lifecycle', step: 'sleeping', sample: 2, recipients: ['+8613900139000'], dryRun: false }, lambdaContext('run-test-campaign')).catch(() => undefined);
     await runTestCampaign({ journey: 'category-recall', step: 'coupon-1', sample: 3, recipients: [config.testAllowlist[0] ?? ''], dryRun: false }, lambdaContext('run-test-campaign'));
 
-    expect(result.batchItemFailures).toHaveLength(2);
+    // The throttled one goes back to the queue; the unconfirmed one is permanent (kept as `sending`), logged and dropped.
+    expect(result.batchItemFailures).toHaveLength(1);
     const lines = capturedLogLines();
     // The lines exist (masked numbers, error names) and hold nothing they should not.
     expect(lines.some((line) => line.includes('"message handled"') && line.includes('*******'))).toBe(true);
