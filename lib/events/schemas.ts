@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { CalendarDateSchema } from '../config/schema.ts';
 import { OUTCOMES } from '../domain/guardrails.ts';
 import { OrderInputSchema } from '../domain/model.ts';
+import { eventBridgeEnvelope } from './aws-shapes.ts';
 
 /**
  * Every payload that crosses a boundary of the pipeline: what invokes each function, what travels
@@ -40,17 +41,7 @@ export type ScheduledInvocation = z.infer<typeof ScheduledInvocationSchema>;
 export const LearnWindowsInputSchema = z.strictObject({});
 
 /** The shop's `OrderPlaced` event on its EventBridge bus. */
-export const OrderPlacedEventSchema = z.object({
-  version: z.string(),
-  id: z.string().min(1),
-  'detail-type': z.literal('OrderPlaced'),
-  source: z.string().min(1),
-  account: z.string(),
-  time: z.iso.datetime({ offset: true }),
-  region: z.string(),
-  resources: z.array(z.string()),
-  detail: OrderInputSchema,
-});
+export const OrderPlacedEventSchema = eventBridgeEnvelope('OrderPlaced', OrderInputSchema);
 export type OrderPlacedEvent = z.infer<typeof OrderPlacedEventSchema>;
 
 // --- Queue messages -----------------------------------------------------------------------------

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { smsParts } from '../../lib/domain/sms.ts';
-import { eventBridgeEnvelope, jsonString, SqsEventSchema, SqsRecordSchema } from '../../lib/events/aws-shapes.ts';
+import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
+import { eventBridgeEnvelope, SqsEventSchema, SqsRecordSchema } from '../../lib/events/aws-shapes.ts';
 import {
   DOMAIN_EVENTS,
   EVENT_SOURCE,
@@ -25,7 +26,7 @@ const EVENTS_DIR = join(import.meta.dirname, '../../events');
 
 /** An SQS batch whose every body is a JSON message of `bodySchema`. */
 function sqsBatchOf<Body extends z.ZodType>(bodySchema: Body) {
-  return SqsEventSchema.extend({ Records: z.array(SqsRecordSchema.extend({ body: jsonString(bodySchema) })).min(1) });
+  return SqsEventSchema.extend({ Records: z.array(SqsRecordSchema.extend({ body: JSONStringified(bodySchema) })).min(1) });
 }
 
 /** MessageSent -> message-sent */
@@ -111,5 +112,27 @@ describe('events/ samples', () => {
       const numbers = readFileSync(join(EVENTS_DIR, file), 'utf8').match(/\+\d{6,}/g) ?? [];
       for (const number of numbers) expect(number, file).toMatch(/^\+8613800138\d{3}$/);
     }
+  });
+});
+
+describe('the SQS envelope', () => {
+  it('takes the nulls AWS may send (no attribute digest, a binary attribute) as absent fields', () => {
+    // Prepare: a sample record as AWS may deliver it
+    const sample = SqsEventSchema.parse(readJson('scan-shard.sqs-batch.json'));
+    const [record] = sample.Records;
+    const event = {
+      Records: [{ ...record, md5OfMessageAttributes: null, messageAttributes: { trace: { dataType: 'Binary', binaryValue: 'AAE=', stringValue: null } } }],
+    };
+
+    // Act
+    const parsed = SqsEventSchema.parse(event);
+
+    // Assess
+    expect(parsed.Records[0]?.md5OfMessageAttributes).toBeUndefined();
+    expect(parsed.Records[0]?.messageAttributes.trace).toEqual({ dataType: 'Binary', binaryValue: 'AAE=', stringValue: undefined });
+  });
+
+  it('refuses a batch without records', () => {
+    expect(SqsEventSchema.safeParse({ Records: [] }).success).toBe(false);
   });
 });
