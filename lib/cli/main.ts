@@ -2,31 +2,29 @@ import { createReadStream, createWriteStream, existsSync, type WriteStream } fro
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { MissingIndexError } from '../adapters/dynamo-store.ts';
-import { applyWindowChanges, ConfigEditError, unifiedDiff } from '../config/edit.ts';
-import { ConfigError, defaultConfigPath, loadConfigFile, parseConfigText } from '../config/load.ts';
+import { applyWindowChanges, unifiedDiff } from '../config/edit.ts';
+import { defaultConfigPath, loadConfigFile, parseConfigText } from '../config/load.ts';
 import { CalendarDateSchema, type CampaignConfig } from '../config/schema.ts';
-import { addDays, FutureRunError, InvalidRunDateError, localDate, refuseFutureRun, runMoment } from '../domain/dates.ts';
+import { addDays, localDate, refuseFutureRun, runMoment } from '../domain/dates.ts';
 import { liveDays, splitShop } from '../demo/live.ts';
 import { renderReportHtml } from '../report/html.ts';
 import { formatHeadline, formatReport, formatWindows } from '../report/text.ts';
-import { makeReport, ReportPeriodError, type Report } from '../usecases/report.ts';
+import { makeReport, type Report } from '../usecases/report.ts';
 import { learnStoredWindows } from '../usecases/windows.ts';
 import { maskPhone } from '../domain/phone.ts';
 import { generateDemoShop } from '../demo/shop.ts';
-import { CsvFormatError, readCustomerRows, readOrders } from '../import/csv.ts';
+import { readCustomerRows, readOrders } from '../import/csv.ts';
 import { openLocalRuntime, type LocalRuntime } from '../runtime/local.ts';
-import { lockStore, StoreInUseError } from '../runtime/store-lock.ts';
+import { lockStore } from '../runtime/store-lock.ts';
 import { importCustomers, importOrders, type ImportHooks } from '../usecases/import.ts';
 import { runDay, type RunSummary } from '../usecases/run-day.ts';
 import { seedCustomers } from '../usecases/seed.ts';
 import { OutboxLineSchema, type OutboxLine } from '../adapters/outbox.ts';
 import { createProgress } from './progress.ts';
-import { functionName, invokeLocally, invokeOnAws, readEvent, UnknownFunctionError } from './invoke.ts';
+import { functionName, invokeLocally, invokeOnAws, readEvent } from './invoke.ts';
 import { FUNCTION_NAMES } from '../../infra/bundling.ts';
-import { InvalidEventError } from '../events/invocations.ts';
 import { formatImportCounts, formatRunSummary } from './summary.ts';
-import { BadInputError } from '../errors.ts';
+import { BadInputError, RecallError } from '../errors.ts';
 
 /** Bad arguments: exit code 2, like bad config and bad CSV. */
 export class UsageError extends BadInputError {
@@ -367,31 +365,16 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
+    // Exit codes by kind (docs/architecture.md#errors): 2 for input only the user can fix (a bad
+    // argument, config, CSV or event, a missing file, a store in use), 1 for a run that failed.
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (
-      error instanceof ConfigError ||
-      error instanceof CsvFormatError ||
-      error instanceof UsageError ||
-      error instanceof InvalidRunDateError ||
-      error instanceof FutureRunError ||
-      error instanceof UnknownFunctionError ||
-      error instanceof InvalidEventError ||
-      error instanceof ReportPeriodError ||
-      error instanceof ConfigEditError ||
-      error instanceof StoreInUseError
-    ) {
+    const missingFile = error instanceof Error && 'code' in error && error.code === 'ENOENT';
+    if (error instanceof BadInputError || missingFile) {
       io.err(error.message);
       return 2;
     }
-    if (error instanceof MissingIndexError) {
-      io.err(error.message);
-      return 1;
-    }
-    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') {
-      io.err(error.message);
-      return 2;
-    }
-    io.err(`recall failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    // Our own errors name what went wrong; anything else is a bug, worth its stack.
+    io.err(error instanceof RecallError ? error.message : `recall failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 1;
   }
 }

@@ -162,6 +162,16 @@ describe('recall CLI', () => {
     expect(good.out).toMatch(/OK \(8 categories, 3 journeys/);
   });
 
+  it('a permanent error that is not bad input (an unknown journey in an invoked event) exits 1 with its message, without a stack', async () => {
+    const event = join(dir, 'unknown-journey.json');
+    await writeFile(event, JSON.stringify({ journeys: ['winback'], dryRun: true }));
+
+    const failed = await recall([...store, 'invoke', 'plan-recall', '--event', event]);
+
+    expect(failed.code).toBe(1);
+    expect(failed.err).toBe('journeys: unknown journey id(s) winback');
+  });
+
   it('runs the demo end to end on a fresh embedded store', async () => {
     const demo = await recall(['--store', join(dir, 'demo'), 'demo', '--customers', '400']);
     expect(demo.code).toBe(0);
