@@ -1,9 +1,10 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { learnWindowsRequest } from '../lib/events/invocations.ts';
 import type { CampaignConfig } from '../lib/config/schema.ts';
-import { logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
+import { logger, metrics, MetricUnit, tracer } from '../lib/observability/powertools.ts';
 import type { Clock, EventPublisher, RecallStore } from '../lib/ports.ts';
 import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
 import { eventPublisher } from '../lib/runtime/aws/events.ts';
@@ -24,6 +25,7 @@ export interface LearnWindowsDeps {
  */
 export function createHandler(deps: () => Promise<LearnWindowsDeps>) {
   return middy()
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .handler(async (event: unknown) => {

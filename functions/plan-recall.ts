@@ -1,9 +1,10 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { planRequest } from '../lib/events/invocations.ts';
-import { logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
+import { logger, metrics, MetricUnit, tracer } from '../lib/observability/powertools.ts';
 import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
 import { eventPublisher } from '../lib/runtime/aws/events.ts';
 import { workQueue } from '../lib/runtime/aws/queues.ts';
@@ -13,6 +14,7 @@ import { planRecall, type PlanDeps } from '../lib/usecases/pipeline.ts';
 /** EventBridge Scheduler (daily, merchant time zone) or by hand: one job per shard onto the work queue. */
 export function createHandler(deps: () => Promise<PlanDeps>) {
   return middy()
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .handler(async (event: unknown, context: Context) => {

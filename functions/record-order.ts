@@ -1,9 +1,10 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { InvalidEventError, issuesOf } from '../lib/events/invocations.ts';
 import { OrderPlacedEventSchema } from '../lib/events/schemas.ts';
-import { logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
+import { logger, metrics, MetricUnit, tracer } from '../lib/observability/powertools.ts';
 import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
 import { eventPublisher } from '../lib/runtime/aws/events.ts';
 import { couponSecret } from '../lib/runtime/aws/secret.ts';
@@ -16,6 +17,7 @@ import { recordOrder, type RecordOrderDeps } from '../lib/usecases/record-order.
  */
 export function createHandler(deps: () => Promise<Required<RecordOrderDeps>>) {
   return middy()
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .handler(async (event: unknown) => {

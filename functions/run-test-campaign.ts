@@ -1,9 +1,10 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { maskPhone } from '../lib/domain/phone.ts';
 import { InvalidEventError, issuesOf } from '../lib/events/invocations.ts';
-import { logger, metrics, MetricUnit } from '../lib/observability/powertools.ts';
+import { logger, metrics, MetricUnit, tracer } from '../lib/observability/powertools.ts';
 import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
 import { couponSecret } from '../lib/runtime/aws/secret.ts';
 import { snsTransport } from '../lib/runtime/aws/sns.ts';
@@ -16,6 +17,7 @@ import { RecipientNotAllowedError, runTestCampaign, TestCampaignInputSchema, typ
  */
 export function createHandler(deps: () => Promise<TestCampaignDeps>) {
   return middy()
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .handler(async (event: unknown) => {

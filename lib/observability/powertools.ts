@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import { maskPhone } from '../domain/phone.ts';
 import type { SendJob } from '../ports.ts';
 
@@ -7,6 +8,16 @@ import type { SendJob } from '../ports.ts';
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'recall' });
 export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'RecallCampaigns', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'recall' });
 export { MetricUnit };
+/**
+ * One X-Ray tracer per function: handlers open a segment (captureLambdaHandler) and every AWS SDK
+ * client is captured where it is built, so a trace follows a run past the handler into DynamoDB,
+ * SQS, SNS and EventBridge. It traces only inside Lambda (AWS_EXECUTION_ENV set) unless
+ * POWERTOOLS_TRACE_ENABLED=false: tests and the CLI run it as a no-op. No global HTTP capture:
+ * every outgoing call goes through a captured client, and capturing both would trace each twice.
+ * Handlers pass `captureResponse: false`: a response names customers, and traces are not where
+ * customer data belongs.
+ */
+export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'recall', captureHTTPsRequests: false });
 
 /** What may be logged of a message: never the full number, the text or the coupon code. */
 export function loggableJob(job: SendJob): Record<string, unknown> {

@@ -1,10 +1,11 @@
 import middy from '@middy/core';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { isPermanent } from '../errors.ts';
-import { logFailures, logger, metrics, MetricUnit } from './powertools.ts';
+import { logFailures, logger, metrics, MetricUnit, tracer } from './powertools.ts';
 
 /**
  * An SQS consumer: middy with the Powertools logger and metrics, dependencies built once, each
@@ -14,6 +15,7 @@ import { logFailures, logger, metrics, MetricUnit } from './powertools.ts';
 export function sqsBatchHandler<Deps>(deps: () => Promise<Deps>, handleRecord: (deps: Deps, record: SQSRecord, context: Context) => Promise<void>) {
   const processor = new BatchProcessor(EventType.SQS);
   return middy<SQSEvent>()
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .handler(async (event: SQSEvent, context: Context) => {

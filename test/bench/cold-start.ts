@@ -21,15 +21,18 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 const logger = new Logger();
 const metrics = new Metrics({ namespace: 'Hello' });
-export const handler = middy().use(injectLambdaContext(logger)).use(logMetrics(metrics)).handler(async () => 'hello');
+export const tracer = new Tracer({ captureHTTPsRequests: false });
+export const handler = middy().use(captureLambdaHandler(tracer, { captureResponse: false })).use(injectLambdaContext(logger)).use(logMetrics(metrics)).handler(async () => 'hello');
 `;
 
-/** The same hello handler with the one SDK client every function needs. */
+/** The same hello handler with the one SDK client every function needs, captured by the tracer as the functions' are. */
 const HELLO_DYNAMO = `${HELLO}import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-export const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+export const doc = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})));
 `;
 
 /** Module init of a bundle in a fresh Node process: the median of `runs` imports. */
@@ -48,7 +51,7 @@ async function initMs(file: string, runs: number): Promise<number> {
 
 /**
  * Point 4: each function's bundle (minified, the AWS SDK included) and its module init, beside a
- * minimal middy + Powertools handler bundled the same way, and that handler with the DynamoDB
+ * minimal middy + Powertools handler (logger, metrics, tracer) bundled the same way, and that handler with the DynamoDB
  * client every function needs.
  */
 export async function measureColdStart(outDir: string, runs = 7): Promise<ColdStartRow[]> {

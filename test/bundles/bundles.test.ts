@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { bundleFunctions, type BuiltBundle } from '../../scripts/bundle.ts';
 import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
@@ -52,7 +54,7 @@ describe('the bundles that deploy, run in a fresh Node process against dynalite'
     await rm(work, { recursive: true, force: true });
   });
 
-  async function invoke(name: string, event: unknown): Promise<Invocation> {
+  async function invoke(name: string, event: unknown, env: Record<string, string> = {}): Promise<Invocation> {
     const bundle = bundles.get(name);
     if (!bundle) throw new Error(`no bundle ${name}`);
     const dir = await mkdtemp(join(tmpdir(), `invoke-${name}-`));
@@ -74,6 +76,7 @@ describe('the bundles that deploy, run in a fresh Node process against dynalite'
         COUPON_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:coupon-abc123',
         POWERTOOLS_SERVICE_NAME: 'recall-bundle-test',
         POWERTOOLS_METRICS_NAMESPACE: 'RecallCampaignsTest',
+        ...env,
       },
     });
     const result = JSON.parse(await readFile(outFile, 'utf8'));
@@ -143,6 +146,46 @@ describe('the bundles that deploy, run in a fresh Node process against dynalite'
     expect(result.error).toBeUndefined();
     expect(result.response).toMatchObject({ categories: 8, invalidItems: 0 });
     expect(result.calls.events.flatMap((call) => call.Entries.map((entry) => entry.DetailType))).toEqual(['WindowsLearned']);
+  });
+
+  /** What the X-Ray SDK sends its daemon: a header line, then one segment document per datagram. */
+  const SegmentSchema = z.object({ name: z.string(), trace_id: z.string(), type: z.string().optional(), metadata: z.unknown().optional() });
+  async function withXRayDaemon(act: (address: string) => Promise<void>): Promise<z.infer<typeof SegmentSchema>[]> {
+    const socket = createSocket('udp4');
+    const datagrams: string[] = [];
+    socket.on('message', (message) => datagrams.push(message.toString('utf8')));
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    try {
+      await act(`127.0.0.1:${socket.address().port}`);
+      // Datagrams sent just before the invoking process exited may still be on their way.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      socket.close();
+    }
+    return datagrams.map((datagram) => SegmentSchema.parse(JSON.parse(datagram.slice(datagram.indexOf('\n') + 1))));
+  }
+
+  it('inside Lambda, the trace follows the handler into each AWS call: DynamoDB, SQS, EventBridge; no response recorded', async () => {
+    const traceId = '1-5759e988-bd862e3fe1be46a994272793';
+    const lambda = { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x', LAMBDA_TASK_ROOT: '/var/task', _HANDLER: 'index.handler', _X_AMZN_TRACE_ID: `Root=${traceId};Parent=53995c3f42cd8ad8;Sampled=1` };
+
+    const segments = await withXRayDaemon(async (address) => {
+      const result = await invoke('plan-recall', await sample('plan-recall.manual.json'), { ...lambda, AWS_XRAY_DAEMON_ADDRESS: address });
+      expect(result.response).toMatchObject({ planned: true });
+    });
+
+    expect(new Set(segments.map((segment) => segment.name))).toEqual(new Set(['## index.handler', 'DynamoDB', 'SQS', 'EventBridge']));
+    expect(segments.every((segment) => segment.trace_id === traceId && segment.type === 'subsegment')).toBe(true);
+    expect(segments.find((segment) => segment.name === '## index.handler')?.metadata).toBeUndefined();
+  });
+
+  it('outside Lambda the tracer is off: nothing reaches the daemon', async () => {
+    const segments = await withXRayDaemon(async (address) => {
+      const result = await invoke('plan-recall', await sample('plan-recall.manual.json'), { AWS_XRAY_DAEMON_ADDRESS: address });
+      expect(result.response).toMatchObject({ planned: true });
+    });
+
+    expect(segments).toEqual([]);
   });
 
   it('every bundle loads: init time and size are reported by npm run bench', async () => {
