@@ -45,7 +45,7 @@ export class EventPublishError extends RecallError {
   }
 }
 
-/** Publishes our domain events to our EventBridge bus (DESIGN §3). */
+/** Publishes our domain events to our EventBridge bus (docs/architecture.md#domain-events). */
 export class EventBridgePublisher implements EventPublisher {
   private readonly maxAttempts: number;
   private readonly sleep: (ms: number) => Promise<void>;

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import * as z from 'zod';
 import type { SendJob, Transport } from '../ports.ts';
 
-/** One line of `.recall/outbox.jsonl` (DESIGN §6): what would have gone to SNS. */
+/** One line of `.recall/outbox.jsonl` (docs/architecture.md#contracts): what would have gone to SNS. */
 export const OutboxLineSchema = z.object({
   customerId: z.string(),
   channel: z.enum(['sms', 'push']),

@@ -98,7 +98,7 @@ class SqsJobQueue<Job> {
   }
 }
 
-/** The work queue: one message per shard job of a run (DESIGN §3). */
+/** The work queue: one message per shard job of a run (docs/architecture.md#the-daily-run). */
 export class SqsWorkQueue implements WorkQueue {
   private readonly queue: SqsJobQueue<ShardJobMessage>;
 
@@ -111,7 +111,7 @@ export class SqsWorkQueue implements WorkQueue {
   }
 }
 
-/** The send queue: one message per claimed send, consumed by send-message (DESIGN §3). */
+/** The send queue: one message per claimed send, consumed by send-message (docs/architecture.md#sending). */
 export class SqsSendQueue implements SendQueue {
   private readonly queue: SqsJobQueue<SendJob>;
 

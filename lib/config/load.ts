@@ -1,7 +1,7 @@
 /**
  * Campaign config validation: the zod schema first, then the checks that need the domain
  * (placeholders, coupons, SMS parts), so a template that could exceed `sms.maxParts` is refused
- * at validation time, not at send time (DESIGN §2). Every problem is reported, with its path.
+ * at validation time, not at send time (docs/architecture.md#messages). Every problem is reported, with its path.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';

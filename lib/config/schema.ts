@@ -55,7 +55,7 @@ export type Trigger = z.infer<typeof TriggerSchema>;
 export const ExitRuleSchema = z.enum(['category-purchase', 'any-purchase', 'never']);
 export type ExitRule = z.infer<typeof ExitRuleSchema>;
 
-/** The exit rule each trigger implies (DESIGN §2); a journey may not contradict it. */
+/** The exit rule each trigger implies (docs/architecture.md#exits); a journey may not contradict it. */
 export const exitRuleOf: Record<Trigger['type'], ExitRule> = {
   'category-window': 'category-purchase',
   recency: 'any-purchase',
@@ -105,7 +105,7 @@ export const CategorySchema = z.strictObject({
   name: z.string().min(1),
   /** Days after a purchase within which half of second purchases happen. */
   windowDays: z.number().int().positive().max(1000),
-  /** The date the current window took effect; lateness never counts from before it (DESIGN §4). */
+  /** The date the current window took effect; lateness never counts from before it (docs/architecture.md#lateness). */
   windowSince: CalendarDateSchema.optional(),
 });
 export type Category = z.infer<typeof CategorySchema>;

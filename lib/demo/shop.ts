@@ -2,7 +2,7 @@ import type { Category } from '../config/schema.ts';
 import type { CustomerInput, OrderInput } from '../domain/model.ts';
 
 /**
- * A seeded demo shop (DESIGN §5): customers with Chinese names and phones, and two years of
+ * A seeded demo shop (docs/architecture.md#the-embedded-runtime): customers with Chinese names and phones, and two years of
  * orders whose first-to-second purchase interval in each category has its median at the
  * category's window, so window learning recovers the configured windows.
  * Pure: no I/O, no clock, no Math.random; the same options always give the same shop.

@@ -1,5 +1,5 @@
 /**
- * Measurement (DESIGN §2): an order within `attributionDays` of a sent or held-out message is a
+ * Measurement (docs/architecture.md#measurement): an order within `attributionDays` of a sent or held-out message is a
  * conversion of that message; an order carrying the message's coupon code is a redemption.
  * Pure: the record-order use case reads the ledger and writes the marks.
  */

@@ -1,5 +1,5 @@
 /**
- * Coupon codes are derived, never stored first (DESIGN §4): an HMAC of the ledger key, so a retry
+ * Coupon codes are derived, never stored first (docs/architecture.md#derived-coupon-codes): an HMAC of the ledger key, so a retry
  * of the same send can never mint a second coupon, and the shop verifies a code without a lookup.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';

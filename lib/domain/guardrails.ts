@@ -102,7 +102,7 @@ function byPriority(a: Candidate, b: Candidate): number {
 }
 
 /**
- * Every candidate message of one customer in one run, through the guardrails of DESIGN §2 in
+ * Every candidate message of one customer in one run, through the guardrails of docs/architecture.md#guardrails in
  * order: consent, contact, holdout, frequency cap, priority, quiet hours. Each candidate gets
  * exactly one outcome; at most one is `sent`.
  */

@@ -1,5 +1,5 @@
 /**
- * Contact guardrail (DESIGN §2, step 2): a valid E.164 mobile number, judged by libphonenumber's
+ * Contact guardrail (docs/architecture.md#guardrails, rule 2): a valid E.164 mobile number, judged by libphonenumber's
  * full ("max") metadata rather than a regex, so number ranges that look right but are not
  * allocated, and landlines, are refused before any money is spent on them.
  */

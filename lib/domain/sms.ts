@@ -1,5 +1,5 @@
 /**
- * SMS length in parts (DESIGN §2, Message). SMS money is the dominant cost of the system, so the
+ * SMS length in parts (docs/architecture.md#messages). SMS money is the dominant cost of the system, so the
  * count errs on the side of the handset: a character never straddles two parts.
  */
 

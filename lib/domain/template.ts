@@ -1,5 +1,5 @@
 /**
- * Message rendering (DESIGN §2, Message): a step template filled with the customer's name, the
+ * Message rendering (docs/architecture.md#messages): a step template filled with the customer's name, the
  * category and the coupon, plus the opt-out text that promotional SMS to China must carry.
  */
 import { COUPON_CODE_LENGTH } from './coupon.ts';

@@ -1,5 +1,5 @@
 /**
- * Window learning (DESIGN §2): for each category, among customers who bought in it twice, the
+ * Window learning (docs/architecture.md#window-learning): for each category, among customers who bought in it twice, the
  * number of days within which half of the second purchases happened, with the sample size. Read
  * from the first and second purchase dates record-order keeps per customer and category, so no
  * order log is needed. Pure: the rows come in one at a time (a parallel Scan streams them).

@@ -8,7 +8,7 @@ import { CustomerUpdateSchema, OrderInputSchema, type CustomerUpdate, type Order
 import { BadInputError } from '../errors.ts';
 
 /*
- * Streaming readers for `recall import customers|orders FILE.csv` (DESIGN §6).
+ * Streaming readers for `recall import customers|orders FILE.csv` (docs/architecture.md#imports).
  *
  * bytes -> decodeText (BOM, UTF-8 or GBK, newlines -> \n) -> csv-parse -> rows with physical line
  * numbers -> header-mapped cells -> one result per customer row / per order.

@@ -9,7 +9,7 @@ import { runShard, type RunDeps } from './run-shard.ts';
 import { RunTally } from './run-tally.ts';
 import { PermanentError } from '../errors.ts';
 
-/** The daily run as a pipeline (DESIGN §3): plan -> one job per shard -> senders. */
+/** The daily run as a pipeline (docs/architecture.md#the-daily-run): plan -> one job per shard -> senders. */
 
 export interface PlanDeps {
   store: RecallStore;

@@ -9,7 +9,7 @@ import type { OrderMarker } from '../store/items.ts';
 import { duePosition } from './due-index.ts';
 import { PermanentError } from '../errors.ts';
 
-/** The message an order converted (DESIGN §2, Measurement). */
+/** The message an order converted (docs/architecture.md#measurement). */
 export interface Conversion {
   journeyId: string;
   stepId: string;

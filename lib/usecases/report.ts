@@ -1,5 +1,5 @@
 /**
- * `recall report` (DESIGN §2, Measurement): what the recalls of a period achieved against doing
+ * `recall report` (docs/architecture.md#measurement): what the recalls of a period achieved against doing
  * nothing. `buildReport` is a pure function over ledger items and order markers; `readReportRows`
  * reads them through the date index, one Query per day and shard, never a Scan.
  */

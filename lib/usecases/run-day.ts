@@ -5,7 +5,7 @@ import type { RecallStore } from '../ports.ts';
 import { runShard, type RunDeps, type RunOptions } from './run-shard.ts';
 import { RunTally, type OutcomeCounts } from './run-tally.ts';
 
-/** The `recall run --json` contract (DESIGN §6). */
+/** The `recall run --json` contract (docs/architecture.md#contracts). */
 export interface RunSummary {
   asOf: string;
   dryRun: boolean;

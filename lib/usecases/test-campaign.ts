@@ -12,7 +12,7 @@ import { renderStepMessage } from './render.ts';
 import { PermanentError } from '../errors.ts';
 
 /**
- * The ad-hoc test campaign (DESIGN §3): real customers' messages for one journey step, rendered
+ * The ad-hoc test campaign (docs/architecture.md#the-test-campaign): real customers' messages for one journey step, rendered
  * as the daily run would render them, shown (dry run) or delivered to test recipients on the
  * config's allowlist, never to the customers. It only reads the store: no ledger item, no cap
  * slot, no journey state moves, and its coupon codes are derived from a test key the shop will

@@ -19,7 +19,7 @@ import {
 } from '../../lib/events/schemas.ts';
 
 /**
- * DESIGN §6: `events/` holds a sample payload for every function and every event type, named
+ * docs/architecture.md#contracts: `events/` holds a sample payload for every function and every event type, named
  * `<function>.<case>.json`, and every one of them parses against its schema.
  */
 const EVENTS_DIR = join(import.meta.dirname, '../../events');
