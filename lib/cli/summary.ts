@@ -1,20 +1,12 @@
 import type { RunSummary, StepCounts } from '../usecases/run-day.ts';
 import type { ImportCounts } from '../usecases/import.ts';
+import { table } from '../report/table.ts';
 
 const number = (value: number) => value.toLocaleString('en-US');
 
 function reasons(counts: Record<string, number>): string {
   const entries = Object.entries(counts).filter(([, count]) => count > 0);
   return entries.length === 0 ? '-' : entries.map(([reason, count]) => `${reason} ${number(count)}`).join(', ');
-}
-
-/** A plain-text table: columns padded to their widest cell, numbers right-aligned. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const isNumeric = (cell: string) => /^[\d,.]+$/.test(cell);
-  const line = (cells: string[]) =>
-    cells.map((cell, column) => (isNumeric(cell) ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd();
-  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
 }
 
 function stepRow(journey: string, step: string, counts: StepCounts): string[] {

@@ -1,4 +1,4 @@
-import { table } from '../cli/summary.ts';
+import { table } from './table.ts';
 import type { WindowLearning } from '../domain/windows.ts';
 import type { Lift } from '../domain/stats.ts';
 import type { NextMonthRepurchase, Report, ShopRepurchase, StepResult } from '../usecases/report.ts';

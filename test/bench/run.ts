@@ -2,7 +2,7 @@
 // Every figure of issue 7, measured side by side in one run; printed as tables and written to bench-results.json.
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { table } from '../../lib/cli/summary.ts';
+import { table } from '../../lib/report/table.ts';
 import { createProgress } from '../../lib/cli/progress.ts';
 import { TestDynamo } from '../support/store.ts';
 import { testConfig } from '../support/fixtures.ts';
