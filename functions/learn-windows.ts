@@ -5,15 +5,16 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { learnWindowsRequest } from '../lib/events/invocations.ts';
 import type { CampaignConfig } from '../lib/config/schema.ts';
 import { logger, metrics, MetricUnit, tracer } from '../lib/observability/powertools.ts';
-import type { Clock, EventPublisher, RecallStore } from '../lib/ports.ts';
+import type { BatchScans } from '../lib/ports/store.ts';
+import type { Clock, EventPublisher } from '../lib/ports/messaging.ts';
 import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
 import { eventPublisher } from '../lib/runtime/aws/events.ts';
-import { recallStore } from '../lib/runtime/aws/store.ts';
+import { functionStores } from '../lib/runtime/aws/store.ts';
 import { learnAndPublishWindows } from '../lib/usecases/windows.ts';
 
 export interface LearnWindowsDeps {
   config: CampaignConfig;
-  store: RecallStore;
+  store: BatchScans;
   events: EventPublisher;
   clock: Clock;
 }
@@ -37,4 +38,4 @@ export function createHandler(deps: () => Promise<LearnWindowsDeps>) {
     });
 }
 
-export const handler = createHandler(once(async () => ({ config: campaignConfig(), store: recallStore(), events: eventPublisher(), clock: systemClock })));
+export const handler = createHandler(once(async () => ({ config: campaignConfig(), store: functionStores['learn-windows'](), events: eventPublisher(), clock: systemClock })));

@@ -8,7 +8,7 @@ import { logger, metrics, MetricUnit, tracer } from '../lib/observability/powert
 import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
 import { eventPublisher } from '../lib/runtime/aws/events.ts';
 import { workQueue } from '../lib/runtime/aws/queues.ts';
-import { recallStore } from '../lib/runtime/aws/store.ts';
+import { functionStores } from '../lib/runtime/aws/store.ts';
 import { planRecall, type PlanDeps } from '../lib/usecases/pipeline.ts';
 
 /** EventBridge Scheduler (daily, merchant time zone) or by hand: one job per shard onto the work queue. */
@@ -26,4 +26,4 @@ export function createHandler(deps: () => Promise<PlanDeps>) {
     });
 }
 
-export const handler = createHandler(once(async () => ({ config: campaignConfig(), store: recallStore(), workQueue: workQueue(), events: eventPublisher(), clock: systemClock })));
+export const handler = createHandler(once(async () => ({ config: campaignConfig(), store: functionStores['plan-recall'](), workQueue: workQueue(), events: eventPublisher(), clock: systemClock })));

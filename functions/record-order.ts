@@ -8,7 +8,7 @@ import { logger, metrics, MetricUnit, tracer } from '../lib/observability/powert
 import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
 import { eventPublisher } from '../lib/runtime/aws/events.ts';
 import { couponSecret } from '../lib/runtime/aws/secret.ts';
-import { recallStore } from '../lib/runtime/aws/store.ts';
+import { functionStores } from '../lib/runtime/aws/store.ts';
 import { recordOrder, type RecordOrderDeps } from '../lib/usecases/record-order.ts';
 
 /**
@@ -42,5 +42,5 @@ export function createHandler(deps: () => Promise<Required<RecordOrderDeps>>) {
 }
 
 export const handler = createHandler(
-  once(async () => ({ config: campaignConfig(), store: recallStore(), clock: systemClock, events: eventPublisher(), couponSecret: await couponSecret() })),
+  once(async () => ({ config: campaignConfig(), store: functionStores['record-order'](), clock: systemClock, events: eventPublisher(), couponSecret: await couponSecret() })),
 );

@@ -8,7 +8,7 @@ import { logger, metrics, MetricUnit, tracer } from '../lib/observability/powert
 import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
 import { couponSecret } from '../lib/runtime/aws/secret.ts';
 import { snsTransport } from '../lib/runtime/aws/sns.ts';
-import { pacer, recallStore } from '../lib/runtime/aws/store.ts';
+import { functionStores, pacer } from '../lib/runtime/aws/store.ts';
 import { RecipientNotAllowedError, runTestCampaign, TestCampaignInputSchema, type TestCampaignDeps } from '../lib/usecases/test-campaign.ts';
 
 /**
@@ -44,7 +44,7 @@ export function createHandler(deps: () => Promise<TestCampaignDeps>) {
 export const handler = createHandler(
   once(async () => {
     const config = campaignConfig();
-    const store = recallStore();
-    return { config, store, transport: snsTransport(config), pacer: pacer(store, config), couponSecret: await couponSecret(), clock: systemClock };
+    const store = functionStores['run-test-campaign']();
+    return { config, store, transport: snsTransport(config), pacer: pacer(config), couponSecret: await couponSecret(), clock: systemClock };
   }),
 );

@@ -6,7 +6,7 @@ import { campaignConfig, once } from '../lib/runtime/aws/env.ts';
 import { eventPublisher } from '../lib/runtime/aws/events.ts';
 import { sendQueue, workQueue } from '../lib/runtime/aws/queues.ts';
 import { couponSecret } from '../lib/runtime/aws/secret.ts';
-import { recallStore } from '../lib/runtime/aws/store.ts';
+import { functionStores } from '../lib/runtime/aws/store.ts';
 import { scanShardJob, type ShardJobDeps } from '../lib/usecases/pipeline.ts';
 
 /** Leave this much of the timeout for the continuation, the counts and the response. */
@@ -25,7 +25,7 @@ export function createHandler(deps: () => Promise<ShardJobDeps>) {
 export const handler = createHandler(
   once(async () => ({
     config: campaignConfig(),
-    store: recallStore(),
+    store: functionStores['scan-shard'](),
     sendQueue: sendQueue(),
     workQueue: workQueue(),
     events: eventPublisher(),

@@ -5,7 +5,7 @@ import { sqsBatchHandler } from '../lib/observability/sqs-handler.ts';
 import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
 import { eventPublisher } from '../lib/runtime/aws/events.ts';
 import { snsTransport } from '../lib/runtime/aws/sns.ts';
-import { pacer, recallStore } from '../lib/runtime/aws/store.ts';
+import { functionStores, pacer } from '../lib/runtime/aws/store.ts';
 import { UnconfirmedDeliveryError } from '../lib/usecases/deliver.ts';
 import { sendJob, type SendDeps } from '../lib/usecases/pipeline.ts';
 
@@ -30,7 +30,7 @@ export function createHandler(deps: () => Promise<SendDeps>) {
 export const handler = createHandler(
   once(async () => {
     const config = campaignConfig();
-    const store = recallStore();
-    return { config, store, transport: snsTransport(config), pacer: pacer(store, config), events: eventPublisher(), clock: systemClock };
+    const store = functionStores['send-message']();
+    return { config, store, transport: snsTransport(config), pacer: pacer(config), events: eventPublisher(), clock: systemClock };
   }),
 );

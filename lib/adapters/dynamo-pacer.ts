@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, type ConsumedCapacity, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { Pacer } from '../ports.ts';
+import type { Pacer } from '../ports/messaging.ts';
 import { PermanentError } from '../errors.ts';
 
 /**

@@ -2,7 +2,7 @@ import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } 
 import * as z from 'zod';
 import { DOMAIN_EVENTS, EVENT_SOURCE, type DomainEvent } from '../events/schemas.ts';
 import { backoffMs, isThrottling, positiveAttempts, wait, type RetryOptions } from './retry.ts';
-import type { EventPublisher } from '../ports.ts';
+import type { EventPublisher } from '../ports/messaging.ts';
 import { PermanentError, RecallError } from '../errors.ts';
 
 /** PutEvents takes at most 10 entries per call. */

@@ -1,7 +1,7 @@
 import { appendFile, chmod, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as z from 'zod';
-import type { SendJob, Transport } from '../ports.ts';
+import type { SendJob, Transport } from '../ports/messaging.ts';
 
 /** One line of `.recall/outbox.jsonl` (docs/architecture.md#contracts): what would have gone to SNS. */
 export const OutboxLineSchema = z.object({

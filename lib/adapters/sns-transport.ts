@@ -1,6 +1,6 @@
 import { PublishCommand, SNSClient, type MessageAttributeValue } from '@aws-sdk/client-sns';
 import type { CampaignConfig } from '../config/schema.ts';
-import type { SendJob, Transport } from '../ports.ts';
+import type { SendJob, Transport } from '../ports/messaging.ts';
 import { OptedOutError, PermanentDeliveryError, RetryableDeliveryError } from '../usecases/deliver.ts';
 
 /** Refused before anything was sent: safe to retry. */

@@ -2,7 +2,7 @@ import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSCli
 import * as z from 'zod';
 import { SendJobMessageSchema, ShardJobMessageSchema, type ShardJobMessage } from '../events/schemas.ts';
 import { backoffMs, isThrottling, positiveAttempts, wait, type RetryOptions } from './retry.ts';
-import type { SendJob, SendQueue, WorkQueue } from '../ports.ts';
+import type { SendJob, SendQueue, WorkQueue } from '../ports/messaging.ts';
 import { PermanentError, RecallError } from '../errors.ts';
 
 /** SendMessageBatch takes at most 10 entries per call. */

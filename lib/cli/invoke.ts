@@ -12,7 +12,7 @@ import { createHandler as sendMessage } from '../../functions/send-message.ts';
 import { FUNCTION_NAMES, type FunctionName } from '../../infra/bundling.ts';
 import { SqsEventSchema } from '../events/aws-shapes.ts';
 import type { ShardJobMessage } from '../events/schemas.ts';
-import type { SendJob } from '../ports.ts';
+import type { SendJob } from '../ports/messaging.ts';
 import { drainQueues, JsonlEventPublisher, lambdaContext, MemoryQueue } from '../runtime/local-pipeline.ts';
 import type { LocalRuntime } from '../runtime/local.ts';
 import { BadInputError } from '../errors.ts';

@@ -1,7 +1,9 @@
 import type { CampaignConfig } from '../config/schema.ts';
 import { addDays, localDate, zonedInstant, type CalendarDate } from '../domain/dates.ts';
 import type { OrderInput } from '../domain/model.ts';
-import type { RecallStore, SendJob, SendQueue } from '../ports.ts';
+import type { OrderHistory } from '../ports/store.ts';
+import type { RunDayDeps } from '../usecases/run-day.ts';
+import type { SendJob, SendQueue } from '../ports/messaging.ts';
 import { recordOrder } from '../usecases/record-order.ts';
 import { runDay, type RunSummary } from '../usecases/run-day.ts';
 import { createRandom, type DemoCustomer } from './shop.ts';
@@ -20,7 +22,7 @@ const USES_CODE = 0.6;
 const ORDER_CONCURRENCY = 16;
 
 export interface LiveDeps {
-  store: RecallStore;
+  store: RunDayDeps['store'] & OrderHistory;
   config: CampaignConfig;
   sendQueue: SendQueue;
   couponSecret: string;

@@ -9,7 +9,7 @@ import { addDays, daysBetween, type CalendarDate } from './dates.ts';
 import type { Outcome } from './guardrails.ts';
 import { ledgerKey } from './journeys.ts';
 
-/** What attribution reads of a ledger item (the store's LedgerItem has this shape). */
+/** What attribution reads of a ledger item (the store's LedgerEntry has this shape). */
 export interface DecidedMessage {
   customerId: string;
   journeyId: string;

@@ -1,8 +1,9 @@
 import type { CampaignConfig, Journey, Step } from '../config/schema.ts';
 import { daysBetween, localMinutes, minutesOfDay, type CalendarDate } from './dates.ts';
 import { isHeldOut } from './hashing.ts';
-import { cycleStart, isStale, latestCrossedStep, ledgerKey, type JourneyState } from './journeys.ts';
+import { cycleStart, isStale, latestCrossedStep, ledgerKey } from './journeys.ts';
 import { mobileNumber } from './phone.ts';
+import type { JourneyState, Profile, RecentSend } from './records.ts';
 
 /** Every candidate of a run ends in exactly one of these. */
 export const OUTCOMES = [
@@ -18,30 +19,6 @@ export const OUTCOMES = [
   'deferred:quiet-hours',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
-
-export interface RecentSend {
-  date: CalendarDate;
-  key: string;
-}
-
-/** What the daily run knows of a customer: contact, consent and the rolling frequency cap. */
-export interface Profile {
-  customerId: string;
-  phone?: string;
-  name: string;
-  timeZone?: string;
-  smsOptIn: boolean;
-  /** STOP / reply R: overrides any opt-in. */
-  optedOut: boolean;
-  /** When the opt-out was heard (docs/architecture.md, "Consent"). */
-  optedOutAt?: string | undefined;
-  optInAt?: string | undefined;
-  pushEndpoint?: string;
-  /** The messages sent within the cap period (date and ledger key), oldest first. */
-  recentSends: RecentSend[];
-  /** Optimistic lock on `recentSends`: two racing jobs cannot both take the last slot. */
-  capVersion: number;
-}
 
 export interface Candidate {
   journey: Journey;

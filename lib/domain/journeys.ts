@@ -1,29 +1,13 @@
 import type { CampaignConfig, Category, Journey } from '../config/schema.ts';
 import { addDays, daysBetween, laterDate, type CalendarDate } from './dates.ts';
+import type { JourneyState } from './records.ts';
 
-/**
- * Where one customer stands in one cycle of one journey. A cycle is the run of steps that one
- * anchor starts: a category-window cycle per (customer, category, last purchase), a recency cycle
- * per (customer, last purchase), a ladder cycle per qualifying order.
+/*
+ * A journey state (lib/domain/records.ts) is where one customer stands in one cycle of one
+ * journey. A cycle is the run of steps that one anchor starts: a category-window cycle per
+ * (customer, category, last purchase), a recency cycle per (customer, last purchase), a ladder
+ * cycle per qualifying order.
  */
-export interface JourneyState {
-  customerId: string;
-  journeyId: string;
-  /** Set for category-window journeys. */
-  category?: string;
-  cycle: string;
-  anchorDate: CalendarDate;
-  /** The next step to evaluate; equal to the step count when the cycle is finished. */
-  stepIndex: number;
-  /** The date the next step's delay counts from (the anchor, or the date the previous step ran). */
-  fromDate: CalendarDate;
-  /**
-   * Set when steps of this cycle went by unsent because they were already stale (history
-   * imported after the fact, or runs missed): only `--backfill` looks at such cycles again.
-   */
-  dormant?: true;
-}
-
 /** Identifies one decided step; the coupon code and the cap slot are derived from it. */
 export function ledgerKey(state: Pick<JourneyState, 'customerId' | 'journeyId' | 'cycle'>, stepId: string): string {
   return `${state.customerId}#${state.journeyId}#${state.cycle}#${stepId}`;

@@ -1,24 +1,7 @@
 import type { CampaignConfig } from '../config/schema.ts';
 import type { CalendarDate } from './dates.ts';
-import { journeyScope, startCycle, type JourneyState } from './journeys.ts';
-
-/** What the shop's history says of one customer in one category (kept for window learning). */
-export interface CategoryHistory {
-  customerId: string;
-  category: string;
-  firstDate: CalendarDate;
-  firstOrderId: string;
-  secondDate?: CalendarDate;
-  secondOrderId?: string;
-  lastDate: CalendarDate;
-  orderCount: number;
-  /**
-   * The last few orders counted: a retry after a crash mid-order is not counted twice. Older
-   * replays are stopped earlier, by the order marker.
-   */
-  recentOrderIds: string[];
-  version: number;
-}
+import { journeyScope, startCycle } from './journeys.ts';
+import type { CategoryHistory, JourneyState } from './records.ts';
 
 const RECENT_ORDERS_KEPT = 10;
 

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { maskPhone } from '../domain/phone.ts';
-import type { SendJob } from '../ports.ts';
+import type { SendJob } from '../ports/messaging.ts';
 
 /** One logger and one metrics instance per function (service name from POWERTOOLS_SERVICE_NAME). */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'recall' });

@@ -3,11 +3,11 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CampaignConfig } from '../config/schema.ts';
 import { ConfigError, loadConfigFile, loadDefaultConfig } from '../config/load.ts';
-import { DynamoRecallStore } from '../adapters/dynamo-store.ts';
+import { DynamoStore } from '../adapters/dynamo/store.ts';
 import { dynamoClient } from '../adapters/dynamo-client.ts';
 import { startEmbeddedDynamo } from '../adapters/embedded-dynamo.ts';
 import { OutboxTransport } from '../adapters/outbox.ts';
-import type { Clock, SendJob, SendQueue } from '../ports.ts';
+import type { Clock, SendJob, SendQueue } from '../ports/messaging.ts';
 import { deliverMessage, type DeliveryResult } from '../usecases/deliver.ts';
 import type { RunDeps } from '../usecases/run-shard.ts';
 import { lockStore } from './store-lock.ts';
@@ -34,7 +34,7 @@ export class InlineSendQueue implements SendQueue {
 }
 
 export interface LocalRuntime extends RunDeps {
-  store: DynamoRecallStore;
+  store: DynamoStore;
   sendQueue: InlineSendQueue;
   outbox: OutboxTransport;
   clock: Clock;
@@ -67,7 +67,7 @@ export async function openLocalRuntime(options: LocalOptions = {}): Promise<Loca
     await embedded?.close();
     await lock?.release();
   };
-  const store = new DynamoRecallStore(client, options.tableName ?? process.env.RECALL_TABLE ?? 'recall');
+  const store = new DynamoStore(client, options.tableName ?? process.env.RECALL_TABLE ?? 'recall');
   let couponSecret: string;
   try {
     await store.ensureTable();

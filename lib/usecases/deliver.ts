@@ -1,4 +1,5 @@
-import type { Clock, Pacer, RecallStore, SendJob, Transport } from '../ports.ts';
+import type { Deliveries } from '../ports/store.ts';
+import type { Clock, Pacer, SendJob, Transport } from '../ports/messaging.ts';
 import { PermanentError, RetryableError } from '../errors.ts';
 
 /** A channel error that will not go away on retry (an invalid number, a disabled endpoint). */
@@ -27,7 +28,7 @@ export class UnconfirmedDeliveryError extends PermanentError {
 export type DeliveryResult = 'sent' | 'duplicate' | 'failed' | 'opted-out';
 
 export interface DeliverDeps {
-  store: RecallStore;
+  store: Deliveries;
   transport: Transport;
   clock: Clock;
   /** Absent locally (the outbox needs no pacing). */

@@ -1,39 +1,36 @@
 import type { CampaignConfig, Journey } from '../config/schema.ts';
 import { shardOf } from '../domain/hashing.ts';
-import { journeyScope, type JourneyState } from '../domain/journeys.ts';
-import type { DuePosition } from '../ports.ts';
-import { keys } from '../store/tables.ts';
+import { journeyScope } from '../domain/journeys.ts';
+import type { JourneyState } from '../domain/records.ts';
+import type { DuePartition, DueSlot } from '../ports/store.ts';
 
-/** One partition of the due index: a step of a journey in a shard (and a category). */
-interface DuePartition {
+/** One partition of the due index to read: a step of an enabled journey in a shard (and category). */
+export interface StepPartition {
   journey: Journey;
   stepIndex: number;
   category?: string;
-  duePk: string;
+  partition: DuePartition;
 }
 
-export function duePartitions(config: CampaignConfig, shard: number): DuePartition[] {
-  const partitions: DuePartition[] = [];
+/** Every due partition of one shard: the daily run's and the test campaign's reads. */
+export function duePartitions(config: CampaignConfig, shard: number): StepPartition[] {
+  const partitions: StepPartition[] = [];
   for (const journey of config.journeys) {
     if (!journey.enabled) continue;
     journey.steps.forEach((step, stepIndex) => {
       const categories = journey.trigger.type === 'category-window' ? config.categories.map((category) => category.id) : [undefined];
       for (const category of categories) {
-        partitions.push({ journey, stepIndex, ...(category ? { category } : {}), duePk: keys.duePartition(journey.id, step.id, shard, category) });
+        partitions.push({ journey, stepIndex, ...(category ? { category } : {}), partition: { journeyId: journey.id, stepId: step.id, shard, ...(category ? { category } : {}) } });
       }
     });
   }
   return partitions;
 }
 
-/** The index position of a state that waits for its next step, or none once the cycle is over. */
-export function duePosition(config: CampaignConfig, journey: Journey, state: JourneyState): DuePosition | undefined {
+/** The step a state waits for in its customer's shard, or none once the cycle is over. */
+export function dueSlot(config: CampaignConfig, journey: Journey, state: JourneyState): DueSlot | undefined {
   const step = journey.steps[state.stepIndex];
-  if (!step) return undefined;
-  return {
-    duePk: keys.duePartition(journey.id, step.id, shardOf(state.customerId, config.shards), state.category),
-    dueSk: keys.dueSort(state.fromDate, state.customerId),
-  };
+  return step ? { stepId: step.id, shard: shardOf(state.customerId, config.shards) } : undefined;
 }
 
 export function scopeOf(journey: Journey, state: JourneyState): string {

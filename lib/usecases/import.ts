@@ -1,6 +1,6 @@
 import { nextConsent } from '../domain/consent.ts';
 import type { CustomerUpdate, OrderInput } from '../domain/model.ts';
-import type { RecallStore } from '../ports.ts';
+import type { CustomerImport, ImportLog } from '../ports/store.ts';
 import { recordOrder, type RecordOrderDeps } from './record-order.ts';
 
 /** A row of an import: accepted, or rejected with its line and reason. */
@@ -66,7 +66,7 @@ const MAX_CONSENT_RETRIES = 5;
  * Writes one import row: the contact fields it gives and the consent merged over the stored one
  * (`nextConsent`), conditional on the stored consent, so an opt-out that lands meanwhile wins.
  */
-export async function importCustomer(deps: { store: RecallStore }, update: CustomerUpdate, asOf: string): Promise<void> {
+export async function importCustomer(deps: { store: CustomerImport }, update: CustomerUpdate, asOf: string): Promise<void> {
   const { smsOptIn, optedOut, optInAt, ...contact } = update;
   for (let attempt = 0; attempt < MAX_CONSENT_RETRIES; attempt++) {
     const { profiles, invalid } = await deps.store.getProfiles([update.customerId], { consistent: true });
@@ -84,7 +84,7 @@ export async function importCustomer(deps: { store: RecallStore }, update: Custo
  * opt-out it records.
  */
 export async function importCustomers(
-  deps: { store: RecallStore },
+  deps: { store: CustomerImport & ImportLog },
   rows: AsyncIterable<ImportRow<CustomerUpdate>>,
   asOf: Date,
   hooks: ImportHooks = {},
@@ -114,7 +114,7 @@ export async function importCustomers(
  * Runs an import, then remembers its as-of when it wrote anything (also when it ended early), so
  * a run dated before it can say so.
  */
-async function noteImportAfter(store: RecallStore, asOf: Date, counts: ImportCounts, work: () => Promise<void>): Promise<void> {
+async function noteImportAfter(store: ImportLog, asOf: Date, counts: ImportCounts, work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } finally {
@@ -128,7 +128,7 @@ async function noteImportAfter(store: RecallStore, asOf: Date, counts: ImportCou
  * considered to happen: lateness is judged on its date, not on the machine's clock.
  */
 export async function importOrders(
-  deps: RecordOrderDeps,
+  deps: RecordOrderDeps & { store: RecordOrderDeps['store'] & ImportLog },
   orders: AsyncIterable<ImportRow<OrderInput>>,
   asOf: Date,
   hooks: ImportHooks = {},

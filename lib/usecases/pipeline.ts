@@ -1,8 +1,9 @@
 import type { CampaignConfig } from '../config/schema.ts';
 import { localDate, refuseFutureRun, runMoment } from '../domain/dates.ts';
 import type { DomainEvent, ShardJobMessage } from '../events/schemas.ts';
-import type { Clock, EventPublisher, RecallStore, SendJob, WorkQueue } from '../ports.ts';
-import type { RunMeta } from '../store/items.ts';
+import type { RunPlans, RunProgress } from '../ports/store.ts';
+import type { Clock, EventPublisher, SendJob, WorkQueue } from '../ports/messaging.ts';
+import type { RunMeta } from '../domain/records.ts';
 import { deliverMessage, type DeliverDeps, type DeliveryResult } from './deliver.ts';
 import { summarize, type RunSummary } from './run-day.ts';
 import { runShard, type RunDeps } from './run-shard.ts';
@@ -12,7 +13,7 @@ import { PermanentError } from '../errors.ts';
 /** The daily run as a pipeline (docs/architecture.md#the-daily-run): plan -> one job per shard -> senders. */
 
 export interface PlanDeps {
-  store: RecallStore;
+  store: RunPlans;
   config: CampaignConfig;
   workQueue: WorkQueue;
   events: EventPublisher;
@@ -78,6 +79,7 @@ export async function planRecall(deps: PlanDeps, request: PlanRequest): Promise<
 }
 
 export interface ShardJobDeps extends RunDeps {
+  store: RunDeps['store'] & RunProgress;
   workQueue: WorkQueue;
   events: EventPublisher;
 }

@@ -4,9 +4,10 @@ import { localDate } from '../domain/dates.ts';
 import { categoryOf, positionOn } from '../domain/journeys.ts';
 import type { OrderInput } from '../domain/model.ts';
 import { cyclesStartedBy, recordCategoryPurchase, type OrderFacts } from '../domain/orders.ts';
-import type { Clock, EventPublisher, OrderFingerprint, RecallStore } from '../ports.ts';
-import type { OrderMarker } from '../store/items.ts';
-import { duePosition } from './due-index.ts';
+import type { OrderFingerprint, OrderHistory } from '../ports/store.ts';
+import type { Clock, EventPublisher } from '../ports/messaging.ts';
+import type { OrderMarker } from '../domain/records.ts';
+import { dueSlot } from './due-index.ts';
 import { PermanentError } from '../errors.ts';
 
 /** The message an order converted (docs/architecture.md#measurement). */
@@ -43,7 +44,7 @@ export interface RecordOrderResult {
 }
 
 export interface RecordOrderDeps {
-  store: RecallStore;
+  store: OrderHistory;
   config: CampaignConfig;
   clock: Clock;
   /** Verifies coupon codes; without it no code can be verified, and every code is rejected. */
@@ -135,7 +136,7 @@ export async function recordOrder(deps: RecordOrderDeps, order: OrderInput, opti
       const journey = config.journeys.find((candidate) => candidate.id === state.journeyId);
       if (!journey) continue;
       const positioned = positionOn(config, journey, state, today);
-      if (await store.saveJourneyState(scope, positioned, duePosition(config, journey, positioned))) cyclesStarted++;
+      if (await store.saveJourneyState(scope, positioned, dueSlot(config, journey, positioned))) cyclesStarted++;
     }
     const measured = await attribute(deps, order, facts);
     // Published before the order is marked applied: a failed publish fails the order, and its

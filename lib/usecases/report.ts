@@ -7,9 +7,8 @@ import type { CampaignConfig } from '../config/schema.ts';
 import { reachedCustomer } from '../domain/attribution.ts';
 import { addDays, daysBetween, type CalendarDate } from '../domain/dates.ts';
 import { lift, type Lift } from '../domain/stats.ts';
-import type { ItemPage, RecallStore } from '../ports.ts';
-import type { LedgerItem, OrderMarker } from '../store/items.ts';
-import { recallTable } from '../store/tables.ts';
+import type { ReportReader } from '../ports/store.ts';
+import type { LedgerEntry, OrderMarker } from '../domain/records.ts';
 import { BadInputError } from '../errors.ts';
 
 /** The next-month repurchase rate looks at this many days after the period. */
@@ -114,7 +113,7 @@ export interface Report {
 }
 
 export interface ReportRows {
-  ledger: readonly LedgerItem[];
+  ledger: readonly LedgerEntry[];
   orders: readonly OrderMarker[];
   invalidItems?: number;
 }
@@ -134,7 +133,7 @@ class StepTally {
   couponCost = 0;
   smsParts = 0;
 
-  add(item: LedgerItem, couponValue: number): void {
+  add(item: LedgerEntry, couponValue: number): void {
     this.candidates++;
     if (item.outcome.startsWith('skipped:')) {
       const reason = item.outcome.slice('skipped:'.length);
@@ -199,7 +198,7 @@ export function datesOf(period: ReportPeriod): CalendarDate[] {
 }
 
 /** The coupon value of a redeemed message: as claimed, or (older items) as the config says now. */
-function couponValueOf(config: CampaignConfig, item: LedgerItem): number {
+function couponValueOf(config: CampaignConfig, item: LedgerEntry): number {
   if (item.couponValue !== undefined) return item.couponValue;
   const step = config.journeys.find((journey) => journey.id === item.journeyId)?.steps.find((candidate) => candidate.id === item.stepId);
   return step?.coupon?.value ?? 0;
@@ -344,19 +343,6 @@ export function checkPeriod(period: ReportPeriod): ReportPeriod {
   return period;
 }
 
-async function allPages<T>(read: (startKey?: Record<string, unknown>) => Promise<ItemPage<T>>): Promise<{ items: T[]; invalid: number }> {
-  const items: T[] = [];
-  let invalid = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await read(startKey);
-    items.push(...page.items);
-    invalid += page.invalid;
-    startKey = page.next;
-  } while (startKey);
-  return { items, invalid };
-}
-
 /** Runs `tasks` with at most `limit` at once. */
 async function inParallel<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
   const results: T[] = new Array<T>(tasks.length);
@@ -370,18 +356,15 @@ async function inParallel<T>(tasks: readonly (() => Promise<T>)[], limit: number
 }
 
 /**
- * The rows of a report: ledger items decided in the period, and order markers from a month
- * before the period to 30 days after it (up to `asOf`), read through the date index: one Query
- * per day and shard.
+ * The rows of a report: ledger entries decided in the period, and order markers from a month
+ * before the period to 30 days after it (up to `asOf`), read by date (the store's date index:
+ * queries, never a Scan), `concurrency` days at a time.
  */
-export async function readReportRows(store: RecallStore, period: ReportPeriod, asOf: CalendarDate, concurrency = 8): Promise<Required<ReportRows>> {
-  const shards = Array.from({ length: recallTable.dateIndex.shards }, (_, shard) => shard);
+export async function readReportRows(store: ReportReader, period: ReportPeriod, asOf: CalendarDate, concurrency = 2): Promise<Required<ReportRows>> {
   const orderTo = [addDays(period.to, NEXT_MONTH_DAYS), asOf].sort()[0] ?? period.to;
-  const ledgerTasks = datesOf(period).flatMap((date) => shards.map((shard) => () => allPages((startKey) => store.queryLedgerDay(date, shard, startKey))));
+  const ledgerTasks = datesOf(period).map((date) => () => store.ledgerOfDay(date));
   const orderFrom = [addDays(period.from, -NEXT_MONTH_DAYS), addDays(period.to, -2 * NEXT_MONTH_DAYS + 1)].sort()[0] ?? period.from;
-  const orderTasks = datesOf({ from: orderFrom, to: orderTo < period.to ? period.to : orderTo }).flatMap((date) =>
-    shards.map((shard) => () => allPages((startKey) => store.queryOrderDay(date, shard, startKey))),
-  );
+  const orderTasks = datesOf({ from: orderFrom, to: orderTo < period.to ? period.to : orderTo }).map((date) => () => store.ordersOfDay(date));
   const ledger = await inParallel(ledgerTasks, concurrency);
   const orders = await inParallel(orderTasks, concurrency);
   return {
@@ -392,7 +375,7 @@ export async function readReportRows(store: RecallStore, period: ReportPeriod, a
 }
 
 /** Reads and builds the report of a period. */
-export async function makeReport(deps: { store: RecallStore; config: CampaignConfig }, period: ReportPeriod, asOf: CalendarDate): Promise<Report> {
+export async function makeReport(deps: { store: ReportReader; config: CampaignConfig }, period: ReportPeriod, asOf: CalendarDate): Promise<Report> {
   const rows = await readReportRows(deps.store, checkPeriod(period), asOf);
   return buildReport(deps.config, rows, period, asOf);
 }

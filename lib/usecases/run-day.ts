@@ -1,9 +1,9 @@
 import { OUTCOMES } from '../domain/guardrails.ts';
 import { shardOf } from '../domain/hashing.ts';
-import type { JourneyState } from '../domain/journeys.ts';
-import type { RecallStore } from '../ports.ts';
+import type { BatchScans, Cursor, ImportLog } from '../ports/store.ts';
 import { runShard, type RunDeps, type RunOptions } from './run-shard.ts';
 import { RunTally, type OutcomeCounts } from './run-tally.ts';
+import type { JourneyState } from '../domain/records.ts';
 
 /** The `recall run --json` contract (docs/architecture.md#contracts). */
 export interface RunSummary {
@@ -79,7 +79,7 @@ export function summarize(
  * A run dated before the store's latest import judges customers on a day the store has moved
  * past (their later orders are already recorded): it must say so, never return a silent zero.
  */
-async function asOfWarnings(store: RecallStore, now: Date): Promise<string[]> {
+async function asOfWarnings(store: ImportLog, now: Date): Promise<string[]> {
   const latest = await store.latestImportAsOf();
   if (latest === undefined || now.getTime() >= Date.parse(latest)) return [];
   return [
@@ -89,21 +89,21 @@ async function asOfWarnings(store: RecallStore, now: Date): Promise<string[]> {
 }
 
 /** `--backfill` is an explicit one-off batch job, so it may Scan (in parallel segments). */
-async function dormantByShard(store: RecallStore, shards: number, segments: number): Promise<Map<number, JourneyState[]>> {
+async function dormantByShard(store: BatchScans, shards: number, segments: number): Promise<Map<number, JourneyState[]>> {
   const byShard = new Map<number, JourneyState[]>();
   await Promise.all(
     Array.from({ length: segments }, async (_, segment) => {
-      let startKey: Record<string, unknown> | undefined;
+      let cursor: Cursor | undefined;
       do {
-        const page = await store.scanDormant(segment, segments, startKey);
-        for (const state of page.states) {
+        const page = await store.scanDormant(segment, segments, cursor);
+        for (const state of page.items) {
           const shard = shardOf(state.customerId, shards);
           const list = byShard.get(shard) ?? [];
           list.push(state);
           byShard.set(shard, list);
         }
-        startKey = page.next;
-      } while (startKey);
+        cursor = page.next;
+      } while (cursor);
     }),
   );
   return byShard;
@@ -113,7 +113,12 @@ async function dormantByShard(store: RecallStore, shards: number, segments: numb
  * The whole daily run in one process: every shard job, a few at a time. On AWS the same
  * `runShard` runs once per shard behind the work queue.
  */
-export async function runDay(deps: RunDeps, options: RunOptions, concurrency = 4): Promise<RunSummary> {
+/** The local run's store: the shard jobs' ports, the backfill scan, the import log's warning. */
+export interface RunDayDeps extends RunDeps {
+  store: RunDeps['store'] & BatchScans & ImportLog;
+}
+
+export async function runDay(deps: RunDayDeps, options: RunOptions, concurrency = 4): Promise<RunSummary> {
   const warnings = await asOfWarnings(deps.store, options.now);
   const before = { ...deps.store.usage };
   const tally = new RunTally();

@@ -1,23 +1,17 @@
 import type { CampaignConfig, Journey } from '../config/schema.ts';
 import { addDays, type CalendarDate } from '../domain/dates.ts';
-import { decideCustomer, type Candidate, type Decision, type Outcome, type Profile } from '../domain/guardrails.ts';
-import {
-  advance,
-  afterStale,
-  dueCutoff,
-  isFinished,
-  ledgerKey,
-  type JourneyState,
-} from '../domain/journeys.ts';
-import type { RecallStore, SendJob, SendQueue } from '../ports.ts';
-import { CorruptItemError } from '../store/items.ts';
-import { keys } from '../store/tables.ts';
-import { duePartitions, duePosition, scopeOf } from './due-index.ts';
+import { decideCustomer, type Candidate, type Decision, type Outcome } from '../domain/guardrails.ts';
+import { advance, afterStale, dueCutoff, isFinished, ledgerKey } from '../domain/journeys.ts';
+import type { Cursor, Decisions, DueIndex } from '../ports/store.ts';
+import type { SendJob, SendQueue } from '../ports/messaging.ts';
+import { CorruptItemError } from '../domain/records.ts';
+import { duePartitions, dueSlot, scopeOf } from './due-index.ts';
 import { renderStepMessage } from './render.ts';
 import { RunTally } from './run-tally.ts';
+import type { JourneyState, Profile } from '../domain/records.ts';
 
 export interface RunDeps {
-  store: RecallStore;
+  store: DueIndex & Decisions;
   sendQueue: SendQueue;
   config: CampaignConfig;
   couponSecret: string;
@@ -70,12 +64,12 @@ export async function runShard(
   const tally = new RunTally();
   const byCustomer = new Map<string, Candidate[]>();
   for (const partition of duePartitions(config, job.shard)) {
-    const upTo = keys.dueSortUpTo(dueCutoff(config, partition.journey, partition.stepIndex, options.runDate, partition.category));
-    let startKey: Record<string, unknown> | undefined;
+    const cutoff = dueCutoff(config, partition.journey, partition.stepIndex, options.runDate, partition.category);
+    let cursor: Cursor | undefined;
     do {
-      const page = await store.queryDue(partition.duePk, upTo, startKey);
+      const page = await store.queryDue(partition.partition, cutoff, cursor);
       tally.invalidItems += page.invalid;
-      for (const state of page.states) {
+      for (const state of page.items) {
         if (state.journeyId !== partition.journey.id || state.stepIndex !== partition.stepIndex) {
           tally.invalidItems++;
           continue;
@@ -85,8 +79,8 @@ export async function runShard(
         list.push({ journey: partition.journey, state });
         byCustomer.set(state.customerId, list);
       }
-      startKey = page.next;
-    } while (startKey);
+      cursor = page.next;
+    } while (cursor);
   }
 
   for (const state of job.dormant ?? []) {
@@ -153,7 +147,7 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
   if (decision.outcome.startsWith('deferred:') || decision.outcome === 'skipped:bad-record') return decision.outcome;
 
   if (decision.outcome !== 'sent' || !decision.contact || !profile) {
-    const existing = await store.putLedger({ ...base, outcome: decision.outcome });
+    const existing = await store.claimLedger({ ...base, outcome: decision.outcome });
     const next = decision.outcome === 'skipped:stale' ? afterStale(config, journey, state, options.runDate) : advance(journey, state, options.runDate);
     await saveNext(deps, decision, next);
     return existing ? existing.outcome : decision.outcome;
@@ -167,7 +161,7 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
     runDate: options.runDate,
     couponKey: key,
   });
-  const existing = await store.putLedger({
+  const existing = await store.claimLedger({
     ...base,
     outcome: 'sent',
     status: 'claimed',
@@ -207,7 +201,7 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
 }
 
 async function saveNext(deps: RunDeps, decision: Decision, next: JourneyState): Promise<void> {
-  const position = isFinished(decision.journey, next) ? undefined : duePosition(deps.config, decision.journey, next);
+  const waitsFor = isFinished(decision.journey, next) ? undefined : dueSlot(deps.config, decision.journey, next);
   // A false return means another job already moved this state on: nothing left to do.
-  await deps.store.saveJourneyState(scopeOf(decision.journey, decision.stored), next, position, decision.stored);
+  await deps.store.saveJourneyState(scopeOf(decision.journey, decision.stored), next, waitsFor, decision.stored);
 }

@@ -1,11 +1,12 @@
 import type { CampaignConfig } from '../config/schema.ts';
 import type { CustomerInput, OrderInput } from '../domain/model.ts';
-import { cyclesStartedBy, recordCategoryPurchase, type CategoryHistory } from '../domain/orders.ts';
-import { positionOn, type JourneyState } from '../domain/journeys.ts';
+import { cyclesStartedBy, recordCategoryPurchase } from '../domain/orders.ts';
+import { positionOn } from '../domain/journeys.ts';
 import type { CalendarDate } from '../domain/dates.ts';
-import type { CustomerSnapshot, RecallStore } from '../ports.ts';
-import { duePosition } from './due-index.ts';
+import type { CustomerImport, CustomerSnapshot } from '../ports/store.ts';
+import { dueSlot } from './due-index.ts';
 import { orderFacts } from './record-order.ts';
+import type { CategoryHistory, JourneyState } from '../domain/records.ts';
 
 /**
  * One customer's history folded into the items record-order would have written, order by
@@ -18,7 +19,7 @@ export function customerSnapshot(config: CampaignConfig, customer: CustomerInput
   const markers: CustomerSnapshot['orders'] = [];
   for (const order of orders) {
     const { facts } = orderFacts(config, order);
-    markers.push({ orderId: facts.orderId, orderDate: facts.orderDate, total: facts.total });
+    markers.push({ orderId: facts.orderId, orderDate: facts.orderDate, total: facts.total, categories: [...new Set(order.lines.map((line) => line.category))].sort() });
     for (const category of facts.categories) {
       const next = recordCategoryPurchase(categories.get(category), facts.customerId, category, facts.orderId, facts.orderDate);
       if (next) categories.set(category, next);
@@ -32,14 +33,14 @@ export function customerSnapshot(config: CampaignConfig, customer: CustomerInput
       const journey = config.journeys.find((candidate) => candidate.id === started.journeyId);
       if (!journey) return [];
       const state = positionOn(config, journey, started, today);
-      return [{ scope, state, position: duePosition(config, journey, state) }];
+      return [{ scope, state, waitsFor: dueSlot(config, journey, state) }];
     }),
     orders: markers,
   };
 }
 
 export async function seedCustomers(
-  deps: { store: RecallStore; config: CampaignConfig },
+  deps: { store: Pick<CustomerImport, 'putSnapshots'>; config: CampaignConfig },
   today: CalendarDate,
   customers: Iterable<{ customer: CustomerInput; orders: OrderInput[] }>,
   onProgress: (customers: number) => void = () => {},

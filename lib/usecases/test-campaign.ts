@@ -2,13 +2,15 @@ import * as z from 'zod';
 import type { CampaignConfig, Journey } from '../config/schema.ts';
 import { localDate, type CalendarDate } from '../domain/dates.ts';
 import { decideCustomer, type Outcome } from '../domain/guardrails.ts';
-import { startCycle, type JourneyState } from '../domain/journeys.ts';
+import { startCycle } from '../domain/journeys.ts';
 import { maskPhone, mobileNumber } from '../domain/phone.ts';
 import { smsParts } from '../domain/sms.ts';
-import type { Clock, Pacer, RecallStore, SendJob, Transport } from '../ports.ts';
-import { keys } from '../store/tables.ts';
+import type { Cursor, CustomerReads, DueIndex } from '../ports/store.ts';
+import type { Clock, Pacer, SendJob, Transport } from '../ports/messaging.ts';
+import { duePartitions } from './due-index.ts';
 import { UnknownJourneyError } from './pipeline.ts';
 import { renderStepMessage } from './render.ts';
+import type { JourneyState } from '../domain/records.ts';
 import { PermanentError } from '../errors.ts';
 
 /**
@@ -63,7 +65,7 @@ export class TestCustomersNotFoundError extends PermanentError {
 }
 
 export interface TestCampaignDeps {
-  store: RecallStore;
+  store: DueIndex & CustomerReads;
   config: CampaignConfig;
   transport: Transport;
   /** Test messages are real SMS: they count against the same MPS budget. */
@@ -175,7 +177,7 @@ function allowedRecipients(config: CampaignConfig, recipients: readonly string[]
  * date cutoff; when nobody waits there, customers waiting at the journey's first step.
  */
 async function sampleCustomers(
-  store: RecallStore,
+  store: DueIndex & CustomerReads,
   config: CampaignConfig,
   journey: Journey,
   stepIndex: number,
@@ -193,28 +195,29 @@ async function sampleCustomers(
   );
 }
 
-async function waitingAt(store: RecallStore, config: CampaignConfig, journey: Journey, stepIndex: number, count: number): Promise<Map<string, JourneyState>> {
+/** Customers waiting for the step, due or not: every partition of the step, with no cutoff. */
+async function waitingAt(store: DueIndex, config: CampaignConfig, journey: Journey, stepIndex: number, count: number): Promise<Map<string, JourneyState>> {
   const found = new Map<string, JourneyState>();
-  const step = journey.steps[stepIndex];
-  if (!step) return found;
-  const upTo = keys.dueSortUpTo('9999-12-31');
-  const categories = journey.trigger.type === 'category-window' ? config.categories.map((category) => category.id) : [undefined];
   for (let shard = 0; shard < config.shards; shard++) {
-    for (const category of categories) {
-      let startKey: Record<string, unknown> | undefined;
+    const partitions = duePartitions(config, shard).filter((candidate) => candidate.journey.id === journey.id && candidate.stepIndex === stepIndex);
+    for (const { partition } of partitions) {
+      let cursor: Cursor | undefined;
       do {
-        const page = await store.queryDue(keys.duePartition(journey.id, step.id, shard, category), upTo, startKey);
-        for (const state of page.states) {
+        const page = await store.queryDue(partition, NO_CUTOFF, cursor);
+        for (const state of page.items) {
           if (state.journeyId !== journey.id || state.stepIndex !== stepIndex || found.has(state.customerId)) continue;
           found.set(state.customerId, state);
           if (found.size >= count) return found;
         }
-        startKey = page.next;
-      } while (startKey);
+        cursor = page.next;
+      } while (cursor);
     }
   }
   return found;
 }
+
+/** Later than any date a state can wait from. */
+const NO_CUTOFF = '9999-12-31';
 
 /**
  * The customer's state in the journey: the sampled cycle as stored now, else the cycle waiting at

@@ -2,7 +2,8 @@ import type { CampaignConfig } from '../config/schema.ts';
 import { WindowLearner, type WindowLearning } from '../domain/windows.ts';
 import type { z } from 'zod';
 import type { WindowsLearnedSchema } from '../events/schemas.ts';
-import type { Clock, EventPublisher, RecallStore } from '../ports.ts';
+import type { BatchScans, Cursor } from '../ports/store.ts';
+import type { Clock, EventPublisher } from '../ports/messaging.ts';
 
 export interface LearnedWindows {
   windows: WindowLearning[];
@@ -19,21 +20,21 @@ export interface LearnedWindows {
  * Window learning over every stored category history: a parallel Scan in `segments` segments.
  * This is an explicit batch job (`recall windows`, the HTML report), never the daily path.
  */
-export async function learnStoredWindows(deps: { store: RecallStore; config: CampaignConfig }, segments = 4): Promise<LearnedWindows> {
+export async function learnStoredWindows(deps: { store: BatchScans; config: CampaignConfig }, segments = 4): Promise<LearnedWindows> {
   const before = deps.store.usage.readUnits;
   const learner = new WindowLearner(deps.config);
   let histories = 0;
   let invalidItems = 0;
   await Promise.all(
     Array.from({ length: segments }, async (_, segment) => {
-      let startKey: Record<string, unknown> | undefined;
+      let cursor: Cursor | undefined;
       do {
-        const page = await deps.store.scanCategories(segment, segments, startKey);
+        const page = await deps.store.scanCategories(segment, segments, cursor);
         for (const history of page.items) learner.add(history);
         histories += page.items.length;
         invalidItems += page.invalid;
-        startKey = page.next;
-      } while (startKey);
+        cursor = page.next;
+      } while (cursor);
     }),
   );
   return {
@@ -67,7 +68,7 @@ export function windowsLearnedDetail(learned: LearnedWindows, learnedAt: Date): 
  * publishes the result as `WindowsLearned`. It changes no config: applying a window stays a
  * person's decision (`recall windows --apply`).
  */
-export async function learnAndPublishWindows(deps: { store: RecallStore; config: CampaignConfig; events: EventPublisher; clock: Clock }) {
+export async function learnAndPublishWindows(deps: { store: BatchScans; config: CampaignConfig; events: EventPublisher; clock: Clock }) {
   const learned = await learnStoredWindows(deps);
   const detail = windowsLearnedDetail(learned, deps.clock.now());
   await deps.events.publish([{ type: 'WindowsLearned', detail }]);

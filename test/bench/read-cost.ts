@@ -1,11 +1,12 @@
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
 import { addDays } from '../../lib/domain/dates.ts';
 import { generateDemoShop, createRandom } from '../../lib/demo/shop.ts';
 import { OUTCOMES } from '../../lib/domain/guardrails.ts';
-import type { CustomerSnapshot, SendJob } from '../../lib/ports.ts';
-import type { LedgerItem } from '../../lib/store/items.ts';
+import type { CustomerSnapshot } from '../../lib/ports/store.ts';
+import type { SendJob } from '../../lib/ports/messaging.ts';
+import type { LedgerEntry } from '../../lib/domain/records.ts';
 import { runDay } from '../../lib/usecases/run-day.ts';
 import { customerSnapshot } from '../../lib/usecases/seed.ts';
 import { dailyRun } from '../support/fixtures.ts';
@@ -16,7 +17,7 @@ const NULL_QUEUE = { enqueue: async () => {} };
  * A year of ledger items for one customer, as a shop's table holds them after a year of daily
  * runs: a message every month or two to customers who are in some journey.
  */
-function yearOfLedger(snapshot: CustomerSnapshot, today: string, random: ReturnType<typeof createRandom>): LedgerItem[] {
+function yearOfLedger(snapshot: CustomerSnapshot, today: string, random: ReturnType<typeof createRandom>): LedgerEntry[] {
   const count = random.int(0, 8);
   return Array.from({ length: count }, (_, index) => {
     const runDate = addDays(today, -random.int(1, 365));
@@ -34,7 +35,7 @@ function yearOfLedger(snapshot: CustomerSnapshot, today: string, random: ReturnT
 }
 
 /** Seeds a shop whose history ends on `today` (profiles, category histories, journeys, order markers, a year of ledger). */
-export async function seedShop(store: DynamoRecallStore, config: CampaignConfig, customers: number, today: string, seed: number, onProgress?: (count: number) => void): Promise<void> {
+export async function seedShop(store: DynamoStore, config: CampaignConfig, customers: number, today: string, seed: number, onProgress?: (count: number) => void): Promise<void> {
   const random = createRandom(seed + 1);
   let batch: CustomerSnapshot[] = [];
   const writing = new Set<Promise<void>>();
@@ -69,7 +70,7 @@ export interface ScanCost {
  * What most tutorials do instead of an index: Scan the whole table with a filter for the due
  * journey states. Billed on the bytes scanned, whatever the filter keeps.
  */
-export async function fullScanForDue(store: DynamoRecallStore, cutoff: string): Promise<ScanCost> {
+export async function fullScanForDue(store: DynamoStore, cutoff: string): Promise<ScanCost> {
   const doc = DynamoDBDocumentClient.from(store.client);
   const cost: ScanCost = { readUnits: 0, itemsScanned: 0, bytes: 0, matched: 0 };
   let startKey: Record<string, unknown> | undefined;
@@ -112,7 +113,7 @@ export interface ReadCostRow {
  * ordinary day measured: the run's consumed read units beside the floor (one eventually
  * consistent read per due customer) and beside a full Scan.
  */
-export async function measureReadCost(store: DynamoRecallStore, config: CampaignConfig, customers: number, today: string): Promise<ReadCostRow> {
+export async function measureReadCost(store: DynamoStore, config: CampaignConfig, customers: number, today: string): Promise<ReadCostRow> {
   let smsParts = 0;
   const countingQueue = { enqueue: async (jobs: readonly SendJob[]) => void (smsParts += jobs.reduce((sum, job) => sum + (job.channel === 'sms' ? job.parts : 0), 0)) };
   const deps = { store, config, sendQueue: countingQueue, couponSecret: 'bench' };
@@ -152,7 +153,7 @@ export interface CurveRow {
  * lapsed long ago (their cycles dormant, out of the index). The run's reads should stay flat while
  * the Scan grows with the table.
  */
-export async function measureCurvePoint(store: DynamoRecallStore, config: CampaignConfig, customers: number, due: number, runDate: string, onProgress?: (count: number) => void): Promise<CurveRow> {
+export async function measureCurvePoint(store: DynamoStore, config: CampaignConfig, customers: number, due: number, runDate: string, onProgress?: (count: number) => void): Promise<CurveRow> {
   const window = config.categories.find((category) => category.id === 'cosmetics')?.windowDays ?? 76;
   const orderDate = addDays(runDate, -window);
   const dueCustomers = Array.from({ length: due }, (_, index) => {

@@ -1,13 +1,12 @@
-import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
-import type { JourneyState } from '../../lib/domain/journeys.ts';
 import { advance, dueCutoff } from '../../lib/domain/journeys.ts';
-import type { RecallStore } from '../../lib/ports.ts';
-import { keys } from '../../lib/store/tables.ts';
-import { duePartitions, duePosition, scopeOf } from '../../lib/usecases/due-index.ts';
+import type { Cursor, DuePartition, RecallStore } from '../../lib/ports/store.ts';
+import { duePartitions, dueSlot, scopeOf } from '../../lib/usecases/due-index.ts';
 import { runDay } from '../../lib/usecases/run-day.ts';
 import { dailyRun } from '../support/fixtures.ts';
 import { round } from './read-cost.ts';
+import type { JourneyState } from '../../lib/domain/records.ts';
 
 export interface ThroughputRow {
   dueCustomers: number;
@@ -31,9 +30,9 @@ function timed(store: RecallStore, totals: Record<string, number>) {
     }
   };
   return {
-    queryDue: (pk: string, upTo: string, start?: Record<string, unknown>) => time('index query', () => store.queryDue(pk, upTo, start)),
+    queryDue: (partition: DuePartition, cutoff: string, cursor?: Cursor) => time('index query', () => store.queryDue(partition, cutoff, cursor)),
     getProfiles: (ids: readonly string[]) => time('profile batch read', () => store.getProfiles(ids)),
-    putLedger: (...args: Parameters<RecallStore['putLedger']>) => time('ledger conditional put', () => store.putLedger(...args)),
+    claimLedger: (...args: Parameters<RecallStore['claimLedger']>) => time('ledger conditional put', () => store.claimLedger(...args)),
     saveJourneyState: (...args: Parameters<RecallStore['saveJourneyState']>) => time('state update', () => store.saveJourneyState(...args)),
   };
 }
@@ -52,13 +51,13 @@ async function floorLoop(store: RecallStore, config: CampaignConfig, runDate: st
       for (let shard = shards.shift(); shard !== undefined; shard = shards.shift()) {
         const byCustomer = new Map<string, { state: JourneyState; partition: ReturnType<typeof duePartitions>[number] }>();
         for (const partition of duePartitions(config, shard)) {
-          const upTo = keys.dueSortUpTo(dueCutoff(config, partition.journey, partition.stepIndex, runDate, partition.category));
-          let start: Record<string, unknown> | undefined;
+          const cutoff = dueCutoff(config, partition.journey, partition.stepIndex, runDate, partition.category);
+          let cursor: Cursor | undefined;
           do {
-            const page = await ops.queryDue(partition.duePk, upTo, start);
-            for (const state of page.states) if (!byCustomer.has(state.customerId)) byCustomer.set(state.customerId, { state, partition });
-            start = page.next;
-          } while (start);
+            const page = await ops.queryDue(partition.partition, cutoff, cursor);
+            for (const state of page.items) if (!byCustomer.has(state.customerId)) byCustomer.set(state.customerId, { state, partition });
+            cursor = page.next;
+          } while (cursor);
         }
         const ids = [...byCustomer.keys()];
         for (let i = 0; i < ids.length; i += 100) {
@@ -71,9 +70,9 @@ async function floorLoop(store: RecallStore, config: CampaignConfig, runDate: st
               const { state, partition } = entry;
               const step = partition.journey.steps[state.stepIndex];
               if (!step) return;
-              await ops.putLedger({ customerId: id, journeyId: state.journeyId, cycle: state.cycle, stepId: step.id, runDate, outcome: 'sent', status: 'claimed' });
+              await ops.claimLedger({ customerId: id, journeyId: state.journeyId, cycle: state.cycle, stepId: step.id, runDate, outcome: 'sent', status: 'claimed' });
               const next = advance(partition.journey, state, runDate);
-              await ops.saveJourneyState(scopeOf(partition.journey, state), next, duePosition(config, partition.journey, next), state);
+              await ops.saveJourneyState(scopeOf(partition.journey, state), next, dueSlot(config, partition.journey, next), state);
               customers++;
             }),
           );
@@ -85,7 +84,7 @@ async function floorLoop(store: RecallStore, config: CampaignConfig, runDate: st
 }
 
 /** Point 2: the daily run against the bare floor loop, on two identical stores. */
-export async function measureThroughput(engineStore: DynamoRecallStore, floorStore: DynamoRecallStore, config: CampaignConfig, runDate: string): Promise<ThroughputRow> {
+export async function measureThroughput(engineStore: DynamoStore, floorStore: DynamoStore, config: CampaignConfig, runDate: string): Promise<ThroughputRow> {
   let started = performance.now();
   const summary = await runDay({ store: engineStore, config, sendQueue: { enqueue: async () => {} }, couponSecret: 'bench' }, dailyRun(config, runDate));
   const engineSeconds = (performance.now() - started) / 1000;

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { bundleFunctions, type BuiltBundle } from '../../scripts/bundle.ts';
-import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
 import { ShardJobMessageSchema, type ShardJobMessage } from '../../lib/events/schemas.ts';
 import { sqsEvent } from '../../lib/runtime/local-pipeline.ts';
@@ -34,7 +34,7 @@ interface Invocation {
 
 describe('the bundles that deploy, run in a fresh Node process against dynalite', () => {
   let dynamo: TestDynamo;
-  let store: DynamoRecallStore;
+  let store: DynamoStore;
   let bundles: Map<string, BuiltBundle>;
   let work: string;
 

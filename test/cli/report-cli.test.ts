@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../lib/cli/main.ts';
 import { addDays } from '../../lib/domain/dates.ts';
-import type { CategoryHistory } from '../../lib/domain/orders.ts';
 import { openLocalRuntime } from '../../lib/runtime/local.ts';
 import { defaultConfigPath } from '../../lib/config/load.ts';
+import type { CategoryHistory } from '../../lib/domain/records.ts';
 
 const NOW = '2026-11-22T02:00:00Z';
 

@@ -2,10 +2,10 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/learn-windows.ts';
 import { addDays, type CalendarDate } from '../../lib/domain/dates.ts';
-import type { CategoryHistory } from '../../lib/domain/orders.ts';
 import { WindowsLearnedSchema } from '../../lib/events/schemas.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
 import { changedKeys, EVENT_BUS_NAME, loadEvent, loadEventObject, mockAws, putEvents, startHandlerTable, tableItems, type HandlerTable } from '../support/handler-env.ts';
+import type { CategoryHistory } from '../../lib/domain/records.ts';
 
 const FIRST: CalendarDate = '2026-01-05';
 

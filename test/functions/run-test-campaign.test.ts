@@ -6,7 +6,7 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/run-test-campaign.ts';
-import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
 import { verifyCouponCode } from '../../lib/domain/coupon.ts';
 import { localDate } from '../../lib/domain/dates.ts';
@@ -15,7 +15,7 @@ import { isHeldOut } from '../../lib/domain/hashing.ts';
 import { ledgerKey } from '../../lib/domain/journeys.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
 import { readCustomerRows, readOrders } from '../../lib/import/csv.ts';
-import type { Pacer, SendJob, Transport } from '../../lib/ports.ts';
+import type { Pacer, SendJob, Transport } from '../../lib/ports/messaging.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
 import { importCustomers, importOrders } from '../../lib/usecases/import.ts';
 import { UnknownJourneyError } from '../../lib/usecases/pipeline.ts';
@@ -69,7 +69,7 @@ class RecordingTransport implements Transport {
 }
 
 /** Every item of the table, sorted: a test may Scan, to prove nothing was written. */
-async function tableSnapshot(store: DynamoRecallStore): Promise<Record<string, unknown>[]> {
+async function tableSnapshot(store: DynamoStore): Promise<Record<string, unknown>[]> {
   const doc = DynamoDBDocumentClient.from(store.client);
   const items: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
@@ -318,7 +318,7 @@ describe('run-test-campaign', () => {
     const secrets = mockClient(SecretsManagerClient);
     const sns = mockClient(SNSClient);
     const event = (file: string): unknown => JSON.parse(readFileSync(join(EVENTS_DIR, file), 'utf8'));
-    let store: DynamoRecallStore;
+    let store: DynamoStore;
 
     beforeAll(async () => {
       store = await dynamo.freshStore();

@@ -4,13 +4,13 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/scan-shard.ts';
-import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
 import { verifyCouponCode } from '../../lib/domain/coupon.ts';
 import { shardOf } from '../../lib/domain/hashing.ts';
 import { ledgerKey } from '../../lib/domain/journeys.ts';
 import { SendJobMessageSchema, ShardJobMessageSchema, type ShardJobMessage } from '../../lib/events/schemas.ts';
-import type { SendJob } from '../../lib/ports.ts';
+import type { SendJob } from '../../lib/ports/messaging.ts';
 import { campaignConfig } from '../../lib/runtime/aws/env.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
@@ -265,7 +265,7 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
     });
   });
   describe('two Lambda instances racing on one shard (a redelivery while the first is still running)', () => {
-    let raceStore: DynamoRecallStore;
+    let raceStore: DynamoStore;
     let enqueued: SendJob[] = [];
 
     beforeAll(async () => {

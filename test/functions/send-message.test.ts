@@ -3,12 +3,12 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/send-message.ts';
-import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
 import { localDate } from '../../lib/domain/dates.ts';
 import { maskPhone } from '../../lib/domain/phone.ts';
 import { SendJobMessageSchema } from '../../lib/events/schemas.ts';
-import type { SendJob } from '../../lib/ports.ts';
+import type { SendJob } from '../../lib/ports/messaging.ts';
 import { campaignConfig } from '../../lib/runtime/aws/env.ts';
 import { lambdaContext, MemoryQueue } from '../../lib/runtime/local-pipeline.ts';
 import { runShard } from '../../lib/usecases/run-shard.ts';
@@ -59,7 +59,7 @@ const keyOf = (job: Pick<SendJob, 'customerId' | 'journeyId' | 'cycle' | 'stepId
 describe('send-message (the deployed handler on dynalite, SNS and EventBridge mocked)', () => {
   const aws = mockAws();
   let table: HandlerTable;
-  let store: DynamoRecallStore;
+  let store: DynamoStore;
   let sample: SQSEvent;
   let claimed: SendJob[] = [];
   const taken: SendJob[] = [];
@@ -88,7 +88,7 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
     for (const { smsOptIn, ...contact } of SAMPLE_CUSTOMERS) await store.saveCustomer(contact, { smsOptIn, optedOut: false }, 'any');
     for (const record of sample.Records) {
       const job = SendJobMessageSchema.parse(JSON.parse(record.body));
-      await store.putLedger({
+      await store.claimLedger({
         customerId: job.customerId,
         journeyId: job.journeyId,
         cycle: job.cycle,

@@ -1,13 +1,14 @@
 import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../lib/adapters/dynamo-client.ts';
-import { DynamoRecallStore, MissingIndexError } from '../../lib/adapters/dynamo-store.ts';
+import { MissingIndexError } from '../../lib/adapters/dynamo/batch.ts';
+import { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { couponCode } from '../../lib/domain/coupon.ts';
 import { addDays } from '../../lib/domain/dates.ts';
 import type { OrderInput } from '../../lib/domain/model.ts';
 import type { DomainEvent } from '../../lib/events/schemas.ts';
-import type { EventPublisher } from '../../lib/ports.ts';
-import type { LedgerItem } from '../../lib/store/items.ts';
+import type { EventPublisher } from '../../lib/ports/messaging.ts';
+import type { LedgerEntry } from '../../lib/domain/records.ts';
 import { recordOrder } from '../../lib/usecases/record-order.ts';
 import { makeReport } from '../../lib/usecases/report.ts';
 import { runDay } from '../../lib/usecases/run-day.ts';
@@ -27,15 +28,15 @@ class RecordingPublisher implements EventPublisher {
   }
 }
 
-const key = (item: Pick<LedgerItem, 'customerId' | 'journeyId' | 'cycle' | 'stepId'>) => `${item.customerId}#${item.journeyId}#${item.cycle}#${item.stepId}`;
+const key = (item: Pick<LedgerEntry, 'customerId' | 'journeyId' | 'cycle' | 'stepId'>) => `${item.customerId}#${item.journeyId}#${item.cycle}#${item.stepId}`;
 
 /** A message that went out on `runDate` (with its derived coupon code when `coupon`). */
-function sent(customerId: string, runDate: string, journeyId = 'category-recall', stepId = 'coupon-1', coupon = true): LedgerItem {
-  const item: LedgerItem = { customerId, journeyId, cycle: '2026-08-15', stepId, runDate, outcome: 'sent', status: 'sent', channel: 'sms', parts: 2, sentAt: `${runDate}T02:00:00.000Z` };
+function sent(customerId: string, runDate: string, journeyId = 'category-recall', stepId = 'coupon-1', coupon = true): LedgerEntry {
+  const item: LedgerEntry = { customerId, journeyId, cycle: '2026-08-15', stepId, runDate, outcome: 'sent', status: 'sent', channel: 'sms', parts: 2, sentAt: `${runDate}T02:00:00.000Z` };
   return coupon ? { ...item, couponCode: couponCode(SECRET, key(item)), couponValue: 50 } : item;
 }
 
-function heldOut(customerId: string, runDate: string, journeyId = 'lifecycle', stepId = 'sleeping'): LedgerItem {
+function heldOut(customerId: string, runDate: string, journeyId = 'lifecycle', stepId = 'sleeping'): LedgerEntry {
   return { customerId, journeyId, cycle: '2026-08-15', stepId, runDate, outcome: 'held-out' };
 }
 
@@ -53,7 +54,7 @@ describe('attribution and redemption in record-order, on a real DynamoDB-API ser
   });
 
   /** A store holding the given customers' ledgers, and record-order wired to it. */
-  async function shopWith(ledgers: Record<string, LedgerItem[]>) {
+  async function shopWith(ledgers: Record<string, LedgerEntry[]>) {
     const store = await dynamo.freshStore();
     const config = await testConfig();
     await store.putSnapshots(
@@ -101,7 +102,7 @@ describe('attribution and redemption in record-order, on a real DynamoDB-API ser
   });
 
   it('held-out messages convert too, counted for the control; undelivered messages never convert', async () => {
-    const claimed: LedgerItem = { ...sent('c3', addDays(DAY, 2)), status: 'claimed' };
+    const claimed: LedgerEntry = { ...sent('c3', addDays(DAY, 2)), status: 'claimed' };
     const { record, events } = await shopWith({ c2: [heldOut('c2', DAY)], c3: [claimed] });
 
     const control = await record(order('c2', 'o-control', addDays(DAY, 2)));
@@ -168,7 +169,7 @@ describe('attribution and redemption in record-order, on a real DynamoDB-API ser
   });
 
   it('end to end: a real run, an order with the real code, and the report reading the period through the date index (no Scan)', async () => {
-    const store: DynamoRecallStore = await dynamo.freshStore();
+    const store: DynamoStore = await dynamo.freshStore();
     const config = await testConfig({ holdoutPercent: 10 });
     const today = '2026-11-22';
     await seedCustomers({ store, config }, today, generateDemoShop({ customers: 300, seed: 5, today, categories: config.categories, timeZone: config.merchantTimeZone }));
@@ -194,7 +195,7 @@ describe('attribution and redemption in record-order, on a real DynamoDB-API ser
     expect(report.totals.candidates).toBe(summary.sent + summary.heldOut + Object.values(summary.skipped).reduce((a, b) => a + b, 0));
     expect(report.shop.orders).toBe(0);
     expect(report.shop.nextMonth.buyers).toBe(0);
-    expect(new Set(calls)).toEqual(new Set(['queryLedgerDay', 'queryOrderDay']));
+    expect(new Set(calls)).toEqual(new Set(['ledgerOfDay', 'ordersOfDay']));
   });
 
   it('a store made before the date index existed: the report says so instead of reading nothing', async () => {
@@ -204,7 +205,7 @@ describe('attribution and redemption in record-order, on a real DynamoDB-API ser
       { AttributeName: 'sk', KeyType: 'RANGE' as const },
     ];
     await client.send(new CreateTableCommand({ TableName: 'before-reports', BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: keys.map(({ AttributeName }) => ({ AttributeName, AttributeType: 'S' })), KeySchema: keys }));
-    const store = new DynamoRecallStore(client, 'before-reports');
+    const store = new DynamoStore(client, 'before-reports');
 
     await store.ensureTable();
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { verifyCouponCode } from '../../lib/domain/coupon.ts';
 import { addDays } from '../../lib/domain/dates.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
@@ -164,7 +164,7 @@ describe('the recall engine on a real DynamoDB-API server', () => {
   });
 
   it('accounting holds on random shops and run dates: every candidate has exactly one outcome', async () => {
-    const store: DynamoRecallStore = await dynamo.freshStore();
+    const store: DynamoStore = await dynamo.freshStore();
     const config = await testConfig({ holdoutPercent: 10 });
     await seedCustomers({ store, config }, TODAY, generateDemoShop({ customers: 300, seed: 11, today: TODAY, categories: config.categories, timeZone: config.merchantTimeZone }));
     const deps = { store, config, sendQueue: new RecordingQueue(store), couponSecret: SECRET };

@@ -7,7 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/config/load.ts';
-import type { SendJob } from '../../lib/ports.ts';
+import type { SendJob } from '../../lib/ports/messaging.ts';
 import { openLocalRuntime } from '../../lib/runtime/local.ts';
 import { STORE_LOCK_FILE, StoreInUseError, lockStore } from '../../lib/runtime/store-lock.ts';
 import { TestDynamo } from '../support/store.ts';

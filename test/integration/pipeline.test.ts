@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler as planHandler } from '../../functions/plan-recall.ts';
 import { createHandler as scanHandler } from '../../functions/scan-shard.ts';
 import { createHandler as sendHandler } from '../../functions/send-message.ts';
-import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
 import type { DomainEvent, ShardJobMessage } from '../../lib/events/schemas.ts';
-import type { SendJob } from '../../lib/ports.ts';
+import type { SendJob } from '../../lib/ports/messaging.ts';
 import { drainQueues, lambdaContext, MemoryQueue } from '../../lib/runtime/local-pipeline.ts';
 import { runDay } from '../../lib/usecases/run-day.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
@@ -17,7 +17,7 @@ import { TestDynamo } from '../support/store.ts';
 const TODAY = '2026-11-22';
 const SECRET = 'parity-secret';
 
-async function tableItems(store: DynamoRecallStore, prefix: string): Promise<Map<string, Record<string, unknown>>> {
+async function tableItems(store: DynamoStore, prefix: string): Promise<Map<string, Record<string, unknown>>> {
   const doc = DynamoDBDocumentClient.from(store.client);
   const items = new Map<string, Record<string, unknown>>();
   let startKey: Record<string, unknown> | undefined;

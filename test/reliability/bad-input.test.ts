@@ -10,7 +10,7 @@ import { handler as recordOrderHandler } from '../../functions/record-order.ts';
 import { handler as runTestCampaign } from '../../functions/run-test-campaign.ts';
 import { handler as scanShard } from '../../functions/scan-shard.ts';
 import { handler as sendMessage } from '../../functions/send-message.ts';
-import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { main, type CliIo } from '../../lib/cli/main.ts';
 import { checkConfig, loadDefaultConfig } from '../../lib/config/load.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
@@ -229,7 +229,7 @@ describe('corrupt items in the table', () => {
     ...fields,
   });
 
-  async function putRaw(store: DynamoRecallStore, items: Record<string, unknown>[]): Promise<void> {
+  async function putRaw(store: DynamoStore, items: Record<string, unknown>[]): Promise<void> {
     const doc = DynamoDBDocumentClient.from(store.client);
     for (const item of items) await doc.send(new PutCommand({ TableName: store.tableName, Item: item }));
   }

@@ -1,11 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoPacer } from '../../lib/adapters/dynamo-pacer.ts';
-import { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../lib/adapters/embedded-dynamo.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
 import type { OrderInput } from '../../lib/domain/model.ts';
-import type { SendJob } from '../../lib/ports.ts';
+import type { SendJob } from '../../lib/ports/messaging.ts';
 import { MemoryQueue } from '../../lib/runtime/local-pipeline.ts';
 import { deliverMessage } from '../../lib/usecases/deliver.ts';
 import type { ShardJobMessage } from '../../lib/events/schemas.ts';
@@ -79,21 +79,21 @@ describe('crash at every write, then a fresh process runs the use case again', (
   });
 
   /** A fresh table holding `state`, seen by the test's own client (never crashed). */
-  async function openTable(state: TableState): Promise<DynamoRecallStore> {
-    const store = new DynamoRecallStore(setupClient, `crash-${++tables}`);
+  async function openTable(state: TableState): Promise<DynamoStore> {
+    const store = new DynamoStore(setupClient, `crash-${++tables}`);
     await store.ensureTable();
     await restoreTable(store, state);
     return store;
   }
 
   /** What one process builds: its own client (with the crash plan, if any) and store. */
-  function processStore(table: DynamoRecallStore, plan?: CrashPlan): DynamoRecallStore {
+  function processStore(table: DynamoStore, plan?: CrashPlan): DynamoStore {
     const client = testDynamoClient(server.endpoint);
     plan?.attach(client);
-    return new DynamoRecallStore(client, table.tableName);
+    return new DynamoStore(client, table.tableName);
   }
 
-  async function crashAtEveryWrite(useCase: string, initial: TableState, run: (store: DynamoRecallStore) => Promise<unknown>): Promise<CrashReport> {
+  async function crashAtEveryWrite(useCase: string, initial: TableState, run: (store: DynamoStore) => Promise<unknown>): Promise<CrashReport> {
     channel.reset();
     bus.reset();
     const cleanTable = await openTable(initial);
@@ -155,7 +155,7 @@ describe('crash at every write, then a fresh process runs the use case again', (
   }
 
   it('the daily run (runDay, delivering inline through deliverMessage and SNS)', async () => {
-    const run = (store: DynamoRecallStore) => {
+    const run = (store: DynamoStore) => {
       const transport = channel.transport(config);
       return runDay(
         {
@@ -193,7 +193,7 @@ describe('crash at every write, then a fresh process runs the use case again', (
       // The first one again (the bus delivers at least once).
       { orderId: 'n1', customerId: id(first), orderedAt: '2026-11-22T09:00:00+08:00', lines: [{ category: 'cosmetics', amount: 99 }] },
     ];
-    const run = async (store: DynamoRecallStore) => {
+    const run = async (store: DynamoStore) => {
       for (const order of orders) await recordOrder({ store, config, clock }, order);
     };
 
@@ -205,7 +205,7 @@ describe('crash at every write, then a fresh process runs the use case again', (
 
   it('send-message (sendJob: pacer, SNS, ledger, MessageSent and CouponIssued on the bus)', async () => {
     const { initial, jobs } = await claimedShop();
-    const run = async (store: DynamoRecallStore) => {
+    const run = async (store: DynamoStore) => {
       const deps = { store, config, transport: channel.transport(config), clock, events: bus.publisher(), pacer: new DynamoPacer(store.client, store.tableName, { mps: config.sms.mps }) };
       // SQS delivers every message of the batch; a redelivery after the crash delivers them all again.
       for (const job of jobs) await sendJob(deps, job);
@@ -230,7 +230,7 @@ describe('crash at every write, then a fresh process runs the use case again', (
   it('send-message: every message that went out is announced on the bus, even when the sender dies just after marking it sent', async () => {
     const { initial, jobs } = await claimedShop();
     const unannounced: string[] = [];
-    const run = async (store: DynamoRecallStore) => {
+    const run = async (store: DynamoStore) => {
       const deps = { store, config, transport: channel.transport(config), clock, events: bus.publisher() };
       for (const job of jobs) await sendJob(deps, job);
     };
@@ -273,7 +273,7 @@ describe('crash at every write, then a fresh process runs the use case again', (
    * is identical. The messages themselves are right; only the day's counts are wrong.
    */
   it.fails('RunCompleted counts the whole day even when a shard job died half way and SQS delivered it again', async () => {
-    const runTheDay = async (table: DynamoRecallStore, dying?: CrashPlan): Promise<Record<string, unknown> | undefined> => {
+    const runTheDay = async (table: DynamoStore, dying?: CrashPlan): Promise<Record<string, unknown> | undefined> => {
       bus.reset();
       const fresh = processStore(table);
       const first = dying ? processStore(table, dying) : fresh;

@@ -13,12 +13,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { loadDefaultConfig } from '../../lib/config/load.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
 import { zonedInstant } from '../../lib/domain/dates.ts';
 import { ledgerKey } from '../../lib/domain/journeys.ts';
-import type { SendJob, Transport } from '../../lib/ports.ts';
+import type { SendJob, Transport } from '../../lib/ports/messaging.ts';
 import { deliverMessage, RetryableDeliveryError, type DeliveryResult } from '../../lib/usecases/deliver.ts';
 import { runDay, type RunSummary } from '../../lib/usecases/run-day.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
@@ -96,7 +96,7 @@ async function main(): Promise<number> {
 
     // Seeding is not what is measured: it goes without faults.
     const seedClient = testDynamoClient(endpoint, 8);
-    const seedStore = new DynamoRecallStore(seedClient, 'recall-load');
+    const seedStore = new DynamoStore(seedClient, 'recall-load');
     await seedStore.ensureTable();
     const seedStarted = performance.now();
     let seeded = 0;
@@ -115,7 +115,7 @@ async function main(): Promise<number> {
     // The run: its own client, with faults before every request, and the SDK's retries.
     const client = testDynamoClient(endpoint, MAX_ATTEMPTS, BACKOFF_BASE_MS, { bottomlessQuota: true });
     const faults = injectDynamoFaults(client, { rate: FAULT_RATE, random: faultRandom() });
-    const store = new DynamoRecallStore(client, 'recall-load');
+    const store = new DynamoStore(client, 'recall-load');
     const snsRandom = faultRandom(11);
     const delivered = new Map<string, number>();
     let snsThrottled = 0;

@@ -7,7 +7,7 @@ import { handler as scanShard } from '../../functions/scan-shard.ts';
 import { handler as sendMessage } from '../../functions/send-message.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
 import { SendJobMessageSchema, ShardJobMessageSchema, type ShardJobMessage } from '../../lib/events/schemas.ts';
-import type { SendJob } from '../../lib/ports.ts';
+import type { SendJob } from '../../lib/ports/messaging.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
 import { keys } from '../../lib/store/tables.ts';
 import {

@@ -11,7 +11,7 @@ import { handler as planRecall } from '../../functions/plan-recall.ts';
 import { handler as runTestCampaign } from '../../functions/run-test-campaign.ts';
 import { handler as scanShard } from '../../functions/scan-shard.ts';
 import { handler as sendMessage } from '../../functions/send-message.ts';
-import { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { SnsTransport } from '../../lib/adapters/sns-transport.ts';
 import { main, type CliIo } from '../../lib/cli/main.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
@@ -19,7 +19,7 @@ import { addDays } from '../../lib/domain/dates.ts';
 import { maskPhone } from '../../lib/domain/phone.ts';
 import { readCustomerRows } from '../../lib/import/csv.ts';
 import { SendJobMessageSchema, ShardJobMessageSchema, type ShardJobMessage } from '../../lib/events/schemas.ts';
-import type { SendJob } from '../../lib/ports.ts';
+import type { SendJob } from '../../lib/ports/messaging.ts';
 import { lambdaContext, MemoryQueue } from '../../lib/runtime/local-pipeline.ts';
 import { openLocalRuntime } from '../../lib/runtime/local.ts';
 import { deliverMessage } from '../../lib/usecases/deliver.ts';
@@ -290,8 +290,8 @@ describe('the CLI', () => {
     // A short demo: the days it lives before today cost a run each.
     let demo = await recall([...store, 'demo', '--customers', '150', '--seed', '3', '--live-days', '2']);
     if (demo.code === 2 && /unknown option/.test(demo.err)) demo = await recall([...store, 'demo', '--customers', '150', '--seed', '3']);
-    const run = await recall([...store, 'run', '--as-of', addDays(TODAY, 30)]);
-    const json = await recall([...store, 'run', '--as-of', addDays(TODAY, 31), '--json']);
+    const run = await recall([...store, 'run', '--as-of', addDays(TODAY, 30), '--allow-future']);
+    const json = await recall([...store, 'run', '--as-of', addDays(TODAY, 31), '--json', '--allow-future']);
     const imported = await recall([...store, 'import', 'customers', customers]);
 
     for (const result of [demo, run, json, imported]) {
@@ -326,7 +326,7 @@ describe('STOP between the claim and the send', () => {
     await dynamo.stop();
   });
 
-  async function claimedDay(): Promise<{ store: DynamoRecallStore; jobs: SendJob[] }> {
+  async function claimedDay(): Promise<{ store: DynamoStore; jobs: SendJob[] }> {
     const store = await dynamo.freshStore();
     await seedShop(store, config);
     const sendQueue = new MemoryQueue<SendJob>();
@@ -338,7 +338,7 @@ describe('STOP between the claim and the send', () => {
   it('an opt-out stored after the shard job claimed the message: not sent, skipped:opted-out, and no later run or re-import sends to that customer again', async () => {
     const { store, jobs } = await claimedDay();
     const stopped = jobs.filter((_, index) => index % 2 === 0);
-    for (const job of stopped) await store.markOptedOut(job.customerId);
+    for (const job of stopped) await store.markOptedOut(job.customerId, new Date().toISOString());
     const transport = new SnsTransport(new SNSClient({ region: 'us-east-1', maxAttempts: 1 }), config.sms);
 
     const results = await Promise.all(jobs.map((job) => deliverMessage({ store, transport, clock }, job)));
@@ -352,7 +352,7 @@ describe('STOP between the claim and the send', () => {
 
     // The shop re-imports its customers (opted in, as its CRM still says): the STOP stays.
     const rows = ['customer_id,phone,name,sms_opt_in', ...stopped.map((job) => `${job.customerId},${job.to},x,true`)].join('\n');
-    await importCustomers({ store }, readCustomerRows(csv(rows), 'crm.csv'));
+    await importCustomers({ store }, readCustomerRows(csv(rows), 'crm.csv', { timeZone: 'Asia/Shanghai', defaultCountry: 'CN' }), new Date());
     const queue = new RecordingQueue(store);
     for (let day = 1; day <= 120; day += 7) await runDay({ store, config, sendQueue: queue, couponSecret: RELIABILITY_SECRET }, runOn(config, addDays(TODAY, day)));
     expect(queue.delivered.length).toBeGreaterThan(0);
@@ -396,7 +396,7 @@ describe('STOP between the claim and the send', () => {
       },
       { step: 'initialize', name: 'recordReads' },
     );
-    const sender = new DynamoRecallStore(client, store.tableName);
+    const sender = new DynamoStore(client, store.tableName);
     const transport = new SnsTransport(new SNSClient({ region: 'us-east-1', maxAttempts: 1 }), config.sms);
 
     await deliverMessage({ store: sender, transport, clock }, job);

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoPacer } from '../../lib/adapters/dynamo-pacer.ts';
-import { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../lib/adapters/embedded-dynamo.ts';
 import { loadDefaultConfig } from '../../lib/config/load.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
@@ -9,7 +9,7 @@ import { generateDemoShop } from '../../lib/demo/shop.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
 import { addDays } from '../../lib/domain/dates.ts';
 import type { ShardJobMessage } from '../../lib/events/schemas.ts';
-import type { SendJob } from '../../lib/ports.ts';
+import type { SendJob } from '../../lib/ports/messaging.ts';
 import { planRecall, scanShardJob, sendJob } from '../../lib/usecases/pipeline.ts';
 import { EventBus, FAULT_RATE, faultRandom, injectDynamoFaults, RedeliveringQueue, SmsChannel, testDynamoClient, type FaultStats } from '../support/faults.ts';
 import { guardLogLeaks } from '../support/leak-guard.ts';
@@ -72,18 +72,18 @@ describe(`the daily pipeline with DynamoDB and SNS faults at ${FAULT_RATE * 100}
     await server.close();
   });
 
-  async function openTable(state: TableState): Promise<DynamoRecallStore> {
-    const store = new DynamoRecallStore(setupClient, `faults-${++tables}`);
+  async function openTable(state: TableState): Promise<DynamoStore> {
+    const store = new DynamoStore(setupClient, `faults-${++tables}`);
     await store.ensureTable();
     await restoreTable(store, state);
     return store;
   }
 
   /** One day through plan-recall, every shard job and every send, each message redelivered until it succeeds. */
-  async function runPipeline(table: DynamoRecallStore, runDate: string, faults: { dynamo: number; sns: number; afterSend?: boolean }): Promise<PipelineOutcome> {
+  async function runPipeline(table: DynamoStore, runDate: string, faults: { dynamo: number; sns: number; afterSend?: boolean }): Promise<PipelineOutcome> {
     const client = testDynamoClient(server.endpoint, MAX_ATTEMPTS, BACKOFF_BASE_MS, { bottomlessQuota: true });
     const dynamo = faults.dynamo > 0 ? injectDynamoFaults(client, { rate: faults.dynamo, random: faultRandom() }) : undefined;
-    const store = new DynamoRecallStore(client, table.tableName);
+    const store = new DynamoStore(client, table.tableName);
     const work = new RedeliveringQueue<ShardJobMessage>();
     const send = new RedeliveringQueue<SendJob>();
     channel.throttleRate = faults.sns;
@@ -205,7 +205,7 @@ describe(`the daily pipeline with DynamoDB and SNS faults at ${FAULT_RATE * 100}
       },
       { step: 'deserialize', priority: 'low', name: 'loseAnswers' },
     );
-    const store = new DynamoRecallStore(client, table.tableName);
+    const store = new DynamoStore(client, table.tableName);
     const send = new RedeliveringQueue<SendJob>();
     const work = new RedeliveringQueue<ShardJobMessage>();
     const events = bus.publisher();

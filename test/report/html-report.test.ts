@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../lib/domain/dates.ts';
 import { learnWindows } from '../../lib/domain/windows.ts';
 import { renderReportHtml } from '../../lib/report/html.ts';
-import type { LedgerItem, OrderMarker } from '../../lib/store/items.ts';
+import type { LedgerEntry, OrderMarker } from '../../lib/domain/records.ts';
 import { buildReport } from '../../lib/usecases/report.ts';
 import { charts, ensureChromium, renderInChromium, seriesCount, type ChromiumAvailability } from '../support/chromium.ts';
 import { testConfig } from '../support/fixtures.ts';
@@ -14,8 +14,8 @@ const FROM = '2026-11-01';
 const TO = '2026-11-14';
 
 /** A fortnight of decisions for three journeys, every group with conversions. */
-function ledger(): LedgerItem[] {
-  const items: LedgerItem[] = [];
+function ledger(): LedgerEntry[] {
+  const items: LedgerEntry[] = [];
   const steps = [
     ['category-recall', 'coupon-1'],
     ['lifecycle', 'sleeping'],

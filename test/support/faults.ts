@@ -10,7 +10,7 @@ import { SnsTransport } from '../../lib/adapters/sns-transport.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
 import { createRandom } from '../../lib/demo/shop.ts';
 import { ledgerKey } from '../../lib/domain/journeys.ts';
-import type { SendJob, Transport } from '../../lib/ports.ts';
+import type { SendJob, Transport } from '../../lib/ports/messaging.ts';
 
 /**
  * Fault injection on the real AWS SDK clients (never a fake store): a crash right after the k-th

@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
 import { loadDefaultConfig } from '../../lib/config/load.ts';
 import { zonedInstant } from '../../lib/domain/dates.ts';
-import type { Clock, SendJob, SendQueue } from '../../lib/ports.ts';
-import type { RecallStore } from '../../lib/ports.ts';
+import type { Clock, SendJob, SendQueue } from '../../lib/ports/messaging.ts';
+import type { RecallStore } from '../../lib/ports/store.ts';
 import { deliverMessage } from '../../lib/usecases/deliver.ts';
 import type { RunOptions } from '../../lib/usecases/run-shard.ts';
 

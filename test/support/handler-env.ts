@@ -10,7 +10,7 @@ import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dy
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { z } from 'zod';
-import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { SqsEventSchema } from '../../lib/events/aws-shapes.ts';
 import { keys } from '../../lib/store/tables.ts';
 import { TestDynamo } from './store.ts';
@@ -86,7 +86,7 @@ export function setHandlerEnv(table: { tableName: string; endpoint: string }): v
 export interface HandlerTable {
   dynamo: TestDynamo;
   /** The test's own view of the table (straight to dynalite, never through the faults). */
-  store: DynamoRecallStore;
+  store: DynamoStore;
   /** Between the handler and dynalite. */
   faults: DynamoFaults;
   stop(): Promise<void>;
@@ -113,7 +113,7 @@ type TableItem = Record<string, unknown>;
 const itemKey = (item: TableItem) => `${String(item.pk)}|${String(item.sk)}`;
 
 /** Every item of the table by `pk|sk`: a test compares two of these to prove what was written. */
-export async function tableItems(store: DynamoRecallStore): Promise<Map<string, TableItem>> {
+export async function tableItems(store: DynamoStore): Promise<Map<string, TableItem>> {
   const doc = DynamoDBDocumentClient.from(store.client);
   const items = new Map<string, TableItem>();
   let startKey: Record<string, unknown> | undefined;
@@ -133,16 +133,16 @@ export function changedKeys(before: Map<string, TableItem>, after: Map<string, T
   return [...changed].sort();
 }
 
-export async function getItem(store: DynamoRecallStore, pk: string, sk: string): Promise<TableItem | undefined> {
+export async function getItem(store: DynamoStore, pk: string, sk: string): Promise<TableItem | undefined> {
   const doc = DynamoDBDocumentClient.from(store.client);
   return (await doc.send(new GetCommand({ TableName: store.tableName, Key: { pk, sk }, ConsistentRead: true }))).Item;
 }
 
-export function ledgerItem(store: DynamoRecallStore, job: { customerId: string; journeyId: string; cycle: string; stepId: string }) {
+export function ledgerItem(store: DynamoStore, job: { customerId: string; journeyId: string; cycle: string; stepId: string }) {
   return getItem(store, keys.customer(job.customerId), keys.ledger(job.journeyId, job.cycle, job.stepId));
 }
 
-export function profileItem(store: DynamoRecallStore, customerId: string) {
+export function profileItem(store: DynamoStore, customerId: string) {
   return getItem(store, keys.customer(customerId), keys.profile);
 }
 

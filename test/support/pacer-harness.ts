@@ -3,7 +3,7 @@ import { DynamoPacer } from '../../lib/adapters/dynamo-pacer.ts';
 import { dynamoClient } from '../../lib/adapters/dynamo-client.ts';
 import { createRandom } from '../../lib/demo/shop.ts';
 import { smsParts } from '../../lib/domain/sms.ts';
-import type { Pacer } from '../../lib/ports.ts';
+import type { Pacer } from '../../lib/ports/messaging.ts';
 import type { TestDynamo } from './store.ts';
 import { VirtualClock } from './virtual-clock.ts';
 

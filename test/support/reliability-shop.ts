@@ -3,7 +3,7 @@ import type { CampaignConfig } from '../../lib/config/schema.ts';
 import { zonedInstant } from '../../lib/domain/dates.ts';
 import { isHeldOut } from '../../lib/domain/hashing.ts';
 import type { CustomerInput, OrderInput } from '../../lib/domain/model.ts';
-import type { RecallStore } from '../../lib/ports.ts';
+import type { RecallStore } from '../../lib/ports/store.ts';
 import type { RunOptions } from '../../lib/usecases/run-shard.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { dynamoClient } from '../../lib/adapters/dynamo-client.ts';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../lib/adapters/embedded-dynamo.ts';
 
@@ -15,8 +15,8 @@ export class TestDynamo {
     return this.server.endpoint;
   }
 
-  async freshStore(): Promise<DynamoRecallStore> {
-    const store = new DynamoRecallStore(dynamoClient(this.server.endpoint), `recall-${randomUUID().slice(0, 8)}`);
+  async freshStore(): Promise<DynamoStore> {
+    const store = new DynamoStore(dynamoClient(this.server.endpoint), `recall-${randomUUID().slice(0, 8)}`);
     await store.ensureTable();
     return store;
   }

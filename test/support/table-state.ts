@@ -1,5 +1,5 @@
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { DynamoRecallStore } from '../../lib/adapters/dynamo-store.ts';
+import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 
 /**
  * A table as data: every item by `pk|sk`, to copy a prepared shop into a fresh table and to
@@ -20,7 +20,7 @@ export function canonical(value: unknown): string {
   );
 }
 
-export async function scanTable(store: DynamoRecallStore): Promise<TableState> {
+export async function scanTable(store: DynamoStore): Promise<TableState> {
   const doc = DynamoDBDocumentClient.from(store.client);
   const items: TableState = new Map();
   let startKey: Record<string, unknown> | undefined;
@@ -33,7 +33,7 @@ export async function scanTable(store: DynamoRecallStore): Promise<TableState> {
 }
 
 /** Writes `state` into `store` (an empty table): the same shop, item for item. */
-export async function restoreTable(store: DynamoRecallStore, state: TableState): Promise<void> {
+export async function restoreTable(store: DynamoStore, state: TableState): Promise<void> {
   const doc = DynamoDBDocumentClient.from(store.client);
   const items = [...state.values()];
   for (let start = 0; start < items.length; start += 25) {

@@ -3,17 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { loadDefaultConfig } from '../../lib/config/load.ts';
 import type { CampaignConfig, Journey } from '../../lib/config/schema.ts';
 import { addDays, zonedInstant, type CalendarDate } from '../../lib/domain/dates.ts';
-import {
-  OUTCOMES,
-  decideCustomer,
-  type Candidate,
-  type DecideContext,
-  type Decision,
-  type Profile,
-  type RecentSend,
-} from '../../lib/domain/guardrails.ts';
+import { OUTCOMES, decideCustomer, type Candidate, type DecideContext, type Decision } from '../../lib/domain/guardrails.ts';
 import { isHeldOut } from '../../lib/domain/hashing.ts';
-import { afterStale, ledgerKey, startCycle, type JourneyState } from '../../lib/domain/journeys.ts';
+import { afterStale, ledgerKey, startCycle } from '../../lib/domain/journeys.ts';
+import type { JourneyState, Profile, RecentSend } from '../../lib/domain/records.ts';
 
 const config = await loadDefaultConfig();
 const RUN: CalendarDate = '2024-06-15';

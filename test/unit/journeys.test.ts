@@ -3,23 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { loadDefaultConfig } from '../../lib/config/load.ts';
 import type { CampaignConfig, Journey } from '../../lib/config/schema.ts';
 import { addDays, daysBetween, type CalendarDate } from '../../lib/domain/dates.ts';
-import {
-  advance,
-  afterStale,
-  cycleStart,
-  daysLate,
-  dueCutoff,
-  dueDate,
-  isFinished,
-  isStale,
-  journeyScope,
-  latestCrossedStep,
-  ledgerKey,
-  positionOn,
-  startCycle,
-  stepDelayDays,
-  type JourneyState,
-} from '../../lib/domain/journeys.ts';
+import { advance, afterStale, cycleStart, daysLate, dueCutoff, dueDate, isFinished, isStale, journeyScope, latestCrossedStep, ledgerKey, positionOn, startCycle, stepDelayDays } from '../../lib/domain/journeys.ts';
+import type { JourneyState } from '../../lib/domain/records.ts';
 
 const config = await loadDefaultConfig();
 const RUN: CalendarDate = '2024-06-15';

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadDefaultConfig } from '../../lib/config/load.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
-import { journeyScope, startCycle, type JourneyState } from '../../lib/domain/journeys.ts';
-import { cyclesStartedBy, recordCategoryPurchase, type CategoryHistory, type OrderFacts } from '../../lib/domain/orders.ts';
+import { journeyScope, startCycle } from '../../lib/domain/journeys.ts';
+import { cyclesStartedBy, recordCategoryPurchase, type OrderFacts } from '../../lib/domain/orders.ts';
+import type { CategoryHistory, JourneyState } from '../../lib/domain/records.ts';
 
 const config = await loadDefaultConfig();
 

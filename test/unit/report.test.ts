@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lift, wilsonInterval } from '../../lib/domain/stats.ts';
-import type { LedgerItem, OrderMarker } from '../../lib/store/items.ts';
+import type { LedgerEntry, OrderMarker } from '../../lib/domain/records.ts';
 import { buildReport, checkPeriod, shopRepurchase } from '../../lib/usecases/report.ts';
 import { formatReport } from '../../lib/report/text.ts';
 import { testConfig } from '../support/fixtures.ts';
@@ -93,7 +93,7 @@ describe('repurchase rates', () => {
   });
 });
 
-function item(overrides: Partial<LedgerItem> & Pick<LedgerItem, 'customerId' | 'outcome'>): LedgerItem {
+function item(overrides: Partial<LedgerEntry> & Pick<LedgerEntry, 'customerId' | 'outcome'>): LedgerEntry {
   return { journeyId: 'category-recall', cycle: '2026-08-01', stepId: 'coupon-1', runDate: '2026-11-02', ...overrides };
 }
 
@@ -101,8 +101,8 @@ describe('buildReport', () => {
   it('counts per journey and step: candidates, sent, held out, skipped by reason, conversions, lift, revenue, coupons, SMS parts', async () => {
     // Prepare: 4 sent (2 converted, 1 redeemed), 1 unconfirmed, 1 never delivered, 2 held out (1 converted), 2 skipped
     const config = await testConfig();
-    const sent = (customerId: string, extra: Partial<LedgerItem> = {}) => item({ customerId, outcome: 'sent', status: 'sent', channel: 'sms', parts: 2, couponCode: 'X', couponValue: 50, ...extra });
-    const ledger: LedgerItem[] = [
+    const sent = (customerId: string, extra: Partial<LedgerEntry> = {}) => item({ customerId, outcome: 'sent', status: 'sent', channel: 'sms', parts: 2, couponCode: 'X', couponValue: 50, ...extra });
+    const ledger: LedgerEntry[] = [
       sent('s1', { convertedBy: 'o1', revenue: 300, redeemedBy: 'o1' }),
       sent('s2', { convertedBy: 'o2', revenue: 120 }),
       sent('s3'),

@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidQueueMessageError, QueueSendError, SqsSendQueue, SqsWorkQueue } from '../../lib/adapters/sqs-queues.ts';
 import { SendJobMessageSchema, ShardJobMessageSchema, type ShardJobMessage } from '../../lib/events/schemas.ts';
-import type { SendJob } from '../../lib/ports.ts';
+import type { SendJob } from '../../lib/ports/messaging.ts';
 
 const WORK_QUEUE = 'https://sqs.ap-southeast-1.amazonaws.com/123456789012/recall-work';
 const SEND_QUEUE = 'https://sqs.ap-southeast-1.amazonaws.com/123456789012/recall-send';

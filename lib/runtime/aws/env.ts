@@ -1,7 +1,7 @@
 import defaultConfig from '../../../config/default.json' with { type: 'json' };
 import { ConfigError, schemaProblems } from '../../config/load.ts';
 import { CampaignConfigSchema, type CampaignConfig } from '../../config/schema.ts';
-import type { Clock } from '../../ports.ts';
+import type { Clock } from '../../ports/messaging.ts';
 import { PermanentError } from '../../errors.ts';
 
 /**

@@ -1,9 +1,13 @@
 import * as z from 'zod';
 import { CalendarDateSchema } from '../config/schema.ts';
-import { OUTCOMES } from '../domain/guardrails.ts';
+import { OUTCOMES } from './guardrails.ts';
 import { PermanentError } from '../errors.ts';
 
-/** Items as read back from the table: validated, never cast (a corrupt item is a counted skip). */
+/*
+ * The records the system keeps, one schema each (docs/architecture.md, "Data model"). The store
+ * adds key fields only and validates every item it reads back against these, never casts: a
+ * corrupt item is a counted skip.
+ */
 
 /** An item that does not match its schema: one customer's bad data, never the end of a run. */
 export class CorruptItemError extends PermanentError {
@@ -13,32 +17,47 @@ export class CorruptItemError extends PermanentError {
 export const RecentSendSchema = z.object({ date: CalendarDateSchema, key: z.string() });
 export type RecentSend = z.infer<typeof RecentSendSchema>;
 
-export const ProfileItemSchema = z.object({
+/** What the daily run knows of a customer: contact, consent and the rolling frequency cap. */
+export const ProfileSchema = z.object({
   customerId: z.string().min(1),
   phone: z.string().optional(),
   name: z.string().default(''),
   timeZone: z.string().optional(),
   smsOptIn: z.boolean().default(false),
+  /** STOP / reply R / an opt-out column: overrides any opt-in (docs/architecture.md, "Consent"). */
   optedOut: z.boolean().default(false),
   optedOutAt: z.string().optional(),
   optInAt: z.string().optional(),
   pushEndpoint: z.string().optional(),
+  /** The messages sent within the cap period (date and ledger key), oldest first. */
   recentSends: z.array(RecentSendSchema).default([]),
+  /** Optimistic lock on `recentSends`: two racing jobs cannot both take the last slot. */
   capVersion: z.number().int().nonnegative().default(0),
 });
+export type Profile = z.infer<typeof ProfileSchema>;
 
-export const JourneyStateItemSchema = z.object({
+/** Where a customer stands in one journey cycle. */
+export const JourneyStateSchema = z.object({
   customerId: z.string().min(1),
   journeyId: z.string().min(1),
+  /** Set for category-window journeys. */
   category: z.string().optional(),
   cycle: z.string().min(1),
   anchorDate: CalendarDateSchema,
+  /** The next step to evaluate; equal to the step count when the cycle is finished. */
   stepIndex: z.number().int().nonnegative(),
+  /** The date the next step's delay counts from (the anchor, or the date the previous step ran). */
   fromDate: CalendarDateSchema,
+  /**
+   * Set when steps of this cycle went by unsent because they were already stale (history
+   * imported after the fact, or runs missed): only `--backfill` looks at such cycles again.
+   */
   dormant: z.literal(true).optional(),
 });
+export type JourneyState = z.infer<typeof JourneyStateSchema>;
 
-export const CategoryStateItemSchema = z.object({
+/** A customer's purchases in one category: what windows and category journeys are built on. */
+export const CategoryHistorySchema = z.object({
   customerId: z.string().min(1),
   category: z.string().min(1),
   firstDate: CalendarDateSchema,
@@ -47,15 +66,19 @@ export const CategoryStateItemSchema = z.object({
   secondOrderId: z.string().optional(),
   lastDate: CalendarDateSchema,
   orderCount: z.number().int().positive(),
+  /**
+   * The last few orders counted: a retry after a crash mid-order is not counted twice. Older
+   * replays are stopped earlier, by the order marker.
+   */
   recentOrderIds: z.array(z.string()),
   version: z.number().int().nonnegative(),
 });
-export type CategoryState = z.infer<typeof CategoryStateItemSchema>;
+export type CategoryHistory = z.infer<typeof CategoryHistorySchema>;
 
 export const LedgerStatusSchema = z.enum(['claimed', 'sending', 'sent', 'failed']);
 export type LedgerStatus = z.infer<typeof LedgerStatusSchema>;
 
-export const LedgerItemSchema = z.object({
+export const LedgerEntrySchema = z.object({
   customerId: z.string().min(1),
   journeyId: z.string().min(1),
   cycle: z.string().min(1),
@@ -80,9 +103,9 @@ export const LedgerItemSchema = z.object({
   /** The order that redeemed this message's coupon, once. */
   redeemedBy: z.string().optional(),
 });
-export type LedgerItem = z.infer<typeof LedgerItemSchema>;
+export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
 
-export const OrderMarkerItemSchema = z.object({
+export const OrderMarkerSchema = z.object({
   orderId: z.string().min(1),
   customerId: z.string().min(1),
   orderDate: CalendarDateSchema,
@@ -92,9 +115,9 @@ export const OrderMarkerItemSchema = z.object({
   categories: z.array(z.string()).optional(),
   applied: z.boolean(),
 });
-export type OrderMarker = z.infer<typeof OrderMarkerItemSchema>;
+export type OrderMarker = z.infer<typeof OrderMarkerSchema>;
 
-export const RunMetaItemSchema = z.object({
+export const RunMetaSchema = z.object({
   runId: z.string().min(1),
   runDate: CalendarDateSchema,
   now: z.string(),
@@ -104,9 +127,9 @@ export const RunMetaItemSchema = z.object({
   planned: z.boolean().optional(),
   completed: z.boolean().optional(),
 });
-export type RunMeta = z.infer<typeof RunMetaItemSchema>;
+export type RunMeta = z.infer<typeof RunMetaSchema>;
 
-export const ShardPartItemSchema = z.object({
+export const ShardPartSchema = z.object({
   shard: z.number().int().nonnegative(),
   final: z.boolean(),
   tally: z.object({
@@ -115,4 +138,4 @@ export const ShardPartItemSchema = z.object({
     byJourney: z.record(z.string(), z.record(z.string(), z.partialRecord(z.enum(OUTCOMES), z.number().int().nonnegative()))),
   }),
 });
-export type ShardPart = z.infer<typeof ShardPartItemSchema>;
+export type ShardPart = z.infer<typeof ShardPartSchema>;

@@ -1,0 +1,242 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Consent } from '../../domain/consent.ts';
+import type { CalendarDate } from '../../domain/dates.ts';
+import { CategoryHistorySchema, JourneyStateSchema, LedgerEntrySchema, OrderMarkerSchema, type CategoryHistory, type JourneyState, type LedgerEntry, type OrderMarker } from '../../domain/records.ts';
+import type { BatchScans, Cursor, CustomerContact, CustomerImport, CustomerSnapshot, ImportLog, Page, ProfileLookup, ReportReader } from '../../ports/store.ts';
+import { PORT_ACCESS } from '../../store/access.ts';
+import { keys, recallTable } from '../../store/tables.ts';
+import { journeyItem, ledgerDateKeys, orderDateKeys, readProfiles } from './items.ts';
+import { BATCH_WRITE_LIMIT, chunk, decodeCursor, DynamoTable, encodeCursor, parseAll, type CapacityMeter } from './table.ts';
+
+/* The ports of explicit batch work and of the CLI: scans, the report by date, imports. */
+
+/** The store's table lacks an index this version needs (a local store made by an older version). */
+export class MissingIndexError extends Error {
+  readonly retryable = false;
+  override name = 'MissingIndexError';
+}
+
+export class DynamoBatchScans implements BatchScans {
+  private readonly table: DynamoTable;
+
+  constructor(client: DynamoDBClient, tableName: string, readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 }) {
+    this.table = new DynamoTable(client, tableName, PORT_ACCESS.batchScans, usage);
+  }
+
+  scanDormant(segment: number, totalSegments: number, cursor?: Cursor): Promise<Page<JourneyState>> {
+    return this.scan(segment, totalSegments, cursor, JourneyStateSchema, {
+      FilterExpression: '#dormant = :yes AND begins_with(#sk, :journey)',
+      ExpressionAttributeNames: { '#dormant': 'dormant', '#sk': recallTable.sortKey },
+      ExpressionAttributeValues: { ':yes': true, ':journey': keys.journey('') },
+    });
+  }
+
+  scanCategories(segment: number, totalSegments: number, cursor?: Cursor): Promise<Page<CategoryHistory>> {
+    return this.scan(segment, totalSegments, cursor, CategoryHistorySchema, {
+      FilterExpression: 'begins_with(#sk, :category)',
+      ExpressionAttributeNames: { '#sk': recallTable.sortKey },
+      ExpressionAttributeValues: { ':category': keys.category('') },
+    });
+  }
+
+  private async scan<T>(
+    segment: number,
+    totalSegments: number,
+    cursor: Cursor | undefined,
+    schema: { safeParse(item: unknown): { success: true; data: T } | { success: false } },
+    filter: { FilterExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> },
+  ): Promise<Page<T>> {
+    const result = await this.table.doc.send(
+      this.table.checked(
+        new ScanCommand({ TableName: this.table.tableName, Segment: segment, TotalSegments: totalSegments, ...filter, ExclusiveStartKey: decodeCursor(cursor), ReturnConsumedCapacity: 'TOTAL' }),
+      ),
+    );
+    this.table.count(result.ConsumedCapacity, 'read', 0.5);
+    const next = encodeCursor(result.LastEvaluatedKey);
+    return { ...parseAll(schema, result.Items), ...(next ? { next } : {}) };
+  }
+}
+
+export class DynamoReportReader implements ReportReader {
+  private readonly table: DynamoTable;
+
+  constructor(client: DynamoDBClient, tableName: string, readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 }) {
+    this.table = new DynamoTable(client, tableName, PORT_ACCESS.reportReader, usage);
+  }
+
+  ledgerOfDay(runDate: CalendarDate): Promise<{ items: LedgerEntry[]; invalid: number }> {
+    return this.day((shard) => keys.ledgerDay(runDate, shard), LedgerEntrySchema);
+  }
+
+  ordersOfDay(orderDate: CalendarDate): Promise<{ items: OrderMarker[]; invalid: number }> {
+    return this.day((shard) => keys.orderDay(orderDate, shard), OrderMarkerSchema);
+  }
+
+  /** Every date-index shard of one day, all pages, the shards at once. */
+  private async day<T>(partition: (shard: number) => string, schema: { safeParse(item: unknown): { success: true; data: T } | { success: false } }): Promise<{ items: T[]; invalid: number }> {
+    const shards = Array.from({ length: recallTable.dateIndex.shards }, (_, shard) => shard);
+    const pages = await Promise.all(shards.map((shard) => this.allPages(partition(shard), schema)));
+    return { items: pages.flatMap((page) => page.items), invalid: pages.reduce((sum, page) => sum + page.invalid, 0) };
+  }
+
+  private async allPages<T>(partition: string, schema: { safeParse(item: unknown): { success: true; data: T } | { success: false } }): Promise<{ items: T[]; invalid: number }> {
+    const { dateIndex } = recallTable;
+    const items: T[] = [];
+    let invalid = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      let result;
+      try {
+        result = await this.table.doc.send(
+          this.table.checked(
+            new QueryCommand({
+              TableName: this.table.tableName,
+              IndexName: dateIndex.name,
+              KeyConditionExpression: '#pk = :pk',
+              ExpressionAttributeNames: { '#pk': dateIndex.partitionKey },
+              ExpressionAttributeValues: { ':pk': partition },
+              ExclusiveStartKey: startKey,
+              ReturnConsumedCapacity: 'TOTAL',
+            }),
+          ),
+        );
+      } catch (error) {
+        if ((error as { name?: string } | undefined)?.name === 'ValidationException' && String((error as Error).message).includes('index')) {
+          throw new MissingIndexError(`table ${this.table.tableName} has no ${dateIndex.name} index: it was created before reports existed; seed or import into a fresh store (--store DIR)`);
+        }
+        throw error;
+      }
+      this.table.count(result.ConsumedCapacity, 'read', 0.5);
+      const parsed = parseAll(schema, result.Items);
+      items.push(...parsed.items);
+      invalid += parsed.invalid;
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return { items, invalid };
+  }
+}
+
+/**
+ * The condition that the stored consent is still `expected` (read just before): a reply or an
+ * opt-out that lands between the read and the write makes the write fail and the caller read again.
+ * `undefined`: the profile must not exist yet; `any`: no condition (a corrupt profile is replaced).
+ */
+function consentCondition(expected: Consent | undefined | 'any', values: Record<string, unknown>): string | undefined {
+  if (expected === 'any') return undefined;
+  if (expected === undefined) return 'attribute_not_exists(#pk)';
+  const clauses: string[] = [];
+  for (const name of ['smsOptIn', 'optedOut'] as const) {
+    values[`:was_${name}`] = expected[name];
+    clauses.push(expected[name] ? `#${name} = :was_${name}` : `(attribute_not_exists(#${name}) OR #${name} = :was_${name})`);
+  }
+  for (const name of ['optedOutAt', 'optInAt'] as const) {
+    const was = expected[name];
+    if (was === undefined) {
+      clauses.push(`attribute_not_exists(#${name})`);
+    } else {
+      values[`:was_${name}`] = was;
+      clauses.push(`#${name} = :was_${name}`);
+    }
+  }
+  return clauses.join(' AND ');
+}
+
+export class DynamoCustomerImport implements CustomerImport {
+  private readonly table: DynamoTable;
+
+  constructor(client: DynamoDBClient, tableName: string, readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 }) {
+    this.table = new DynamoTable(client, tableName, PORT_ACCESS.customerImport, usage);
+  }
+
+  getProfiles(customerIds: readonly string[], options: { consistent?: boolean } = {}): Promise<ProfileLookup> {
+    return readProfiles(this.table, customerIds, options.consistent ?? false);
+  }
+
+  saveCustomer(contact: CustomerContact, consent: Consent, expected: Consent | undefined | 'any'): Promise<boolean> {
+    const fields: [string, unknown][] = [
+      ['customerId', contact.customerId],
+      ['phone', contact.phone],
+      ['name', contact.name],
+      ['timeZone', contact.timeZone],
+      ['pushEndpoint', contact.pushEndpoint],
+      ['smsOptIn', consent.smsOptIn],
+      ['optedOut', consent.optedOut],
+      ['optedOutAt', consent.optedOutAt],
+      ['optInAt', consent.optInAt],
+    ];
+    // Contact fields the file did not give stay as stored; consent is written whole.
+    const set = fields.filter(([, value]) => value !== undefined);
+    const removed = (['optedOutAt', 'optInAt'] as const).filter((name) => consent[name] === undefined);
+    const values: Record<string, unknown> = Object.fromEntries(set.map(([name, value]) => [`:${name}`, value]));
+    const condition = consentCondition(expected, values);
+    const used = new Set([...set.map(([name]) => name), ...removed, ...(condition?.includes('#smsOptIn') ? ['smsOptIn', 'optedOut', 'optedOutAt', 'optInAt'] : [])]);
+    const names: Record<string, string> = Object.fromEntries([...used].map((name) => [`#${name}`, name]));
+    return this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: { pk: keys.customer(contact.customerId), sk: keys.profile },
+        UpdateExpression: `SET ${set.map(([name]) => `#${name} = :${name}`).join(', ')}${removed.length ? ` REMOVE ${removed.map((name) => `#${name}`).join(', ')}` : ''}`,
+        ...(condition ? { ConditionExpression: condition } : {}),
+        ExpressionAttributeNames: condition?.includes('#pk') ? { ...names, '#pk': 'pk' } : names,
+        ExpressionAttributeValues: values,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  async putSnapshots(snapshots: readonly CustomerSnapshot[]): Promise<void> {
+    const items = snapshots.flatMap(({ customer, categories, journeys, orders, ledger = [] }): Record<string, unknown>[] => {
+      const pk = keys.customer(customer.customerId);
+      return [
+        { pk, sk: keys.profile, ...customer },
+        ...categories.map((history) => ({ pk, sk: keys.category(history.category), ...history })),
+        ...journeys.map(({ scope, state, waitsFor }) => journeyItem(scope, state, waitsFor)),
+        ...orders.map((order) => ({ pk, sk: keys.order(order.orderId), customerId: customer.customerId, ...order, applied: true, ...orderDateKeys(customer.customerId, order.orderId, order.orderDate) })),
+        ...ledger.map((entry) => ({ pk, sk: keys.ledger(entry.journeyId, entry.cycle, entry.stepId), ...entry, ...ledgerDateKeys(entry) })),
+      ];
+    });
+    for (const batch of chunk(items, BATCH_WRITE_LIMIT)) {
+      await this.table.untilProcessed(
+        batch.map((Item) => ({ PutRequest: { Item } })),
+        async (pending) => {
+          const result = await this.table.doc.send(this.table.checked(new BatchWriteCommand({ RequestItems: { [this.table.tableName]: pending }, ReturnConsumedCapacity: 'TOTAL' })));
+          this.table.count(result.ConsumedCapacity, 'write');
+          return (result.UnprocessedItems?.[this.table.tableName] ?? []).flatMap((request) => (request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : []));
+        },
+      );
+    }
+  }
+}
+
+export class DynamoImportLog implements ImportLog {
+  private readonly table: DynamoTable;
+
+  constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
+    this.table = new DynamoTable(client, tableName, PORT_ACCESS.importLog, usage);
+  }
+
+  async noteImport(asOf: string): Promise<void> {
+    // Only ever moves forward: an import dated earlier than one before it changes nothing.
+    await this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: { pk: keys.imports, sk: keys.latestImport },
+        UpdateExpression: 'SET #asOf = :asOf',
+        ConditionExpression: 'attribute_not_exists(#asOf) OR #asOf < :asOf',
+        ExpressionAttributeNames: { '#asOf': 'asOf' },
+        ExpressionAttributeValues: { ':asOf': asOf },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  async latestImportAsOf(): Promise<string | undefined> {
+    const result = await this.table.doc.send(
+      this.table.checked(new GetCommand({ TableName: this.table.tableName, Key: { pk: keys.imports, sk: keys.latestImport }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })),
+    );
+    this.table.count(result.ConsumedCapacity, 'read', 1);
+    const asOf: unknown = result.Item?.asOf;
+    return typeof asOf === 'string' ? asOf : undefined;
+  }
+}

@@ -1,0 +1,214 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { LedgerEntrySchema, OrderMarkerSchema, type CategoryHistory, type JourneyState, type LedgerEntry, type LedgerStatus } from '../../domain/records.ts';
+import type {
+  ConversionMark,
+  CustomerHistory,
+  CustomerReads,
+  Deliveries,
+  DueSlot,
+  LedgerRef,
+  OrderBegun,
+  OrderFingerprint,
+  OrderHistory,
+  ProfileLookup,
+} from '../../ports/store.ts';
+import { PORT_ACCESS } from '../../store/access.ts';
+import { keys } from '../../store/tables.ts';
+import { orderDateKeys, putJourneyState, readCustomerHistory, readProfiles } from './items.ts';
+import { DynamoTable, type CapacityMeter } from './table.ts';
+
+/* The ports on customers' items outside the daily run: the sender, record-order, the test campaign. */
+
+function ledgerKey(customerId: string, ledger: LedgerRef): { pk: string; sk: string } {
+  return { pk: keys.customer(customerId), sk: keys.ledger(ledger.journeyId, ledger.cycle, ledger.stepId) };
+}
+
+export class DynamoDeliveries implements Deliveries {
+  private readonly table: DynamoTable;
+
+  constructor(client: DynamoDBClient, tableName: string, readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 }) {
+    this.table = new DynamoTable(client, tableName, PORT_ACCESS.deliveries, usage);
+  }
+
+  getProfiles(customerIds: readonly string[], options: { consistent?: boolean } = {}): Promise<ProfileLookup> {
+    return readProfiles(this.table, customerIds, options.consistent ?? false);
+  }
+
+  moveLedgerStatus(customerId: string, ledger: LedgerRef, from: LedgerStatus, to: LedgerStatus, extra: Partial<Pick<LedgerEntry, 'sentAt' | 'error' | 'outcome'>> = {}): Promise<boolean> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':from': from, ':to': to };
+    let update = 'SET #status = :to';
+    for (const [field, value] of Object.entries(extra)) {
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      update += `, #${field} = :${field}`;
+    }
+    return this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: ledgerKey(customerId, ledger),
+        UpdateExpression: update,
+        ConditionExpression: '#status = :from',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  async markOptedOut(customerId: string, at: string): Promise<void> {
+    await this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: { pk: keys.customer(customerId), sk: keys.profile },
+        UpdateExpression: 'SET #optedOut = :yes, #optedOutAt = if_not_exists(#optedOutAt, :at)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#optedOut': 'optedOut', '#optedOutAt': 'optedOutAt' },
+        ExpressionAttributeValues: { ':yes': true, ':at': at },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+}
+
+export class DynamoOrderHistory implements OrderHistory {
+  private readonly table: DynamoTable;
+
+  constructor(client: DynamoDBClient, tableName: string, readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 }) {
+    this.table = new DynamoTable(client, tableName, PORT_ACCESS.orderHistory, usage);
+  }
+
+  getCustomerHistory(customerId: string): Promise<CustomerHistory> {
+    return readCustomerHistory(this.table, customerId);
+  }
+
+  saveJourneyState(scope: string, state: JourneyState, waitsFor: DueSlot | undefined, expected?: JourneyState): Promise<boolean> {
+    return putJourneyState(this.table, scope, state, waitsFor, expected);
+  }
+
+  saveCategoryHistory(history: CategoryHistory, options: { replaceCorrupt?: boolean } = {}): Promise<boolean> {
+    return this.table.conditional(
+      new PutCommand({
+        TableName: this.table.tableName,
+        Item: { pk: keys.customer(history.customerId), sk: keys.category(history.category), ...history },
+        ...(options.replaceCorrupt
+          ? {}
+          : history.version === 1
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: '#version = :previous',
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: { ':previous': history.version - 1 },
+              }),
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  async beginOrder(order: OrderFingerprint): Promise<OrderBegun> {
+    const key = { pk: keys.customer(order.customerId), sk: keys.order(order.orderId) };
+    const created = await this.table.conditional(
+      new PutCommand({
+        TableName: this.table.tableName,
+        Item: { ...key, ...order, applied: false, ...orderDateKeys(order.customerId, order.orderId, order.orderDate) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    if (created) return { state: 'new' };
+    const existing = await this.table.doc.send(this.table.checked(new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })));
+    this.table.count(existing.ConsumedCapacity, 'read', 1);
+    const parsed = OrderMarkerSchema.safeParse(existing.Item);
+    return { state: 'seen', ...(parsed.success ? { stored: parsed.data } : {}) };
+  }
+
+  async completeOrder(customerId: string, orderId: string): Promise<void> {
+    const result = await this.table.doc.send(
+      this.table.checked(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: { pk: keys.customer(customerId), sk: keys.order(orderId) },
+          UpdateExpression: 'SET #applied = :yes',
+          ExpressionAttributeNames: { '#applied': 'applied' },
+          ExpressionAttributeValues: { ':yes': true },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    );
+    this.table.count(result.ConsumedCapacity, 'write');
+  }
+
+  async getCustomerLedger(customerId: string, sinceRunDate: string): Promise<LedgerEntry[]> {
+    const items: LedgerEntry[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.table.doc.send(
+        this.table.checked(
+          new QueryCommand({
+            TableName: this.table.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ledger)',
+            FilterExpression: '#runDate >= :since',
+            ExpressionAttributeNames: { '#runDate': 'runDate' },
+            ExpressionAttributeValues: { ':pk': keys.customer(customerId), ':ledger': keys.ledger('', '', '').slice(0, 2), ':since': sinceRunDate },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      );
+      this.table.count(result.ConsumedCapacity, 'read', 1);
+      for (const item of result.Items ?? []) {
+        // A corrupt ledger item converts nothing and redeems nothing; the rest still count.
+        const parsed = LedgerEntrySchema.safeParse(item);
+        if (parsed.success) items.push(parsed.data);
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  markConverted(customerId: string, ledger: LedgerRef, conversion: ConversionMark): Promise<boolean> {
+    return this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: ledgerKey(customerId, ledger),
+        UpdateExpression: 'SET #by = :order, #at = :at, #revenue = :revenue',
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#by) OR #by = :order)',
+        ExpressionAttributeNames: { '#by': 'convertedBy', '#at': 'convertedAt', '#revenue': 'revenue' },
+        ExpressionAttributeValues: { ':order': conversion.orderId, ':at': conversion.convertedAt, ':revenue': conversion.revenue },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  markRedeemed(customerId: string, ledger: LedgerRef, orderId: string): Promise<boolean> {
+    return this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: ledgerKey(customerId, ledger),
+        UpdateExpression: 'SET #by = :order',
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#by) OR #by = :order)',
+        ExpressionAttributeNames: { '#by': 'redeemedBy' },
+        ExpressionAttributeValues: { ':order': orderId },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+}
+
+export class DynamoCustomerReads implements CustomerReads {
+  private readonly table: DynamoTable;
+
+  constructor(client: DynamoDBClient, tableName: string, readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 }) {
+    this.table = new DynamoTable(client, tableName, PORT_ACCESS.customerReads, usage);
+  }
+
+  getProfiles(customerIds: readonly string[], options: { consistent?: boolean } = {}): Promise<ProfileLookup> {
+    return readProfiles(this.table, customerIds, options.consistent ?? false);
+  }
+
+  getCustomerHistory(customerId: string): Promise<CustomerHistory> {
+    return readCustomerHistory(this.table, customerId);
+  }
+}

@@ -1,0 +1,191 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { CalendarDate } from '../../domain/dates.ts';
+import { CorruptItemError, JourneyStateSchema, LedgerEntrySchema, RunMetaSchema, ShardPartSchema, type JourneyState, type LedgerEntry, type Profile, type RunMeta, type ShardPart } from '../../domain/records.ts';
+import type { Cursor, Decisions, DuePartition, DueIndex, DueSlot, Page, ProfileLookup, RunPlans, RunProgress } from '../../ports/store.ts';
+import { PORT_ACCESS } from '../../store/access.ts';
+import { keys, recallTable } from '../../store/tables.ts';
+import { ledgerDateKeys, putJourneyState, readProfiles } from './items.ts';
+import { decodeCursor, DynamoTable, encodeCursor, isConditionFailure, parseAll, type CapacityMeter } from './table.ts';
+
+/* The daily run's ports: the due index, a shard job's decisions, and the run's bookkeeping. */
+
+export class DynamoDueIndex implements DueIndex {
+  private readonly table: DynamoTable;
+
+  constructor(client: DynamoDBClient, tableName: string, readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 }) {
+    this.table = new DynamoTable(client, tableName, PORT_ACCESS.dueIndex, usage);
+  }
+
+  async queryDue(partition: DuePartition, cutoff: CalendarDate, cursor?: Cursor): Promise<Page<JourneyState>> {
+    const { dueIndex } = recallTable;
+    const result = await this.table.doc.send(
+      this.table.checked(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          IndexName: dueIndex.name,
+          KeyConditionExpression: '#pk = :pk AND #sk <= :upTo',
+          ExpressionAttributeNames: { '#pk': dueIndex.partitionKey, '#sk': dueIndex.sortKey },
+          ExpressionAttributeValues: {
+            ':pk': keys.duePartition(partition.journeyId, partition.stepId, partition.shard, partition.category),
+            ':upTo': keys.dueSortUpTo(cutoff),
+          },
+          ExclusiveStartKey: decodeCursor(cursor),
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    );
+    this.table.count(result.ConsumedCapacity, 'read', 0.5);
+    const next = encodeCursor(result.LastEvaluatedKey);
+    return { ...parseAll(JourneyStateSchema, result.Items), ...(next ? { next } : {}) };
+  }
+}
+
+export class DynamoDecisions implements Decisions {
+  private readonly table: DynamoTable;
+
+  constructor(client: DynamoDBClient, tableName: string, readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 }) {
+    this.table = new DynamoTable(client, tableName, PORT_ACCESS.decisions, usage);
+  }
+
+  getProfiles(customerIds: readonly string[], options: { consistent?: boolean } = {}): Promise<ProfileLookup> {
+    return readProfiles(this.table, customerIds, options.consistent ?? false);
+  }
+
+  async claimLedger(entry: LedgerEntry): Promise<LedgerEntry | undefined> {
+    const key = { pk: keys.customer(entry.customerId), sk: keys.ledger(entry.journeyId, entry.cycle, entry.stepId) };
+    try {
+      const result = await this.table.doc.send(
+        this.table.checked(
+          new PutCommand({
+            TableName: this.table.tableName,
+            Item: { ...key, ...entry, ...ledgerDateKeys(entry) },
+            ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      );
+      this.table.count(result.ConsumedCapacity, 'write');
+      return undefined;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const existing = await this.table.doc.send(this.table.checked(new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })));
+    this.table.count(existing.ConsumedCapacity, 'read', 1);
+    const parsed = LedgerEntrySchema.safeParse(existing.Item);
+    if (!parsed.success) throw new CorruptItemError(`ledger item ${key.pk} ${key.sk} is corrupt: ${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}`);
+    return parsed.data;
+  }
+
+  takeCapSlot(profile: Profile, send: { date: string; key: string }, keepAfter: string): Promise<boolean> {
+    const recentSends = [...profile.recentSends.filter((entry) => entry.date > keepAfter), send];
+    return this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: { pk: keys.customer(profile.customerId), sk: keys.profile },
+        UpdateExpression: 'SET #sends = :sends, #version = :next',
+        ConditionExpression: profile.capVersion === 0 ? 'attribute_not_exists(#version) OR #version = :current' : '#version = :current',
+        ExpressionAttributeNames: { '#sends': 'recentSends', '#version': 'capVersion' },
+        ExpressionAttributeValues: { ':sends': recentSends, ':next': profile.capVersion + 1, ':current': profile.capVersion },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  saveJourneyState(scope: string, state: JourneyState, waitsFor: DueSlot | undefined, expected?: JourneyState): Promise<boolean> {
+    return putJourneyState(this.table, scope, state, waitsFor, expected);
+  }
+}
+
+export class DynamoRunPlans implements RunPlans {
+  private readonly table: DynamoTable;
+
+  constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
+    this.table = new DynamoTable(client, tableName, PORT_ACCESS.runPlans, usage);
+  }
+
+  async startRun(meta: RunMeta): Promise<RunMeta | undefined> {
+    const key = { pk: keys.run(meta.runId), sk: keys.runMeta };
+    const created = await this.table.conditional(
+      new PutCommand({ TableName: this.table.tableName, Item: { ...key, ...meta }, ConditionExpression: 'attribute_not_exists(pk)', ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    if (created) return undefined;
+    const existing = await this.table.doc.send(this.table.checked(new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })));
+    this.table.count(existing.ConsumedCapacity, 'read', 1);
+    return RunMetaSchema.parse(existing.Item);
+  }
+
+  markRunPlanned(runId: string): Promise<boolean> {
+    return this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: { pk: keys.run(runId), sk: keys.runMeta },
+        UpdateExpression: 'SET #planned = :yes',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#planned)',
+        ExpressionAttributeNames: { '#planned': 'planned' },
+        ExpressionAttributeValues: { ':yes': true },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+}
+
+export class DynamoRunProgress implements RunProgress {
+  private readonly table: DynamoTable;
+
+  constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
+    this.table = new DynamoTable(client, tableName, PORT_ACCESS.runProgress, usage);
+  }
+
+  async putShardPart(runId: string, part: string, shardPart: ShardPart): Promise<void> {
+    await this.table.conditional(
+      new PutCommand({
+        TableName: this.table.tableName,
+        Item: { pk: keys.run(runId), sk: keys.shardPart(shardPart.shard, part), ...shardPart },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  async getRun(runId: string): Promise<{ meta: RunMeta; parts: ShardPart[] } | undefined> {
+    let meta: RunMeta | undefined;
+    const parts: ShardPart[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.table.doc.send(
+        this.table.checked(
+          new QueryCommand({
+            TableName: this.table.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': keys.run(runId) },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      );
+      this.table.count(result.ConsumedCapacity, 'read', 1);
+      for (const item of result.Items ?? []) {
+        if (item.sk === keys.runMeta) meta = RunMetaSchema.parse(item);
+        else parts.push(ShardPartSchema.parse(item));
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return meta ? { meta, parts } : undefined;
+  }
+
+  completeRun(runId: string): Promise<boolean> {
+    return this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: { pk: keys.run(runId), sk: keys.runMeta },
+        UpdateExpression: 'SET #completed = :yes',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#completed)',
+        ExpressionAttributeNames: { '#completed': 'completed' },
+        ExpressionAttributeValues: { ':yes': true },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+}

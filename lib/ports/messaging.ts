@@ -1,0 +1,37 @@
+import type { z } from 'zod';
+import type { DomainEvent, SendJobMessageSchema, ShardJobMessage } from '../events/schemas.ts';
+
+/* The ports to everything that is not the table: channels, queues, the bus, time, the pacer. */
+
+/** One claimed message on its way to the channel. */
+export type SendJob = z.infer<typeof SendJobMessageSchema>;
+
+/** The channel: SNS on AWS, the outbox file locally. */
+export interface Transport {
+  deliver(job: SendJob, sentAt: Date): Promise<void>;
+}
+
+/** Hands claimed messages to the sender: the SQS send queue on AWS, inline delivery locally. */
+export interface SendQueue {
+  enqueue(jobs: readonly SendJob[]): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+/** Our EventBridge bus: MessageSent, CouponIssued, CustomerConverted, RunStarted, RunCompleted. */
+export interface EventPublisher {
+  publish(events: readonly DomainEvent[]): Promise<void>;
+}
+
+/** Shard jobs of a run: the SQS work queue on AWS. */
+export interface WorkQueue {
+  enqueue(jobs: readonly ShardJobMessage[]): Promise<void>;
+}
+
+/** Keeps all concurrent senders together at or below the configured SMS parts per second. */
+export interface Pacer {
+  /** Resolves when `parts` more parts may go out now. */
+  reserve(parts: number): Promise<void>;
+}

@@ -1,0 +1,199 @@
+import type { Consent } from '../domain/consent.ts';
+import type { CalendarDate } from '../domain/dates.ts';
+import type { CustomerInput, CustomerUpdate } from '../domain/model.ts';
+import type { CategoryHistory, JourneyState, LedgerEntry, LedgerStatus, OrderMarker, Profile, RunMeta, ShardPart } from '../domain/records.ts';
+
+/*
+ * The persistence ports, one per capability, in domain terms (docs/architecture.md, "Ports").
+ * No key, index or item shape crosses them; a page's continuation is an opaque cursor. Each port's
+ * access to the table is declared in lib/store/access.ts under the same name.
+ */
+
+/** Where a page of a query or scan goes on: opaque, only its adapter reads it. */
+export type Cursor = string & { readonly __cursor: unique symbol };
+
+export interface Page<T> {
+  items: T[];
+  /** Items that failed validation: counted, never used. */
+  invalid: number;
+  next?: Cursor;
+}
+
+/** One partition of the due index: a step of a journey in a shard (and category). */
+export interface DuePartition {
+  journeyId: string;
+  stepId: string;
+  shard: number;
+  category?: string | undefined;
+}
+
+/** The step a journey state waits for, in its customer's shard: where the due index holds it. */
+export interface DueSlot {
+  stepId: string;
+  shard: number;
+}
+
+/** Which ledger entry: the customer's journey cycle and step. */
+export type LedgerRef = Pick<LedgerEntry, 'journeyId' | 'cycle' | 'stepId'>;
+
+export interface ProfileLookup {
+  profiles: Map<string, Profile>;
+  /** Customers whose profile exists but is corrupt. */
+  invalid: Set<string>;
+}
+
+export interface CustomerHistory {
+  categories: Map<string, CategoryHistory>;
+  journeys: Map<string, JourneyState>;
+  corruptCategories: Set<string>;
+}
+
+/** What an order that converted a message writes on it. */
+export interface ConversionMark {
+  orderId: string;
+  /** The order's time, ISO 8601 with offset. */
+  convertedAt: string;
+  revenue: number;
+}
+
+/** What identifies an order's content: a repeat with other content is a conflict, not a replay. */
+export interface OrderFingerprint {
+  orderId: string;
+  customerId: string;
+  orderDate: string;
+  total: number;
+  /** Every line's category, sorted and unique (known to the config or not). */
+  categories: string[];
+}
+
+/** `seen`: the order id was marked before; `stored` is its marker (absent when corrupt). */
+export type OrderBegun = { state: 'new' } | { state: 'seen'; stored?: OrderMarker };
+
+/** The contact fields of an import row; `undefined` leaves the stored value. */
+export type CustomerContact = Omit<CustomerUpdate, 'smsOptIn' | 'optedOut' | 'optInAt'>;
+
+/** Everything stored about one customer, built in memory from their history (bulk seeding). */
+export interface CustomerSnapshot {
+  customer: CustomerInput;
+  categories: CategoryHistory[];
+  journeys: { scope: string; state: JourneyState; waitsFor: DueSlot | undefined }[];
+  orders: { orderId: string; orderDate: string; total?: number; categories?: string[] }[];
+  /** Past decisions, when a snapshot stands for a shop that has been running (benchmarks). */
+  ledger?: LedgerEntry[];
+}
+
+/** Read and write units this store consumed (the run summary's figures). */
+export interface CapacityUsage {
+  readonly usage: { readUnits: number; writeUnits: number };
+}
+
+export interface ProfileReads {
+  getProfiles(customerIds: readonly string[], options?: { consistent?: boolean }): Promise<ProfileLookup>;
+}
+
+export interface JourneyWrites {
+  /**
+   * Writes a journey state if the stored one is still `expected` (same cycle and step), or, with
+   * no `expected`, if none is stored or the stored cycle is older. `waitsFor` puts it in the due
+   * index; without it the state waits for nothing. False when the condition fails.
+   */
+  saveJourneyState(scope: string, state: JourneyState, waitsFor: DueSlot | undefined, expected?: JourneyState): Promise<boolean>;
+}
+
+export interface HistoryReads {
+  /** Category histories and journey states of one customer (strongly consistent). */
+  getCustomerHistory(customerId: string): Promise<CustomerHistory>;
+}
+
+/** Journey states waiting for a step: the daily run's only reads of who is due. */
+export interface DueIndex extends CapacityUsage {
+  /** States in `partition` whose step counts from a date on or before `cutoff`. */
+  queryDue(partition: DuePartition, cutoff: CalendarDate, cursor?: Cursor): Promise<Page<JourneyState>>;
+}
+
+/** What a shard job decides and writes. */
+export interface Decisions extends CapacityUsage, ProfileReads, JourneyWrites {
+  /** Claims a ledger entry (conditional put); returns the entry that already held its key, if any. */
+  claimLedger(entry: LedgerEntry): Promise<LedgerEntry | undefined>;
+  /** Appends to the rolling cap if the profile is still at `profile.capVersion`. */
+  takeCapSlot(profile: Profile, send: { date: string; key: string }, keepAfter: string): Promise<boolean>;
+}
+
+/** What the sender reads and moves. */
+export interface Deliveries extends CapacityUsage, ProfileReads {
+  /** Moves a message's status; false when it was not in `from` (someone else moved it). */
+  moveLedgerStatus(customerId: string, ledger: LedgerRef, from: LedgerStatus, to: LedgerStatus, extra?: Partial<Pick<LedgerEntry, 'sentAt' | 'error' | 'outcome'>>): Promise<boolean>;
+  /** STOP reported by the channel at `at`: every later run skips the customer for consent. */
+  markOptedOut(customerId: string, at: string): Promise<void>;
+}
+
+/** What an order changes: its marker, the histories, journey restarts, attribution. */
+export interface OrderHistory extends CapacityUsage, HistoryReads, JourneyWrites {
+  /** Marks an order seen (conditional put), or returns the marker already stored for its id. */
+  beginOrder(order: OrderFingerprint): Promise<OrderBegun>;
+  completeOrder(customerId: string, orderId: string): Promise<void>;
+  /** Conditional on the version read; `replaceCorrupt` overwrites an item that did not parse. */
+  saveCategoryHistory(history: CategoryHistory, options?: { replaceCorrupt?: boolean }): Promise<boolean>;
+  /** One customer's ledger entries decided on or after `sinceRunDate` (strongly consistent). */
+  getCustomerLedger(customerId: string, sinceRunDate: string): Promise<LedgerEntry[]>;
+  /** Marks a message converted, once: true when it now names this order (also on a replay of it). */
+  markConverted(customerId: string, ledger: LedgerRef, conversion: ConversionMark): Promise<boolean>;
+  /** Marks a message's coupon redeemed, once: true when it now names this order (also on a replay). */
+  markRedeemed(customerId: string, ledger: LedgerRef, orderId: string): Promise<boolean>;
+}
+
+/** The test campaign's reads of real customers. */
+export interface CustomerReads extends CapacityUsage, ProfileReads, HistoryReads {}
+
+/** A pipeline run recorded once and planned once. */
+export interface RunPlans {
+  /** Records a run once; returns the stored run when it already existed. */
+  startRun(meta: RunMeta): Promise<RunMeta | undefined>;
+  /** True for the one caller that recorded the plan. */
+  markRunPlanned(runId: string): Promise<boolean>;
+}
+
+/** A run's shard counts and its one completion. */
+export interface RunProgress {
+  /** Stores one shard job's counts once (a redelivered job adds nothing). */
+  putShardPart(runId: string, part: string, shardPart: ShardPart): Promise<void>;
+  /** Every stored part of a run, or undefined when the run is unknown. */
+  getRun(runId: string): Promise<{ meta: RunMeta; parts: ShardPart[] } | undefined>;
+  /** True for exactly one caller: the one that gets to publish RunCompleted. */
+  completeRun(runId: string): Promise<boolean>;
+}
+
+/** Batch jobs that may Scan, in parallel segments: window learning, `--backfill`. */
+export interface BatchScans extends CapacityUsage {
+  scanDormant(segment: number, totalSegments: number, cursor?: Cursor): Promise<Page<JourneyState>>;
+  scanCategories(segment: number, totalSegments: number, cursor?: Cursor): Promise<Page<CategoryHistory>>;
+}
+
+/** The report's reads of a period, by date: never the daily path. */
+export interface ReportReader extends CapacityUsage {
+  /** Every ledger entry decided on `runDate`. */
+  ledgerOfDay(runDate: CalendarDate): Promise<{ items: LedgerEntry[]; invalid: number }>;
+  /** Every order marker of `orderDate`. */
+  ordersOfDay(orderDate: CalendarDate): Promise<{ items: OrderMarker[]; invalid: number }>;
+}
+
+/** Customer imports and bulk seeding. */
+export interface CustomerImport extends CapacityUsage, ProfileReads {
+  /**
+   * Writes the contact fields given and the whole consent if the stored consent is still `expected`
+   * (`undefined`: no profile yet; `any`: replace a corrupt one). False when someone changed it first.
+   */
+  saveCustomer(contact: CustomerContact, consent: Consent, expected: Consent | undefined | 'any'): Promise<boolean>;
+  /** Writes whole customers at once (bulk seeding): batched, retrying unprocessed items. */
+  putSnapshots(snapshots: readonly CustomerSnapshot[]): Promise<void>;
+}
+
+/** The latest import's as-of, so a run dated before it can say so. */
+export interface ImportLog {
+  /** Remembers the latest as-of (ISO instant, UTC) of any import; never moves back. */
+  noteImport(asOf: string): Promise<void>;
+  latestImportAsOf(): Promise<string | undefined>;
+}
+
+/** Every port: what the local runtime (one process, one store) holds. */
+export type RecallStore = DueIndex & Decisions & Deliveries & OrderHistory & CustomerReads & RunPlans & RunProgress & BatchScans & ReportReader & CustomerImport & ImportLog;

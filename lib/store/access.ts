@@ -1,0 +1,109 @@
+import { recallTable } from './tables.ts';
+
+/*
+ * What each persistence port may do to the table, declared once (docs/architecture.md, "Least
+ * privilege"). Each DynamoDB adapter sends its commands through a check against its port's
+ * declaration (lib/adapters/dynamo/table.ts), so a command outside it fails in every test on
+ * dynalite; the stack grants each function the union of its ports' declarations
+ * (infra/constructs/recall-function.ts), and the AWS composition root gives a function's handler
+ * only those ports (lib/runtime/aws/store.ts), so the compiler holds the two together.
+ *
+ * IAM can condition item actions on the partition key only (`dynamodb:LeadingKeys`), so the
+ * declarations name partition-key patterns: `C#*` a customer's items, `RUN#*` a run's bookkeeping,
+ * `PACER` the SMS pacer, `IMPORTS` the import log.
+ */
+
+export type ItemAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
+
+export const WRITE_ACTIONS: readonly ItemAction[] = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'];
+
+export interface ItemAccess {
+  actions: readonly ItemAction[];
+  /** Partition-key patterns (`*` at the end matches any rest). */
+  partitions: readonly string[];
+}
+
+export interface TableAccess {
+  items: readonly ItemAccess[];
+  /** Global secondary indexes the port queries. */
+  indexes: readonly string[];
+  /** A parallel Scan of the base table: explicit batch jobs only. */
+  scan: boolean;
+}
+
+const CUSTOMERS = 'C#*';
+const RUNS = 'RUN#*';
+const PACER = 'PACER';
+const IMPORTS = 'IMPORTS';
+
+const access = (items: ItemAccess[], extra: Partial<Omit<TableAccess, 'items'>> = {}): TableAccess => ({ items, indexes: extra.indexes ?? [], scan: extra.scan ?? false });
+
+/** Every persistence port and what it may do. */
+export const PORT_ACCESS = {
+  /** Journey states waiting for a step, by partition and cutoff: the daily run's reads. */
+  dueIndex: access([], { indexes: [recallTable.dueIndex.name] }),
+  /** scan-shard's writes: ledger claims, cap slots, journey states; the profiles it decides on. */
+  decisions: access([{ actions: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'], partitions: [CUSTOMERS] }]),
+  /** A run's shard counts and its one completion. */
+  runProgress: access([{ actions: ['PutItem', 'Query', 'UpdateItem'], partitions: [RUNS] }]),
+  /** A run recorded once and planned once. */
+  runPlans: access([{ actions: ['PutItem', 'GetItem', 'UpdateItem'], partitions: [RUNS] }]),
+  /** send-message: the profile re-read, the ledger status, an opt-out. */
+  deliveries: access([{ actions: ['BatchGetItem', 'UpdateItem'], partitions: [CUSTOMERS] }]),
+  /** The senders' shared sliding-window log of SMS parts. */
+  pacer: access([{ actions: ['GetItem', 'PutItem'], partitions: [PACER] }]),
+  /** record-order: order markers, histories, journey restarts, attribution on the ledger. */
+  orderHistory: access([{ actions: ['GetItem', 'PutItem', 'UpdateItem', 'Query'], partitions: [CUSTOMERS] }]),
+  /** The test campaign's reads of real customers. */
+  customerReads: access([{ actions: ['BatchGetItem', 'Query'], partitions: [CUSTOMERS] }]),
+  /** Batch jobs: window learning, `--backfill`. */
+  batchScans: access([], { scan: true }),
+  /** The report's reads by date. */
+  reportReader: access([], { indexes: [recallTable.dateIndex.name] }),
+  /** Customer imports and bulk seeding. */
+  customerImport: access([{ actions: ['BatchGetItem', 'UpdateItem', 'BatchWriteItem'], partitions: [CUSTOMERS] }]),
+  /** The latest import's as-of, so a run dated before it can say so. */
+  importLog: access([{ actions: ['GetItem', 'UpdateItem'], partitions: [IMPORTS] }]),
+} as const satisfies Record<string, TableAccess>;
+
+export type PortName = keyof typeof PORT_ACCESS;
+
+/** The ports each deployed function's use case takes: its grant, and all its handler gets. */
+export const FUNCTION_PORTS = {
+  'plan-recall': ['runPlans'],
+  'scan-shard': ['dueIndex', 'decisions', 'runProgress'],
+  'send-message': ['deliveries', 'pacer'],
+  'record-order': ['orderHistory'],
+  'run-test-campaign': ['dueIndex', 'customerReads', 'pacer'],
+  'learn-windows': ['batchScans'],
+} as const satisfies Record<string, readonly PortName[]>;
+
+export type DeployedFunction = keyof typeof FUNCTION_PORTS;
+
+/** The union of the ports' declarations, merged per partition pattern. */
+export function accessOf(ports: readonly PortName[]): TableAccess {
+  const byPartitions = new Map<string, Set<ItemAction>>();
+  const indexes = new Set<string>();
+  let scan = false;
+  for (const port of ports) {
+    const declared: TableAccess = PORT_ACCESS[port];
+    for (const item of declared.items) {
+      const key = [...item.partitions].sort().join(',');
+      const actions = byPartitions.get(key) ?? new Set<ItemAction>();
+      for (const action of item.actions) actions.add(action);
+      byPartitions.set(key, actions);
+    }
+    for (const index of declared.indexes) indexes.add(index);
+    scan ||= declared.scan;
+  }
+  return {
+    items: [...byPartitions].map(([partitions, actions]) => ({ actions: [...actions].sort(), partitions: partitions.split(',') })),
+    indexes: [...indexes].sort(),
+    scan,
+  };
+}
+
+/** True when `partition` (a partition-key value) matches one of `patterns`. */
+export function partitionMatches(partition: string, patterns: readonly string[]): boolean {
+  return patterns.some((pattern) => (pattern.endsWith('*') ? partition.startsWith(pattern.slice(0, -1)) : partition === pattern));
+}
