@@ -1,4 +1,5 @@
 import type { Category } from '../config/schema.ts';
+import { localToInstant } from '../domain/dates.ts';
 import type { CustomerInput, OrderInput } from '../domain/model.ts';
 
 /**
@@ -302,52 +303,19 @@ interface LocalClock {
   render(day: number, secondOfDay: number): string;
 }
 
-interface LocalDay {
-  /** Local minus UTC, in minutes. */
-  offsetMinutes: number;
-  /** `YYYY-MM-DDT` */
-  datePrefix: string;
-  /** `+08:00` */
-  offsetSuffix: string;
-}
-
 /**
- * Wall-clock time <-> instant in one IANA zone, with the offset from Intl. The offset is taken
- * once per day at local noon: DST changes happen at night, never during shop hours.
+ * Wall-clock time -> instant in one IANA zone (localToInstant, as the CSV import reads order
+ * times), rendered with the offset in force then.
  */
 function createLocalClock(timeZone: string): LocalClock {
-  const format = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
-  const offsetAt = (instant: number): number => {
-    const label = format.formatToParts(new Date(instant)).find((part) => part.type === 'timeZoneName');
-    // `GMT+08:00`, `GMT-07:00`, `GMT+05:45`, or plain `GMT` for UTC itself.
-    const text = label?.value ?? '';
-    if (text === 'GMT') return 0;
-    const match = /^GMT([+-])(\d{2}):(\d{2})$/.exec(text);
-    if (!match) throw new Error(`cannot read the UTC offset of ${timeZone} from "${text}"`);
-    return (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3]));
-  };
-  const days = new Map<number, LocalDay>();
-  const localDay = (day: number): LocalDay => {
-    const cached = days.get(day);
-    if (cached) return cached;
-    const noon = day * DAY_MS + 12 * 3_600_000;
-    const offsetMinutes = offsetAt(noon - offsetAt(noon) * 60_000);
-    const abs = Math.abs(offsetMinutes);
-    const entry: LocalDay = {
-      offsetMinutes,
-      datePrefix: `${new Date(day * DAY_MS).toISOString().slice(0, 10)}T`,
-      offsetSuffix: `${offsetMinutes < 0 ? '-' : '+'}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`,
-    };
-    days.set(day, entry);
-    return entry;
-  };
+  const at = (day: number, secondOfDay: number) => localToInstant(day * DAY_MS + secondOfDay * 1000, timeZone);
   return {
-    instant: (day, secondOfDay) => day * DAY_MS + (secondOfDay - localDay(day).offsetMinutes * 60) * 1000,
+    instant: (day, secondOfDay) => at(day, secondOfDay).instant,
     render(day, secondOfDay) {
-      const { datePrefix, offsetSuffix } = localDay(day);
-      const hours = Math.floor(secondOfDay / 3600);
-      const minutes = Math.floor((secondOfDay % 3600) / 60);
-      return `${datePrefix}${pad2(hours)}:${pad2(minutes)}:${pad2(secondOfDay % 60)}${offsetSuffix}`;
+      const { instant, offsetMinutes } = at(day, secondOfDay);
+      const abs = Math.abs(offsetMinutes);
+      const local = new Date(instant + offsetMinutes * 60_000).toISOString().slice(0, 19);
+      return `${local}${offsetMinutes < 0 ? '-' : '+'}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
     },
   };
 }

@@ -53,20 +53,60 @@ export function zoneOffsetMinutes(instant: Date, timeZone: string): number {
   return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
 }
 
+/** Throws RangeError when Intl does not know `timeZone`; returns it otherwise. */
+export function knownTimeZone(timeZone: string): string {
+  formatterFor(timeZone);
+  return timeZone;
+}
+
+const HOUR_MS = 3_600_000;
+/** Local days cached per zone before its cache is dropped: imports span years, not centuries. */
+const MAX_CACHED_DAYS = 20_000;
+/** Zone -> local day (days since 1970-01-01) -> its offset in minutes, or null on a day the offset changes. */
+const steadyOffsets = new Map<string, Map<number, number | null>>();
+
+function steadyOffset(day: number, timeZone: string): number | null {
+  let days = steadyOffsets.get(timeZone);
+  if (!days) steadyOffsets.set(timeZone, (days = new Map()));
+  let offset = days.get(day);
+  if (offset === undefined) {
+    // 14 hours either side of the local day covers every zone's offset; offsets do not change
+    // twice within those ~52 hours anywhere, so equal ends mean one offset all day.
+    const start = zoneOffsetMinutes(new Date(day * DAY_MS - 14 * HOUR_MS), timeZone);
+    const end = zoneOffsetMinutes(new Date((day + 1) * DAY_MS + 14 * HOUR_MS), timeZone);
+    offset = start === end ? start : null;
+    if (days.size >= MAX_CACHED_DAYS) days.clear();
+    days.set(day, offset);
+  }
+  return offset;
+}
+
 /**
- * The instant at local `time` (`HH:MM`) on `date` in `timeZone`. A time that happens twice (DST
- * ends) is the earlier one; a time that does not exist (DST starts) moves forward by the gap.
+ * The instant (epoch ms) of a local wall-clock time in `timeZone`, with the zone's offset then (in
+ * minutes). `wallClock` is that time written as if it were UTC: `Date.UTC` of its fields. A time
+ * that happens twice (DST ends) is the earlier one; a time that does not exist (DST starts) is
+ * read with the offset from before the change, so it moves forward by the gap (02:30 becomes
+ * 03:30). Asking Intl costs microseconds and the CSV import asks once a row, so the offset is
+ * cached per local day on the days it does not change.
  */
+export function localToInstant(wallClock: number, timeZone: string): { instant: number; offsetMinutes: number } {
+  const steady = steadyOffset(Math.floor(wallClock / DAY_MS), timeZone);
+  if (steady !== null) return { instant: wallClock - steady * 60_000, offsetMinutes: steady };
+
+  const offsetAt = (instant: number) => zoneOffsetMinutes(new Date(instant), timeZone);
+  const before = offsetAt(wallClock - 14 * HOUR_MS);
+  const after = offsetAt(wallClock + 14 * HOUR_MS);
+  const early = wallClock - before * 60_000;
+  const late = wallClock - after * 60_000;
+  const earlyValid = offsetAt(early) === before;
+  const lateValid = offsetAt(late) === after;
+  const instant = earlyValid && lateValid ? Math.min(early, late) : lateValid && !earlyValid ? late : early;
+  return { instant, offsetMinutes: offsetAt(instant) };
+}
+
+/** The instant at local `time` (`HH:MM`) on `date` in `timeZone` (see localToInstant for DST). */
 export function zonedInstant(date: CalendarDate, time: string, timeZone: string): Date {
-  const naive = Date.parse(`${date}T${time}:00Z`);
-  const before = zoneOffsetMinutes(new Date(naive - DAY_MS), timeZone);
-  const after = zoneOffsetMinutes(new Date(naive + DAY_MS), timeZone);
-  const wanted = minutesOfDay(time);
-  const exact = [...new Set([before, after])]
-    .map((offset) => new Date(naive - offset * 60_000))
-    .filter((instant) => localDate(instant, timeZone) === date && localMinutes(instant, timeZone) === wanted)
-    .sort((a, b) => a.getTime() - b.getTime());
-  return exact[0] ?? new Date(naive - before * 60_000);
+  return new Date(localToInstant(Date.parse(`${date}T${time}:00Z`), timeZone).instant);
 }
 
 export function addDays(date: CalendarDate, days: number): CalendarDate {

@@ -2,7 +2,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { Readable, pipeline } from 'node:stream';
 import { CsvError, parse, type Parser } from 'csv-parse';
 import iconv from 'iconv-lite';
-import { zoneOffsetMinutes } from '../domain/dates.ts';
+import { knownTimeZone, localToInstant } from '../domain/dates.ts';
 import { mobileNumber } from '../domain/phone.ts';
 import { CustomerUpdateSchema, OrderInputSchema, type CustomerUpdate, type OrderInput, type OrderLine } from '../domain/model.ts';
 import { BadInputError } from '../errors.ts';
@@ -150,13 +150,13 @@ export interface CustomerReadOptions {
  * missing a column or names an unknown one; every bad row after that is a `Rejected` result.
  */
 export async function* readCustomerRows(input: Readable, file: string, options: CustomerReadOptions): AsyncGenerator<CustomerRowResult> {
-  const zone = new ZoneClock(options.timeZone);
+  const zone = knownTimeZone(options.timeZone);
   for await (const row of readTable(input, file, CUSTOMER_COLUMNS)) {
     yield row.ok ? customerFromRow(row.line, row.cell, zone, options.defaultCountry) : row;
   }
 }
 
-function customerFromRow(line: number, cell: (column: CustomerColumn) => string, zone: ZoneClock, defaultCountry: string): CustomerRowResult {
+function customerFromRow(line: number, cell: (column: CustomerColumn) => string, zone: string, defaultCountry: string): CustomerRowResult {
   const customerId = cell('customer_id');
   if (customerId === '') return rejected(line, 'missing-customer-id', 'customer_id is empty');
   const smsOptIn = booleanCell(cell('sms_opt_in'));
@@ -166,7 +166,7 @@ function customerFromRow(line: number, cell: (column: CustomerColumn) => string,
   const optInAtText = cell('opt_in_at');
   const optInAt = optInAtText === '' ? undefined : parseOrderedAt(optInAtText, zone);
   if (optInAtText !== '' && optInAt === undefined) {
-    return rejected(line, 'bad-opt-in', `opt_in_at ${quoted(optInAtText)} is not a date: use ISO 8601 or YYYY-MM-DD[ HH:MM[:SS]] (${zone.timeZone} time)`);
+    return rejected(line, 'bad-opt-in', `opt_in_at ${quoted(optInAtText)} is not a date: use ISO 8601 or YYYY-MM-DD[ HH:MM[:SS]] (${zone} time)`);
   }
   const phone = cell('phone');
   if (phone.length > PHONE_MAX_CHARS) {
@@ -256,7 +256,7 @@ type OrderRow = { ok: true; line: number; order: OrderInput } | Rejected<OrderRe
  */
 export function readOrders(input: Readable, file: string, options: OrderReadOptions): AsyncGenerator<OrderResult> {
   // Fails here (RangeError) rather than on the first row when the zone is not an IANA zone.
-  const zone = new ZoneClock(options.timeZone);
+  const zone = knownTimeZone(options.timeZone);
   return groupOrders(readTable(input, file, ORDER_COLUMNS), zone, options.asOf.getTime() + FUTURE_TOLERANCE_MS);
 }
 
@@ -272,7 +272,7 @@ const FUTURE_TOLERANCE_MS = 86_400_000;
 
 async function* groupOrders(
   rows: AsyncIterable<TableRow<OrderColumn> | Rejected<'wrong-column-count'>>,
-  zone: ZoneClock,
+  zone: string,
   latest: number,
 ): AsyncGenerator<OrderResult> {
   // The order id of the current run of rows, and the order built from its accepted rows.
@@ -336,7 +336,7 @@ function conflictWith(
   return undefined;
 }
 
-function orderFromRow(line: number, cell: (column: OrderColumn) => string, zone: ZoneClock, latest: number): OrderRow {
+function orderFromRow(line: number, cell: (column: OrderColumn) => string, zone: string, latest: number): OrderRow {
   const orderId = cell('order_id');
   if (orderId === '') return rejected(line, 'missing-order-id', 'order_id is empty');
   const customerId = cell('customer_id');
@@ -351,7 +351,7 @@ function orderFromRow(line: number, cell: (column: OrderColumn) => string, zone:
       line,
       'bad-date',
       `ordered_at ${quoted(orderedAtText)} is not a date: use ISO 8601 with an offset ` +
-        `(2024-03-05T14:30:00+08:00), YYYY-MM-DD HH:MM[:SS] or YYYY-MM-DD (${zone.timeZone} time)`,
+        `(2024-03-05T14:30:00+08:00), YYYY-MM-DD HH:MM[:SS] or YYYY-MM-DD (${zone} time)`,
     );
   }
   if (Date.parse(orderedAt) > latest) {
@@ -419,7 +419,7 @@ interface WallClock {
 }
 
 /** `ordered_at` as an ISO 8601 instant with an offset, or undefined when it is not a real date. */
-export function parseOrderedAt(text: string, zone: ZoneClock): string | undefined {
+export function parseOrderedAt(text: string, zone: string): string | undefined {
   const withOffset = WITH_OFFSET.exec(text);
   if (withOffset) {
     const wall = wallClockOf(withOffset.slice(1, 8));
@@ -431,7 +431,7 @@ export function parseOrderedAt(text: string, zone: ZoneClock): string | undefine
   if (local) {
     const wall = wallClockOf(local.slice(1, 8));
     if (!wall) return undefined;
-    const { instant, offsetMinutes } = zone.instantOf(wall);
+    const { instant, offsetMinutes } = localToInstant(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, wall.millisecond), zone);
     return formatIso(wallClockAt(instant + offsetMinutes * 60_000), offsetMinutes);
   }
   return undefined;
@@ -488,65 +488,6 @@ function formatIso(wall: WallClock, offsetMinutes: number): string {
   const sign = offsetMinutes < 0 ? '-' : '+';
   const abs = Math.abs(offsetMinutes);
   return `${date}T${time}${fraction}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
-}
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
-const MAX_CACHED_DAYS = 20_000;
-
-/**
- * Wall-clock time <-> instants in one IANA zone, via Intl.DateTimeFormat. Asking Intl costs a few
- * microseconds, so the offset is cached per local day when it does not change during that day.
- */
-export class ZoneClock {
-  readonly timeZone: string;
-  /** Local day (days since 1970-01-01) -> its offset in minutes, or null on a day the offset changes. */
-  private readonly dayOffsets = new Map<number, number | null>();
-
-  constructor(timeZone: string) {
-    // Fails here, not on the first row, for a zone Intl does not know.
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    this.timeZone = timeZone;
-  }
-
-  /** The zone's offset from UTC at `instant` (epoch ms), in minutes (Asia/Shanghai: 480). */
-  offsetMinutes(instant: number): number {
-    return zoneOffsetMinutes(new Date(instant), this.timeZone);
-  }
-
-  /**
-   * The instant (epoch ms) of a wall-clock time in this zone, with the offset in force then. In a
-   * DST gap the time is read with the offset from before the change (02:30 that never happened
-   * becomes 03:30); in an overlap the first of the two instants is returned.
-   */
-  instantOf(wall: WallClock): { instant: number; offsetMinutes: number } {
-    const naive = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, wall.millisecond);
-    const steady = this.steadyOffset(Math.floor(naive / DAY_MS));
-    if (steady !== null) return { instant: naive - steady * 60_000, offsetMinutes: steady };
-
-    const before = this.offsetMinutes(naive - 14 * HOUR_MS);
-    const after = this.offsetMinutes(naive + 14 * HOUR_MS);
-    const early = naive - before * 60_000;
-    const late = naive - after * 60_000;
-    const earlyValid = this.offsetMinutes(early) === before;
-    const lateValid = this.offsetMinutes(late) === after;
-    const instant = earlyValid && lateValid ? Math.min(early, late) : lateValid && !earlyValid ? late : early;
-    return { instant, offsetMinutes: this.offsetMinutes(instant) };
-  }
-
-  private steadyOffset(day: number): number | null {
-    let offset = this.dayOffsets.get(day);
-    if (offset === undefined) {
-      // 14 hours either side of the local day covers every zone's offset; offsets do not change
-      // twice within those ~52 hours anywhere, so equal ends mean one offset all day.
-      const start = this.offsetMinutes(day * DAY_MS - 14 * HOUR_MS);
-      const end = this.offsetMinutes((day + 1) * DAY_MS + 14 * HOUR_MS);
-      offset = start === end ? start : null;
-      if (this.dayOffsets.size >= MAX_CACHED_DAYS) this.dayOffsets.clear();
-      this.dayOffsets.set(day, offset);
-    }
-    return offset;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

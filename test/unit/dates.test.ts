@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addDays, daysBetween, localDate, localMinutes, zonedInstant, type CalendarDate } from '../../lib/domain/dates.ts';
+import { addDays, daysBetween, knownTimeZone, localDate, localMinutes, localToInstant, zonedInstant, type CalendarDate } from '../../lib/domain/dates.ts';
 
 /** Calendar dates from 2000-01-01 to 2100-12-31, as `YYYY-MM-DD`. */
 const calendarDate = fc
@@ -207,6 +207,47 @@ describe('zonedInstant', () => {
     // Assess
     expect(localDate(instant, 'America/Santiago')).toBe('2022-09-11');
     expect(localMinutes(instant, 'America/Santiago')).toBe(90);
+  });
+});
+
+describe('localToInstant', () => {
+  const wall = (text: string) => Date.parse(`${text}Z`);
+
+  it('gives the instant and the offset in force, per zone, on the same local day', () => {
+    // Act: the same wall-clock time in two zones (the per-day offset cache is per zone)
+    const shanghai = localToInstant(wall('2024-07-15T12:00:00'), 'Asia/Shanghai');
+    const newYork = localToInstant(wall('2024-07-15T12:00:00'), 'America/New_York');
+
+    // Assess
+    expect(shanghai).toEqual({ instant: Date.parse('2024-07-15T04:00:00Z'), offsetMinutes: 480 });
+    expect(newYork).toEqual({ instant: Date.parse('2024-07-15T16:00:00Z'), offsetMinutes: -240 });
+  });
+
+  it('moves a time in the spring-forward gap forward by the gap, with the new offset', () => {
+    // Act: 02:30 never happened in New York on 2024-03-10 (02:00 EST -> 03:00 EDT)
+    const gap = localToInstant(wall('2024-03-10T02:30:00'), 'America/New_York');
+
+    // Assess: 03:30 EDT
+    expect(gap).toEqual({ instant: Date.parse('2024-03-10T07:30:00Z'), offsetMinutes: -240 });
+  });
+
+  it('takes the earlier of a time that happens twice when clocks fall back', () => {
+    // Act: 01:30 happened at 05:30Z (EDT) and again at 06:30Z (EST) on 2024-11-03
+    const overlap = localToInstant(wall('2024-11-03T01:30:00'), 'America/New_York');
+
+    // Assess
+    expect(overlap).toEqual({ instant: Date.parse('2024-11-03T05:30:00Z'), offsetMinutes: -240 });
+  });
+
+  it('keeps milliseconds', () => {
+    expect(localToInstant(wall('2024-03-05T14:30:00.250'), 'Asia/Shanghai').instant).toBe(Date.parse('2024-03-05T06:30:00.250Z'));
+  });
+});
+
+describe('knownTimeZone', () => {
+  it('returns an IANA zone and refuses one Intl does not know', () => {
+    expect(knownTimeZone('Asia/Shanghai')).toBe('Asia/Shanghai');
+    expect(() => knownTimeZone('Mars/Olympus')).toThrow(RangeError);
   });
 });
 
