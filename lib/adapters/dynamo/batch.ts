@@ -8,12 +8,12 @@ import { PORT_ACCESS } from '../../store/access.ts';
 import { keys, recallTable } from '../../store/tables.ts';
 import { journeyItem, ledgerDateKeys, orderDateKeys, readProfiles } from './items.ts';
 import { BATCH_WRITE_LIMIT, chunk, decodeCursor, DynamoTable, encodeCursor, parseAll, type CapacityMeter } from './table.ts';
+import { PermanentError } from '../../errors.ts';
 
 /* The ports of explicit batch work and of the CLI: scans, the report by date, imports. */
 
 /** The store's table lacks an index this version needs (a local store made by an older version). */
-export class MissingIndexError extends Error {
-  readonly retryable = false;
+export class MissingIndexError extends PermanentError {
   override name = 'MissingIndexError';
 }
 

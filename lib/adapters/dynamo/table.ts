@@ -3,6 +3,7 @@ import { BatchGetCommand, BatchWriteCommand, DeleteCommand, DynamoDBDocumentClie
 import type { Cursor } from '../../ports/store.ts';
 import { partitionMatches, type ItemAction, type TableAccess } from '../../store/access.ts';
 import { backoffMs, wait } from '../retry.ts';
+import { PermanentError } from '../../errors.ts';
 
 /*
  * What every DynamoDB adapter shares: the document client, capacity accounting, conditional
@@ -16,8 +17,8 @@ export interface CapacityMeter {
   writeUnits: number;
 }
 
-/** A command outside the port's declared access: it would be refused by IAM on AWS. */
-export class UndeclaredAccessError extends Error {
+/** A command outside the port's declared access: it would be refused by IAM on AWS. A bug, never retried. */
+export class UndeclaredAccessError extends PermanentError {
   override name = 'UndeclaredAccessError';
 }
 
