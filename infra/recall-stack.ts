@@ -10,6 +10,7 @@ import { ContextAttribute, Schedule, ScheduleExpression, ScheduleGroup, Schedule
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { accessOf, FUNCTION_PORTS } from '../lib/store/access.ts';
 import { recallTable } from '../lib/store/tables.ts';
 import { FUNCTION_NAMES, type FunctionName } from './bundling.ts';
 import { Monitoring } from './constructs/monitoring.ts';
@@ -141,9 +142,6 @@ export class RecallStack extends Stack {
     const orderRuleFailures = new FailureQueue(this, 'OrderRuleFailures', { removalPolicy, catches: { kind: 'rule', what: 'the OrderPlaced rule' } });
 
     const common = { config, metricsNamespace: metricsNamespace(stage), logRetention: prod ? RetentionDays.THREE_MONTHS : RetentionDays.TWO_WEEKS, removalPolicy };
-    const customers = 'C#*';
-    const runs = 'RUN#*';
-    const pacer = 'PACER';
 
     // Table actions per function follow the store methods its use cases call (lib/adapters/
     // dynamo-store.ts): a new store call needs its action here, or it is refused on AWS only.
@@ -158,7 +156,7 @@ export class RecallStack extends Stack {
       timeout: Duration.seconds(60),
       deadLetterQueue: planFailures,
     })
-      .bindTable(this.table, { items: [{ actions: ['PutItem', 'GetItem', 'UpdateItem'], partitions: [runs] }] })
+      .bindTable(this.table, accessOf(FUNCTION_PORTS['plan-recall']))
       .bindQueue(work.queue, 'WORK_QUEUE_URL')
       .bindEventBus(bus);
 
@@ -172,10 +170,7 @@ export class RecallStack extends Stack {
       memorySize: 1024,
       timeout: SCAN_SHARD_TIMEOUT,
     })
-      .bindTable(this.table, {
-        items: [{ actions: ['Query', 'GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], partitions: [customers, runs] }],
-        dueIndex: true,
-      })
+      .bindTable(this.table, accessOf(FUNCTION_PORTS['scan-shard']))
       .bindQueue(send.queue, 'SEND_QUEUE_URL')
       .bindQueue(work.queue, 'WORK_QUEUE_URL')
       .bindEventBus(bus)
@@ -195,12 +190,7 @@ export class RecallStack extends Stack {
       description: 'Claimed messages from the send queue, paced in SMS parts per second, delivered at most once through SNS',
       timeout: SEND_MESSAGE_TIMEOUT,
     })
-      .bindTable(this.table, {
-        items: [
-          { actions: ['BatchGetItem', 'UpdateItem'], partitions: [customers] },
-          { actions: ['GetItem', 'PutItem'], partitions: [pacer] },
-        ],
-      })
+      .bindTable(this.table, accessOf(FUNCTION_PORTS['send-message']))
       .bindEventBus(bus)
       .allowMessaging()
       .consume(send.queue, { batchSize: 10, maxConcurrency: sendConcurrency(config.sms.mps) });
@@ -216,7 +206,7 @@ export class RecallStack extends Stack {
       memorySize: 256,
       deadLetterQueue: orderFailures,
     })
-      .bindTable(this.table, { items: [{ actions: ['GetItem', 'PutItem', 'UpdateItem', 'Query'], partitions: [customers] }] })
+      .bindTable(this.table, accessOf(FUNCTION_PORTS['record-order']))
       .bindEventBus(bus)
       .bindCouponSecret(couponSecret);
 
@@ -228,13 +218,7 @@ export class RecallStack extends Stack {
       description: "Ad-hoc: one journey step's messages for real customers, returned (dry run) or sent to allowlisted test numbers",
       timeout: Duration.minutes(5),
     })
-      .bindTable(this.table, {
-        items: [
-          { actions: ['BatchGetItem', 'Query'], partitions: [customers] },
-          { actions: ['GetItem', 'PutItem'], partitions: [pacer] },
-        ],
-        dueIndex: true,
-      })
+      .bindTable(this.table, accessOf(FUNCTION_PORTS['run-test-campaign']))
       .bindCouponSecret(couponSecret)
       .allowMessaging();
 
@@ -248,7 +232,7 @@ export class RecallStack extends Stack {
       timeout: Duration.minutes(15),
       deadLetterQueue: learnFailures,
     })
-      .bindTable(this.table, { items: [], scan: true })
+      .bindTable(this.table, accessOf(FUNCTION_PORTS['learn-windows']))
       .bindEventBus(bus);
 
     for (const [fn, why] of [

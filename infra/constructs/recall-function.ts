@@ -13,7 +13,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
-import { recallTable } from '../../lib/store/tables.ts';
+import { WRITE_ACTIONS, type TableAccess } from '../../lib/store/access.ts';
 import { bundlingOptions, configDefine, functionEntry, type FunctionName } from '../bundling.ts';
 import { acknowledge } from '../nag.ts';
 
@@ -40,21 +40,6 @@ export interface RecallFunctionProps {
    */
   deadLetterQueue?: IQueue;
 }
-
-export type DynamoItemAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
-
-/**
- * Items the function may touch: the actions, on items whose partition key matches one of
- * `partitions` (a `dynamodb:LeadingKeys` condition: `C#*` customers, `RUN#*` run bookkeeping,
- * `PACER` the SMS pacer). Sort keys cannot be conditioned, so this is as fine as IAM gets on our
- * single-table design: a grant on `C#*` covers every item type of a customer.
- */
-export interface ItemAccess {
-  actions: readonly DynamoItemAction[];
-  partitions: readonly string[];
-}
-
-const WRITES: readonly DynamoItemAction[] = ['PutItem', 'UpdateItem', 'DeleteItem'];
 
 /**
  * One Lambda function with every default of the system in one place: the newest Node runtime of
@@ -121,10 +106,11 @@ export class RecallFunction extends Construct {
   }
 
   /**
-   * The table (TABLE_NAME): `items` on the base table, with `dueIndex` Query on the due index,
-   * with `scan` Scan on the base table; plus the table key's use through DynamoDB only.
+   * The table (TABLE_NAME), with exactly the access its ports declare (lib/store/access.ts):
+   * item actions per partition-key pattern (`dynamodb:LeadingKeys`), index queries, and Scan for
+   * a batch job; plus the table key's use through DynamoDB only.
    */
-  bindTable(table: ITable, access: { items: readonly ItemAccess[]; dueIndex?: boolean; scan?: boolean }): this {
+  bindTable(table: ITable, access: TableAccess): this {
     this.function.addEnvironment('TABLE_NAME', table.tableName);
     if (access.scan) {
       // A Scan names no partition (dynamodb:LeadingKeys cannot hold it to any): the whole base
@@ -140,14 +126,12 @@ export class RecallFunction extends Construct {
         }),
       );
     }
-    if (access.dueIndex) {
-      // Index partitions are `journey#step#shard`: no leading-key condition can name them usefully.
-      this.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${recallTable.dueIndex.name}`] }),
-      );
+    for (const index of access.indexes) {
+      // Index partitions are `journey#step#shard` or a date: no leading-key condition can name them usefully.
+      this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${index}`] }));
     }
     if (table.encryptionKey) {
-      const writes = access.items.some(({ actions }) => actions.some((action) => WRITES.includes(action)));
+      const writes = access.items.some(({ actions }) => actions.some((action) => WRITE_ACTIONS.includes(action)));
       this.grantKeyVia(table.encryptionKey, 'dynamodb', ['kms:Decrypt', 'kms:DescribeKey', ...(writes ? ['kms:Encrypt', 'kms:GenerateDataKey'] : [])]);
     }
     return this;

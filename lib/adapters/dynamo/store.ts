@@ -1,43 +1,62 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RecallStore } from '../../ports/store.ts';
+import { PORT_ACCESS, type PortName } from '../../store/access.ts';
 import { DynamoBatchScans, DynamoCustomerImport, DynamoImportLog, DynamoReportReader } from './batch.ts';
-import { DynamoDeliveries, DynamoOrderHistory } from './customers.ts';
+import { DynamoCustomerReads, DynamoDeliveries, DynamoOrderHistory } from './customers.ts';
 import { DynamoDecisions, DynamoDueIndex, DynamoRunPlans, DynamoRunProgress } from './daily-run.ts';
 import { ensureTable } from './provision.ts';
 import type { CapacityMeter } from './table.ts';
 
+type TablePort = Exclude<PortName, 'pacer'>;
+
+const ADAPTERS = {
+  dueIndex: DynamoDueIndex,
+  decisions: DynamoDecisions,
+  runPlans: DynamoRunPlans,
+  runProgress: DynamoRunProgress,
+  deliveries: DynamoDeliveries,
+  orderHistory: DynamoOrderHistory,
+  customerReads: DynamoCustomerReads,
+  batchScans: DynamoBatchScans,
+  reportReader: DynamoReportReader,
+  customerImport: DynamoCustomerImport,
+  importLog: DynamoImportLog,
+} satisfies Record<TablePort, unknown>;
+
+type Adapters = { [P in TablePort]?: InstanceType<(typeof ADAPTERS)[P]> };
+
+/** A port this store was not given: on AWS the function has no grant for it. */
+export class PortNotGrantedError extends Error {
+  override name = 'PortNotGrantedError';
+}
+
 /**
- * Every port on one table, for the local runtime (one process holds them all) and the tests: each
- * method is its port adapter's, so every command still passes its own port's access check. The
- * deployed functions never get this: lib/runtime/aws/store.ts gives each only its own ports.
+ * The persistence ports on one table, each method served by the adapter of a port this store
+ * holds, so every command passes that port's access check (lib/store/access.ts). The local runtime
+ * and the tests hold every port; a deployed function holds only its own (lib/runtime/aws/store.ts),
+ * so its handler tests on dynalite fail on any command outside its grant.
  */
 export class DynamoStore implements RecallStore {
   readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 };
-  private readonly dueIndex: DynamoDueIndex;
-  private readonly decisions: DynamoDecisions;
-  private readonly runPlans: DynamoRunPlans;
-  private readonly runProgress: DynamoRunProgress;
-  private readonly deliveries: DynamoDeliveries;
-  private readonly orderHistory: DynamoOrderHistory;
-  private readonly batchScans: DynamoBatchScans;
-  private readonly reportReader: DynamoReportReader;
-  private readonly customerImport: DynamoCustomerImport;
-  private readonly importLog: DynamoImportLog;
+  private readonly adapters: Adapters = {};
 
   constructor(
     readonly client: DynamoDBClient,
     readonly tableName: string,
+    ports: readonly PortName[] = Object.keys(PORT_ACCESS).filter((port): port is PortName => port in PORT_ACCESS),
   ) {
-    this.dueIndex = new DynamoDueIndex(client, tableName, this.usage);
-    this.decisions = new DynamoDecisions(client, tableName, this.usage);
-    this.runPlans = new DynamoRunPlans(client, tableName, this.usage);
-    this.runProgress = new DynamoRunProgress(client, tableName, this.usage);
-    this.deliveries = new DynamoDeliveries(client, tableName, this.usage);
-    this.orderHistory = new DynamoOrderHistory(client, tableName, this.usage);
-    this.batchScans = new DynamoBatchScans(client, tableName, this.usage);
-    this.reportReader = new DynamoReportReader(client, tableName, this.usage);
-    this.customerImport = new DynamoCustomerImport(client, tableName, this.usage);
-    this.importLog = new DynamoImportLog(client, tableName, this.usage);
+    const held = new Set(ports);
+    if (held.has('dueIndex')) this.adapters.dueIndex = new ADAPTERS.dueIndex(client, tableName, this.usage);
+    if (held.has('decisions')) this.adapters.decisions = new ADAPTERS.decisions(client, tableName, this.usage);
+    if (held.has('runPlans')) this.adapters.runPlans = new ADAPTERS.runPlans(client, tableName, this.usage);
+    if (held.has('runProgress')) this.adapters.runProgress = new ADAPTERS.runProgress(client, tableName, this.usage);
+    if (held.has('deliveries')) this.adapters.deliveries = new ADAPTERS.deliveries(client, tableName, this.usage);
+    if (held.has('orderHistory')) this.adapters.orderHistory = new ADAPTERS.orderHistory(client, tableName, this.usage);
+    if (held.has('customerReads')) this.adapters.customerReads = new ADAPTERS.customerReads(client, tableName, this.usage);
+    if (held.has('batchScans')) this.adapters.batchScans = new ADAPTERS.batchScans(client, tableName, this.usage);
+    if (held.has('reportReader')) this.adapters.reportReader = new ADAPTERS.reportReader(client, tableName, this.usage);
+    if (held.has('customerImport')) this.adapters.customerImport = new ADAPTERS.customerImport(client, tableName, this.usage);
+    if (held.has('importLog')) this.adapters.importLog = new ADAPTERS.importLog(client, tableName, this.usage);
   }
 
   /** Creates the table when missing (the local runtime and tests; the stack makes it on AWS). */
@@ -45,40 +64,66 @@ export class DynamoStore implements RecallStore {
     return ensureTable(this.client, this.tableName);
   }
 
-  readonly queryDue: RecallStore['queryDue'] = (...args) => this.dueIndex.queryDue(...args);
+  /** The first held adapter among `ports` (in the order given). */
+  private held<P extends TablePort>(method: string, ...ports: P[]): NonNullable<Adapters[P]> {
+    for (const port of ports) {
+      const adapter = this.adapters[port];
+      if (adapter) return adapter;
+    }
+    throw new PortNotGrantedError(`${method}: this store holds none of the ports ${ports.join(', ')} (see lib/store/access.ts)`);
+  }
 
-  readonly claimLedger: RecallStore['claimLedger'] = (...args) => this.decisions.claimLedger(...args);
-  readonly takeCapSlot: RecallStore['takeCapSlot'] = (...args) => this.decisions.takeCapSlot(...args);
-  readonly saveJourneyState: RecallStore['saveJourneyState'] = (...args) => this.decisions.saveJourneyState(...args);
-  readonly getProfiles: RecallStore['getProfiles'] = (...args) => this.decisions.getProfiles(...args);
+  readonly queryDue: RecallStore['queryDue'] = (...args) => this.held('queryDue', 'dueIndex').queryDue(...args);
 
-  readonly startRun: RecallStore['startRun'] = (...args) => this.runPlans.startRun(...args);
-  readonly markRunPlanned: RecallStore['markRunPlanned'] = (...args) => this.runPlans.markRunPlanned(...args);
+  readonly claimLedger: RecallStore['claimLedger'] = (...args) => this.held('claimLedger', 'decisions').claimLedger(...args);
 
-  readonly putShardPart: RecallStore['putShardPart'] = (...args) => this.runProgress.putShardPart(...args);
-  readonly getRun: RecallStore['getRun'] = (...args) => this.runProgress.getRun(...args);
-  readonly completeRun: RecallStore['completeRun'] = (...args) => this.runProgress.completeRun(...args);
+  readonly takeCapSlot: RecallStore['takeCapSlot'] = (...args) => this.held('takeCapSlot', 'decisions').takeCapSlot(...args);
 
-  readonly moveLedgerStatus: RecallStore['moveLedgerStatus'] = (...args) => this.deliveries.moveLedgerStatus(...args);
-  readonly markOptedOut: RecallStore['markOptedOut'] = (...args) => this.deliveries.markOptedOut(...args);
+  readonly saveJourneyState: RecallStore['saveJourneyState'] = (...args) => this.held('saveJourneyState', 'decisions', 'orderHistory').saveJourneyState(...args);
 
-  readonly getCustomerHistory: RecallStore['getCustomerHistory'] = (...args) => this.orderHistory.getCustomerHistory(...args);
-  readonly saveCategoryHistory: RecallStore['saveCategoryHistory'] = (...args) => this.orderHistory.saveCategoryHistory(...args);
-  readonly beginOrder: RecallStore['beginOrder'] = (...args) => this.orderHistory.beginOrder(...args);
-  readonly completeOrder: RecallStore['completeOrder'] = (...args) => this.orderHistory.completeOrder(...args);
-  readonly getCustomerLedger: RecallStore['getCustomerLedger'] = (...args) => this.orderHistory.getCustomerLedger(...args);
-  readonly markConverted: RecallStore['markConverted'] = (...args) => this.orderHistory.markConverted(...args);
-  readonly markRedeemed: RecallStore['markRedeemed'] = (...args) => this.orderHistory.markRedeemed(...args);
+  readonly getProfiles: RecallStore['getProfiles'] = (...args) => this.held('getProfiles', 'decisions', 'deliveries', 'customerReads', 'customerImport').getProfiles(...args);
 
-  readonly scanDormant: RecallStore['scanDormant'] = (...args) => this.batchScans.scanDormant(...args);
-  readonly scanCategories: RecallStore['scanCategories'] = (...args) => this.batchScans.scanCategories(...args);
+  readonly startRun: RecallStore['startRun'] = (...args) => this.held('startRun', 'runPlans').startRun(...args);
 
-  readonly ledgerOfDay: RecallStore['ledgerOfDay'] = (...args) => this.reportReader.ledgerOfDay(...args);
-  readonly ordersOfDay: RecallStore['ordersOfDay'] = (...args) => this.reportReader.ordersOfDay(...args);
+  readonly markRunPlanned: RecallStore['markRunPlanned'] = (...args) => this.held('markRunPlanned', 'runPlans').markRunPlanned(...args);
 
-  readonly saveCustomer: RecallStore['saveCustomer'] = (...args) => this.customerImport.saveCustomer(...args);
-  readonly putSnapshots: RecallStore['putSnapshots'] = (...args) => this.customerImport.putSnapshots(...args);
+  readonly putShardPart: RecallStore['putShardPart'] = (...args) => this.held('putShardPart', 'runProgress').putShardPart(...args);
 
-  readonly noteImport: RecallStore['noteImport'] = (...args) => this.importLog.noteImport(...args);
-  readonly latestImportAsOf: RecallStore['latestImportAsOf'] = (...args) => this.importLog.latestImportAsOf(...args);
+  readonly getRun: RecallStore['getRun'] = (...args) => this.held('getRun', 'runProgress').getRun(...args);
+
+  readonly completeRun: RecallStore['completeRun'] = (...args) => this.held('completeRun', 'runProgress').completeRun(...args);
+
+  readonly moveLedgerStatus: RecallStore['moveLedgerStatus'] = (...args) => this.held('moveLedgerStatus', 'deliveries').moveLedgerStatus(...args);
+
+  readonly markOptedOut: RecallStore['markOptedOut'] = (...args) => this.held('markOptedOut', 'deliveries').markOptedOut(...args);
+
+  readonly getCustomerHistory: RecallStore['getCustomerHistory'] = (...args) => this.held('getCustomerHistory', 'orderHistory', 'customerReads').getCustomerHistory(...args);
+
+  readonly saveCategoryHistory: RecallStore['saveCategoryHistory'] = (...args) => this.held('saveCategoryHistory', 'orderHistory').saveCategoryHistory(...args);
+
+  readonly beginOrder: RecallStore['beginOrder'] = (...args) => this.held('beginOrder', 'orderHistory').beginOrder(...args);
+
+  readonly completeOrder: RecallStore['completeOrder'] = (...args) => this.held('completeOrder', 'orderHistory').completeOrder(...args);
+
+  readonly getCustomerLedger: RecallStore['getCustomerLedger'] = (...args) => this.held('getCustomerLedger', 'orderHistory').getCustomerLedger(...args);
+
+  readonly markConverted: RecallStore['markConverted'] = (...args) => this.held('markConverted', 'orderHistory').markConverted(...args);
+
+  readonly markRedeemed: RecallStore['markRedeemed'] = (...args) => this.held('markRedeemed', 'orderHistory').markRedeemed(...args);
+
+  readonly scanDormant: RecallStore['scanDormant'] = (...args) => this.held('scanDormant', 'batchScans').scanDormant(...args);
+
+  readonly scanCategories: RecallStore['scanCategories'] = (...args) => this.held('scanCategories', 'batchScans').scanCategories(...args);
+
+  readonly ledgerOfDay: RecallStore['ledgerOfDay'] = (...args) => this.held('ledgerOfDay', 'reportReader').ledgerOfDay(...args);
+
+  readonly ordersOfDay: RecallStore['ordersOfDay'] = (...args) => this.held('ordersOfDay', 'reportReader').ordersOfDay(...args);
+
+  readonly saveCustomer: RecallStore['saveCustomer'] = (...args) => this.held('saveCustomer', 'customerImport').saveCustomer(...args);
+
+  readonly putSnapshots: RecallStore['putSnapshots'] = (...args) => this.held('putSnapshots', 'customerImport').putSnapshots(...args);
+
+  readonly noteImport: RecallStore['noteImport'] = (...args) => this.held('noteImport', 'importLog').noteImport(...args);
+
+  readonly latestImportAsOf: RecallStore['latestImportAsOf'] = (...args) => this.held('latestImportAsOf', 'importLog').latestImportAsOf(...args);
 }

@@ -4,7 +4,7 @@ import { DynamoPacer } from '../../adapters/dynamo-pacer.ts';
 import { DynamoStore } from '../../adapters/dynamo/store.ts';
 import type { CampaignConfig } from '../../config/schema.ts';
 import type { BatchScans, CustomerReads, Decisions, Deliveries, DueIndex, OrderHistory, RunPlans, RunProgress } from '../../ports/store.ts';
-import type { DeployedFunction, FUNCTION_PORTS } from '../../store/access.ts';
+import { FUNCTION_PORTS, type DeployedFunction } from '../../store/access.ts';
 import { requireEnv } from './env.ts';
 
 /** The port types behind the names in lib/store/access.ts (the pacer is built apart: `pacer`). */
@@ -30,9 +30,12 @@ function table(): { client: DynamoDBClient; tableName: string } {
   return { client: dynamoClient(process.env.DYNAMODB_ENDPOINT), tableName: requireEnv('TABLE_NAME') };
 }
 
-function store(): DynamoStore {
-  const { client, tableName } = table();
-  return new DynamoStore(client, tableName);
+/** The store of `fn`: only the ports the stack grants it, so a command outside them fails. */
+function storeOf(fn: DeployedFunction): () => DynamoStore {
+  return () => {
+    const { client, tableName } = table();
+    return new DynamoStore(client, tableName, FUNCTION_PORTS[fn]);
+  };
 }
 
 /**
@@ -42,12 +45,12 @@ function store(): DynamoStore {
  * own port's declaration at run time.
  */
 export const functionStores: { [F in DeployedFunction]: () => StoreOf<F> } = {
-  'plan-recall': store,
-  'scan-shard': store,
-  'send-message': store,
-  'record-order': store,
-  'run-test-campaign': store,
-  'learn-windows': store,
+  'plan-recall': storeOf('plan-recall'),
+  'scan-shard': storeOf('scan-shard'),
+  'send-message': storeOf('send-message'),
+  'record-order': storeOf('record-order'),
+  'run-test-campaign': storeOf('run-test-campaign'),
+  'learn-windows': storeOf('learn-windows'),
 };
 
 export function pacer(config: CampaignConfig): DynamoPacer {
