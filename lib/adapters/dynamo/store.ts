@@ -73,57 +73,57 @@ export class DynamoStore implements RecallStore {
     throw new PortNotGrantedError(`${method}: this store holds none of the ports ${ports.join(', ')} (see lib/store/access.ts)`);
   }
 
-  readonly queryDue: RecallStore['queryDue'] = (...args) => this.held('queryDue', 'dueIndex').queryDue(...args);
+  readonly queryDue: RecallStore['queryDue'] = async (...args) => this.held('queryDue', 'dueIndex').queryDue(...args);
 
-  readonly claimLedger: RecallStore['claimLedger'] = (...args) => this.held('claimLedger', 'decisions').claimLedger(...args);
+  readonly claimLedger: RecallStore['claimLedger'] = async (...args) => this.held('claimLedger', 'decisions').claimLedger(...args);
 
-  readonly takeCapSlot: RecallStore['takeCapSlot'] = (...args) => this.held('takeCapSlot', 'decisions').takeCapSlot(...args);
+  readonly takeCapSlot: RecallStore['takeCapSlot'] = async (...args) => this.held('takeCapSlot', 'decisions').takeCapSlot(...args);
 
-  readonly saveJourneyState: RecallStore['saveJourneyState'] = (...args) => this.held('saveJourneyState', 'decisions', 'orderHistory').saveJourneyState(...args);
+  readonly saveJourneyState: RecallStore['saveJourneyState'] = async (...args) => this.held('saveJourneyState', 'decisions', 'orderHistory').saveJourneyState(...args);
 
-  readonly getProfiles: RecallStore['getProfiles'] = (...args) => this.held('getProfiles', 'decisions', 'deliveries', 'customerReads', 'customerImport').getProfiles(...args);
+  readonly getProfiles: RecallStore['getProfiles'] = async (...args) => this.held('getProfiles', 'decisions', 'deliveries', 'customerReads', 'customerImport').getProfiles(...args);
 
-  readonly startRun: RecallStore['startRun'] = (...args) => this.held('startRun', 'runPlans').startRun(...args);
+  readonly startRun: RecallStore['startRun'] = async (...args) => this.held('startRun', 'runPlans').startRun(...args);
 
-  readonly markRunPlanned: RecallStore['markRunPlanned'] = (...args) => this.held('markRunPlanned', 'runPlans').markRunPlanned(...args);
+  readonly markRunPlanned: RecallStore['markRunPlanned'] = async (...args) => this.held('markRunPlanned', 'runPlans').markRunPlanned(...args);
 
-  readonly putShardPart: RecallStore['putShardPart'] = (...args) => this.held('putShardPart', 'runProgress').putShardPart(...args);
+  readonly putShardPart: RecallStore['putShardPart'] = async (...args) => this.held('putShardPart', 'runProgress').putShardPart(...args);
 
-  readonly getRun: RecallStore['getRun'] = (...args) => this.held('getRun', 'runProgress').getRun(...args);
+  readonly getRun: RecallStore['getRun'] = async (...args) => this.held('getRun', 'runProgress').getRun(...args);
 
-  readonly completeRun: RecallStore['completeRun'] = (...args) => this.held('completeRun', 'runProgress').completeRun(...args);
+  readonly completeRun: RecallStore['completeRun'] = async (...args) => this.held('completeRun', 'runProgress').completeRun(...args);
 
-  readonly moveLedgerStatus: RecallStore['moveLedgerStatus'] = (...args) => this.held('moveLedgerStatus', 'deliveries').moveLedgerStatus(...args);
+  readonly moveLedgerStatus: RecallStore['moveLedgerStatus'] = async (...args) => this.held('moveLedgerStatus', 'deliveries').moveLedgerStatus(...args);
 
-  readonly markOptedOut: RecallStore['markOptedOut'] = (...args) => this.held('markOptedOut', 'deliveries').markOptedOut(...args);
+  readonly markOptedOut: RecallStore['markOptedOut'] = async (...args) => this.held('markOptedOut', 'deliveries').markOptedOut(...args);
 
-  readonly getCustomerHistory: RecallStore['getCustomerHistory'] = (...args) => this.held('getCustomerHistory', 'orderHistory', 'customerReads').getCustomerHistory(...args);
+  readonly getCustomerHistory: RecallStore['getCustomerHistory'] = async (...args) => this.held('getCustomerHistory', 'orderHistory', 'customerReads').getCustomerHistory(...args);
 
-  readonly saveCategoryHistory: RecallStore['saveCategoryHistory'] = (...args) => this.held('saveCategoryHistory', 'orderHistory').saveCategoryHistory(...args);
+  readonly saveCategoryHistory: RecallStore['saveCategoryHistory'] = async (...args) => this.held('saveCategoryHistory', 'orderHistory').saveCategoryHistory(...args);
 
-  readonly beginOrder: RecallStore['beginOrder'] = (...args) => this.held('beginOrder', 'orderHistory').beginOrder(...args);
+  readonly beginOrder: RecallStore['beginOrder'] = async (...args) => this.held('beginOrder', 'orderHistory').beginOrder(...args);
 
-  readonly completeOrder: RecallStore['completeOrder'] = (...args) => this.held('completeOrder', 'orderHistory').completeOrder(...args);
+  readonly completeOrder: RecallStore['completeOrder'] = async (...args) => this.held('completeOrder', 'orderHistory').completeOrder(...args);
 
-  readonly getCustomerLedger: RecallStore['getCustomerLedger'] = (...args) => this.held('getCustomerLedger', 'orderHistory').getCustomerLedger(...args);
+  readonly getCustomerLedger: RecallStore['getCustomerLedger'] = async (...args) => this.held('getCustomerLedger', 'orderHistory').getCustomerLedger(...args);
 
-  readonly markConverted: RecallStore['markConverted'] = (...args) => this.held('markConverted', 'orderHistory').markConverted(...args);
+  readonly markConverted: RecallStore['markConverted'] = async (...args) => this.held('markConverted', 'orderHistory').markConverted(...args);
 
-  readonly markRedeemed: RecallStore['markRedeemed'] = (...args) => this.held('markRedeemed', 'orderHistory').markRedeemed(...args);
+  readonly markRedeemed: RecallStore['markRedeemed'] = async (...args) => this.held('markRedeemed', 'orderHistory').markRedeemed(...args);
 
-  readonly scanDormant: RecallStore['scanDormant'] = (...args) => this.held('scanDormant', 'batchScans').scanDormant(...args);
+  readonly scanDormant: RecallStore['scanDormant'] = async (...args) => this.held('scanDormant', 'batchScans').scanDormant(...args);
 
-  readonly scanCategories: RecallStore['scanCategories'] = (...args) => this.held('scanCategories', 'batchScans').scanCategories(...args);
+  readonly scanCategories: RecallStore['scanCategories'] = async (...args) => this.held('scanCategories', 'batchScans').scanCategories(...args);
 
-  readonly ledgerOfDay: RecallStore['ledgerOfDay'] = (...args) => this.held('ledgerOfDay', 'reportReader').ledgerOfDay(...args);
+  readonly ledgerOfDay: RecallStore['ledgerOfDay'] = async (...args) => this.held('ledgerOfDay', 'reportReader').ledgerOfDay(...args);
 
-  readonly ordersOfDay: RecallStore['ordersOfDay'] = (...args) => this.held('ordersOfDay', 'reportReader').ordersOfDay(...args);
+  readonly ordersOfDay: RecallStore['ordersOfDay'] = async (...args) => this.held('ordersOfDay', 'reportReader').ordersOfDay(...args);
 
-  readonly saveCustomer: RecallStore['saveCustomer'] = (...args) => this.held('saveCustomer', 'customerImport').saveCustomer(...args);
+  readonly saveCustomer: RecallStore['saveCustomer'] = async (...args) => this.held('saveCustomer', 'customerImport').saveCustomer(...args);
 
-  readonly putSnapshots: RecallStore['putSnapshots'] = (...args) => this.held('putSnapshots', 'customerImport').putSnapshots(...args);
+  readonly putSnapshots: RecallStore['putSnapshots'] = async (...args) => this.held('putSnapshots', 'customerImport').putSnapshots(...args);
 
-  readonly noteImport: RecallStore['noteImport'] = (...args) => this.held('noteImport', 'importLog').noteImport(...args);
+  readonly noteImport: RecallStore['noteImport'] = async (...args) => this.held('noteImport', 'importLog').noteImport(...args);
 
-  readonly latestImportAsOf: RecallStore['latestImportAsOf'] = (...args) => this.held('latestImportAsOf', 'importLog').latestImportAsOf(...args);
+  readonly latestImportAsOf: RecallStore['latestImportAsOf'] = async (...args) => this.held('latestImportAsOf', 'importLog').latestImportAsOf(...args);
 }
