@@ -1,12 +1,11 @@
 import type { CampaignConfig } from '../lib/config/schema.ts';
+import type { FunctionName } from '../lib/store/access.ts';
 
 /**
  * How every Lambda function is bundled: the CDK stack passes these to NodejsFunction, and
  * `npm run bundle` (which the bundle tests run) passes the same values to esbuild, so the
  * artefact that is tested is the artefact that deploys.
  */
-export const FUNCTION_NAMES = ['plan-recall', 'scan-shard', 'send-message', 'record-order', 'run-test-campaign', 'learn-windows'] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export const functionEntry = (name: FunctionName) => `functions/${name}.ts`;
 

@@ -1,4 +1,4 @@
-import type { FunctionName } from './bundling.ts';
+import type { FunctionName } from '../lib/store/access.ts';
 
 /** `plan-recall` -> `PlanRecall`, `alarm e-mail` -> `AlarmEMail`: construct ids and output keys. */
 export function pascalCase(text: string): string {

@@ -12,7 +12,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { accessOf, FUNCTION_PORTS } from '../lib/store/access.ts';
 import { recallTable } from '../lib/store/tables.ts';
-import { FUNCTION_NAMES, type FunctionName } from './bundling.ts';
+import { FUNCTION_NAMES, type FunctionName } from '../lib/store/access.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { FailureQueue, PipelineQueue } from './constructs/queues.ts';
 import { RecallFunction } from './constructs/recall-function.ts';

@@ -3,7 +3,8 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { loadConfigFile, loadDefaultConfig } from '../lib/config/load.ts';
-import { bundlingOptions, configDefine, FUNCTION_NAMES, functionEntry, type FunctionName } from '../infra/bundling.ts';
+import { bundlingOptions, configDefine, functionEntry } from '../infra/bundling.ts';
+import { FUNCTION_NAMES, type FunctionName } from '../lib/store/access.ts';
 
 export interface BuiltBundle {
   name: FunctionName;

@@ -17,7 +17,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { FunctionName } from '../bundling.ts';
+import type { FunctionName } from '../../lib/store/access.ts';
 import { pascalCase } from '../names.ts';
 import { FailureQueue } from './queues.ts';
 import type { RecallFunction } from './recall-function.ts';

@@ -14,7 +14,8 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
 import { WRITE_ACTIONS, type TableAccess } from '../../lib/store/access.ts';
-import { bundlingOptions, configDefine, functionEntry, type FunctionName } from '../bundling.ts';
+import { bundlingOptions, configDefine, functionEntry } from '../bundling.ts';
+import { type FunctionName } from '../../lib/store/access.ts';
 import { acknowledge } from '../nag.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,7 +1,7 @@
 import { PublishCommand, SNSClient, type MessageAttributeValue } from '@aws-sdk/client-sns';
 import type { CampaignConfig } from '../config/schema.ts';
 import type { SendJob, Transport } from '../ports/messaging.ts';
-import { OptedOutError, PermanentDeliveryError, RetryableDeliveryError } from '../usecases/deliver.ts';
+import { OptedOutError, PermanentDeliveryError, RetryableDeliveryError } from '../ports/messaging.ts';
 
 /** Refused before anything was sent: safe to retry. */
 const RETRYABLE = new Set(['ThrottledException', 'ThrottlingException', 'KMSThrottlingException']);

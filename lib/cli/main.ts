@@ -13,7 +13,8 @@ import { makeReport, type Report } from '../usecases/report.ts';
 import { learnStoredWindows } from '../usecases/windows.ts';
 import { maskPhone } from '../domain/phone.ts';
 import { generateDemoShop } from '../demo/shop.ts';
-import { readCustomerRows, readOrders } from '../import/csv.ts';
+import { readCustomerRows } from '../import/customers.ts';
+import { readOrders } from '../import/orders.ts';
 import { openLocalRuntime, type LocalRuntime } from '../runtime/local.ts';
 import { lockStore } from '../runtime/store-lock.ts';
 import { importCustomers, importOrders, type ImportHooks } from '../usecases/import.ts';
@@ -22,7 +23,7 @@ import { seedCustomers } from '../usecases/seed.ts';
 import { OutboxLineSchema, type OutboxLine } from '../adapters/outbox.ts';
 import { createProgress } from './progress.ts';
 import { functionName, invokeLocally, invokeOnAws, readEvent } from './invoke.ts';
-import { FUNCTION_NAMES } from '../../infra/bundling.ts';
+import { FUNCTION_NAMES } from '../store/access.ts';
 import { formatImportCounts, formatRunSummary } from './summary.ts';
 import { BadInputError, RecallError } from '../errors.ts';
 

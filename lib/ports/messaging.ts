@@ -1,10 +1,31 @@
 import type { z } from 'zod';
+import { PermanentError, RetryableError } from '../errors.ts';
 import type { DomainEvent, SendJobMessageSchema, ShardJobMessage } from '../events/schemas.ts';
 
 /* The ports to everything that is not the table: channels, queues, the bus, time, the pacer. */
 
 /** One claimed message on its way to the channel. */
 export type SendJob = z.infer<typeof SendJobMessageSchema>;
+
+/*
+ * What a transport may throw: how the channel answered. Anything else is an outcome the sender
+ * cannot know (a timeout, a 5xx), which leaves the message unconfirmed.
+ */
+
+/** A channel error that will not go away on retry (an invalid number, a disabled endpoint). */
+export class PermanentDeliveryError extends PermanentError {
+  override name = 'PermanentDeliveryError';
+}
+
+/** The channel refused before sending (throttled, unavailable): safe to try again. */
+export class RetryableDeliveryError extends RetryableError {
+  override name = 'RetryableDeliveryError';
+}
+
+/** The number opted out at the channel (SNS says so): never try it again. */
+export class OptedOutError extends PermanentError {
+  override name = 'OptedOutError';
+}
 
 /** The channel: SNS on AWS, the outbox file locally. */
 export interface Transport {

@@ -68,6 +68,10 @@ export const PORT_ACCESS = {
 
 export type PortName = keyof typeof PORT_ACCESS;
 
+/** The deployed Lambda functions: `functions/<name>.ts` each. */
+export const FUNCTION_NAMES = ['plan-recall', 'scan-shard', 'send-message', 'record-order', 'run-test-campaign', 'learn-windows'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
 /** The ports each deployed function's use case takes: its grant, and all its handler gets. */
 export const FUNCTION_PORTS = {
   'plan-recall': ['runPlans'],
@@ -76,9 +80,7 @@ export const FUNCTION_PORTS = {
   'record-order': ['orderHistory'],
   'run-test-campaign': ['dueIndex', 'customerReads', 'pacer'],
   'learn-windows': ['batchScans'],
-} as const satisfies Record<string, readonly PortName[]>;
-
-export type DeployedFunction = keyof typeof FUNCTION_PORTS;
+} as const satisfies Record<FunctionName, readonly PortName[]>;
 
 /** The union of the ports' declarations, merged per partition pattern. */
 export function accessOf(ports: readonly PortName[]): TableAccess {

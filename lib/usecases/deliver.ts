@@ -1,21 +1,6 @@
 import type { Deliveries } from '../ports/store.ts';
-import type { Clock, Pacer, SendJob, Transport } from '../ports/messaging.ts';
-import { PermanentError, RetryableError } from '../errors.ts';
-
-/** A channel error that will not go away on retry (an invalid number, a disabled endpoint). */
-export class PermanentDeliveryError extends PermanentError {
-  override name = 'PermanentDeliveryError';
-}
-
-/** The channel refused before sending (throttled, unavailable): safe to try again. */
-export class RetryableDeliveryError extends RetryableError {
-  override name = 'RetryableDeliveryError';
-}
-
-/** The number opted out at the channel (SNS says so): never try it again. */
-export class OptedOutError extends PermanentError {
-  override name = 'OptedOutError';
-}
+import { OptedOutError, PermanentDeliveryError, RetryableDeliveryError, type Clock, type Pacer, type SendJob, type Transport } from '../ports/messaging.ts';
+import { PermanentError } from '../errors.ts';
 
 /**
  * The channel call failed in a way that does not say whether the message went out (a timeout, a

@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { outputKey } from '../../lib/cli/invoke.ts';
 import { recallTable } from '../../lib/store/tables.ts';
-import { FUNCTION_NAMES, type FunctionName } from '../../infra/bundling.ts';
+import { FUNCTION_NAMES, type FunctionName } from '../../lib/store/access.ts';
 import { nagPacks } from '../../infra/nag.ts';
 import { sendConcurrency } from '../../infra/recall-stack.ts';
 import {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { FunctionName } from '../../infra/bundling.ts';
+import type { FunctionName } from '../../lib/store/access.ts';
 import { buildRecallApp } from '../../infra/recall-app.ts';
 import type { RecallStack } from '../../infra/recall-stack.ts';
 

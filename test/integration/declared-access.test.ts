@@ -4,7 +4,7 @@ import { DynamoStore, PortNotGrantedError } from '../../lib/adapters/dynamo/stor
 import { accessViolation, DynamoTable, UndeclaredAccessError } from '../../lib/adapters/dynamo/table.ts';
 import { accessOf, FUNCTION_PORTS, PORT_ACCESS } from '../../lib/store/access.ts';
 import { recallTable } from '../../lib/store/tables.ts';
-import { FUNCTION_NAMES } from '../../infra/bundling.ts';
+import { FUNCTION_NAMES } from '../../lib/store/access.ts';
 import { TestDynamo } from '../support/store.ts';
 
 /*

@@ -1,9 +1,9 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHandler as planHandler } from '../../functions/plan-recall.ts';
-import { createHandler as scanHandler } from '../../functions/scan-shard.ts';
-import { createHandler as sendHandler } from '../../functions/send-message.ts';
+import { createHandler as planHandler } from '../../lib/runtime/handlers/plan-recall.ts';
+import { createHandler as scanHandler } from '../../lib/runtime/handlers/scan-shard.ts';
+import { createHandler as sendHandler } from '../../lib/runtime/handlers/send-message.ts';
 import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
 import type { DomainEvent, ShardJobMessage } from '../../lib/events/schemas.ts';

@@ -4,7 +4,7 @@ import { DynamoPacer } from '../../adapters/dynamo-pacer.ts';
 import { DynamoStore } from '../../adapters/dynamo/store.ts';
 import type { CampaignConfig } from '../../config/schema.ts';
 import type { BatchScans, CustomerReads, Decisions, Deliveries, DueIndex, OrderHistory, RunPlans, RunProgress } from '../../ports/store.ts';
-import { FUNCTION_PORTS, type DeployedFunction } from '../../store/access.ts';
+import { FUNCTION_PORTS, type FunctionName } from '../../store/access.ts';
 import { requireEnv } from './env.ts';
 
 /** The port types behind the names in lib/store/access.ts (the pacer is built apart: `pacer`). */
@@ -22,7 +22,7 @@ interface PortTypes {
 type Intersection<U> = (U extends unknown ? (value: U) => void : never) extends (value: infer I) => void ? I : never;
 
 /** A deployed function's store: the ports it is granted (lib/store/access.ts), and no others. */
-export type StoreOf<F extends DeployedFunction> = Intersection<PortTypes[Extract<(typeof FUNCTION_PORTS)[F][number], keyof PortTypes>]>;
+export type StoreOf<F extends FunctionName> = Intersection<PortTypes[Extract<(typeof FUNCTION_PORTS)[F][number], keyof PortTypes>]>;
 
 /** One client and table per cold start, shared by a function's store and its pacer. */
 function table(): { client: DynamoDBClient; tableName: string } {
@@ -31,7 +31,7 @@ function table(): { client: DynamoDBClient; tableName: string } {
 }
 
 /** The store of `fn`: only the ports the stack grants it, so a command outside them fails. */
-function storeOf(fn: DeployedFunction): () => DynamoStore {
+function storeOf(fn: FunctionName): () => DynamoStore {
   return () => {
     const { client, tableName } = table();
     return new DynamoStore(client, tableName, FUNCTION_PORTS[fn]);
@@ -44,7 +44,7 @@ function storeOf(fn: DeployedFunction): () => DynamoStore {
  * compile, so the grant and the code cannot drift apart. Each command is also checked against its
  * own port's declaration at run time.
  */
-export const functionStores: { [F in DeployedFunction]: () => StoreOf<F> } = {
+export const functionStores: { [F in FunctionName]: () => StoreOf<F> } = {
   'plan-recall': storeOf('plan-recall'),
   'scan-shard': storeOf('scan-shard'),
   'send-message': storeOf('send-message'),

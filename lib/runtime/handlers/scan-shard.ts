@@ -1,0 +1,20 @@
+import { parseBody } from '../../events/invocations.ts';
+import { ShardJobMessageSchema } from '../../events/schemas.ts';
+import { logger, metrics, MetricUnit } from '../../observability/powertools.ts';
+import { sqsBatchHandler } from '../../observability/sqs-handler.ts';
+import { scanShardJob, type ShardJobDeps } from '../../usecases/pipeline.ts';
+
+/* The scan-shard handler's wiring (middy chain, event parsing, metrics), composed with any runtime's deps: functions/scan-shard.ts gives it AWS's, `recall invoke` the local ones. */
+
+/** Leave this much of the timeout for the continuation, the counts and the response. */
+const YIELD_MARGIN_MS = 60_000;
+
+/** One shard of a run from the work queue: guardrails, ledger claims, messages onto the send queue. */
+export function createHandler(deps: () => Promise<ShardJobDeps>) {
+  return sqsBatchHandler(deps, async (resolved, record, context) => {
+    const job = parseBody(record, ShardJobMessageSchema);
+    const result = await scanShardJob(resolved, job, () => context.getRemainingTimeInMillis() < YIELD_MARGIN_MS);
+    metrics.addMetric('candidatesDecided', MetricUnit.Count, result.decided);
+    logger.info('shard job done', { runId: job.runId, shard: result.shard, decided: result.decided, continuedAfter: result.continuedAfter, completed: result.completed !== undefined });
+  });
+}
