@@ -6,7 +6,8 @@
 import type { CampaignConfig } from '../config/schema.ts';
 import { wilsonInterval } from '../domain/stats.ts';
 import type { WindowLearning } from '../domain/windows.ts';
-import type { NextMonthRepurchase, Report, StepResult } from '../usecases/report.ts';
+import type { Report, StepResult } from '../domain/report.ts';
+import type { NextMonthRepurchase } from '../domain/repurchase.ts';
 import { barsPath, escapeXml as esc, legend, linear, linePath, niceTicks, yAxis, type Box } from './svg.ts';
 import { formatLift, nextMonthRate, number, percent } from './text.ts';
 

@@ -1,7 +1,8 @@
 import { table } from './table.ts';
 import type { WindowLearning } from '../domain/windows.ts';
 import type { Lift } from '../domain/stats.ts';
-import type { NextMonthRepurchase, Report, ShopRepurchase, StepResult } from '../usecases/report.ts';
+import type { Report, StepResult } from '../domain/report.ts';
+import type { NextMonthRepurchase, ShopRepurchase } from '../domain/repurchase.ts';
 import type { LearnedWindows } from '../usecases/windows.ts';
 
 /** Plain-text renderings of a report and of learned windows, for the terminal. */

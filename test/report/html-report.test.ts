@@ -6,7 +6,7 @@ import { addDays } from '../../lib/domain/dates.ts';
 import { learnWindows } from '../../lib/domain/windows.ts';
 import { renderReportHtml } from '../../lib/report/html.ts';
 import type { LedgerEntry, OrderMarker } from '../../lib/domain/records.ts';
-import { buildReport } from '../../lib/usecases/report.ts';
+import { buildReport } from '../../lib/domain/report.ts';
 import { charts, ensureChromium, renderInChromium, seriesCount, type ChromiumAvailability } from '../support/chromium.ts';
 import { testConfig } from '../support/fixtures.ts';
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { lift, wilsonInterval } from '../../lib/domain/stats.ts';
 import type { LedgerEntry, OrderMarker } from '../../lib/domain/records.ts';
-import { buildReport, checkPeriod, shopRepurchase } from '../../lib/usecases/report.ts';
+import { buildReport } from '../../lib/domain/report.ts';
+import { shopRepurchase } from '../../lib/domain/repurchase.ts';
+import { checkPeriod } from '../../lib/usecases/report.ts';
 import { formatReport } from '../../lib/report/text.ts';
 import { testConfig } from '../support/fixtures.ts';
 
