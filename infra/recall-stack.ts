@@ -47,7 +47,10 @@ export function sendConcurrency(mps: number): number {
 
 /**
  * The whole system, one stack per stage: nothing here has a lifecycle of its own worth a second
- * stack, and one stack keeps every grant a reference instead of a cross-stack export.
+ * stack, and one stack keeps every grant a reference instead of a cross-stack export. (Longer than
+ * most modules on purpose: it is the one place that reads top to bottom as the deployed system,
+ * each function beside its queue, schedule and why it gets what; the repeated parts live in
+ * constructs/.)
  *
  * Keys: one customer-managed key (rotated yearly) for everything that holds customer data or the
  * coupon secret: the table (profiles with phone numbers), the work and send queues and their DLQs
