@@ -17,7 +17,7 @@ import { main, type CliIo } from '../../lib/cli/main.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
 import { addDays } from '../../lib/domain/dates.ts';
 import { maskPhone } from '../../lib/domain/phone.ts';
-import { readCustomerRows } from '../../lib/import/csv.ts';
+import { readCustomerRows } from '../../lib/import/customers.ts';
 import { SendJobMessageSchema, ShardJobMessageSchema, type ShardJobMessage } from '../../lib/events/schemas.ts';
 import type { SendJob } from '../../lib/ports/messaging.ts';
 import { lambdaContext, MemoryQueue } from '../../lib/runtime/local-pipeline.ts';

@@ -1,0 +1,138 @@
+import type { Readable } from 'node:stream';
+import { knownTimeZone } from '../domain/dates.ts';
+import { mobileNumber } from '../domain/phone.ts';
+import { CustomerUpdateSchema, type CustomerUpdate } from '../domain/model.ts';
+import { parseOrderedAt } from './dates.ts';
+import { quoted, rejected, type CustomerRejectReason, type Rejected } from './results.ts';
+import { orUndefined, readTable } from './table.ts';
+
+/*
+ * Customer rows for `recall import customers`: the columns, yes/no cells, consent columns, and
+ * warnings for phones kept that no SMS can reach.
+ */
+
+const CUSTOMER_COLUMNS = {
+  required: ['customer_id', 'phone', 'name'],
+  optional: ['timezone', 'sms_opt_in', 'opted_out', 'opt_in_at', 'push_endpoint'],
+} as const;
+type CustomerColumn = (typeof CUSTOMER_COLUMNS)['required' | 'optional'][number];
+
+const CUSTOMER_FIELDS = new Map<PropertyKey, { column: CustomerColumn; reason: CustomerRejectReason }>([
+  ['customerId', { column: 'customer_id', reason: 'bad-customer-id' }],
+  ['phone', { column: 'phone', reason: 'bad-phone' }],
+  ['name', { column: 'name', reason: 'bad-name' }],
+  ['timeZone', { column: 'timezone', reason: 'bad-timezone' }],
+  ['pushEndpoint', { column: 'push_endpoint', reason: 'bad-push-endpoint' }],
+]);
+
+/** Yes/no as shops export it: English words, letters, digits and Chinese 是/否. */
+const BOOLEAN_WORDS = new Map<string, boolean>([
+  ['true', true],
+  ['1', true],
+  ['yes', true],
+  ['y', true],
+  ['是', true],
+  ['false', false],
+  ['0', false],
+  ['no', false],
+  ['n', false],
+  ['否', false],
+]);
+const BOOLEAN_HINT = 'true/false, yes/no, y/n, 1/0 or 是/否';
+
+/** Phone numbers the import keeps but that cannot receive an SMS: counted and named by line. */
+export const CONTACT_WARNINGS = ['masked-phone', 'landline-phone', 'invalid-phone'] as const;
+export type ContactWarning = (typeof CONTACT_WARNINGS)[number];
+
+export interface RowWarning {
+  reason: ContactWarning;
+  message: string;
+}
+
+export type CustomerRowResult = { ok: true; line: number; value: CustomerUpdate; warning?: RowWarning } | Rejected<CustomerRejectReason>;
+
+export interface CustomerReadOptions {
+  /** Zone of `opt_in_at` cells without an offset (the merchant's). */
+  timeZone: string;
+  /** Country of phone numbers without a country code. */
+  defaultCountry: string;
+}
+
+/**
+ * Customers from `customer_id,phone,name[,timezone,sms_opt_in,opted_out,opt_in_at,push_endpoint]`
+ * (any column order). An absent column or an empty cell is `undefined`: the import leaves the
+ * stored value as it is. Throws `CsvFormatError` (before yielding anything) when the header is
+ * missing a column or names an unknown one; every bad row after that is a `Rejected` result.
+ */
+export async function* readCustomerRows(input: Readable, file: string, options: CustomerReadOptions): AsyncGenerator<CustomerRowResult> {
+  const zone = knownTimeZone(options.timeZone);
+  for await (const row of readTable(input, file, CUSTOMER_COLUMNS)) {
+    yield row.ok ? customerFromRow(row.line, row.cell, zone, options.defaultCountry) : row;
+  }
+}
+
+function customerFromRow(line: number, cell: (column: CustomerColumn) => string, zone: string, defaultCountry: string): CustomerRowResult {
+  const customerId = cell('customer_id');
+  if (customerId === '') return rejected(line, 'missing-customer-id', 'customer_id is empty');
+  const smsOptIn = booleanCell(cell('sms_opt_in'));
+  if (smsOptIn === 'bad') return rejected(line, 'bad-opt-in', `sms_opt_in ${quoted(cell('sms_opt_in'))} is not one of ${BOOLEAN_HINT}`);
+  const optedOut = booleanCell(cell('opted_out'));
+  if (optedOut === 'bad') return rejected(line, 'bad-opt-in', `opted_out ${quoted(cell('opted_out'))} is not one of ${BOOLEAN_HINT}`);
+  const optInAtText = cell('opt_in_at');
+  const optInAt = optInAtText === '' ? undefined : parseOrderedAt(optInAtText, zone);
+  if (optInAtText !== '' && optInAt === undefined) {
+    return rejected(line, 'bad-opt-in', `opt_in_at ${quoted(optInAtText)} is not a date: use ISO 8601 or YYYY-MM-DD[ HH:MM[:SS]] (${zone} time)`);
+  }
+  const phone = cell('phone');
+  if (phone.length > PHONE_MAX_CHARS) {
+    return rejected(line, 'bad-phone', `phone (${phone.length} characters, ${maskDigits(phone)}) is longer than ${PHONE_MAX_CHARS} characters`);
+  }
+  // Only what the row says: an absent key leaves the stored value as it is.
+  const given = Object.entries({
+    customerId,
+    phone: orUndefined(phone),
+    name: orUndefined(cell('name')),
+    timeZone: orUndefined(cell('timezone')),
+    smsOptIn,
+    optedOut,
+    optInAt,
+    pushEndpoint: orUndefined(cell('push_endpoint')),
+  }).filter(([, value]) => value !== undefined);
+  const parsed = CustomerUpdateSchema.safeParse(Object.fromEntries(given));
+  if (parsed.success) {
+    const warning = phone === '' ? undefined : contactWarning(phone, defaultCountry);
+    return { ok: true, line, value: parsed.data, ...(warning ? { warning } : {}) };
+  }
+  const issue = parsed.error.issues[0];
+  const field = CUSTOMER_FIELDS.get(issue?.path[0] ?? '');
+  if (!field) {
+    return rejected(line, 'bad-row', issue?.message ?? 'invalid row');
+  }
+  return rejected(line, field.reason, `${field.column} ${quoted(cell(field.column))}: ${issue?.message ?? 'invalid'}`);
+}
+
+const PHONE_MAX_CHARS = 40;
+
+function booleanCell(text: string): boolean | undefined | 'bad' {
+  if (text === '') return undefined;
+  return BOOLEAN_WORDS.get(text.toLowerCase()) ?? 'bad';
+}
+
+/** Masked exports (138****8001), landlines and numbers no country accepts: kept, but said. */
+function contactWarning(phone: string, defaultCountry: string): RowWarning | undefined {
+  if (/\d[*xX•]+\d|[*•]{2,}/.test(phone)) {
+    return { reason: 'masked-phone', message: `phone ${maskDigits(phone)} is masked in the export: no SMS can reach it` };
+  }
+  const checked = mobileNumber(phone, defaultCountry);
+  if (checked.ok) return undefined;
+  if (checked.reason === 'not-mobile') return { reason: 'landline-phone', message: `phone ${maskDigits(phone)} is not a mobile number: no SMS can reach it` };
+  return { reason: 'invalid-phone', message: `phone ${maskDigits(phone)} is not a valid number in any country (default ${defaultCountry}): no SMS can reach it` };
+}
+
+/** A phone cell for a message: every digit but the last 4 hidden (at most 24 characters shown). */
+function maskDigits(text: string): string {
+  const digits = text.replace(/\D/g, '').length;
+  let seen = 0;
+  const masked = text.replace(/\d/g, (digit) => (++seen > digits - 4 ? digit : '*'));
+  return masked.length > 24 ? `${masked.slice(0, 10)}...${masked.slice(-10)}` : masked;
+}

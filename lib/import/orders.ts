@@ -1,0 +1,188 @@
+import type { Readable } from 'node:stream';
+import { knownTimeZone } from '../domain/dates.ts';
+import { OrderInputSchema, type OrderInput, type OrderLine } from '../domain/model.ts';
+import { parseOrderedAt } from './dates.ts';
+import { quoted, rejected, type OrderRejectReason, type Rejected } from './results.ts';
+import { orUndefined, readTable, type TableRow } from './table.ts';
+
+/*
+ * Order rows for `recall import orders`: the columns, consecutive rows grouped into one order,
+ * amounts, and the refusal of dates after the import's as-of. Only the order being read is held
+ * in memory.
+ */
+
+/** `line` is the line of the order's first accepted row. */
+export type OrderResult = { ok: true; line: number; value: OrderInput } | Rejected<OrderRejectReason>;
+
+const ORDER_COLUMNS = {
+  required: ['order_id', 'customer_id', 'ordered_at', 'category', 'amount'],
+  optional: ['coupon_code'],
+} as const;
+type OrderColumn = (typeof ORDER_COLUMNS)['required' | 'optional'][number];
+
+const ORDER_FIELDS = new Map<PropertyKey, { column: OrderColumn; reason: OrderRejectReason }>([
+  ['orderId', { column: 'order_id', reason: 'bad-order-id' }],
+  ['customerId', { column: 'customer_id', reason: 'bad-customer-id' }],
+  ['orderedAt', { column: 'ordered_at', reason: 'bad-date' }],
+  ['couponCode', { column: 'coupon_code', reason: 'bad-row' }],
+]);
+const LINE_FIELDS = new Map<PropertyKey, { column: OrderColumn; reason: OrderRejectReason }>([
+  ['category', { column: 'category', reason: 'missing-category' }],
+  ['amount', { column: 'amount', reason: 'bad-amount' }],
+]);
+
+type OrderRow = { ok: true; line: number; order: OrderInput } | Rejected<OrderRejectReason>;
+
+/**
+ * Orders from `order_id,customer_id,ordered_at,category,amount[,coupon_code]`, one row per order
+ * line; consecutive rows with the same `order_id` make one order. A bad row rejects only itself.
+ * When the file breaks off (CsvFormatError), the order being read is not yielded: its lines may go
+ * on in the broken row, and half an order would conflict with the whole one on the re-run.
+ * `ordered_at` without an offset is read as wall-clock time in `timeZone` (the merchant's zone).
+ *
+ * Results come in file order, except that an order is yielded once its last row has been read,
+ * so rejections of its later rows come before it.
+ */
+export function readOrders(input: Readable, file: string, options: OrderReadOptions): AsyncGenerator<OrderResult> {
+  // Fails here (RangeError) rather than on the first row when the zone is not an IANA zone.
+  const zone = knownTimeZone(options.timeZone);
+  return groupOrders(readTable(input, file, ORDER_COLUMNS), zone, options.asOf.getTime() + FUTURE_TOLERANCE_MS);
+}
+
+export interface OrderReadOptions {
+  /** Zone of `ordered_at` cells without an offset (the merchant's). */
+  timeZone: string;
+  /** When the import is considered to happen: an order more than a day after it is refused. */
+  asOf: Date;
+}
+
+/** An order dated after the import's as-of by more than this is a typing error, not an order. */
+const FUTURE_TOLERANCE_MS = 86_400_000;
+
+async function* groupOrders(
+  rows: AsyncIterable<TableRow<OrderColumn> | Rejected<'wrong-column-count'>>,
+  zone: string,
+  latest: number,
+): AsyncGenerator<OrderResult> {
+  // The order id of the current run of rows, and the order built from its accepted rows.
+  let runId: string | undefined;
+  let current: { line: number; order: OrderInput; instant: number } | undefined;
+
+  for await (const row of rows) {
+    if (!row.ok) {
+      yield row;
+      continue;
+    }
+    const orderId = row.cell('order_id');
+    if (orderId !== '' && orderId !== runId) {
+      if (current) yield { ok: true, line: current.line, value: current.order };
+      runId = orderId;
+      current = undefined;
+    }
+    const parsed = orderFromRow(row.line, row.cell, zone, latest);
+    if (!parsed.ok) {
+      yield parsed;
+      continue;
+    }
+    if (!current) {
+      current = { line: parsed.line, order: parsed.order, instant: Date.parse(parsed.order.orderedAt) };
+      continue;
+    }
+    const conflict = conflictWith(current.order, current.instant, parsed.order);
+    if (conflict) {
+      yield { ok: false, line: parsed.line, ...conflict };
+      continue;
+    }
+    current.order.lines.push(...parsed.order.lines);
+    current.order.couponCode ??= parsed.order.couponCode;
+  }
+  if (current) yield { ok: true, line: current.line, value: current.order };
+}
+
+function conflictWith(
+  order: OrderInput,
+  instant: number,
+  next: OrderInput,
+): { reason: OrderRejectReason; message: string } | undefined {
+  if (next.customerId !== order.customerId) {
+    return {
+      reason: 'customer-mismatch',
+      message: `order ${quoted(order.orderId)} belongs to customer ${quoted(order.customerId)}, this row says ${quoted(next.customerId)}`,
+    };
+  }
+  if (Date.parse(next.orderedAt) !== instant) {
+    return {
+      reason: 'date-mismatch',
+      message: `order ${quoted(order.orderId)} was placed at ${order.orderedAt}, this row says ${next.orderedAt}`,
+    };
+  }
+  if (next.couponCode !== undefined && order.couponCode !== undefined && next.couponCode !== order.couponCode) {
+    return {
+      reason: 'coupon-mismatch',
+      message: `order ${quoted(order.orderId)} used coupon ${quoted(order.couponCode)}, this row says ${quoted(next.couponCode)}`,
+    };
+  }
+  return undefined;
+}
+
+function orderFromRow(line: number, cell: (column: OrderColumn) => string, zone: string, latest: number): OrderRow {
+  const orderId = cell('order_id');
+  if (orderId === '') return rejected(line, 'missing-order-id', 'order_id is empty');
+  const customerId = cell('customer_id');
+  if (customerId === '') return rejected(line, 'missing-customer-id', 'customer_id is empty');
+  const category = cell('category');
+  if (category === '') return rejected(line, 'missing-category', 'category is empty');
+
+  const orderedAtText = cell('ordered_at');
+  const orderedAt = parseOrderedAt(orderedAtText, zone);
+  if (orderedAt === undefined) {
+    return rejected(
+      line,
+      'bad-date',
+      `ordered_at ${quoted(orderedAtText)} is not a date: use ISO 8601 with an offset ` +
+        `(2024-03-05T14:30:00+08:00), YYYY-MM-DD HH:MM[:SS] or YYYY-MM-DD (${zone} time)`,
+    );
+  }
+  if (Date.parse(orderedAt) > latest) {
+    return rejected(
+      line,
+      'future-date',
+      `ordered_at ${quoted(orderedAtText)} is more than a day after the import's as-of ${new Date(latest - FUTURE_TOLERANCE_MS).toISOString()}: ` +
+        'a typing error, or pass --as-of to date the import',
+    );
+  }
+
+  const amountText = cell('amount');
+  const amount = parseAmount(amountText);
+  if (amount === undefined) {
+    return rejected(line, 'bad-amount', `amount ${quoted(amountText)} is not a number like 199 or 199.50`);
+  }
+  if (amount < 0) {
+    return rejected(line, 'negative-amount', `amount ${amountText} is negative: leave refunds out of the import`);
+  }
+
+  const parsed = OrderInputSchema.safeParse({
+    orderId,
+    customerId,
+    orderedAt,
+    lines: [{ category, amount } satisfies OrderLine],
+    couponCode: orUndefined(cell('coupon_code')),
+  });
+  if (parsed.success) return { ok: true, line, order: parsed.data };
+
+  const issue = parsed.error.issues[0];
+  const [key, , lineKey] = issue?.path ?? [];
+  const field = key === 'lines' ? LINE_FIELDS.get(lineKey ?? '') : ORDER_FIELDS.get(key ?? '');
+  if (!field) return rejected(line, 'bad-row', issue?.message ?? 'invalid row');
+  return rejected(line, field.reason, `${field.column} ${quoted(cell(field.column))}: ${issue?.message ?? 'invalid'}`);
+}
+
+const AMOUNT = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
+/** A plain decimal; thousands separators and currency signs are refused rather than guessed at. */
+function parseAmount(text: string): number | undefined {
+  if (!AMOUNT.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
