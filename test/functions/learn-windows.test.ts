@@ -4,7 +4,10 @@ import { handler } from '../../functions/learn-windows.ts';
 import { addDays, type CalendarDate } from '../../lib/domain/dates.ts';
 import { WindowsLearnedSchema } from '../../lib/events/schemas.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
-import { changedKeys, EVENT_BUS_NAME, loadEvent, loadEventObject, mockAws, putEvents, startHandlerTable, tableItems, type HandlerTable } from '../support/handler-env.ts';
+import { mockAws, putEvents } from '../support/aws-mocks.ts';
+import { EVENT_BUS_NAME } from '../support/handler-env.ts';
+import { changedKeys, type HandlerTable, startHandlerTable, tableItems } from '../support/handler-table.ts';
+import { loadEvent, loadEventObject } from '../support/sample-events.ts';
 import type { CategoryHistory } from '../../lib/domain/records.ts';
 
 const FIRST: CalendarDate = '2026-01-05';

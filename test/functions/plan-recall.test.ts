@@ -4,20 +4,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/plan-recall.ts';
 import { ShardJobMessageSchema } from '../../lib/events/schemas.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
-import {
-  awsError,
-  changedKeys,
-  EVENT_BUS_NAME,
-  loadEvent,
-  loadEventObject,
-  mockAws,
-  putEvents,
-  sendMessageBatches,
-  startHandlerTable,
-  tableItems,
-  WORK_QUEUE_URL,
-  type HandlerTable,
-} from '../support/handler-env.ts';
+import { awsError, mockAws, putEvents, sendMessageBatches } from '../support/aws-mocks.ts';
+import { EVENT_BUS_NAME, WORK_QUEUE_URL } from '../support/handler-env.ts';
+import { changedKeys, type HandlerTable, startHandlerTable, tableItems } from '../support/handler-table.ts';
+import { loadEvent, loadEventObject } from '../support/sample-events.ts';
 
 /** The default config: 8 shards, merchant time Asia/Shanghai. */
 const SHARDS = 8;

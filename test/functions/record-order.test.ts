@@ -6,7 +6,10 @@ import { campaignConfig } from '../../lib/runtime/aws/env.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
 import { couponCode } from '../../lib/domain/coupon.ts';
-import { changedKeys, COUPON_SECRET, EVENT_BUS_NAME, getItem, loadEvent, mockAws, putEvents, startHandlerTable, tableItems, type HandlerTable } from '../support/handler-env.ts';
+import { mockAws, putEvents } from '../support/aws-mocks.ts';
+import { COUPON_SECRET, EVENT_BUS_NAME } from '../support/handler-env.ts';
+import { changedKeys, getItem, type HandlerTable, startHandlerTable, tableItems } from '../support/handler-table.ts';
+import { loadEvent } from '../support/sample-events.ts';
 
 const TODAY = '2026-11-22';
 const SHOP = { customers: 60, seed: 2 };

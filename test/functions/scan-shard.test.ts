@@ -16,22 +16,10 @@ import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
 import { failedRecordLines, metricSum } from '../support/emf.ts';
 import { capturedLogLines } from '../support/log-guard.ts';
-import {
-  changedKeys,
-  COUPON_SECRET,
-  COUPON_SECRET_ARN,
-  EVENT_BUS_NAME,
-  loadSqsEvent,
-  mockAws,
-  putEvents,
-  redelivered,
-  SEND_QUEUE_URL,
-  sendMessageBatches,
-  startHandlerTable,
-  tableItems,
-  withBodies,
-  type HandlerTable,
-} from '../support/handler-env.ts';
+import { mockAws, putEvents, sendMessageBatches } from '../support/aws-mocks.ts';
+import { COUPON_SECRET, COUPON_SECRET_ARN, EVENT_BUS_NAME, SEND_QUEUE_URL } from '../support/handler-env.ts';
+import { changedKeys, type HandlerTable, startHandlerTable, tableItems } from '../support/handler-table.ts';
+import { loadSqsEvent, redelivered, withBodies } from '../support/sample-events.ts';
 
 const TODAY = '2026-11-22';
 /** The run the sample's job belongs to, as plan-recall records it. */

@@ -15,21 +15,10 @@ import { runShard } from '../../lib/usecases/run-shard.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
 import { failedRecordLines, metricSum } from '../support/emf.ts';
 import { capturedLogLines } from '../support/log-guard.ts';
-import {
-  changedKeys,
-  COUPON_SECRET,
-  ledgerItem,
-  loadSqsEvent,
-  mockAws,
-  profileItem,
-  putEvents,
-  redelivered,
-  snsPublishes,
-  startHandlerTable,
-  tableItems,
-  withBodies,
-  type HandlerTable,
-} from '../support/handler-env.ts';
+import { mockAws, putEvents, snsPublishes } from '../support/aws-mocks.ts';
+import { COUPON_SECRET } from '../support/handler-env.ts';
+import { changedKeys, type HandlerTable, ledgerItem, profileItem, startHandlerTable, tableItems } from '../support/handler-table.ts';
+import { loadSqsEvent, redelivered, withBodies } from '../support/sample-events.ts';
 
 const TODAY = '2026-11-22';
 const RUN_NOW = '2026-11-22T02:00:00.000Z';

@@ -10,22 +10,10 @@ import { SendJobMessageSchema, ShardJobMessageSchema, type ShardJobMessage } fro
 import type { SendJob } from '../../lib/ports/messaging.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
 import { keys } from '../../lib/store/tables.ts';
-import {
-  COUPON_SECRET,
-  getItem,
-  loadEventObject,
-  loadSqsEvent,
-  mockAws,
-  putEvents,
-  redelivered,
-  SEND_QUEUE_URL,
-  sendMessageBatches,
-  snsPublishes,
-  startHandlerTable,
-  withBodies,
-  WORK_QUEUE_URL,
-  type HandlerTable,
-} from '../support/handler-env.ts';
+import { mockAws, putEvents, sendMessageBatches, snsPublishes } from '../support/aws-mocks.ts';
+import { COUPON_SECRET, SEND_QUEUE_URL, WORK_QUEUE_URL } from '../support/handler-env.ts';
+import { getItem, type HandlerTable, startHandlerTable } from '../support/handler-table.ts';
+import { loadEventObject, loadSqsEvent, redelivered, withBodies } from '../support/sample-events.ts';
 import { guardLogLeaks } from '../support/leak-guard.ts';
 import { reliabilityConfig, seedShop, SHOP_NAMES, shopCustomers, shopPhones, TODAY } from '../support/reliability-shop.ts';
 import { scanTable, changedKeys } from '../support/table-state.ts';

@@ -27,20 +27,10 @@ import { importCustomers } from '../../lib/usecases/import.ts';
 import { runDay } from '../../lib/usecases/run-day.ts';
 import { runShard } from '../../lib/usecases/run-shard.ts';
 import { csv, RecordingQueue } from '../support/fixtures.ts';
-import {
-  COUPON_SECRET,
-  COUPON_SECRET_ARN,
-  loadSqsEvent,
-  mockAws,
-  putEvents,
-  SEND_QUEUE_URL,
-  sendMessageBatches,
-  snsPublishes,
-  startHandlerTable,
-  withBodies,
-  WORK_QUEUE_URL,
-  type HandlerTable,
-} from '../support/handler-env.ts';
+import { mockAws, putEvents, sendMessageBatches, snsPublishes } from '../support/aws-mocks.ts';
+import { COUPON_SECRET, COUPON_SECRET_ARN, SEND_QUEUE_URL, WORK_QUEUE_URL } from '../support/handler-env.ts';
+import { type HandlerTable, startHandlerTable } from '../support/handler-table.ts';
+import { loadSqsEvent, withBodies } from '../support/sample-events.ts';
 import { testDynamoClient } from '../support/faults.ts';
 import { guardLogLeaks, leaksIn, type LogSecrets } from '../support/leak-guard.ts';
 import { capturedLogLines, fullPhoneNumbersIn } from '../support/log-guard.ts';

@@ -10,7 +10,7 @@ import { RetryableDeliveryError } from '../../lib/ports/messaging.ts';
 import { UnconfirmedDeliveryError } from '../../lib/usecases/deliver.ts';
 import { failedRecordLines, metricSum } from '../support/emf.ts';
 import { capturedLogLines } from '../support/log-guard.ts';
-import { loadSqsEvent, withBodies } from '../support/handler-env.ts';
+import { loadSqsEvent, withBodies } from '../support/sample-events.ts';
 
 /** Runs `event` through an SQS consumer whose record handler is `handle`, as Lambda would. */
 async function consume(event: SQSEvent, handle: (record: SQSRecord) => Promise<void>) {
