@@ -6,7 +6,8 @@ import type { RunDayDeps } from '../usecases/run-day.ts';
 import type { SendJob, SendQueue } from '../ports/messaging.ts';
 import { recordOrder } from '../usecases/record-order.ts';
 import { runDay, type RunSummary } from '../usecases/run-day.ts';
-import { createRandom, type DemoCustomer } from './shop.ts';
+import { createRandom } from './random.ts';
+import type { DemoCustomer } from './shop.ts';
 
 /**
  * The demo shop's last weeks, lived day by day instead of seeded at once: each morning the daily

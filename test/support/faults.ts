@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { EventBridgePublisher } from '../../lib/adapters/event-bus.ts';
 import { SnsTransport } from '../../lib/adapters/sns-transport.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
-import { createRandom } from '../../lib/demo/shop.ts';
+import { createRandom } from '../../lib/demo/random.ts';
 import { ledgerKey } from '../../lib/domain/journeys.ts';
 import type { SendJob, Transport } from '../../lib/ports/messaging.ts';
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { DynamoPacer } from '../../lib/adapters/dynamo-pacer.ts';
 import { dynamoClient } from '../../lib/adapters/dynamo-client.ts';
-import { createRandom } from '../../lib/demo/shop.ts';
+import { createRandom } from '../../lib/demo/random.ts';
 import { smsParts } from '../../lib/domain/sms.ts';
 import type { Pacer } from '../../lib/ports/messaging.ts';
 import type { TestDynamo } from './store.ts';

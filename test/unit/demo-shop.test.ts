@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';
 import { CampaignConfigSchema } from '../../lib/config/schema.ts';
-import { createRandom, generateDemoShop, type DemoCustomer, type DemoShopOptions } from '../../lib/demo/shop.ts';
+import { createRandom } from '../../lib/demo/random.ts';
+import { generateDemoShop, type DemoCustomer, type DemoShopOptions } from '../../lib/demo/shop.ts';
 import { CustomerInputSchema, OrderInputSchema } from '../../lib/domain/model.ts';
 
 const config = CampaignConfigSchema.parse(
