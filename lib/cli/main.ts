@@ -9,7 +9,8 @@ import { addDays, localDate, refuseFutureRun, runMoment } from '../domain/dates.
 import { liveDays, splitShop } from '../demo/live.ts';
 import { renderReportHtml } from '../report/html.ts';
 import { formatHeadline, formatReport, formatWindows } from '../report/text.ts';
-import { makeReport, type Report } from '../usecases/report.ts';
+import type { Report } from '../domain/report.ts';
+import { makeReport } from '../usecases/report.ts';
 import { learnStoredWindows } from '../usecases/windows.ts';
 import { maskPhone } from '../domain/phone.ts';
 import { generateDemoShop } from '../demo/shop.ts';
