@@ -13,9 +13,14 @@ import { planRecall, scanShardJob, sendJob } from '../../lib/usecases/pipeline.t
 import { recordOrder } from '../../lib/usecases/record-order.ts';
 import { runDay } from '../../lib/usecases/run-day.ts';
 import { runShard } from '../../lib/usecases/run-shard.ts';
-import { CrashPlan, EventBus, isCrash, RedeliveringQueue, SmsChannel, testDynamoClient } from '../support/faults.ts';
+import { CrashPlan, isCrash } from '../support/crash.ts';
+import { DynamoFaults } from '../support/dynamo-faults.ts';
 import { guardLogLeaks } from '../support/leak-guard.ts';
+import { EventBus } from '../support/mocked-bus.ts';
+import { RedeliveringQueue } from '../support/redelivering-queue.ts';
 import { RELIABILITY_SECRET, reliabilityConfig, RUN_NOW, runOn, seedShop, SHOP_NAMES, shopCustomers, shopPhones, TODAY } from '../support/reliability-shop.ts';
+import { SmsChannel } from '../support/sms-channel.ts';
+import { testDynamoClient } from '../support/store.ts';
 import { compareWithClean, scanTable, restoreTable, type TableState } from '../support/table-state.ts';
 
 /**
@@ -47,6 +52,8 @@ const reports: CrashReport[] = [];
 
 describe('crash at every write, then a fresh process runs the use case again', () => {
   let server: EmbeddedDynamo;
+  /** Between a process that is to die and dynalite: it kills the process at its plan's point. */
+  let faults: DynamoFaults;
   let setupClient: DynamoDBClient;
   let config: CampaignConfig;
   let shop: TableState;
@@ -59,6 +66,7 @@ describe('crash at every write, then a fresh process runs the use case again', (
 
   beforeAll(async () => {
     server = await startEmbeddedDynamo();
+    faults = await DynamoFaults.start(server.endpoint);
     setupClient = testDynamoClient(server.endpoint);
     config = await reliabilityConfig();
     const store = await openTable(new Map());
@@ -75,6 +83,7 @@ describe('crash at every write, then a fresh process runs the use case again', (
     channel.restore();
     bus.restore();
     setupClient.destroy();
+    await faults.close();
     await server.close();
   });
 
@@ -86,10 +95,10 @@ describe('crash at every write, then a fresh process runs the use case again', (
     return store;
   }
 
-  /** What one process builds: its own client (with the crash plan, if any) and store. */
+  /** What one process builds: its own client and store; with a crash plan, through the proxy that kills it. */
   function processStore(table: DynamoStore, plan?: CrashPlan): DynamoStore {
-    const client = testDynamoClient(server.endpoint);
-    plan?.attach(client);
+    if (plan) faults.crashWith(plan);
+    const client = testDynamoClient(plan ? faults.endpoint : server.endpoint);
     return new DynamoStore(client, table.tableName);
   }
 
@@ -121,7 +130,7 @@ describe('crash at every write, then a fresh process runs the use case again', (
           return true;
         },
       );
-      await plan.settled();
+      await faults.settled();
       dying.client.destroy();
       channel.plan = undefined;
       if (!crashed) report.failures.push(`k=${k}: the run finished without reaching its ${k}th write`);
@@ -245,7 +254,7 @@ describe('crash at every write, then a fresh process runs the use case again', (
       bus.countsAsWrite = true;
       const dying = processStore(table, plan);
       const crashed = await run(dying).then(() => false, (error: unknown) => isCrash(error) || Promise.reject(error));
-      await plan.settled();
+      await faults.settled();
       dying.client.destroy();
       channel.plan = undefined;
       bus.plan = undefined;
@@ -287,7 +296,7 @@ describe('crash at every write, then a fresh process runs the use case again', (
         const store = deliveries++ === 0 ? first : fresh;
         await scanShardJob({ store, config, sendQueue: send, workQueue: work, events, couponSecret: RELIABILITY_SECRET }, job, () => false);
       });
-      await dying?.settled();
+      if (dying) await faults.settled();
       first.client.destroy();
       fresh.client.destroy();
       return bus.ofType('RunCompleted')[0]?.detail;

@@ -8,7 +8,8 @@
  *
  * LOAD_CUSTOMERS (default 200000), LOAD_SEED, RELIABILITY_FAULT_RATE, RELIABILITY_SEED.
  * The run's DynamoDB client retries with the SDK's standard strategy (12 attempts, exponential
- * full-jitter backoff from 20 ms) and a retry quota that does not run dry (test/support/faults.ts).
+ * full-jitter backoff from 20 ms) and a retry quota that does not run dry (test/support/store.ts); the faults come from the
+ * DynamoDB fault proxy (test/support/dynamo-faults.ts), in this process, between the run and the store.
  * Writes nothing but to stdout: the store lives in memory and goes with its process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,7 +24,9 @@ import { RetryableDeliveryError } from '../../lib/ports/messaging.ts';
 import { deliverMessage, type DeliveryResult } from '../../lib/usecases/deliver.ts';
 import { runDay, type RunSummary } from '../../lib/usecases/run-day.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
-import { FAULT_RATE, faultRandom, injectDynamoFaults, testDynamoClient } from '../support/faults.ts';
+import { DynamoFaults } from '../support/dynamo-faults.ts';
+import { FAULT_RATE, faultRandom } from '../support/fault-rate.ts';
+import { testDynamoClient } from '../support/store.ts';
 
 const CUSTOMERS = Number(process.env.LOAD_CUSTOMERS ?? 200_000);
 const SEED = Number(process.env.LOAD_SEED ?? 20261122);
@@ -113,9 +116,11 @@ async function main(): Promise<number> {
     seedClient.destroy();
     console.log(`load: seeded ${seeded.toLocaleString('en-US')} customers in ${seconds(seedMs)}`);
 
-    // The run: its own client, with faults before every request, and the SDK's retries.
-    const client = testDynamoClient(endpoint, MAX_ATTEMPTS, BACKOFF_BASE_MS, { bottomlessQuota: true });
-    const faults = injectDynamoFaults(client, { rate: FAULT_RATE, random: faultRandom() });
+    // The run: its own client, through the fault proxy (faults before every request), and the SDK's retries.
+    const proxy = await DynamoFaults.start(endpoint);
+    proxy.failAtRate(FAULT_RATE, { random: faultRandom() });
+    const faults = proxy.stats;
+    const client = testDynamoClient(proxy.endpoint, MAX_ATTEMPTS, BACKOFF_BASE_MS, { bottomlessQuota: true });
     const store = new DynamoStore(client, 'recall-load');
     const snsRandom = faultRandom(11);
     const delivered = new Map<string, number>();
@@ -155,6 +160,7 @@ async function main(): Promise<number> {
     const summary = await runDay({ store, config, sendQueue, couponSecret: SECRET }, { runDate: TODAY, now: zonedInstant(TODAY, config.runTime, config.merchantTimeZone), dryRun: false, backfill: false });
     const runMs = performance.now() - runStarted;
     client.destroy();
+    await proxy.close();
     sample();
     clearInterval(sampler);
 

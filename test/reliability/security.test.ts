@@ -31,12 +31,11 @@ import { mockAws, putEvents, sendMessageBatches, snsPublishes } from '../support
 import { COUPON_SECRET, COUPON_SECRET_ARN, SEND_QUEUE_URL, WORK_QUEUE_URL } from '../support/handler-env.ts';
 import { type HandlerTable, startHandlerTable } from '../support/handler-table.ts';
 import { loadSqsEvent, withBodies } from '../support/sample-events.ts';
-import { testDynamoClient } from '../support/faults.ts';
 import { guardLogLeaks, leaksIn, type LogSecrets } from '../support/leak-guard.ts';
 import { capturedLogLines, fullPhoneNumbersIn } from '../support/log-guard.ts';
 import { RELIABILITY_SECRET, reliabilityConfig, RUN_NOW, runOn, seedShop, SHOP_NAMES, shopCustomers, shopPhones, TODAY } from '../support/reliability-shop.ts';
 import { changedKeys, scanTable } from '../support/table-state.ts';
-import { TestDynamo } from '../support/store.ts';
+import { TestDynamo, testDynamoClient } from '../support/store.ts';
 
 /**
  * Security (issue 6, point 5): nothing secret in a log line, numbers masked in the CLI, the test

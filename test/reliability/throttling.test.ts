@@ -11,9 +11,14 @@ import { addDays } from '../../lib/domain/dates.ts';
 import type { ShardJobMessage } from '../../lib/events/schemas.ts';
 import type { SendJob } from '../../lib/ports/messaging.ts';
 import { planRecall, scanShardJob, sendJob } from '../../lib/usecases/pipeline.ts';
-import { EventBus, FAULT_RATE, faultRandom, injectDynamoFaults, RedeliveringQueue, SmsChannel, testDynamoClient, type FaultStats } from '../support/faults.ts';
+import { DynamoFaults, type FaultStats } from '../support/dynamo-faults.ts';
+import { FAULT_RATE, faultRandom } from '../support/fault-rate.ts';
 import { guardLogLeaks } from '../support/leak-guard.ts';
+import { EventBus } from '../support/mocked-bus.ts';
+import { RedeliveringQueue } from '../support/redelivering-queue.ts';
 import { RELIABILITY_SECRET, reliabilityConfig, RUN_NOW, seedShop, SHOP_NAMES, shopPhones, TODAY } from '../support/reliability-shop.ts';
+import { SmsChannel } from '../support/sms-channel.ts';
+import { testDynamoClient } from '../support/store.ts';
 import { compareWithClean, ledgerKeysWithStatus, restoreTable, scanTable, type TableState } from '../support/table-state.ts';
 
 /**
@@ -81,8 +86,10 @@ describe(`the daily pipeline with DynamoDB and SNS faults at ${FAULT_RATE * 100}
 
   /** One day through plan-recall, every shard job and every send, each message redelivered until it succeeds. */
   async function runPipeline(table: DynamoStore, runDate: string, faults: { dynamo: number; sns: number; afterSend?: boolean }): Promise<PipelineOutcome> {
-    const client = testDynamoClient(server.endpoint, MAX_ATTEMPTS, BACKOFF_BASE_MS, { bottomlessQuota: true });
-    const dynamo = faults.dynamo > 0 ? injectDynamoFaults(client, { rate: faults.dynamo, random: faultRandom() }) : undefined;
+    const proxy = faults.dynamo > 0 ? await DynamoFaults.start(server.endpoint) : undefined;
+    proxy?.failAtRate(faults.dynamo, { random: faultRandom() });
+    const client = testDynamoClient(proxy?.endpoint ?? server.endpoint, MAX_ATTEMPTS, BACKOFF_BASE_MS, { bottomlessQuota: true });
+    const dynamo = proxy?.stats;
     const store = new DynamoStore(client, table.tableName);
     const work = new RedeliveringQueue<ShardJobMessage>();
     const send = new RedeliveringQueue<SendJob>();
@@ -111,6 +118,7 @@ describe(`the daily pipeline with DynamoDB and SNS faults at ${FAULT_RATE * 100}
       };
     } finally {
       client.destroy();
+      await proxy?.close();
     }
   }
 
@@ -187,24 +195,11 @@ describe(`the daily pipeline with DynamoDB and SNS faults at ${FAULT_RATE * 100}
     const clean = await runPipeline(await openTable(shop), TODAY, { dynamo: 0, sns: 0 });
     channel.reset();
     const table = await openTable(shop);
-    const client = testDynamoClient(server.endpoint, MAX_ATTEMPTS, BACKOFF_BASE_MS, { bottomlessQuota: true });
-    const random = faultRandom(99);
-    let lostAnswers = 0;
-    // Innermost: the request reaches the store, then its answer is replaced by a 500. The SDK
+    const proxy = await DynamoFaults.start(server.endpoint);
+    // The request reaches the store, then its answer is replaced by a 500. The SDK
     // retries, and the retry of a conditional write finds its own earlier write.
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const result = await next(args);
-        if (/^(PutItem|UpdateItem)Command$/.test(String(context.commandName)) && random() < FAULT_RATE) {
-          lostAnswers++;
-          const body = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' });
-          const { Readable } = await import('node:stream');
-          return { ...result, response: { statusCode: 500, reason: 'Internal Server Error', headers: { 'content-type': 'application/x-amz-json-1.0' }, body: Readable.from([Buffer.from(body)]) } };
-        }
-        return result;
-      },
-      { step: 'deserialize', priority: 'low', name: 'loseAnswers' },
-    );
+    proxy.failAtRate(FAULT_RATE, { random: faultRandom(99), only: (operation) => operation === 'PutItem' || operation === 'UpdateItem', codes: ['InternalServerError'], landed: true });
+    const client = testDynamoClient(proxy.endpoint, MAX_ATTEMPTS, BACKOFF_BASE_MS, { bottomlessQuota: true });
     const store = new DynamoStore(client, table.tableName);
     const send = new RedeliveringQueue<SendJob>();
     const work = new RedeliveringQueue<ShardJobMessage>();
@@ -214,6 +209,8 @@ describe(`the daily pipeline with DynamoDB and SNS faults at ${FAULT_RATE * 100}
     await work.drain((job) => scanShardJob({ store, config, sendQueue: send, workQueue: work, events, couponSecret: RELIABILITY_SECRET }, job, () => false));
     await send.drain((job) => sendJob({ store, config, transport: channel.transport(config), clock, events }, job));
     client.destroy();
+    await proxy.close();
+    const lostAnswers = proxy.stats.injected.InternalServerError;
     // The next day, without faults, resumes what the lost answers left claimed.
     await runPipeline(table, addDays(TODAY, 1), { dynamo: 0, sns: 0 });
 
