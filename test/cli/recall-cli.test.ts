@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxLineSchema } from '../../lib/adapters/outbox.ts';
-import { main, type CliIo } from '../../lib/cli/main.ts';
+import type { CliIo } from '../../lib/cli/context.ts';
+import { main } from '../../lib/cli/main.ts';
 import { OUTCOMES } from '../../lib/domain/guardrails.ts';
 import { loadDefaultConfig } from '../../lib/config/load.ts';
 

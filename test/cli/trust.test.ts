@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../lib/cli/main.ts';
+import type { CliIo } from '../../lib/cli/context.ts';
+import { main } from '../../lib/cli/main.ts';
 import { openLocalRuntime } from '../../lib/runtime/local.ts';
 
 /*

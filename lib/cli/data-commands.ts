@@ -1,0 +1,182 @@
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Command } from 'commander';
+import { applyWindowChanges, unifiedDiff } from '../config/edit.ts';
+import { parseConfigText } from '../config/load.ts';
+import { CalendarDateSchema, type CampaignConfig } from '../config/schema.ts';
+import { addDays, localDate, refuseFutureRun, runMoment } from '../domain/dates.ts';
+import { renderReportHtml } from '../report/html.ts';
+import { formatReport, formatWindows } from '../report/text.ts';
+import type { Report } from '../domain/report.ts';
+import { makeReport } from '../usecases/report.ts';
+import { learnStoredWindows } from '../usecases/windows.ts';
+import { readCustomerRows } from '../import/customers.ts';
+import { readOrders } from '../import/orders.ts';
+import { type LocalRuntime } from '../runtime/local.ts';
+import { importCustomers, importOrders, type ImportHooks } from '../usecases/import.ts';
+import { runDay, type RunSummary } from '../usecases/run-day.ts';
+import { createProgress } from './progress.ts';
+import { formatImportCounts, formatRunSummary } from './summary.ts';
+import { UsageError, withRuntime, type CliIo, type GlobalOptions } from './context.ts';
+
+/* The data commands: import, run, report, windows (docs/architecture.md#contracts). */
+
+export async function runAndReport(
+  runtime: LocalRuntime,
+  io: CliIo,
+  options: { asOf?: string; dryRun: boolean; backfill: boolean; json: boolean; decisions?: string; allowFuture: boolean },
+): Promise<RunSummary> {
+  const { config } = runtime;
+  const moment = runMoment(options.asOf, config.merchantTimeZone, config.runTime, io.now());
+  refuseFutureRun(moment.now, io.now(), options);
+  let decisions: WriteStream | undefined;
+  if (options.decisions) decisions = createWriteStream(options.decisions);
+  const summary = await runDay(runtime, {
+    ...moment,
+    dryRun: options.dryRun,
+    backfill: options.backfill,
+    ...(decisions ? { onDecision: (record) => decisions?.write(`${JSON.stringify(record)}\n`) } : {}),
+  });
+  if (decisions) await new Promise((resolve) => decisions?.end(resolve));
+  io.out(options.json ? JSON.stringify(summary, null, 2) : formatRunSummary(summary));
+  for (const warning of summary.warnings) io.err(`warning: ${warning}`);
+  return summary;
+}
+
+/** The period of `recall report`: `--to` (default today), `--from` (default 29 days before it). */
+function reportPeriod(options: { from?: string; to?: string }, config: CampaignConfig, now: Date): { from: string; to: string; asOf: string } {
+  const asOf = localDate(now, config.merchantTimeZone);
+  for (const [flag, value] of [['--from', options.from], ['--to', options.to]] as const) {
+    if (value !== undefined && !CalendarDateSchema.safeParse(value).success) throw new UsageError(`${flag}: expected a date as YYYY-MM-DD, got "${value}"`);
+  }
+  const to = options.to ?? asOf;
+  return { from: options.from ?? addDays(to, -29), to, asOf };
+}
+
+/** The report of a period, and with `html` its HTML file (window learning included: a Scan). */
+export async function reportOn(runtime: LocalRuntime, period: { from: string; to: string; asOf: string }, html: string | undefined): Promise<Report> {
+  const report = await makeReport(runtime, { from: period.from, to: period.to }, period.asOf);
+  if (html) {
+    const learned = await learnStoredWindows(runtime);
+    await mkdir(dirname(html), { recursive: true });
+    await writeFile(html, renderReportHtml({ report, config: runtime.config, windows: learned.windows }));
+  }
+  return report;
+}
+
+interface ImportOptions {
+  asOf?: string;
+  allowFuture: boolean;
+}
+
+/** The moment an import stands for: `--as-of` (a date means the configured run time), or now. */
+function importAsOf(options: ImportOptions, config: CampaignConfig, now: Date): Date {
+  const moment = runMoment(options.asOf, config.merchantTimeZone, config.runTime, now).now;
+  refuseFutureRun(moment, now, { dryRun: false, allowFuture: options.allowFuture });
+  return moment;
+}
+
+function importHooks(file: string, io: CliIo, progress: { tick: (count: number) => void }): ImportHooks {
+  return {
+    onProgress: (rows) => progress.tick(rows),
+    onRejected: (line, reason, message) => io.err(`${file}:${line}: ${reason}: ${message}`),
+    onWarning: (line, reason, message) => io.err(`${file}:${line}: warning: ${reason}: ${message}`),
+  };
+}
+
+/** `recall import customers|orders`, `recall run`, `recall report`, `recall windows`. */
+export function registerDataCommands(program: Command, io: CliIo): void {
+  const importCommand = program.command('import').description('import a CSV file into the store');
+  importCommand
+    .command('customers <file>')
+    .description('customer_id,phone,name[,timezone,sms_opt_in,opted_out,opt_in_at,push_endpoint]; an absent column changes nothing')
+    .option('--as-of <date>', 'when the import is considered to happen: the time of the opt-outs it records (default now)')
+    .option('--allow-future', 'allow an --as-of more than a day after the clock', false)
+    .action(async (file: string, options: ImportOptions, command: Command) => {
+      await withRuntime(command.optsWithGlobals(), io, async (runtime) => {
+        const asOf = importAsOf(options, runtime.config, io.now());
+        const progress = createProgress(`importing ${file}`);
+        const rows = readCustomerRows(createReadStream(file), file, { timeZone: runtime.config.merchantTimeZone, defaultCountry: runtime.config.defaultCountry });
+        const counts = await importCustomers(runtime, rows, asOf, importHooks(file, io, progress));
+        progress.done();
+        io.out(formatImportCounts('customers', counts));
+      }, { creates: true });
+    });
+  importCommand
+    .command('orders <file>')
+    .description('order_id,customer_id,ordered_at,category,amount[,coupon_code]; one row per order line')
+    .option('--as-of <date>', 'when the import is considered to happen: lateness and the future-date check are judged on it (default now)')
+    .option('--allow-future', 'allow an --as-of more than a day after the clock', false)
+    .action(async (file: string, options: ImportOptions, command: Command) => {
+      await withRuntime(command.optsWithGlobals(), io, async (runtime) => {
+        const asOf = importAsOf(options, runtime.config, io.now());
+        const progress = createProgress(`importing ${file}`);
+        const orders = readOrders(createReadStream(file), file, { timeZone: runtime.config.merchantTimeZone, asOf });
+        const counts = await importOrders(runtime, orders, asOf, importHooks(file, io, progress));
+        progress.done();
+        io.out(formatImportCounts('orders', counts));
+      }, { creates: true });
+    });
+
+  program
+    .command('run')
+    .description("run the day's recall: every journey step due on the run date")
+    .option('--as-of <date>', 'run date (YYYY-MM-DD, at the configured run time) or an ISO 8601 instant; default now')
+    .option('--dry-run', 'decide and report, write nothing, send nothing', false)
+    .option('--backfill', 'send long-lapsed customers the latest step they crossed, once', false)
+    .option('--json', 'print the run summary as JSON', false)
+    .option('--decisions <file>', 'write one JSON line per candidate (the audit trail)')
+    .option('--allow-future', 'allow a real run dated more than a day after the clock (time travel on a demo store)', false)
+    .action(async (options: { asOf?: string; dryRun: boolean; backfill: boolean; json: boolean; decisions?: string; allowFuture: boolean }, command: Command) => {
+      await withRuntime(command.optsWithGlobals(), io, (runtime) => runAndReport(runtime, io, options));
+    });
+
+  program
+    .command('report')
+    .description('what the recalls of a period achieved: sent vs held-out conversion, lift, revenue, coupons, repurchase rates')
+    .option('--from <date>', 'first run date of the period (default: 29 days before --to)')
+    .option('--to <date>', 'last run date of the period (default: today)')
+    .option('--json', 'print the report as JSON', false)
+    .option('--html <file>', 'also write the report as one self-contained HTML file (charts; learns the windows: a Scan)')
+    .action(async (options: { from?: string; to?: string; json: boolean; html?: string }, command: Command) => {
+      await withRuntime(command.optsWithGlobals(), io, async (runtime) => {
+        const report = await reportOn(runtime, reportPeriod(options, runtime.config, io.now()), options.html);
+        io.out(options.json ? JSON.stringify(report, null, 2) : formatReport(report));
+        if (options.html && !options.json) io.out(`\nHTML report: ${options.html}`);
+      });
+    });
+
+  program
+    .command('windows')
+    .description("learn each category's window from the stored purchase histories (a parallel Scan: a batch job)")
+    .option('--json', 'print the learned windows as JSON', false)
+    .option('--apply', 'write the learned windows (and windowSince = today) into the --config file, after printing the diff', false)
+    .action(async (options: { json: boolean; apply: boolean }, command: Command) => {
+      const globals: GlobalOptions = command.optsWithGlobals();
+      if (options.apply && !globals.config) throw new UsageError('--apply writes into the config file given by --config FILE; none was given (the built-in default is never edited)');
+      await withRuntime(globals, io, async (runtime) => {
+        const learned = await learnStoredWindows(runtime);
+        const windows = learned.windows.map(({ curve: _curve, ...window }) => window);
+        io.out(options.json ? JSON.stringify({ ...learned, windows }, null, 2) : formatWindows(learned));
+        if (!options.apply || !globals.config) return;
+        const file = globals.config;
+        const changes = learned.windows.flatMap((window) => (window.learnedDays !== null && window.learnedDays !== window.configuredDays ? [{ category: window.category, windowDays: window.learnedDays }] : []));
+        const say = options.json ? io.err : io.out;
+        if (changes.length === 0) {
+          say(`\nNothing to apply to ${file}: every learned window equals the configured one or is flagged.`);
+          return;
+        }
+        const since = localDate(io.now(), runtime.config.merchantTimeZone);
+        const before = await readFile(file, 'utf8');
+        const after = applyWindowChanges(before, changes, since);
+        // The edited text must still be a valid config before it replaces the file.
+        parseConfigText(after, file);
+        say(`\n${unifiedDiff(before, after, { before: file, after: `${file} (learned windows, windowSince ${since})` })}`);
+        const temporary = `${file}.${process.pid}.tmp`;
+        await writeFile(temporary, after);
+        await rename(temporary, file);
+        say(`\nApplied ${changes.length} learned window${changes.length === 1 ? '' : 's'} to ${file} (windowSince ${since}); nothing else in it changed.`);
+      });
+    });
+}
