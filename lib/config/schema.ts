@@ -72,6 +72,12 @@ export const JourneySchema = z
     trigger: TriggerSchema,
     exit: ExitRuleSchema,
     steps: z.array(StepSchema).min(1).max(12),
+    /**
+     * Where `--backfill` enters a long-lapsed cycle: `first` (a staged ladder starts at its first
+     * step, due on the backfill date, later steps on their spacing) or `latest` (the latest step
+     * crossed, once: a lifecycle threshold). Default: `latest` for recency, `first` otherwise.
+     */
+    backfillFrom: z.enum(['first', 'latest']).optional(),
   })
   .superRefine((journey, ctx) => {
     const expected = exitRuleOf[journey.trigger.type];

@@ -1,7 +1,7 @@
 import type { CampaignConfig, Journey, Step } from '../config/schema.ts';
 import { daysBetween, localMinutes, minutesOfDay, type CalendarDate } from './dates.ts';
 import { isHeldOut } from './hashing.ts';
-import { cycleStart, isStale, latestCrossedStep, ledgerKey } from './journeys.ts';
+import { backfillEntry, cycleStart, isStale, ledgerKey } from './journeys.ts';
 import { mobileNumber } from './phone.ts';
 import type { JourneyState, Profile, RecentSend } from './records.ts';
 
@@ -17,6 +17,8 @@ export const OUTCOMES = [
   'skipped:opted-out',
   'deferred:capped',
   'deferred:quiet-hours',
+  /** No usable contact yet: tried again each run until graceDays after the due date (a number fixed meanwhile is sent). */
+  'deferred:invalid-contact',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
@@ -100,14 +102,15 @@ export function decideCustomer(profile: Profile | undefined, candidates: readonl
     // A dormant cycle (its steps went by stale) is only looked at again by --backfill.
     const backfillFrom = ctx.backfill && candidate.state.dormant ? cycleStart(candidate.state) : undefined;
     const stale = backfillFrom !== undefined || isStale(config, journey, candidate.state, runDate);
-    const state = stale && ctx.backfill ? latestCrossedStep(config, journey, backfillFrom ?? candidate.state, runDate) : candidate.state;
+    const state = stale && ctx.backfill ? backfillEntry(config, journey, backfillFrom ?? candidate.state, runDate) : candidate.state;
     const step = journey.steps[state.stepIndex];
     if (!step) continue;
     const decide = (outcome: Outcome, contact?: Contact): void => {
       decisions.push({ journey, stored: candidate.state, state, step, outcome, ...(contact ? { contact } : {}) });
     };
     if (stale && !ctx.backfill) {
-      decide('skipped:stale');
+      // A step that waited out its grace for a usable contact ends as what kept it.
+      decide(profile && hasConsent(profile, step) && !contactFor(profile, step, config) ? 'skipped:invalid-contact' : 'skipped:stale');
       continue;
     }
     if (!profile || !hasConsent(profile, step)) {
@@ -116,7 +119,8 @@ export function decideCustomer(profile: Profile | undefined, candidates: readonl
     }
     const contact = contactFor(profile, step, config);
     if (!contact) {
-      decide('skipped:invalid-contact');
+      // Not final while the step is fresh: the journey waits, so a number fixed later is sent.
+      decide(stale ? 'skipped:invalid-contact' : 'deferred:invalid-contact');
       continue;
     }
     if (isHeldOut(profile.customerId, journey.id, config.holdoutPercent)) {

@@ -128,6 +128,26 @@ export function cycleStart(state: JourneyState): JourneyState {
   return { ...rest, stepIndex: 0, fromDate: state.anchorDate };
 }
 
+/** Where `--backfill` enters a cycle of `journey` (docs/architecture.md#lateness). */
+export function backfillMode(journey: Journey): 'first' | 'latest' {
+  return journey.backfillFrom ?? (journey.trigger.type === 'recency' ? 'latest' : 'first');
+}
+
+/**
+ * For `--backfill` from the first step: the cycle re-anchored so that its first step is due on
+ * `runDate` and every later step keeps its spacing (also steps counted from the anchor). The cycle
+ * keeps its id, so its ledger keys and coupon codes stay its own.
+ */
+export function rebasedOnFirstStep(config: CampaignConfig, journey: Journey, state: JourneyState, runDate: CalendarDate): JourneyState {
+  const anchorDate = addDays(runDate, -stepDelayDays(config, journey, 0, state.category));
+  return { ...cycleStart(state), anchorDate, fromDate: anchorDate };
+}
+
+/** The state a `--backfill` decides on for a stale or dormant cycle. */
+export function backfillEntry(config: CampaignConfig, journey: Journey, state: JourneyState, runDate: CalendarDate): JourneyState {
+  return backfillMode(journey) === 'first' ? rebasedOnFirstStep(config, journey, state, runDate) : latestCrossedStep(config, journey, state, runDate);
+}
+
 /**
  * For `--backfill`: the latest step of the cycle whose due date has passed, as if every earlier
  * step had run on its due date. The customer gets that one step, once.

@@ -5,7 +5,7 @@ import type { CampaignConfig, Journey } from '../../lib/config/schema.ts';
 import { addDays, zonedInstant, type CalendarDate } from '../../lib/domain/dates.ts';
 import { OUTCOMES, decideCustomer, type Candidate, type DecideContext, type Decision } from '../../lib/domain/guardrails.ts';
 import { isHeldOut } from '../../lib/domain/hashing.ts';
-import { afterStale, ledgerKey, startCycle } from '../../lib/domain/journeys.ts';
+import { advance, afterStale, dueDate, ledgerKey, startCycle } from '../../lib/domain/journeys.ts';
 import type { JourneyState, Profile, RecentSend } from '../../lib/domain/records.ts';
 
 const config = await loadDefaultConfig();
@@ -149,15 +149,30 @@ describe('decideCustomer: one test per outcome', () => {
     ['an unallocated number that looks right (+8614012345678)', { phone: '+8614012345678' }],
     ['no phone number', { phone: undefined }],
     ['a landline', { phone: '+861062345678' }],
-  ])('skips an SMS step to a customer with %s as invalid-contact', (_label, overrides) => {
+  ])('defers an SMS step to a customer with %s as invalid-contact while the step is fresh (a fixed number is sent later)', (_label, overrides) => {
     // Act
     const decision = onlyDecision(decideCustomer(profileOf(overrides), [dueLadder()], contextAt()));
 
     // Assess
-    expect(decision.outcome).toBe('skipped:invalid-contact');
+    expect(decision.outcome).toBe('deferred:invalid-contact');
   });
 
-  it('skips a push step to a customer without a push endpoint as invalid-contact, whatever the phone', () => {
+  it('ends a step that waited out its grace for a usable contact as skipped:invalid-contact; without consent it is stale', () => {
+    // Prepare: the skincare window passed ~140 days ago, far beyond graceDays
+    const late: Candidate = { journey: categoryRecall, state: startCycle(categoryRecall, CUSTOMER, daysAgo(200), { category: 'skincare' }) };
+
+    // Act
+    const invalid = onlyDecision(decideCustomer(profileOf({ phone: '+861062345678' }), [late], contextAt()));
+    const noConsent = onlyDecision(decideCustomer(profileOf({ phone: '+861062345678', smsOptIn: false }), [late], contextAt()));
+    const valid = onlyDecision(decideCustomer(profileOf(), [late], contextAt()));
+
+    // Assess
+    expect(invalid.outcome).toBe('skipped:invalid-contact');
+    expect(noConsent.outcome).toBe('skipped:stale');
+    expect(valid.outcome).toBe('skipped:stale');
+  });
+
+  it('defers a push step to a customer without a push endpoint as invalid-contact, whatever the phone', () => {
     // Prepare
     const candidate: Candidate = { journey: pushLadder, state: startCycle(pushLadder, CUSTOMER, daysAgo(1), { orderId: 'o-1' }) };
 
@@ -165,7 +180,7 @@ describe('decideCustomer: one test per outcome', () => {
     const decision = onlyDecision(decideCustomer(profileOf(), [candidate], contextAt()));
 
     // Assess
-    expect(decision.outcome).toBe('skipped:invalid-contact');
+    expect(decision.outcome).toBe('deferred:invalid-contact');
   });
 
   it('normalises a national number to E.164 for the send', () => {
@@ -350,13 +365,13 @@ describe('decideCustomer: one test per outcome', () => {
       expect(decisions.filter((decision) => decision.stored === candidate.state)).toHaveLength(1);
     }
     expect(decisions.map((decision) => decision.outcome).sort()).toEqual(
-      ['deferred:capped', 'deferred:capped', 'sent', 'skipped:invalid-contact', 'skipped:stale'].sort(),
+      ['deferred:capped', 'deferred:capped', 'sent', 'deferred:invalid-contact', 'skipped:stale'].sort(),
     );
   });
 });
 
 describe('decideCustomer with --backfill', () => {
-  it('gives a dormant category cycle its latest crossed step, once', () => {
+  it('enters a dormant staged ladder at its first step, re-anchored so it is due today and the rest keep their spacing', () => {
     // Prepare: imported 200 days after a cosmetics purchase, the cycle was ended dormant
     const dormant = afterStale(config, categoryRecall, startCycle(categoryRecall, CUSTOMER, daysAgo(200), { category: 'cosmetics' }), RUN);
     const candidate: Candidate = { journey: categoryRecall, state: dormant };
@@ -364,11 +379,40 @@ describe('decideCustomer with --backfill', () => {
     // Act
     const decision = onlyDecision(decideCustomer(profileOf(), [candidate], contextAt('10:00', { backfill: true })));
 
-    // Assess
+    // Assess: coupon-1, never "your last coupon" to someone who got none
     expect(decision.outcome).toBe('sent');
-    expect(decision.step.id).toBe('coupon-4');
-    expect(decision.state.stepIndex).toBe(3);
+    expect(decision.step.id).toBe('coupon-1');
+    expect(decision.state).toMatchObject({ stepIndex: 0, cycle: dormant.cycle });
+    expect(dueDate(config, categoryRecall, decision.state)).toBe(RUN);
+    // The default ladder: at the window, then every 30 days.
+    expect(dueDate(config, categoryRecall, advance(categoryRecall, decision.state, RUN))).toBe(addDays(RUN, 30));
     expect(decision.stored).toBe(dormant);
+  });
+
+  it('enters the spend-200 ladder (steps counted from the anchor: day 1, 30, 60, 90) at day 1, the rest 29 / 59 / 89 days on', () => {
+    const ladder = config.journeys.find((journey) => journey.trigger.type === 'purchase');
+    if (!ladder) throw new Error('the default config has a purchase ladder');
+    const dormant = afterStale(config, ladder, startCycle(ladder, CUSTOMER, daysAgo(300), { orderId: 'o-old' }), RUN);
+
+    const decision = onlyDecision(decideCustomer(profileOf(), [{ journey: ladder, state: dormant }], contextAt('10:00', { backfill: true })));
+
+    expect(decision.step.id).toBe(ladder.steps[0]?.id);
+    let state = decision.state;
+    const dues = [dueDate(config, ladder, state)];
+    for (let step = 1; step < ladder.steps.length; step++) {
+      state = advance(ladder, state, dues[dues.length - 1] ?? RUN);
+      dues.push(dueDate(config, ladder, state));
+    }
+    expect(dues).toEqual(ladder.steps.map((step) => addDays(RUN, step.after.days - (ladder.steps[0]?.after.days ?? 0))));
+  });
+
+  it('a journey may say backfillFrom: latest (a staged ladder then gets its latest crossed step)', () => {
+    const latest = { ...categoryRecall, backfillFrom: 'latest' as const };
+    const dormant = afterStale(config, latest, startCycle(latest, CUSTOMER, daysAgo(200), { category: 'cosmetics' }), RUN);
+
+    const decision = onlyDecision(decideCustomer(profileOf(), [{ journey: latest, state: dormant }], contextAt('10:00', { backfill: true })));
+
+    expect(decision.step.id).toBe('coupon-4');
   });
 
   it('moves a stale step to the latest crossed step, where a normal run marks it stale', () => {
@@ -395,7 +439,7 @@ describe('decideCustomer with --backfill', () => {
 
     // Assess
     expect(decision.outcome).toBe('skipped:no-consent');
-    expect(decision.step.id).toBe('coupon-4');
+    expect(decision.step.id).toBe('coupon-1');
   });
 
   it('leaves a due, fresh step where it is', () => {
