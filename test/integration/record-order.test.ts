@@ -1,8 +1,4 @@
-import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamoClient } from '../../lib/adapters/dynamo-client.ts';
-import { MissingIndexError } from '../../lib/adapters/dynamo/batch.ts';
-import { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { couponCode } from '../../lib/domain/coupon.ts';
 import { addDays } from '../../lib/domain/dates.ts';
 import type { OrderInput } from '../../lib/domain/model.ts';
@@ -10,12 +6,14 @@ import type { DomainEvent } from '../../lib/events/schemas.ts';
 import type { EventPublisher } from '../../lib/ports/messaging.ts';
 import type { LedgerEntry } from '../../lib/domain/records.ts';
 import { recordOrder } from '../../lib/usecases/record-order.ts';
-import { makeReport } from '../../lib/usecases/report.ts';
-import { runDay } from '../../lib/usecases/run-day.ts';
-import { seedCustomers } from '../../lib/usecases/seed.ts';
-import { generateDemoShop } from '../../lib/demo/shop.ts';
-import { dailyRun, fixedClock, RecordingQueue, testConfig } from '../support/fixtures.ts';
+import { fixedClock, testConfig } from '../support/fixtures.ts';
+import { importedShop } from '../support/imported-shop.ts';
 import { TestDynamo } from '../support/store.ts';
+
+/**
+ * lib/usecases/record-order.ts on a real DynamoDB-API server: attribution, coupon redemption and
+ * replays. The deployed handler around it: test/functions/record-order.test.ts.
+ */
 
 const SECRET = 'attribution-test-secret';
 /** The day the crafted messages were decided. */
@@ -167,51 +165,29 @@ describe('attribution and redemption in record-order, on a real DynamoDB-API ser
     expect(result.coupon).toBe('rejected');
     expect(result.conversion).toMatchObject({ outcome: 'sent' });
   });
+});
 
-  it('end to end: a real run, an order with the real code, and the report reading the period through the date index (no Scan)', async () => {
-    const store: DynamoStore = await dynamo.freshStore();
-    const config = await testConfig({ holdoutPercent: 10 });
-    const today = '2026-11-22';
-    await seedCustomers({ store, config }, today, generateDemoShop({ customers: 300, seed: 5, today, categories: config.categories, timeZone: config.merchantTimeZone }));
-    const queue = new RecordingQueue(store);
-    const summary = await runDay({ store, config, sendQueue: queue, couponSecret: SECRET }, dailyRun(config, today));
-    const withCoupon = queue.delivered.find((job) => job.couponCode !== undefined);
-    expect(withCoupon).toBeDefined();
-    const answer = order(withCoupon?.customerId ?? '', 'answer-1', addDays(today, 2), 299, withCoupon?.couponCode);
-    const recorded = await recordOrder({ store, config, clock: fixedClock(answer.orderedAt), couponSecret: SECRET }, answer);
-    expect(recorded).toMatchObject({ conversion: { outcome: 'sent', journeyId: withCoupon?.journeyId }, coupon: 'redeemed' });
-
-    const calls: string[] = [];
-    const watched = new Proxy(store, {
-      get(target, property, receiver) {
-        const value: unknown = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? (...args: unknown[]) => (calls.push(String(property)), (value as (...a: unknown[]) => unknown).apply(target, args)) : value;
-      },
-    });
-    const report = await makeReport({ store: watched, config }, { from: today, to: today }, addDays(today, 3));
-
-    expect(report.totals).toMatchObject({ sent: summary.sent, heldOut: summary.heldOut, conversions: { sent: 1, heldOut: 0 }, redemptions: 1, revenue: { sent: 299 }, couponCost: 50 });
-    expect(report.totals.smsParts).toBe(queue.delivered.reduce((sum, job) => sum + job.parts, 0));
-    expect(report.totals.candidates).toBe(summary.sent + summary.heldOut + Object.values(summary.skipped).reduce((a, b) => a + b, 0));
-    expect(report.shop.orders).toBe(0);
-    expect(report.shop.nextMonth.buyers).toBe(0);
-    expect(new Set(calls)).toEqual(new Set(['ledgerOfDay', 'ordersOfDay']));
+describe('the recall engine on a real DynamoDB-API server', () => {
+  let dynamo: TestDynamo;
+  beforeAll(async () => {
+    dynamo = await TestDynamo.start();
+  });
+  afterAll(async () => {
+    await dynamo.stop();
   });
 
-  it('a store made before the date index existed: the report says so instead of reading nothing', async () => {
-    const client = dynamoClient(dynamo.endpoint);
-    const keys = [
-      { AttributeName: 'pk', KeyType: 'HASH' as const },
-      { AttributeName: 'sk', KeyType: 'RANGE' as const },
-    ];
-    await client.send(new CreateTableCommand({ TableName: 'before-reports', BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: keys.map(({ AttributeName }) => ({ AttributeName, AttributeType: 'S' })), KeySchema: keys }));
-    const store = new DynamoStore(client, 'before-reports');
+  it('replaying an order changes nothing', async () => {
+    const { store, config, clock } = await importedShop(dynamo, SECRET);
+    const order = { orderId: 'o9', customerId: 'c1', orderedAt: '2026-11-20T10:00:00+08:00', lines: [{ category: 'skincare', amount: 260 }] };
 
-    await store.ensureTable();
+    const first = await recordOrder({ store, config, clock }, order);
+    const before = await store.getCustomerHistory('c1');
+    const replay = await recordOrder({ store, config, clock }, order);
+    const after = await store.getCustomerHistory('c1');
 
-    expect((await client.send(new DescribeTableCommand({ TableName: 'before-reports' }))).Table?.TableStatus).toBe('ACTIVE');
-    const report = makeReport({ store, config: await testConfig() }, { from: DAY, to: DAY }, DAY);
-    await expect(report).rejects.toBeInstanceOf(MissingIndexError);
-    await expect(report).rejects.toThrow(/has no byDate index: it was created before reports existed/);
+    expect(first).toMatchObject({ status: 'recorded', cyclesStarted: 3 });
+    expect(replay.status).toBe('duplicate');
+    expect(after).toEqual(before);
+    expect(after.categories.get('skincare')?.orderCount).toBe(1);
   });
 });

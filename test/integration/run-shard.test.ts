@@ -4,36 +4,22 @@ import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { verifyCouponCode } from '../../lib/domain/coupon.ts';
 import { addDays } from '../../lib/domain/dates.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
-import { readCustomerRows } from '../../lib/import/customers.ts';
-import { readOrders } from '../../lib/import/orders.ts';
-import { importCustomers, importOrders } from '../../lib/usecases/import.ts';
 import { recordOrder } from '../../lib/usecases/record-order.ts';
 import { runDay, type RunSummary } from '../../lib/usecases/run-day.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
-import { csv, dailyRun, fixedClock, RecordingQueue, testConfig } from '../support/fixtures.ts';
+import { dailyRun, RecordingQueue, testConfig } from '../support/fixtures.ts';
+import { importedShop as importedShopOf, IMPORTED_SHOP_TODAY } from '../support/imported-shop.ts';
 import { TestDynamo } from '../support/store.ts';
 
+/**
+ * lib/usecases/run-shard.ts: what the daily run's shard jobs decide and write (guardrails, exit
+ * rule, next step, backfill, dry run, racing runs, accounting), driven through runDay, which runs
+ * runShard for every shard as `recall run` does. On AWS each shard is a scan-shard job:
+ * test/functions/scan-shard.test.ts and test/integration/pipeline.test.ts.
+ */
+
 const SECRET = 'test-secret';
-const TODAY = '2026-11-22';
-
-const CUSTOMERS = `customer_id,phone,name,timezone,sms_opt_in,push_endpoint
-c1,+8613800138001,张三,,true,
-c2,+8613800138002,李四,,false,
-c3,+8614012345678,王五,,true,
-c4,138 0013 8004,赵六,,yes,
-c5,+8613800138005,钱七,,true,
-`;
-
-// c1..c3 bought cosmetics (window 76) 78 days ago: due 2 days ago, within grace.
-// c4 bought womens-clothing (window 47) for 250 exactly 47 days ago: due today; its ladder is stale.
-// c5 last bought two years ago: every step of every journey is long past.
-const ORDERS = `order_id,customer_id,ordered_at,category,amount
-o1,c1,2026-09-05 12:00,cosmetics,150
-o2,c2,2026-09-05 12:00,cosmetics,150
-o3,c3,2026-09-05 12:00,cosmetics,150
-o4,c4,2026-10-06 12:00,womens-clothing,250
-o5,c5,2024-10-01 12:00,mens-shoes,300
-`;
+const TODAY = IMPORTED_SHOP_TODAY;
 
 function accounted(summary: Pick<RunSummary, 'sent' | 'heldOut' | 'skipped' | 'deferred'>): number {
   const sum = (counts: Record<string, number>) => Object.values(counts).reduce((total, count) => total + count, 0);
@@ -49,15 +35,7 @@ describe('the recall engine on a real DynamoDB-API server', () => {
     await dynamo.stop();
   });
 
-  async function importedShop() {
-    const store = await dynamo.freshStore();
-    const config = await testConfig();
-    const clock = fixedClock(`${TODAY}T02:00:00Z`);
-    await importCustomers({ store }, readCustomerRows(csv(CUSTOMERS), 'customers.csv', { timeZone: 'Asia/Shanghai', defaultCountry: 'CN' }), new Date());
-    await importOrders({ store, config, clock }, readOrders(csv(ORDERS), 'orders.csv', { timeZone: config.merchantTimeZone, asOf: clock.now() }), clock.now());
-    const queue = new RecordingQueue(store);
-    return { store, config, clock, queue, deps: { store, config, sendQueue: queue, couponSecret: SECRET } };
-  }
+  const importedShop = () => importedShopOf(dynamo, SECRET);
 
   it('runs import -> run -> order -> run: guardrails, exit rule, next step, nothing twice', async () => {
     const { store, config, clock, queue, deps } = await importedShop();
@@ -130,21 +108,6 @@ describe('the recall engine on a real DynamoDB-API server', () => {
     expect(store.usage.writeUnits).toBeGreaterThan(writesBefore);
     expect(dry).toMatchObject({ due: real.due, sent: real.sent, skipped: real.skipped, dryRun: true });
     expect(queue.delivered).toHaveLength(real.sent);
-  });
-
-  it('replaying an order changes nothing', async () => {
-    const { store, config, clock } = await importedShop();
-    const order = { orderId: 'o9', customerId: 'c1', orderedAt: '2026-11-20T10:00:00+08:00', lines: [{ category: 'skincare', amount: 260 }] };
-
-    const first = await recordOrder({ store, config, clock }, order);
-    const before = await store.getCustomerHistory('c1');
-    const replay = await recordOrder({ store, config, clock }, order);
-    const after = await store.getCustomerHistory('c1');
-
-    expect(first).toMatchObject({ status: 'recorded', cyclesStarted: 3 });
-    expect(replay.status).toBe('duplicate');
-    expect(after).toEqual(before);
-    expect(after.categories.get('skincare')?.orderCount).toBe(1);
   });
 
   it('two runs racing on the same day never message a customer twice', async () => {
