@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** Real-time measurements: they run last, alone, so other test files cannot steal their CPU. */
-const TIMING = ['test/integration/pacer.test.ts'];
+const TIMING = ['test/integration/dynamo-pacer.test.ts'];
 
 export default defineConfig({
   test: {
