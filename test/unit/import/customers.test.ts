@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { readCustomerRows, type CustomerRowResult } from '../../lib/import/customers.ts';
-import { parseOrderedAt } from '../../lib/import/dates.ts';
-import { readOrders, type OrderResult } from '../../lib/import/orders.ts';
-import { CsvFormatError, ImportTally } from '../../lib/import/results.ts';
+import { readCustomerRows, type CustomerRowResult } from '../../../lib/import/customers.ts';
+import { parseOrderedAt } from '../../../lib/import/dates.ts';
+import { readOrders, type OrderResult } from '../../../lib/import/orders.ts';
+import { CsvFormatError, ImportTally } from '../../../lib/import/results.ts';
 
 const CUSTOMER_HEADER = 'customer_id,phone,name,timezone,sms_opt_in,push_endpoint';
 const ORDER_HEADER = 'order_id,customer_id,ordered_at,category,amount,coupon_code';
