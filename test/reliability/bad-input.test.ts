@@ -11,7 +11,8 @@ import { handler as runTestCampaign } from '../../functions/run-test-campaign.ts
 import { handler as scanShard } from '../../functions/scan-shard.ts';
 import { handler as sendMessage } from '../../functions/send-message.ts';
 import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
-import { main, type CliIo } from '../../lib/cli/main.ts';
+import type { CliIo } from '../../lib/cli/context.ts';
+import { main } from '../../lib/cli/main.ts';
 import { checkConfig, loadDefaultConfig } from '../../lib/config/load.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
 import { shardOf } from '../../lib/domain/hashing.ts';
