@@ -4,10 +4,12 @@ import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { verifyCouponCode } from '../../lib/domain/coupon.ts';
 import { addDays } from '../../lib/domain/dates.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
+import { readCustomerRows } from '../../lib/import/customers.ts';
+import { importCustomers } from '../../lib/usecases/import.ts';
 import { recordOrder } from '../../lib/usecases/record-order.ts';
 import { runDay, type RunSummary } from '../../lib/usecases/run-day.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
-import { dailyRun, RecordingQueue, testConfig } from '../support/fixtures.ts';
+import { csv, dailyRun, RecordingQueue, testConfig } from '../support/fixtures.ts';
 import { importedShop as importedShopOf, IMPORTED_SHOP_TODAY } from '../support/imported-shop.ts';
 import { TestDynamo } from '../support/store.ts';
 
@@ -43,7 +45,9 @@ describe('the recall engine on a real DynamoDB-API server', () => {
     const first = await runDay(deps, dailyRun(config, TODAY));
 
     expect(first).toMatchObject({ asOf: TODAY, evaluated: 4, due: 4, sent: 2, heldOut: 0 });
-    expect(first.skipped).toEqual({ 'no-consent': 1, 'invalid-contact': 1 });
+    expect(first.skipped).toEqual({ 'no-consent': 1 });
+    // A fresh step with an unusable number waits: fixed within graceDays, it is sent.
+    expect(first.deferred).toEqual({ 'invalid-contact': 1 });
     expect(accounted(first)).toBe(first.due);
     expect(first.readUnits).toBeGreaterThan(0);
     expect(first.byJourney['category-recall']?.['coupon-1']).toMatchObject({ due: 4, sent: 2 });
@@ -77,6 +81,26 @@ describe('the recall engine on a real DynamoDB-API server', () => {
     expect(history.journeys.get('category-recall#cosmetics')).toMatchObject({ anchorDate: '2026-11-25', stepIndex: 0 });
   });
 
+  it('a step with an unusable number waits: fixed within graceDays it is sent on the next run, never fixed it is skipped once the grace is over', async () => {
+    const fixed = await importedShop();
+    const neverFixed = await importedShop();
+    const coupon1 = (summary: RunSummary) => summary.byJourney['category-recall']?.['coupon-1'];
+
+    // c3 (+8614012345678, an unallocated range) was due on 2026-11-20.
+    await runDay(fixed.deps, dailyRun(fixed.config, TODAY));
+    await importCustomers(fixed, readCustomerRows(csv('customer_id,phone,name\nc3,+8613800138003,王五\n'), 'fix.csv', { timeZone: 'Asia/Shanghai', defaultCountry: 'CN' }), new Date(`${addDays(TODAY, 1)}T02:00:00Z`));
+    const afterFix = await runDay(fixed.deps, dailyRun(fixed.config, addDays(TODAY, 1)));
+    const lastDayOfGrace = await runDay(neverFixed.deps, dailyRun(neverFixed.config, addDays(TODAY, 12)));
+    const pastGrace = await runDay(neverFixed.deps, dailyRun(neverFixed.config, addDays(TODAY, 13)));
+
+    expect(fixed.queue.delivered.filter((job) => job.customerId === 'c3')).toMatchObject([{ stepId: 'coupon-1', to: '+8613800138003' }]);
+    expect(accounted(afterFix)).toBe(afterFix.due);
+    expect(coupon1(lastDayOfGrace)?.deferred).toMatchObject({ 'invalid-contact': 1 });
+    expect(coupon1(pastGrace)?.skipped).toMatchObject({ 'invalid-contact': 1 });
+    expect(coupon1(pastGrace)?.deferred['invalid-contact']).toBeUndefined();
+    expect(neverFixed.queue.delivered.filter((job) => job.customerId === 'c3')).toEqual([]);
+  });
+
   it('sends nothing stale after importing two years of history, and --backfill sends each long-lapsed customer once', async () => {
     const { config, queue, deps } = await importedShop();
 
@@ -86,8 +110,9 @@ describe('the recall engine on a real DynamoDB-API server', () => {
     const backfill = await runDay(deps, dailyRun(config, TODAY, { backfill: true }));
     const toC5 = queue.delivered.filter((job) => job.customerId === 'c5');
     expect(toC5).toHaveLength(1);
-    // The ladder has the highest priority; its latest crossed step of four is the last one.
-    expect(toC5[0]).toMatchObject({ journeyId: 'spend-200-ladder', stepId: 'month-4' });
+    // The ladder has the highest priority; a staged ladder is entered at its first step
+    // (backfillFrom: first), never at "your last coupon".
+    expect(toC5[0]).toMatchObject({ journeyId: 'spend-200-ladder', stepId: 'month-1' });
     expect(backfill.deferred.capped).toBeGreaterThanOrEqual(2);
     expect(accounted(backfill)).toBe(backfill.due);
 

@@ -35,7 +35,7 @@ export async function importedShop(dynamo: TestDynamo, couponSecret: string) {
   const store = await dynamo.freshStore();
   const config = await testConfig();
   const clock = fixedClock(`${IMPORTED_SHOP_TODAY}T02:00:00Z`);
-  await importCustomers({ store }, readCustomerRows(csv(CUSTOMERS), 'customers.csv', { timeZone: 'Asia/Shanghai', defaultCountry: 'CN' }), new Date());
+  await importCustomers({ store }, readCustomerRows(csv(CUSTOMERS), 'customers.csv', { timeZone: 'Asia/Shanghai', defaultCountry: 'CN' }), clock.now());
   await importOrders({ store, config, clock }, readOrders(csv(ORDERS), 'orders.csv', { timeZone: config.merchantTimeZone, asOf: clock.now() }), clock.now());
   const queue = new RecordingQueue(store);
   return { store, config, clock, queue, deps: { store, config, sendQueue: queue, couponSecret } };
