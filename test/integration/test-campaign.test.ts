@@ -103,7 +103,7 @@ describe('run-test-campaign', () => {
       expect(result.messages.map(({ customerId, outcome, channel }) => ({ customerId, outcome, channel }))).toEqual([
         { customerId: 'c1', outcome: 'sent', channel: 'sms' },
         { customerId: 'c2', outcome: 'skipped:no-consent', channel: 'sms' },
-        { customerId: 'c3', outcome: 'skipped:invalid-contact', channel: 'sms' },
+        { customerId: 'c3', outcome: 'deferred:invalid-contact', channel: 'sms' },
       ]);
       const [first] = result.messages;
       expect(first?.text).toContain('张三');
