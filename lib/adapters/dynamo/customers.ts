@@ -169,31 +169,12 @@ export class DynamoOrderHistory implements OrderHistory {
   }
 
   markConverted(customerId: string, ledger: LedgerRef, conversion: ConversionMark): Promise<boolean> {
-    return this.table.conditional(
-      new UpdateCommand({
-        TableName: this.table.tableName,
-        Key: ledgerKey(customerId, ledger),
-        UpdateExpression: 'SET #by = :order, #at = :at, #revenue = :revenue',
-        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#by) OR #by = :order)',
-        ExpressionAttributeNames: { '#by': 'convertedBy', '#at': 'convertedAt', '#revenue': 'revenue' },
-        ExpressionAttributeValues: { ':order': conversion.orderId, ':at': conversion.convertedAt, ':revenue': conversion.revenue },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
+    const fields = { convertedBy: conversion.orderId, convertedAt: conversion.convertedAt, revenue: conversion.revenue };
+    return this.table.markOnce(ledgerKey(customerId, ledger), fields, 'convertedBy', conversion.orderId);
   }
 
   markRedeemed(customerId: string, ledger: LedgerRef, orderId: string): Promise<boolean> {
-    return this.table.conditional(
-      new UpdateCommand({
-        TableName: this.table.tableName,
-        Key: ledgerKey(customerId, ledger),
-        UpdateExpression: 'SET #by = :order',
-        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#by) OR #by = :order)',
-        ExpressionAttributeNames: { '#by': 'redeemedBy' },
-        ExpressionAttributeValues: { ':order': orderId },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
+    return this.table.markOnce(ledgerKey(customerId, ledger), { redeemedBy: orderId }, 'redeemedBy', orderId);
   }
 }
 

@@ -116,17 +116,7 @@ export class DynamoRunPlans implements RunPlans {
   }
 
   markRunPlanned(runId: string): Promise<boolean> {
-    return this.table.conditional(
-      new UpdateCommand({
-        TableName: this.table.tableName,
-        Key: { pk: keys.run(runId), sk: keys.runMeta },
-        UpdateExpression: 'SET #planned = :yes',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#planned)',
-        ExpressionAttributeNames: { '#planned': 'planned' },
-        ExpressionAttributeValues: { ':yes': true },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
+    return this.table.markOnce({ pk: keys.run(runId), sk: keys.runMeta }, { planned: true }, 'planned');
   }
 }
 
@@ -176,16 +166,6 @@ export class DynamoRunProgress implements RunProgress {
   }
 
   completeRun(runId: string): Promise<boolean> {
-    return this.table.conditional(
-      new UpdateCommand({
-        TableName: this.table.tableName,
-        Key: { pk: keys.run(runId), sk: keys.runMeta },
-        UpdateExpression: 'SET #completed = :yes',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#completed)',
-        ExpressionAttributeNames: { '#completed': 'completed' },
-        ExpressionAttributeValues: { ':yes': true },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
+    return this.table.markOnce({ pk: keys.run(runId), sk: keys.runMeta }, { completed: true }, 'completed');
   }
 }

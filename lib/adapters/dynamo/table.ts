@@ -178,6 +178,27 @@ export class DynamoTable {
     }
   }
 
+  /**
+   * Sets `fields` on an existing item unless `guard` is set already (by another `owner`): true for
+   * the one caller that set it, and for a replay by the same owner.
+   */
+  markOnce(key: { pk: string; sk: string }, fields: Record<string, unknown>, guard: string, owner?: string): Promise<boolean> {
+    const names = Object.fromEntries(Object.keys(fields).map((name, index) => [`#f${index}`, name]));
+    const values: Record<string, unknown> = Object.fromEntries(Object.values(fields).map((value, index) => [`:f${index}`, value]));
+    if (owner !== undefined) values[':owner'] = owner;
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: `SET ${Object.keys(names).map((name, index) => `${name} = :f${index}`).join(', ')}`,
+        ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(#guard)${owner !== undefined ? ' OR #guard = :owner' : ''})`,
+        ExpressionAttributeNames: { ...names, '#guard': guard },
+        ExpressionAttributeValues: values,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
   /** Repeats a batch request with what DynamoDB left unprocessed, backing off, a bounded number of times. */
   async untilProcessed<T>(pending: T[], request: (pending: T[]) => Promise<T[]>): Promise<void> {
     for (let attempt = 0; pending.length > 0; attempt++) {
