@@ -183,16 +183,16 @@ export class DynamoTable {
    * the one caller that set it, and for a replay by the same owner.
    */
   markOnce(key: { pk: string; sk: string }, fields: Record<string, unknown>, guard: string, owner?: string): Promise<boolean> {
-    const names = Object.fromEntries(Object.keys(fields).map((name, index) => [`#f${index}`, name]));
-    const values: Record<string, unknown> = Object.fromEntries(Object.values(fields).map((value, index) => [`:f${index}`, value]));
+    const names = Object.fromEntries([...Object.keys(fields), guard].map((name) => [`#${name}`, name]));
+    const values: Record<string, unknown> = Object.fromEntries(Object.entries(fields).map(([name, value]) => [`:${name}`, value]));
     if (owner !== undefined) values[':owner'] = owner;
     return this.conditional(
       new UpdateCommand({
         TableName: this.tableName,
         Key: key,
-        UpdateExpression: `SET ${Object.keys(names).map((name, index) => `${name} = :f${index}`).join(', ')}`,
-        ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(#guard)${owner !== undefined ? ' OR #guard = :owner' : ''})`,
-        ExpressionAttributeNames: { ...names, '#guard': guard },
+        UpdateExpression: `SET ${Object.keys(fields).map((name) => `#${name} = :${name}`).join(', ')}`,
+        ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(#${guard})${owner !== undefined ? ` OR #${guard} = :owner` : ''})`,
+        ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnConsumedCapacity: 'TOTAL',
       }),
