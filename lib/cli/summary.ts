@@ -30,10 +30,13 @@ export function formatRunSummary(summary: RunSummary): string {
   ].join('\n');
 }
 
+/** Reasons by name: an import counts them as its rows finish, in no fixed order. */
+const byName = (counts: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+
 export function formatImportCounts(what: string, counts: ImportCounts): string {
   const unchanged = counts.unchanged ? `, ${number(counts.unchanged)} already recorded (unchanged)` : '';
   const rejectedTotal = Object.values(counts.rejected).reduce((sum, count) => sum + count, 0);
   const warned = Object.values(counts.warnings).reduce((sum, count) => sum + count, 0);
-  const warnings = warned ? `; ${number(warned)} imported with an unusable phone (${reasons(counts.warnings)})` : '';
-  return `Imported ${number(counts.imported)} ${what}${unchanged}; rejected ${number(rejectedTotal)}${rejectedTotal ? ` (${reasons(counts.rejected)})` : ''}${warnings}`;
+  const warnings = warned ? `; ${number(warned)} imported with an unusable phone (${reasons(byName(counts.warnings))})` : '';
+  return `Imported ${number(counts.imported)} ${what}${unchanged}; rejected ${number(rejectedTotal)}${rejectedTotal ? ` (${reasons(byName(counts.rejected))})` : ''}${warnings}`;
 }

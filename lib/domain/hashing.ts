@@ -11,6 +11,14 @@ function fnv1a(text: string): number {
 }
 
 /** The write shard of a customer. Fixed for a deployment: changing `shards` needs a re-index. */
+/**
+ * The person behind a contact, for the frequency cap: one key per normalised phone number (E.164)
+ * or push endpoint, hashed so that no number is a table key (docs/architecture.md#guardrails).
+ */
+export function personKey(contact: { channel: 'sms' | 'push'; to: string }): string {
+  return `${contact.channel}:${createHash('sha256').update(contact.to).digest('hex').slice(0, 32)}`;
+}
+
 export function shardOf(customerId: string, shards: number): number {
   return fnv1a(customerId) % shards;
 }

@@ -10,7 +10,7 @@ import { recallTable } from './tables.ts';
  *
  * IAM can condition item actions on the partition key only (`dynamodb:LeadingKeys`), so the
  * declarations name partition-key patterns: `C#*` a customer's items, `RUN#*` a run's bookkeeping,
- * `PACER` the SMS pacer, `IMPORTS` the import log.
+ * `PACER` the SMS pacer, `IMPORTS` the import log, `P#*` a person's frequency cap.
  */
 
 export type ItemAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
@@ -35,6 +35,7 @@ const CUSTOMERS = 'C#*';
 const RUNS = 'RUN#*';
 const PACER = 'PACER';
 const IMPORTS = 'IMPORTS';
+const PERSONS = 'P#*';
 
 const access = (items: ItemAccess[], extra: Partial<Omit<TableAccess, 'items'>> = {}): TableAccess => ({ items, indexes: extra.indexes ?? [], scan: extra.scan ?? false });
 
@@ -43,7 +44,10 @@ export const PORT_ACCESS = {
   /** Journey states waiting for a step, by partition and cutoff: the daily run's reads. */
   dueIndex: access([], { indexes: [recallTable.dueIndex.name] }),
   /** scan-shard's writes: ledger claims, cap slots, journey states; the profiles it decides on. */
-  decisions: access([{ actions: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'], partitions: [CUSTOMERS] }]),
+  decisions: access([
+    { actions: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'], partitions: [CUSTOMERS] },
+    { actions: ['GetItem', 'UpdateItem'], partitions: [PERSONS] },
+  ]),
   /** A run's shard counts and its one completion. */
   runProgress: access([{ actions: ['PutItem', 'Query', 'UpdateItem'], partitions: [RUNS] }]),
   /** A run recorded once and planned once. */

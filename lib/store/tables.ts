@@ -75,6 +75,9 @@ export const keys = {
   order: (orderId: string) => `O#${orderId}`,
   run: (runId: string) => `RUN#${runId}`,
   runMeta: 'META',
+  /** A person's frequency cap (lib/domain/hashing.ts personKey), under `P#<person>`. */
+  person: (person: string) => `P#${person}`,
+  personCap: 'CAP',
   imports: 'IMPORTS',
   latestImport: 'LATEST',
   shardPart: (shard: number, part: string) => `SHARD#${shard}#${part}`,

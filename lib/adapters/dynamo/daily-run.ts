@@ -1,7 +1,20 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CalendarDate } from '../../domain/dates.ts';
-import { CorruptItemError, JourneyStateSchema, LedgerEntrySchema, RunMetaSchema, ShardPartSchema, type JourneyState, type LedgerEntry, type Profile, type RunMeta, type ShardPart } from '../../domain/records.ts';
+import {
+  CorruptItemError,
+  JourneyStateSchema,
+  LedgerEntrySchema,
+  PersonCapSchema,
+  RunMetaSchema,
+  ShardPartSchema,
+  type JourneyState,
+  type LedgerEntry,
+  type PersonCap,
+  type Profile,
+  type RunMeta,
+  type ShardPart,
+} from '../../domain/records.ts';
 import type { Cursor, Decisions, DuePartition, DueIndex, DueSlot, Page, ProfileLookup, RunPlans, RunProgress } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
 import { keys, recallTable } from '../../store/tables.ts';
@@ -87,6 +100,48 @@ export class DynamoDecisions implements Decisions {
         ConditionExpression: profile.capVersion === 0 ? 'attribute_not_exists(#version) OR #version = :current' : '#version = :current',
         ExpressionAttributeNames: { '#sends': 'recentSends', '#version': 'capVersion' },
         ExpressionAttributeValues: { ':sends': recentSends, ':next': profile.capVersion + 1, ':current': profile.capVersion },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  async releaseCapSlot(profile: Profile, send: { date: string; key: string }, keepAfter: string): Promise<void> {
+    const taken = [...profile.recentSends.filter((entry) => entry.date > keepAfter), send];
+    await this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: { pk: keys.customer(profile.customerId), sk: keys.profile },
+        UpdateExpression: 'SET #sends = :sends, #version = :next',
+        ConditionExpression: '#version = :current',
+        ExpressionAttributeNames: { '#sends': 'recentSends', '#version': 'capVersion' },
+        ExpressionAttributeValues: { ':sends': taken.filter((entry) => entry.key !== send.key), ':next': profile.capVersion + 2, ':current': profile.capVersion + 1 },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+  }
+
+  async getPersonCap(person: string): Promise<PersonCap | undefined> {
+    const result = await this.table.doc.send(
+      this.table.checked(new GetCommand({ TableName: this.table.tableName, Key: { pk: keys.person(person), sk: keys.personCap }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })),
+    );
+    this.table.count(result.ConsumedCapacity, 'read', 1);
+    if (!result.Item) return undefined;
+    const parsed = PersonCapSchema.safeParse(result.Item);
+    if (!parsed.success) throw new CorruptItemError(`person cap ${keys.person(person)} is corrupt`);
+    return parsed.data;
+  }
+
+  takePersonSlot(person: string, cap: PersonCap | undefined, send: { date: string; key: string }, keepAfter: string): Promise<boolean> {
+    const recentSends = [...(cap?.recentSends ?? []).filter((entry) => entry.date > keepAfter), send];
+    const version = cap?.capVersion ?? 0;
+    return this.table.conditional(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: { pk: keys.person(person), sk: keys.personCap },
+        UpdateExpression: 'SET #person = :person, #sends = :sends, #version = :next',
+        ConditionExpression: cap ? '#version = :current' : 'attribute_not_exists(#version)',
+        ExpressionAttributeNames: { '#person': 'person', '#sends': 'recentSends', '#version': 'capVersion' },
+        ExpressionAttributeValues: { ':person': person, ':sends': recentSends, ':next': version + 1, ...(cap ? { ':current': version } : {}) },
         ReturnConsumedCapacity: 'TOTAL',
       }),
     );

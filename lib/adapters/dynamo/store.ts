@@ -79,6 +79,12 @@ export class DynamoStore implements RecallStore {
 
   readonly takeCapSlot: RecallStore['takeCapSlot'] = async (...args) => this.held('takeCapSlot', 'decisions').takeCapSlot(...args);
 
+  readonly releaseCapSlot: RecallStore['releaseCapSlot'] = async (...args) => this.held('releaseCapSlot', 'decisions').releaseCapSlot(...args);
+
+  readonly getPersonCap: RecallStore['getPersonCap'] = async (...args) => this.held('getPersonCap', 'decisions').getPersonCap(...args);
+
+  readonly takePersonSlot: RecallStore['takePersonSlot'] = async (...args) => this.held('takePersonSlot', 'decisions').takePersonSlot(...args);
+
   readonly saveJourneyState: RecallStore['saveJourneyState'] = async (...args) => this.held('saveJourneyState', 'decisions', 'orderHistory').saveJourneyState(...args);
 
   readonly getProfiles: RecallStore['getProfiles'] = async (...args) => this.held('getProfiles', 'decisions', 'deliveries', 'customerReads', 'customerImport').getProfiles(...args);
