@@ -3,7 +3,7 @@ import { daysBetween, localMinutes, minutesOfDay, type CalendarDate } from './da
 import { isHeldOut } from './hashing.ts';
 import { backfillEntry, cycleStart, isStale, ledgerKey } from './journeys.ts';
 import { mobileNumber } from './phone.ts';
-import type { JourneyState, PersonCap, Profile, RecentSend } from './records.ts';
+import type { JourneyState, Profile, RecentSend } from './records.ts';
 
 /** Every candidate of a run ends in exactly one of these. */
 export const OUTCOMES = [
@@ -65,15 +65,6 @@ export function rollingCapReached(recentSends: readonly RecentSend[], runDate: C
   const { maxMessages, perDays } = config.frequencyCap;
   const inPeriod = recentSends.filter((send) => daysBetween(send.date, runDate) < perDays);
   return inPeriod.length >= maxMessages;
-}
-
-/**
- * True when a person (several customer ids may share a number) may not get `key` on `runDate`:
- * someone of theirs already got a message this run, or the rolling cap is reached.
- */
-export function personCapped(cap: Pick<PersonCap, 'recentSends'> | undefined, key: string, runDate: CalendarDate, config: CampaignConfig): boolean {
-  if (!cap || cap.recentSends.some((send) => send.key === key)) return false;
-  return cap.recentSends.some((send) => send.date === runDate) || rollingCapReached(cap.recentSends, runDate, config);
 }
 
 export function inSendWindow(now: Date, timeZone: string, config: CampaignConfig): boolean {

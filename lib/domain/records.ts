@@ -36,14 +36,6 @@ export const ProfileSchema = z.object({
 });
 export type Profile = z.infer<typeof ProfileSchema>;
 
-/** The frequency cap of one person (a phone number or push endpoint), shared by every customer id that has it. */
-export const PersonCapSchema = z.object({
-  person: z.string().min(1),
-  recentSends: z.array(RecentSendSchema).default([]),
-  capVersion: z.number().int().nonnegative().default(0),
-});
-export type PersonCap = z.infer<typeof PersonCapSchema>;
-
 /** Where a customer stands in one journey cycle. */
 export const JourneyStateSchema = z.object({
   customerId: z.string().min(1),

@@ -1,7 +1,7 @@
 import type { Consent } from '../domain/consent.ts';
 import type { CalendarDate } from '../domain/dates.ts';
 import type { CustomerInput, CustomerUpdate } from '../domain/model.ts';
-import type { CategoryHistory, JourneyState, LedgerEntry, LedgerStatus, OrderMarker, PersonCap, Profile, RunMeta, ShardPart } from '../domain/records.ts';
+import type { CategoryHistory, JourneyState, LedgerEntry, LedgerStatus, OrderMarker, Profile, RunMeta, ShardPart } from '../domain/records.ts';
 
 /*
  * The persistence ports, one per capability, in domain terms (docs/architecture.md, "Ports").
@@ -119,10 +119,12 @@ export interface Decisions extends CapacityUsage, ProfileReads, JourneyWrites {
   takeCapSlot(profile: Profile, send: { date: string; key: string }, keepAfter: string): Promise<boolean>;
   /** Takes `key` back out of the rolling cap if the profile is still as `takeCapSlot` left it. */
   releaseCapSlot(profile: Profile, send: { date: string; key: string }, keepAfter: string): Promise<void>;
-  /** A person's cap (strongly consistent); undefined before their first message. */
-  getPersonCap(person: string): Promise<PersonCap | undefined>;
-  /** Appends to a person's cap if it is still as read (`cap`, or none): two racing jobs cannot both take it. */
-  takePersonSlot(person: string, cap: PersonCap | undefined, send: { date: string; key: string }, keepAfter: string): Promise<boolean>;
+  /**
+   * Takes one of a person's `slots` cap slots for `send` (one per run, at most `slots` per period
+   * after `keepAfter`) with conditional writes and no read: two racing jobs cannot both take the
+   * last one. True also when `send` holds a slot already (a resumed send).
+   */
+  takePersonSlot(person: string, send: { date: string; key: string }, keepAfter: string, slots: number): Promise<boolean>;
 }
 
 /** What the sender reads and moves. */

@@ -46,7 +46,7 @@ export const PORT_ACCESS = {
   /** scan-shard's writes: ledger claims, cap slots, journey states; the profiles it decides on. */
   decisions: access([
     { actions: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'], partitions: [CUSTOMERS] },
-    { actions: ['GetItem', 'UpdateItem'], partitions: [PERSONS] },
+    { actions: ['UpdateItem'], partitions: [PERSONS] },
   ]),
   /** A run's shard counts and its one completion. */
   runProgress: access([{ actions: ['PutItem', 'Query', 'UpdateItem'], partitions: [RUNS] }]),

@@ -1,6 +1,6 @@
 import type { CampaignConfig, Journey } from '../config/schema.ts';
 import { addDays, type CalendarDate } from '../domain/dates.ts';
-import { decideCustomer, personCapped, type Candidate, type Decision, type Outcome } from '../domain/guardrails.ts';
+import { decideCustomer, type Candidate, type Decision, type Outcome } from '../domain/guardrails.ts';
 import { personKey } from '../domain/hashing.ts';
 import { advance, afterStale, dueCutoff, isFinished, ledgerKey } from '../domain/journeys.ts';
 import type { Cursor, Decisions, DueIndex } from '../ports/store.ts';
@@ -182,7 +182,7 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
     // stays: if that job handed it over, the sender delivers it; if not, a later run resumes it.
     if (!holdsSlot && !(await store.takeCapSlot(profile, send, keepAfter))) return 'deferred:capped';
     // The person's slot: another customer id with this number or endpoint may have it already.
-    if (!(await takePersonSlot(deps, personKey(decision.contact), send, keepAfter, options.runDate))) {
+    if (!(await store.takePersonSlot(personKey(decision.contact), send, keepAfter, config.frequencyCap.maxMessages))) {
       if (!holdsSlot) await store.releaseCapSlot(profile, send, keepAfter);
       return 'deferred:capped';
     }
@@ -202,23 +202,6 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
   }
   await saveNext(deps, decision, advance(journey, state, options.runDate));
   return 'sent';
-}
-
-const MAX_PERSON_RETRIES = 3;
-
-/**
- * Takes the person's cap slot (docs/architecture.md#guardrails): a conditional write on the
- * person's item, so of two jobs racing for one number only one gets it. A slot this message
- * already holds (a resumed send) counts as taken.
- */
-async function takePersonSlot(deps: RunDeps, person: string, send: { date: string; key: string }, keepAfter: string, runDate: string): Promise<boolean> {
-  for (let attempt = 0; attempt < MAX_PERSON_RETRIES; attempt++) {
-    const cap = await deps.store.getPersonCap(person);
-    if (cap?.recentSends.some((entry) => entry.key === send.key)) return true;
-    if (personCapped(cap, send.key, runDate, deps.config)) return false;
-    if (await deps.store.takePersonSlot(person, cap, send, keepAfter)) return true;
-  }
-  return false;
 }
 
 async function saveNext(deps: RunDeps, decision: Decision, next: JourneyState): Promise<void> {

@@ -65,7 +65,7 @@ describe('declared access', () => {
     expect(accessOf(FUNCTION_PORTS['scan-shard'])).toEqual({
       items: [
         { actions: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'], partitions: ['C#*'] },
-        { actions: ['GetItem', 'UpdateItem'], partitions: ['P#*'] },
+        { actions: ['UpdateItem'], partitions: ['P#*'] },
         { actions: ['PutItem', 'Query', 'UpdateItem'], partitions: ['RUN#*'] },
       ],
       indexes: [recallTable.dueIndex.name],

@@ -5,12 +5,10 @@ import {
   CorruptItemError,
   JourneyStateSchema,
   LedgerEntrySchema,
-  PersonCapSchema,
   RunMetaSchema,
   ShardPartSchema,
   type JourneyState,
   type LedgerEntry,
-  type PersonCap,
   type Profile,
   type RunMeta,
   type ShardPart,
@@ -120,31 +118,31 @@ export class DynamoDecisions implements Decisions {
     );
   }
 
-  async getPersonCap(person: string): Promise<PersonCap | undefined> {
-    const result = await this.table.doc.send(
-      this.table.checked(new GetCommand({ TableName: this.table.tableName, Key: { pk: keys.person(person), sk: keys.personCap }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })),
-    );
-    this.table.count(result.ConsumedCapacity, 'read', 1);
-    if (!result.Item) return undefined;
-    const parsed = PersonCapSchema.safeParse(result.Item);
-    if (!parsed.success) throw new CorruptItemError(`person cap ${keys.person(person)} is corrupt`);
-    return parsed.data;
-  }
-
-  takePersonSlot(person: string, cap: PersonCap | undefined, send: { date: string; key: string }, keepAfter: string): Promise<boolean> {
-    const recentSends = [...(cap?.recentSends ?? []).filter((entry) => entry.date > keepAfter), send];
-    const version = cap?.capVersion ?? 0;
-    return this.table.conditional(
-      new UpdateCommand({
-        TableName: this.table.tableName,
-        Key: { pk: keys.person(person), sk: keys.personCap },
-        UpdateExpression: 'SET #person = :person, #sends = :sends, #version = :next',
-        ConditionExpression: cap ? '#version = :current' : 'attribute_not_exists(#version)',
-        ExpressionAttributeNames: { '#person': 'person', '#sends': 'recentSends', '#version': 'capVersion' },
-        ExpressionAttributeValues: { ':person': person, ':sends': recentSends, ':next': version + 1, ...(cap ? { ':current': version } : {}) },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
+  async takePersonSlot(person: string, send: { date: string; key: string }, keepAfter: string, slots: number): Promise<boolean> {
+    // Slot attributes s0..s<slots-1>, each the {date, key} of a send: no other send this run, and
+    // this slot free (empty, out of the period, or already this send's).
+    const names: Record<string, string> = { '#date': 'date', '#key': 'key' };
+    const onePerRun: string[] = [];
+    for (let other = 0; other < slots; other++) {
+      names[`#s${other}`] = `s${other}`;
+      onePerRun.push(`(attribute_not_exists(#s${other}) OR #s${other}.#date <> :runDate OR #s${other}.#key = :key)`);
+    }
+    for (let slot = 0; slot < slots; slot++) {
+      const free = `(attribute_not_exists(#s${slot}) OR #s${slot}.#date <= :keepAfter OR #s${slot}.#key = :key)`;
+      const taken = await this.table.conditional(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: { pk: keys.person(person), sk: keys.personCap },
+          UpdateExpression: `SET #s${slot} = :send`,
+          ConditionExpression: [...onePerRun, free].join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':send': send, ':runDate': send.date, ':key': send.key, ':keepAfter': keepAfter },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      if (taken) return true;
+    }
+    return false;
   }
 
   saveJourneyState(scope: string, state: JourneyState, waitsFor: DueSlot | undefined, expected?: JourneyState): Promise<boolean> {

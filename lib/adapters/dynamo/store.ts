@@ -81,8 +81,6 @@ export class DynamoStore implements RecallStore {
 
   readonly releaseCapSlot: RecallStore['releaseCapSlot'] = async (...args) => this.held('releaseCapSlot', 'decisions').releaseCapSlot(...args);
 
-  readonly getPersonCap: RecallStore['getPersonCap'] = async (...args) => this.held('getPersonCap', 'decisions').getPersonCap(...args);
-
   readonly takePersonSlot: RecallStore['takePersonSlot'] = async (...args) => this.held('takePersonSlot', 'decisions').takePersonSlot(...args);
 
   readonly saveJourneyState: RecallStore['saveJourneyState'] = async (...args) => this.held('saveJourneyState', 'decisions', 'orderHistory').saveJourneyState(...args);
