@@ -1,7 +1,6 @@
 import type { Node } from 'constructs';
 import { defaultConfigPath, loadConfigFile } from '../lib/config/load.ts';
 import type { CampaignConfig } from '../lib/config/schema.ts';
-import { BadInputError } from '../lib/errors.ts';
 
 /**
  * What one deployment is made of, read from CDK context (`-c key=value` or cdk.json):
@@ -27,7 +26,7 @@ export interface RecallSettings {
 }
 
 /** A bad `-c` value: permanent; the message names the context key, as config errors name the file. */
-export class SettingsError extends BadInputError {
+export class SettingsError extends Error {
   override name = 'SettingsError';
 }
 
