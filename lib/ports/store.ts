@@ -122,9 +122,12 @@ export interface Decisions extends CapacityUsage, ProfileReads, JourneyWrites {
   /**
    * Takes one of a person's `slots` cap slots for `send` (one per run, at most `slots` per period
    * after `keepAfter`) with conditional writes and no read: two racing jobs cannot both take the
-   * last one. True also when `send` holds a slot already (a resumed send).
+   * last one. `held` when `send` had its slot already (a resumed or racing copy of the message),
+   * `taken` when this call took it, `capped` when none was free.
    */
-  takePersonSlot(person: string, send: { date: string; key: string }, keepAfter: string, slots: number): Promise<boolean>;
+  takePersonSlot(person: string, send: { date: string; key: string }, keepAfter: string, slots: number): Promise<'taken' | 'held' | 'capped'>;
+  /** Gives back the slot `send` took (conditional on it still being this send's). */
+  releasePersonSlot(person: string, send: { date: string; key: string }, slots: number): Promise<void>;
 }
 
 /** What the sender reads and moves. */

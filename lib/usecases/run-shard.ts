@@ -178,12 +178,18 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
     const send = { date: options.runDate, key };
     const keepAfter = addDays(options.runDate, -config.frequencyCap.perDays);
     const holdsSlot = profile.recentSends.some((entry) => entry.key === key);
-    // Another job took the customer's slot first (perhaps for this very message). The claim
-    // stays: if that job handed it over, the sender delivers it; if not, a later run resumes it.
-    if (!holdsSlot && !(await store.takeCapSlot(profile, send, keepAfter))) return 'deferred:capped';
-    // The person's slot: another customer id with this number or endpoint may have it already.
-    if (!(await store.takePersonSlot(personKey(decision.contact), send, keepAfter, config.frequencyCap.maxMessages))) {
-      if (!holdsSlot) await store.releaseCapSlot(profile, send, keepAfter);
+    const person = personKey(decision.contact);
+    // The customer's slot and the person's (every id with this number or endpoint), taken at once.
+    const [customer, personal] = await Promise.all([
+      holdsSlot || store.takeCapSlot(profile, send, keepAfter),
+      store.takePersonSlot(person, send, keepAfter, config.frequencyCap.maxMessages),
+    ]);
+    if (!customer || personal === 'capped') {
+      // Give back only what this call took: a slot this message held already stays its own.
+      if (customer && !holdsSlot) await store.releaseCapSlot(profile, send, keepAfter);
+      if (personal === 'taken') await store.releasePersonSlot(person, send, config.frequencyCap.maxMessages);
+      // Another job took a slot first (perhaps for this very message). The claim stays: if that
+      // job handed it over, the sender delivers it; if not, a later run resumes it.
       return 'deferred:capped';
     }
     const job: SendJob = {

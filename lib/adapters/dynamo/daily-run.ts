@@ -118,7 +118,7 @@ export class DynamoDecisions implements Decisions {
     );
   }
 
-  async takePersonSlot(person: string, send: { date: string; key: string }, keepAfter: string, slots: number): Promise<boolean> {
+  async takePersonSlot(person: string, send: { date: string; key: string }, keepAfter: string, slots: number): Promise<'taken' | 'held' | 'capped'> {
     // Slot attributes s0..s<slots-1>, each the {date, key} of a send: no other send this run, and
     // this slot free (empty, out of the period, or already this send's).
     const names: Record<string, string> = { '#date': 'date', '#key': 'key' };
@@ -129,20 +129,46 @@ export class DynamoDecisions implements Decisions {
     }
     for (let slot = 0; slot < slots; slot++) {
       const free = `(attribute_not_exists(#s${slot}) OR #s${slot}.#date <= :keepAfter OR #s${slot}.#key = :key)`;
-      const taken = await this.table.conditional(
+      try {
+        const result = await this.table.doc.send(
+          this.table.checked(
+            new UpdateCommand({
+              TableName: this.table.tableName,
+              Key: { pk: keys.person(person), sk: keys.personCap },
+              UpdateExpression: `SET #s${slot} = :send`,
+              ConditionExpression: [...onePerRun, free].join(' AND '),
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: { ':send': send, ':runDate': send.date, ':key': send.key, ':keepAfter': keepAfter },
+              ReturnValues: 'UPDATED_OLD',
+              ReturnConsumedCapacity: 'TOTAL',
+            }),
+          ),
+        );
+        this.table.count(result.ConsumedCapacity, 'write');
+        const old: unknown = result.Attributes?.[`s${slot}`];
+        return typeof old === 'object' && old !== null && 'key' in old && old.key === send.key ? 'held' : 'taken';
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    return 'capped';
+  }
+
+  async releasePersonSlot(person: string, send: { date: string; key: string }, slots: number): Promise<void> {
+    for (let slot = 0; slot < slots; slot++) {
+      const released = await this.table.conditional(
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: { pk: keys.person(person), sk: keys.personCap },
-          UpdateExpression: `SET #s${slot} = :send`,
-          ConditionExpression: [...onePerRun, free].join(' AND '),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':send': send, ':runDate': send.date, ':key': send.key, ':keepAfter': keepAfter },
+          UpdateExpression: `REMOVE #slot`,
+          ConditionExpression: '#slot.#key = :key',
+          ExpressionAttributeNames: { '#slot': `s${slot}`, '#key': 'key' },
+          ExpressionAttributeValues: { ':key': send.key },
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
-      if (taken) return true;
+      if (released) return;
     }
-    return false;
   }
 
   saveJourneyState(scope: string, state: JourneyState, waitsFor: DueSlot | undefined, expected?: JourneyState): Promise<boolean> {

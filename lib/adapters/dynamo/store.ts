@@ -83,6 +83,8 @@ export class DynamoStore implements RecallStore {
 
   readonly takePersonSlot: RecallStore['takePersonSlot'] = async (...args) => this.held('takePersonSlot', 'decisions').takePersonSlot(...args);
 
+  readonly releasePersonSlot: RecallStore['releasePersonSlot'] = async (...args) => this.held('releasePersonSlot', 'decisions').releasePersonSlot(...args);
+
   readonly saveJourneyState: RecallStore['saveJourneyState'] = async (...args) => this.held('saveJourneyState', 'decisions', 'orderHistory').saveJourneyState(...args);
 
   readonly getProfiles: RecallStore['getProfiles'] = async (...args) => this.held('getProfiles', 'decisions', 'deliveries', 'customerReads', 'customerImport').getProfiles(...args);
