@@ -16,7 +16,7 @@ import { capturedLogLines } from '../support/log-guard.ts';
 import { testConfig } from '../support/fixtures.ts';
 import { EVENTS_DIR } from '../support/sample-events.ts';
 import { TestDynamo } from '../support/store.ts';
-import { scanTable } from '../support/table-state.ts';
+import { tableSnapshot } from '../support/table-state.ts';
 
 /**
  * The deployed run-test-campaign handler on dynalite, Secrets Manager and SNS mocked. The use case
@@ -27,8 +27,6 @@ const SECRET = 'test-secret';
 /** On the default config's testAllowlist. */
 const TESTER = '+8613800138000';
 
-/** Every item of the table, sorted: a test may Scan, to prove nothing was written. */
-const tableSnapshot = async (store: DynamoStore) => [...(await scanTable(store)).values()];
 
 describe('run-test-campaign', () => {
   let dynamo: TestDynamo;

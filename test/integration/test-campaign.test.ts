@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
 import { verifyCouponCode } from '../../lib/domain/coupon.ts';
 import { isHeldOut } from '../../lib/domain/hashing.ts';
@@ -24,7 +23,7 @@ import {
 import { csv, dailyRun, fixedClock, RecordingQueue, testConfig } from '../support/fixtures.ts';
 import { EVENTS_DIR } from '../support/sample-events.ts';
 import { TestDynamo } from '../support/store.ts';
-import { scanTable } from '../support/table-state.ts';
+import { tableSnapshot } from '../support/table-state.ts';
 
 /**
  * lib/usecases/test-campaign.ts: runTestCampaign on a real DynamoDB-API server, and its input
@@ -64,8 +63,6 @@ class RecordingTransport implements Transport {
   }
 }
 
-/** Every item of the table, sorted: a test may Scan, to prove nothing was written. */
-const tableSnapshot = async (store: DynamoStore) => [...(await scanTable(store)).values()];
 
 const codeIn = (text: string) => /券码([0-9A-Z]{10})/.exec(text)?.[1];
 

@@ -1,9 +1,10 @@
-import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { keys } from '../../lib/store/tables.ts';
 import { DynamoFaults } from './dynamo-faults.ts';
 import { setHandlerEnv } from './handler-env.ts';
 import { TestDynamo } from './store.ts';
+import { scanTable, type TableItem } from './table-state.ts';
 
 /**
  * The table a handler test runs on: dynalite with one fresh table, the handler reaching it
@@ -36,21 +37,8 @@ export async function startHandlerTable(): Promise<HandlerTable> {
   };
 }
 
-type TableItem = Record<string, unknown>;
-const itemKey = (item: TableItem) => `${String(item.pk)}|${String(item.sk)}`;
-
 /** Every item of the table by `pk|sk`: a test compares two of these to prove what was written. */
-export async function tableItems(store: DynamoStore): Promise<Map<string, TableItem>> {
-  const doc = DynamoDBDocumentClient.from(store.client);
-  const items = new Map<string, TableItem>();
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(new ScanCommand({ TableName: store.tableName, ConsistentRead: true, ExclusiveStartKey: startKey }));
-    for (const item of page.Items ?? []) items.set(itemKey(item), item);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
-}
+export const tableItems = scanTable;
 
 /** Keys of items added, changed or removed between two snapshots, sorted. */
 export function changedKeys(before: Map<string, TableItem>, after: Map<string, TableItem>): string[] {

@@ -32,6 +32,9 @@ export async function scanTable(store: DynamoStore): Promise<TableState> {
   return new Map([...items].sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** Every item of the table, sorted: a test may Scan, to prove nothing was written. */
+export const tableSnapshot = async (store: DynamoStore): Promise<TableItem[]> => [...(await scanTable(store)).values()];
+
 /** Writes `state` into `store` (an empty table): the same shop, item for item. */
 export async function restoreTable(store: DynamoStore, state: TableState): Promise<void> {
   const doc = DynamoDBDocumentClient.from(store.client);

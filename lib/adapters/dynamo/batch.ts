@@ -3,11 +3,11 @@ import { BatchWriteCommand, GetCommand, QueryCommand, ScanCommand, UpdateCommand
 import type { Consent } from '../../domain/consent.ts';
 import type { CalendarDate } from '../../domain/dates.ts';
 import { CategoryHistorySchema, JourneyStateSchema, LedgerEntrySchema, OrderMarkerSchema, type CategoryHistory, type JourneyState, type LedgerEntry, type OrderMarker } from '../../domain/records.ts';
-import type { BatchScans, Cursor, CustomerContact, CustomerImport, CustomerSnapshot, ImportLog, Page, ProfileLookup, ReportReader } from '../../ports/store.ts';
+import type { BatchScans, Cursor, CustomerContact, CustomerImport, CustomerSnapshot, ImportLog, Page, ReportReader } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
 import { keys, recallTable } from '../../store/tables.ts';
-import { journeyItem, ledgerDateKeys, orderDateKeys, readProfiles } from './items.ts';
-import { BATCH_WRITE_LIMIT, chunk, decodeCursor, DynamoTable, encodeCursor, parseAll, type CapacityMeter } from './table.ts';
+import { journeyItem, ledgerDateKeys, orderDateKeys, ProfileReadingAdapter } from './items.ts';
+import { BATCH_WRITE_LIMIT, chunk, decodeCursor, encodeCursor, parseAll, PortAdapter, type CapacityMeter } from './table.ts';
 import { PermanentError } from '../../errors.ts';
 
 /* The ports of explicit batch work and of the CLI: scans, the report by date, imports. */
@@ -17,11 +17,9 @@ export class MissingIndexError extends PermanentError {
   override name = 'MissingIndexError';
 }
 
-export class DynamoBatchScans implements BatchScans {
-  private readonly table: DynamoTable;
-
-  constructor(client: DynamoDBClient, tableName: string, readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 }) {
-    this.table = new DynamoTable(client, tableName, PORT_ACCESS.batchScans, usage);
+export class DynamoBatchScans extends PortAdapter implements BatchScans {
+  constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
+    super(client, tableName, PORT_ACCESS.batchScans, usage);
   }
 
   scanDormant(segment: number, totalSegments: number, cursor?: Cursor): Promise<Page<JourneyState>> {
@@ -58,11 +56,9 @@ export class DynamoBatchScans implements BatchScans {
   }
 }
 
-export class DynamoReportReader implements ReportReader {
-  private readonly table: DynamoTable;
-
-  constructor(client: DynamoDBClient, tableName: string, readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 }) {
-    this.table = new DynamoTable(client, tableName, PORT_ACCESS.reportReader, usage);
+export class DynamoReportReader extends PortAdapter implements ReportReader {
+  constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
+    super(client, tableName, PORT_ACCESS.reportReader, usage);
   }
 
   ledgerOfDay(runDate: CalendarDate): Promise<{ items: LedgerEntry[]; invalid: number }> {
@@ -142,15 +138,9 @@ function consentCondition(expected: Consent | undefined | 'any', values: Record<
   return clauses.join(' AND ');
 }
 
-export class DynamoCustomerImport implements CustomerImport {
-  private readonly table: DynamoTable;
-
-  constructor(client: DynamoDBClient, tableName: string, readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 }) {
-    this.table = new DynamoTable(client, tableName, PORT_ACCESS.customerImport, usage);
-  }
-
-  getProfiles(customerIds: readonly string[], options: { consistent?: boolean } = {}): Promise<ProfileLookup> {
-    return readProfiles(this.table, customerIds, options.consistent ?? false);
+export class DynamoCustomerImport extends ProfileReadingAdapter implements CustomerImport {
+  constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
+    super(client, tableName, PORT_ACCESS.customerImport, usage);
   }
 
   saveCustomer(contact: CustomerContact, consent: Consent, expected: Consent | undefined | 'any'): Promise<boolean> {
@@ -209,11 +199,9 @@ export class DynamoCustomerImport implements CustomerImport {
   }
 }
 
-export class DynamoImportLog implements ImportLog {
-  private readonly table: DynamoTable;
-
+export class DynamoImportLog extends PortAdapter implements ImportLog {
   constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
-    this.table = new DynamoTable(client, tableName, PORT_ACCESS.importLog, usage);
+    super(client, tableName, PORT_ACCESS.importLog, usage);
   }
 
   async noteImport(asOf: string): Promise<void> {

@@ -11,12 +11,11 @@ import type {
   OrderBegun,
   OrderFingerprint,
   OrderHistory,
-  ProfileLookup,
 } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
 import { keys } from '../../store/tables.ts';
-import { orderDateKeys, putJourneyState, readCustomerHistory, readProfiles } from './items.ts';
-import { DynamoTable, type CapacityMeter } from './table.ts';
+import { orderDateKeys, ProfileReadingAdapter, putJourneyState, readCustomerHistory } from './items.ts';
+import { PortAdapter, type CapacityMeter } from './table.ts';
 
 /* The ports on customers' items outside the daily run: the sender, record-order, the test campaign. */
 
@@ -24,15 +23,9 @@ function ledgerKey(customerId: string, ledger: LedgerRef): { pk: string; sk: str
   return { pk: keys.customer(customerId), sk: keys.ledger(ledger.journeyId, ledger.cycle, ledger.stepId) };
 }
 
-export class DynamoDeliveries implements Deliveries {
-  private readonly table: DynamoTable;
-
-  constructor(client: DynamoDBClient, tableName: string, readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 }) {
-    this.table = new DynamoTable(client, tableName, PORT_ACCESS.deliveries, usage);
-  }
-
-  getProfiles(customerIds: readonly string[], options: { consistent?: boolean } = {}): Promise<ProfileLookup> {
-    return readProfiles(this.table, customerIds, options.consistent ?? false);
+export class DynamoDeliveries extends ProfileReadingAdapter implements Deliveries {
+  constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
+    super(client, tableName, PORT_ACCESS.deliveries, usage);
   }
 
   moveLedgerStatus(customerId: string, ledger: LedgerRef, from: LedgerStatus, to: LedgerStatus, extra: Partial<Pick<LedgerEntry, 'sentAt' | 'error' | 'outcome'>> = {}): Promise<boolean> {
@@ -72,11 +65,9 @@ export class DynamoDeliveries implements Deliveries {
   }
 }
 
-export class DynamoOrderHistory implements OrderHistory {
-  private readonly table: DynamoTable;
-
-  constructor(client: DynamoDBClient, tableName: string, readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 }) {
-    this.table = new DynamoTable(client, tableName, PORT_ACCESS.orderHistory, usage);
+export class DynamoOrderHistory extends PortAdapter implements OrderHistory {
+  constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
+    super(client, tableName, PORT_ACCESS.orderHistory, usage);
   }
 
   getCustomerHistory(customerId: string): Promise<CustomerHistory> {
@@ -178,15 +169,9 @@ export class DynamoOrderHistory implements OrderHistory {
   }
 }
 
-export class DynamoCustomerReads implements CustomerReads {
-  private readonly table: DynamoTable;
-
-  constructor(client: DynamoDBClient, tableName: string, readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 }) {
-    this.table = new DynamoTable(client, tableName, PORT_ACCESS.customerReads, usage);
-  }
-
-  getProfiles(customerIds: readonly string[], options: { consistent?: boolean } = {}): Promise<ProfileLookup> {
-    return readProfiles(this.table, customerIds, options.consistent ?? false);
+export class DynamoCustomerReads extends ProfileReadingAdapter implements CustomerReads {
+  constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
+    super(client, tableName, PORT_ACCESS.customerReads, usage);
   }
 
   getCustomerHistory(customerId: string): Promise<CustomerHistory> {

@@ -13,19 +13,17 @@ import {
   type RunMeta,
   type ShardPart,
 } from '../../domain/records.ts';
-import type { Cursor, Decisions, DuePartition, DueIndex, DueSlot, Page, ProfileLookup, RunPlans, RunProgress } from '../../ports/store.ts';
+import type { Cursor, Decisions, DuePartition, DueIndex, DueSlot, Page, RunPlans, RunProgress } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
 import { keys, recallTable } from '../../store/tables.ts';
-import { ledgerDateKeys, putJourneyState, readProfiles } from './items.ts';
-import { decodeCursor, DynamoTable, encodeCursor, isConditionFailure, parseAll, type CapacityMeter } from './table.ts';
+import { ledgerDateKeys, ProfileReadingAdapter, putJourneyState } from './items.ts';
+import { decodeCursor, encodeCursor, isConditionFailure, parseAll, PortAdapter, type CapacityMeter } from './table.ts';
 
 /* The daily run's ports: the due index, a shard job's decisions, and the run's bookkeeping. */
 
-export class DynamoDueIndex implements DueIndex {
-  private readonly table: DynamoTable;
-
-  constructor(client: DynamoDBClient, tableName: string, readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 }) {
-    this.table = new DynamoTable(client, tableName, PORT_ACCESS.dueIndex, usage);
+export class DynamoDueIndex extends PortAdapter implements DueIndex {
+  constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
+    super(client, tableName, PORT_ACCESS.dueIndex, usage);
   }
 
   async queryDue(partition: DuePartition, cutoff: CalendarDate, cursor?: Cursor): Promise<Page<JourneyState>> {
@@ -52,15 +50,9 @@ export class DynamoDueIndex implements DueIndex {
   }
 }
 
-export class DynamoDecisions implements Decisions {
-  private readonly table: DynamoTable;
-
-  constructor(client: DynamoDBClient, tableName: string, readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 }) {
-    this.table = new DynamoTable(client, tableName, PORT_ACCESS.decisions, usage);
-  }
-
-  getProfiles(customerIds: readonly string[], options: { consistent?: boolean } = {}): Promise<ProfileLookup> {
-    return readProfiles(this.table, customerIds, options.consistent ?? false);
+export class DynamoDecisions extends ProfileReadingAdapter implements Decisions {
+  constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
+    super(client, tableName, PORT_ACCESS.decisions, usage);
   }
 
   async claimLedger(entry: LedgerEntry): Promise<LedgerEntry | undefined> {
@@ -176,11 +168,9 @@ export class DynamoDecisions implements Decisions {
   }
 }
 
-export class DynamoRunPlans implements RunPlans {
-  private readonly table: DynamoTable;
-
+export class DynamoRunPlans extends PortAdapter implements RunPlans {
   constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
-    this.table = new DynamoTable(client, tableName, PORT_ACCESS.runPlans, usage);
+    super(client, tableName, PORT_ACCESS.runPlans, usage);
   }
 
   async startRun(meta: RunMeta): Promise<RunMeta | undefined> {
@@ -199,11 +189,9 @@ export class DynamoRunPlans implements RunPlans {
   }
 }
 
-export class DynamoRunProgress implements RunProgress {
-  private readonly table: DynamoTable;
-
+export class DynamoRunProgress extends PortAdapter implements RunProgress {
   constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
-    this.table = new DynamoTable(client, tableName, PORT_ACCESS.runProgress, usage);
+    super(client, tableName, PORT_ACCESS.runProgress, usage);
   }
 
   async putShardPart(runId: string, part: string, shardPart: ShardPart): Promise<void> {

@@ -3,7 +3,7 @@ import { shardOf } from '../../domain/hashing.ts';
 import { CategoryHistorySchema, JourneyStateSchema, ProfileSchema, type CategoryHistory, type JourneyState, type LedgerEntry, type Profile } from '../../domain/records.ts';
 import type { CustomerHistory, DueSlot, ProfileLookup } from '../../ports/store.ts';
 import { keys, recallTable } from '../../store/tables.ts';
-import { BATCH_GET_LIMIT, chunk, type DynamoTable } from './table.ts';
+import { BATCH_GET_LIMIT, chunk, PortAdapter, type DynamoTable } from './table.ts';
 
 /*
  * Item shapes and reads that several ports share: keys are added here and only here, on top of
@@ -119,4 +119,11 @@ export async function readCustomerHistory(table: DynamoTable, customerId: string
     startKey = result.LastEvaluatedKey;
   } while (startKey);
   return { categories, journeys, corruptCategories };
+}
+
+/** A port adapter whose port also reads profiles (the run, the sender, the test campaign, imports). */
+export abstract class ProfileReadingAdapter extends PortAdapter {
+  getProfiles(customerIds: readonly string[], options: { consistent?: boolean } = {}): Promise<ProfileLookup> {
+    return readProfiles(this.table, customerIds, options.consistent ?? false);
+  }
 }

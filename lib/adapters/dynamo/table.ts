@@ -208,3 +208,17 @@ export class DynamoTable {
     }
   }
 }
+
+/** One port's adapter: its own checked view of the table, counting into the store's meter. */
+export abstract class PortAdapter {
+  protected readonly table: DynamoTable;
+
+  constructor(
+    client: DynamoDBClient,
+    tableName: string,
+    access: TableAccess,
+    readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 },
+  ) {
+    this.table = new DynamoTable(client, tableName, access, usage);
+  }
+}
