@@ -153,8 +153,11 @@ export function runMoment(asOf: string | undefined, timeZone: string, runTime: s
   return { runDate: localDate(instant, timeZone), now: instant };
 }
 
-/** How far ahead of the clock a real run may be dated (a merchant day ahead, nothing more). */
-const FUTURE_RUN_TOLERANCE_MS = DAY_MS;
+/**
+ * How far ahead a date may be of the moment it is judged against: a real run of the clock, an
+ * imported order of its import's as-of (a merchant day ahead, nothing more).
+ */
+export const FUTURE_TOLERANCE_MS = DAY_MS;
 
 /** A real run dated more than a day ahead of the clock: refused unless asked for (`--allow-future`). */
 export class FutureRunError extends BadInputError {
@@ -167,7 +170,7 @@ export class FutureRunError extends BadInputError {
  */
 export function refuseFutureRun(moment: Date, clock: Date, options: { dryRun: boolean; allowFuture: boolean }): void {
   if (options.dryRun || options.allowFuture) return;
-  if (moment.getTime() - clock.getTime() <= FUTURE_RUN_TOLERANCE_MS) return;
+  if (moment.getTime() - clock.getTime() <= FUTURE_TOLERANCE_MS) return;
   throw new FutureRunError(
     `--as-of ${moment.toISOString()} is more than a day after the clock (${clock.toISOString()}): a real run in the future ` +
       'would end waiting journeys as stale. Use --dry-run to look ahead, or --allow-future to time-travel on purpose (a demo store).',

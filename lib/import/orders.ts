@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { knownTimeZone } from '../domain/dates.ts';
+import { FUTURE_TOLERANCE_MS, knownTimeZone } from '../domain/dates.ts';
 import { OrderInputSchema, type OrderInput, type OrderLine } from '../domain/model.ts';
 import { parseOrderedAt } from './dates.ts';
 import { quoted, rejected, type OrderRejectReason, type Rejected } from './results.ts';
@@ -55,9 +55,6 @@ export interface OrderReadOptions {
   /** When the import is considered to happen: an order more than a day after it is refused. */
   asOf: Date;
 }
-
-/** An order dated after the import's as-of by more than this is a typing error, not an order. */
-const FUTURE_TOLERANCE_MS = 86_400_000;
 
 async function* groupOrders(
   rows: AsyncIterable<TableRow<OrderColumn> | Rejected<'wrong-column-count'>>,
