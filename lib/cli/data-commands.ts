@@ -44,8 +44,8 @@ export async function runAndReport(
   return summary;
 }
 
-/** The period of `recall report`: `--to` (default today), `--from` (default 29 days before it). */
-function reportPeriod(options: { from?: string; to?: string }, config: CampaignConfig, now: Date): { from: string; to: string; asOf: string } {
+/** The period of `recall report` and `recall reconcile`: `--to` (default today), `--from` (default 29 days before it). */
+export function reportPeriod(options: { from?: string; to?: string }, config: CampaignConfig, now: Date): { from: string; to: string; asOf: string } {
   const asOf = localDate(now, config.merchantTimeZone);
   for (const [flag, value] of [['--from', options.from], ['--to', options.to]] as const) {
     if (value !== undefined && !CalendarDateSchema.safeParse(value).success) throw new UsageError(`${flag}: expected a date as YYYY-MM-DD, got "${value}"`);

@@ -5,6 +5,7 @@ import { FUNCTION_NAMES } from '../store/access.ts';
 import { defaultIo, withRuntime, type CliIo } from './context.ts';
 import { registerDataCommands } from './data-commands.ts';
 import { registerDemo } from './demo.ts';
+import { registerReconcile } from './reconcile.ts';
 import { BadInputError, RecallError } from '../errors.ts';
 
 export function buildProgram(io: CliIo = defaultIo): Command {
@@ -18,6 +19,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
 
   registerDemo(program, io);
   registerDataCommands(program, io);
+  registerReconcile(program, io);
 
   program
     .command('invoke <function>')

@@ -26,6 +26,7 @@ export function formatRunSummary(summary: RunSummary): string {
     '',
     table(['journey', 'step', 'due', 'sent', 'held-out', 'skipped', 'deferred'], rows),
     '',
+    `unconfirmed ${number(summary.unconfirmed)}${summary.unconfirmed ? ` (still sending after the run; may not have gone out: recall reconcile --from ${summary.asOf} --to ${summary.asOf})` : ''}`,
     `read units ${summary.readUnits}, write units ${summary.writeUnits}${summary.invalidIndexItems ? `, ${summary.invalidIndexItems} invalid index items skipped` : ''}`,
   ].join('\n');
 }

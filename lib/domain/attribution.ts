@@ -8,6 +8,8 @@ import { verifyCouponCode } from './coupon.ts';
 import { addDays, daysBetween, type CalendarDate } from './dates.ts';
 import type { Outcome } from './guardrails.ts';
 import { ledgerKey } from './journeys.ts';
+import { wentOut } from './message-state.ts';
+import type { LedgerStatus } from './records.ts';
 
 /** What attribution reads of a ledger item (the store's LedgerEntry has this shape). */
 export interface DecidedMessage {
@@ -17,7 +19,7 @@ export interface DecidedMessage {
   stepId: string;
   runDate: CalendarDate;
   outcome: Outcome;
-  status?: 'claimed' | 'sending' | 'sent' | 'failed';
+  status?: LedgerStatus;
   sentAt?: string;
   couponCode?: string;
 }
@@ -25,7 +27,7 @@ export interface DecidedMessage {
 /** A ledger item that can convert: held out, or a message that went out (or may have: unconfirmed). */
 export function reachedCustomer(item: DecidedMessage): boolean {
   if (item.outcome === 'held-out') return true;
-  return item.outcome === 'sent' && (item.status === 'sent' || item.status === 'sending');
+  return item.outcome === 'sent' && wentOut(item.status);
 }
 
 /**

@@ -75,7 +75,8 @@ export const CategoryHistorySchema = z.object({
 });
 export type CategoryHistory = z.infer<typeof CategoryHistorySchema>;
 
-export const LedgerStatusSchema = z.enum(['claimed', 'sending', 'sent', 'failed']);
+/** A message's status: the moves between them are lib/domain/message-state.ts. */
+export const LedgerStatusSchema = z.enum(['claimed', 'sending', 'sent', 'delivered', 'failed', 'expired']);
 export type LedgerStatus = z.infer<typeof LedgerStatusSchema>;
 
 export const LedgerEntrySchema = z.object({
@@ -85,9 +86,14 @@ export const LedgerEntrySchema = z.object({
   stepId: z.string().min(1),
   runDate: CalendarDateSchema,
   outcome: z.enum(OUTCOMES),
-  /** Only for messages: claimed -> sending -> sent; `sending` that never became `sent` is unconfirmed. */
+  /** Only for messages (docs/architecture.md#message-states); `sending` that stays is unconfirmed. */
   status: LedgerStatusSchema.optional(),
+  /** Who made the status's last move when it was not our sender (an operator's mark, a provider event). */
+  markedBy: z.enum(['operator', 'provider']).optional(),
+  markedAt: z.string().optional(),
   channel: z.enum(['sms', 'push']).optional(),
+  /** Where the message goes, masked (a phone's country code and last digits): what reconciling shows. */
+  recipient: z.string().optional(),
   couponCode: z.string().optional(),
   /** The coupon's value when it was claimed (a later config edit does not change its cost). */
   couponValue: z.number().nonnegative().optional(),

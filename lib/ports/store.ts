@@ -1,7 +1,8 @@
 import type { Consent } from '../domain/consent.ts';
 import type { CalendarDate } from '../domain/dates.ts';
 import type { CustomerInput, CustomerUpdate } from '../domain/model.ts';
-import type { CategoryHistory, JourneyState, LedgerEntry, LedgerStatus, OrderMarker, Profile, RunMeta, ShardPart } from '../domain/records.ts';
+import type { MessageMove } from '../domain/message-state.ts';
+import type { CategoryHistory, JourneyState, LedgerEntry, OrderMarker, Profile, RunMeta, ShardPart } from '../domain/records.ts';
 
 /*
  * The persistence ports, one per capability, in domain terms (docs/architecture.md, "Ports").
@@ -132,8 +133,11 @@ export interface Decisions extends CapacityUsage, ProfileReads, JourneyWrites {
 
 /** What the sender reads and moves. */
 export interface Deliveries extends CapacityUsage, ProfileReads {
-  /** Moves a message's status; false when it was not in `from` (someone else moved it). */
-  moveLedgerStatus(customerId: string, ledger: LedgerRef, from: LedgerStatus, to: LedgerStatus, extra?: Partial<Pick<LedgerEntry, 'sentAt' | 'error' | 'outcome'>>): Promise<boolean>;
+  /**
+   * Makes one move of the message state table, conditional on the item being where the move
+   * starts; false when it was not (someone else moved it first).
+   */
+  moveLedgerStatus(customerId: string, ledger: LedgerRef, move: MessageMove, extra?: Partial<Pick<LedgerEntry, 'sentAt' | 'error' | 'outcome' | 'markedAt'>>): Promise<boolean>;
   /** STOP reported by the channel at `at`: every later run skips the customer for consent. */
   markOptedOut(customerId: string, at: string): Promise<void>;
 }

@@ -197,6 +197,7 @@ function kpis(report: Report): string {
   const card = (label: string, value: string, detail: string) => `<div class="kpi"><div class="kpi-label">${esc(label)}</div><div class="kpi-value">${esc(value)}</div><div class="kpi-detail">${esc(detail)}</div></div>`;
   return `<div class="kpis">${[
     card('messages sent', number(totals.sent), `${number(totals.smsParts)} SMS parts; ${number(totals.heldOut)} held out`),
+    card('unconfirmed', number(totals.unconfirmed), totals.unconfirmed ? 'may not have gone out: recall reconcile lists them' : 'every sent message confirmed'),
     card('conversion, sent vs held out', `${percent(totals.conversionRate.sent)} vs ${percent(totals.conversionRate.heldOut)}`, `within ${report.attributionDays} days of the message`),
     card('lift', totals.lift ? `${totals.lift.absolute >= 0 ? '+' : ''}${(totals.lift.absolute * 100).toFixed(1)} pts` : '-', totals.lift ? (totals.lift.significant ? `95% CI ${formatLift(totals.lift).replace(/^.*CI /, '').replace(/\)$/, '')}` : 'not significant') : 'no control group'),
     card('attributed revenue', number(totals.revenue.sent), totals.incrementalRevenue === null ? '' : `incremental ${number(totals.incrementalRevenue)}`),

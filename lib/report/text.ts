@@ -68,6 +68,7 @@ export function formatHeadline(report: Report): string[] {
   const nextMonth = nextMonthRate(shop).text;
   return [
     `Messages sent ${number(totals.sent)} (${number(totals.smsParts)} SMS parts), held out ${number(totals.heldOut)}, skipped ${number(Object.values(totals.skipped).reduce((a, b) => a + b, 0))}`,
+    `Unconfirmed ${number(totals.unconfirmed)}${totals.unconfirmed ? ' (counted as sent; may not have gone out: `recall reconcile` lists them)' : ''}`,
     `Conversion within ${report.attributionDays} days: sent ${percent(totals.conversionRate.sent)} vs held out ${percent(totals.conversionRate.heldOut)}; lift ${formatLift(totals.lift)}`,
     `Attributed revenue ${number(totals.revenue.sent)}${totals.incrementalRevenue === null ? '' : ` (incremental over the control ${number(totals.incrementalRevenue)})`}; coupons redeemed ${number(totals.redemptions)}, coupon cost ${number(totals.couponCost)}`,
     `Shop repurchase rate ${percent(shop.repurchaseRate)} (${number(shop.repeatBuyers)} of ${number(shop.buyers)} buyers ordered twice or more); next-month repurchase rate ${nextMonth}`,
@@ -76,8 +77,17 @@ export function formatHeadline(report: Report): string[] {
 
 export function formatReport(report: Report): string {
   const decisions = table(
-    ['journey', 'step', 'candidates', 'sent', 'held-out', 'skipped', 'not delivered'],
-    rows(report, (journey, step, r) => [journey, step, number(r.candidates), number(r.sent), number(r.heldOut), reasons(r.skipped), r.notDelivered ? number(r.notDelivered) : '-']),
+    ['journey', 'step', 'candidates', 'sent', 'unconfirmed', 'held-out', 'skipped', 'not delivered'],
+    rows(report, (journey, step, r) => [
+      journey,
+      step,
+      number(r.candidates),
+      number(r.sent),
+      r.unconfirmed ? number(r.unconfirmed) : '-',
+      number(r.heldOut),
+      reasons(r.skipped),
+      r.notDelivered ? number(r.notDelivered) : '-',
+    ]),
   );
   const results = table(
     ['journey', 'step', 'converted: sent', 'held-out', 'lift', 'relative', 'redeemed', 'revenue', 'coupon cost', 'SMS parts'],

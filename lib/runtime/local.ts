@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import pLimit from 'p-limit';
 import type { CampaignConfig } from '../config/schema.ts';
 import { ConfigError, loadConfigFile, loadDefaultConfig } from '../config/load.ts';
 import { DynamoStore } from '../adapters/dynamo/store.ts';
@@ -8,7 +9,7 @@ import { dynamoClient } from '../adapters/dynamo-client.ts';
 import { startEmbeddedDynamo } from '../adapters/embedded-dynamo.ts';
 import { OutboxTransport } from '../adapters/outbox.ts';
 import type { Clock, SendJob, SendQueue } from '../ports/messaging.ts';
-import { deliverMessage, type DeliveryResult } from '../usecases/deliver.ts';
+import { deliverMessage, UnconfirmedDeliveryError, type DeliveryResult } from '../usecases/deliver.ts';
 import type { RunDeps } from '../usecases/run-shard.ts';
 import { lockStore } from './store-lock.ts';
 
@@ -22,14 +23,35 @@ export interface LocalOptions {
   clock?: Clock;
 }
 
-/** Delivers each claimed message on the spot: the local stand-in for the send queue and sender. */
+/**
+ * Deliveries in flight at once in a local run: one AWS sender's batch (docs/architecture.md#message-states).
+ * A message is `sending` only while its delivery is in flight, so a process killed mid-run leaves
+ * at most this many messages unconfirmed.
+ */
+export const LOCAL_DELIVERIES_IN_FLIGHT = 10;
+
+/**
+ * Delivers each claimed message on the spot, at most LOCAL_DELIVERIES_IN_FLIGHT at once across
+ * every shard job of the run: the local stand-in for the send queue and its senders. A delivery
+ * whose outcome is unknown stays unconfirmed (counted; the run goes on).
+ */
 export class InlineSendQueue implements SendQueue {
-  readonly results: Record<DeliveryResult, number> = { sent: 0, duplicate: 0, failed: 0, 'opted-out': 0 };
+  readonly results: Record<DeliveryResult | 'unconfirmed', number> = { sent: 0, duplicate: 0, failed: 0, 'opted-out': 0, unconfirmed: 0 };
+  private readonly limit = pLimit(LOCAL_DELIVERIES_IN_FLIGHT);
 
   constructor(private readonly deliver: (job: SendJob) => Promise<DeliveryResult>) {}
 
   async enqueue(jobs: readonly SendJob[]): Promise<void> {
-    for (const job of jobs) this.results[await this.deliver(job)]++;
+    await Promise.all(jobs.map((job) => this.limit(() => this.deliverOne(job))));
+  }
+
+  private async deliverOne(job: SendJob): Promise<void> {
+    try {
+      this.results[await this.deliver(job)]++;
+    } catch (error) {
+      if (!(error instanceof UnconfirmedDeliveryError)) throw error;
+      this.results.unconfirmed++;
+    }
   }
 }
 

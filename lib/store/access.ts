@@ -62,8 +62,8 @@ export const PORT_ACCESS = {
   customerReads: access([{ actions: ['BatchGetItem', 'Query'], partitions: [CUSTOMERS] }]),
   /** Batch jobs: window learning, `--backfill`. */
   batchScans: access([], { scan: true }),
-  /** The report's reads by date. */
-  reportReader: access([], { indexes: [recallTable.dateIndex.name] }),
+  /** The report's reads by date; a message's status from its item. */
+  reportReader: access([{ actions: ['BatchGetItem'], partitions: [CUSTOMERS] }], { indexes: [recallTable.dateIndex.name] }),
   /** Customer imports and bulk seeding. */
   customerImport: access([{ actions: ['BatchGetItem', 'UpdateItem', 'BatchWriteItem'], partitions: [CUSTOMERS] }]),
   /** The latest import's as-of, so a run dated before it can say so. */

@@ -1,3 +1,4 @@
+import { MESSAGE_MOVES } from '../domain/message-state.ts';
 import type { Deliveries } from '../ports/store.ts';
 import { OptedOutError, PermanentDeliveryError, RetryableDeliveryError, type Clock, type Pacer, type SendJob, type Transport } from '../ports/messaging.ts';
 import { PermanentError } from '../errors.ts';
@@ -21,8 +22,9 @@ export interface DeliverDeps {
 }
 
 /**
- * Delivers one claimed message at most once: the ledger moves claimed -> sending before the
- * channel is called and sending -> sent after. A crash in between leaves `sending`, reported as
+ * Delivers one claimed message at most once, by the moves of the message state table
+ * (docs/architecture.md#message-states): claimed -> sending before the channel is called and
+ * sending -> sent after. A crash in between leaves `sending`, reported as
  * unconfirmed and never retried, because SNS has no idempotency key. An opt-out that arrived
  * after the claim is honoured: the profile is read again (strongly consistent) just before sending.
  */
@@ -30,26 +32,26 @@ export async function deliverMessage(deps: DeliverDeps, job: SendJob, announce?:
   const { store, transport, clock } = deps;
   const { profiles } = await store.getProfiles([job.customerId], { consistent: true });
   if (profiles.get(job.customerId)?.optedOut) {
-    const settled = await store.moveLedgerStatus(job.customerId, job, 'claimed', 'failed', { outcome: 'skipped:opted-out', error: 'opted out after the claim' });
+    const settled = await store.moveLedgerStatus(job.customerId, job, MESSAGE_MOVES.optedOutBeforeSend, { outcome: 'skipped:opted-out', error: 'opted out after the claim' });
     return settled ? 'opted-out' : 'duplicate';
   }
   if (job.channel === 'sms') await deps.pacer?.reserve(job.parts);
-  if (!(await store.moveLedgerStatus(job.customerId, job, 'claimed', 'sending'))) return 'duplicate';
+  if (!(await store.moveLedgerStatus(job.customerId, job, MESSAGE_MOVES.begin))) return 'duplicate';
   const sentAt = clock.now();
   try {
     await transport.deliver(job, sentAt);
   } catch (error) {
     if (error instanceof OptedOutError) {
-      await store.moveLedgerStatus(job.customerId, job, 'sending', 'failed', { outcome: 'skipped:opted-out', error: error.message });
+      await store.moveLedgerStatus(job.customerId, job, MESSAGE_MOVES.refused, { outcome: 'skipped:opted-out', error: error.message });
       await store.markOptedOut(job.customerId, sentAt.toISOString());
       return 'opted-out';
     }
     if (error instanceof PermanentDeliveryError) {
-      await store.moveLedgerStatus(job.customerId, job, 'sending', 'failed', { error: error.message });
+      await store.moveLedgerStatus(job.customerId, job, MESSAGE_MOVES.refused, { error: error.message });
       return 'failed';
     }
     if (error instanceof RetryableDeliveryError) {
-      await store.moveLedgerStatus(job.customerId, job, 'sending', 'claimed');
+      await store.moveLedgerStatus(job.customerId, job, MESSAGE_MOVES.notTaken);
       throw error;
     }
     // Anything else may have reached the customer: it stays `sending` (unconfirmed).
@@ -58,6 +60,6 @@ export async function deliverMessage(deps: DeliverDeps, job: SendJob, announce?:
   // Told to subscribers before the ledger says `sent`: a crash in between leaves `sending`
   // (unconfirmed), never a sent message nobody heard of.
   await announce?.(sentAt);
-  await store.moveLedgerStatus(job.customerId, job, 'sending', 'sent', { sentAt: sentAt.toISOString() });
+  await store.moveLedgerStatus(job.customerId, job, MESSAGE_MOVES.taken, { sentAt: sentAt.toISOString() });
   return 'sent';
 }

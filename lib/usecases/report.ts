@@ -3,6 +3,7 @@
  * order markers around it by date (the store's date index: queries, never a Scan) and builds the
  * report with the pure `buildReport`.
  */
+import pLimit from 'p-limit';
 import type { CampaignConfig } from '../config/schema.ts';
 import { addDays, daysBetween, type CalendarDate } from '../domain/dates.ts';
 import { buildReport, datesOf, type Report, type ReportRows } from '../domain/report.ts';
@@ -25,18 +26,6 @@ export function checkPeriod(period: ReportPeriod): ReportPeriod {
   return period;
 }
 
-/** Runs `tasks` with at most `limit` at once. */
-async function inParallel<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results: T[] = new Array<T>(tasks.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, tasks.length) }, async () => {
-      for (let index = next++; index < tasks.length; index = next++) results[index] = await (tasks[index] as () => Promise<T>)();
-    }),
-  );
-  return results;
-}
-
 /**
  * The rows of a report: ledger entries decided in the period, and order markers from a month
  * before the period to 30 days after it (up to `asOf`), read by date (the store's date index:
@@ -44,11 +33,12 @@ async function inParallel<T>(tasks: readonly (() => Promise<T>)[], limit: number
  */
 export async function readReportRows(store: ReportReader, period: ReportPeriod, asOf: CalendarDate, concurrency = 2): Promise<Required<ReportRows>> {
   const orderTo = [addDays(period.to, NEXT_MONTH_DAYS), asOf].sort()[0] ?? period.to;
-  const ledgerTasks = datesOf(period).map((date) => () => store.ledgerOfDay(date));
+  const limit = pLimit(concurrency);
+  const ledgerTasks = datesOf(period).map((date) => limit(() => store.ledgerOfDay(date)));
   const orderFrom = [addDays(period.from, -NEXT_MONTH_DAYS), addDays(period.to, -2 * NEXT_MONTH_DAYS + 1)].sort()[0] ?? period.from;
-  const orderTasks = datesOf({ from: orderFrom, to: orderTo < period.to ? period.to : orderTo }).map((date) => () => store.ordersOfDay(date));
-  const ledger = await inParallel(ledgerTasks, concurrency);
-  const orders = await inParallel(orderTasks, concurrency);
+  const orderTasks = datesOf({ from: orderFrom, to: orderTo < period.to ? period.to : orderTo }).map((date) => limit(() => store.ordersOfDay(date)));
+  const ledger = await Promise.all(ledgerTasks);
+  const orders = await Promise.all(orderTasks);
   return {
     ledger: ledger.flatMap((page) => page.items),
     orders: orders.flatMap((page) => page.items),

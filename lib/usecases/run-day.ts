@@ -1,6 +1,7 @@
 import { OUTCOMES } from '../domain/guardrails.ts';
 import { shardOf } from '../domain/hashing.ts';
-import type { BatchScans, Cursor, ImportLog } from '../ports/store.ts';
+import type { BatchScans, Cursor, ImportLog, ReportReader } from '../ports/store.ts';
+import { isUnconfirmed } from './reconcile.ts';
 import { runShard, type RunDeps, type RunOptions } from './run-shard.ts';
 import { RunTally, type OutcomeCounts } from './run-tally.ts';
 import type { JourneyState } from '../domain/records.ts';
@@ -19,6 +20,11 @@ export interface RunSummary {
   deferred: Record<string, number>;
   byJourney: Record<string, Record<string, StepCounts>>;
   invalidIndexItems: number;
+  /**
+   * Of the run date's sent messages (this run's and any earlier run's that day), how many are
+   * still `sending` once the run is over: unconfirmed, to reconcile (`recall reconcile`).
+   */
+  unconfirmed: number;
   readUnits: number;
   writeUnits: number;
   /** What the operator must know about this run's result (a run dated before the latest import). */
@@ -54,6 +60,7 @@ export function summarize(
   shards: number,
   usage: { readUnits: number; writeUnits: number },
   warnings: string[] = [],
+  unconfirmed = 0,
 ): RunSummary {
   const byJourney: Record<string, Record<string, StepCounts>> = {};
   for (const [journey, steps] of tally.byJourney) {
@@ -69,6 +76,7 @@ export function summarize(
     ...totals,
     byJourney,
     invalidIndexItems: tally.invalidItems,
+    unconfirmed,
     readUnits: Math.round(usage.readUnits * 10) / 10,
     writeUnits: Math.round(usage.writeUnits * 10) / 10,
     warnings,
@@ -113,9 +121,9 @@ async function dormantByShard(store: BatchScans, shards: number, segments: numbe
  * The whole daily run in one process: every shard job, a few at a time. On AWS the same
  * `runShard` runs once per shard behind the work queue.
  */
-/** The local run's store: the shard jobs' ports, the backfill scan, the import log's warning. */
+/** The local run's store: the shard jobs' ports, the backfill scan, the import log's warning, the day's ledger. */
 export interface RunDayDeps extends RunDeps {
-  store: RunDeps['store'] & BatchScans & ImportLog;
+  store: RunDeps['store'] & BatchScans & ImportLog & ReportReader;
 }
 
 export async function runDay(deps: RunDayDeps, options: RunOptions, concurrency = 4): Promise<RunSummary> {
@@ -135,5 +143,7 @@ export async function runDay(deps: RunDayDeps, options: RunOptions, concurrency 
     readUnits: deps.store.usage.readUnits - before.readUnits,
     writeUnits: deps.store.usage.writeUnits - before.writeUnits,
   };
-  return summarize(tally, options, deps.config.shards, usage, warnings);
+  // Read after the run's own units are counted: what the run cost stays what it wrote and read.
+  const unconfirmed = options.dryRun ? 0 : (await deps.store.ledgerOfDay(options.runDate)).items.filter(isUnconfirmed).length;
+  return summarize(tally, options, deps.config.shards, usage, warnings, unconfirmed);
 }

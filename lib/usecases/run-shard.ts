@@ -2,6 +2,7 @@ import type { CampaignConfig, Journey } from '../config/schema.ts';
 import { addDays, type CalendarDate } from '../domain/dates.ts';
 import { decideCustomer, type Candidate, type Decision, type Outcome } from '../domain/guardrails.ts';
 import { personKey } from '../domain/hashing.ts';
+import { maskPhone } from '../domain/phone.ts';
 import { advance, afterStale, dueCutoff, isFinished, ledgerKey } from '../domain/journeys.ts';
 import type { Cursor, Decisions, DueIndex } from '../ports/store.ts';
 import type { SendJob, SendQueue } from '../ports/messaging.ts';
@@ -167,6 +168,7 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
     outcome: 'sent',
     status: 'claimed',
     channel: step.channel,
+    recipient: decision.contact.channel === 'sms' ? maskPhone(decision.contact.to) : 'push endpoint',
     parts,
     ...(code ? { couponCode: code, ...(step.coupon ? { couponValue: step.coupon.value } : {}) } : {}),
   });

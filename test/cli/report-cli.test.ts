@@ -77,7 +77,8 @@ describe('recall report and recall windows', () => {
     const html = join(dir, 'out', 'report.html');
     const report = await recall(['--store', join(dir, 'demo'), 'report', '--html', html]);
     expect(report.code).toBe(0);
-    expect(report.out).toMatch(/journey\s+step\s+candidates\s+sent\s+held-out\s+skipped/);
+    expect(report.out).toMatch(/journey\s+step\s+candidates\s+sent\s+unconfirmed\s+held-out\s+skipped/);
+    expect(report.out).toMatch(/^Unconfirmed 0$/m);
     expect(report.out).toMatch(/deferred: not persisted/);
     expect(report.out).toContain(`HTML report: ${html}`);
     expect(await readFile(html, 'utf8')).toContain('data-chart="daily"');

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,5 +77,98 @@ describe('a person is capped, not an id', () => {
     expect(sms).toBe(personKey({ channel: 'sms', to: '+8613800138001' }));
     expect(sms).not.toBe(personKey({ channel: 'sms', to: '+8613800138002' }));
     expect(personKey({ channel: 'push', to: 'arn:aws:sns:ap-east-1:123456789012:endpoint/GCM/app/1' })).toMatch(/^push:[0-9a-f]{32}$/);
+  });
+});
+
+/*
+ * "Messages nobody sees": kill -9 during `recall run` with many messages in flight. The run is a
+ * real child process on an embedded store; it is killed once its outbox shows it well under way.
+ */
+describe('a run killed with many messages in flight leaves few unconfirmed, and says so', () => {
+  const SHOPPERS = 400;
+  let dir: string;
+  let store: string[];
+  const phone = (i: number) => `+86139000${String(100_000 + i).slice(1)}`;
+  const outboxOf = async () =>
+    (await readFile(join(dir, 'store', 'outbox.jsonl'), 'utf8').catch(() => ''))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { customerId: string; to: string });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'recall-trust-ii-kill-'));
+    store = ['--store', join(dir, 'store')];
+    const ids = Array.from({ length: SHOPPERS }, (_, i) => `k-${i}`);
+    await writeFile(join(dir, 'customers.csv'), ['customer_id,phone,name,sms_opt_in', ...ids.map((id, i) => `${id},${phone(i)},顾客${i},true`)].join('\n'));
+    await writeFile(join(dir, 'orders.csv'), ['order_id,customer_id,ordered_at,category,amount', ...ids.map((id) => `o-${id},${id},2026-09-05 12:00,cosmetics,150`)].join('\n'));
+    expect((await recall([...store, 'import', 'customers', join(dir, 'customers.csv'), '--as-of', '2026-11-22'])).code).toBe(0);
+    expect((await recall([...store, 'import', 'orders', join(dir, 'orders.csv'), '--as-of', '2026-11-22'])).code).toBe(0);
+  }, 120_000);
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('kill -9 mid-run: at most the in-flight bound unconfirmed; run, report and reconcile show them; marks settle them', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/recall.ts', ...store, 'run', '--as-of', '2026-11-22'], { cwd: process.cwd(), stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    // Well under way: a tenth of the shop's messages went out.
+    while ((await outboxOf()).length < SHOPPERS / 10) {
+      if (child.exitCode !== null) throw new Error(`the run ended (${child.exitCode}) before it could be killed`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    const delivered = await outboxOf();
+
+    const listed = await recall([...store, 'reconcile', '--from', '2026-11-22', '--to', '2026-11-22', '--json']);
+    expect(listed.code).toBe(0);
+    const { unconfirmed } = JSON.parse(listed.out) as { unconfirmed: { customerId: string; recipient: string }[] };
+    // The bound docs/architecture.md#message-states states for a local run (without it: 60 of 60 here).
+    expect(unconfirmed.length).toBeLessThanOrEqual(10);
+    for (const message of unconfirmed) {
+      expect(message.recipient).toMatch(/^\+86\*{7}\d{4}$/);
+      expect(listed.out).not.toContain(phone(Number(message.customerId.slice(2))));
+    }
+
+    // The same day run again finishes the rest; the unconfirmed are never sent again.
+    const rerun = await recall([...store, 'run', '--as-of', '2026-11-22', '--json']);
+    expect(rerun.code).toBe(0);
+    expect(JSON.parse(rerun.out).unconfirmed).toBe(unconfirmed.length);
+    const outbox = await outboxOf();
+    const perCustomer = new Map<string, number>();
+    for (const line of outbox) perCustomer.set(line.customerId, (perCustomer.get(line.customerId) ?? 0) + 1);
+    expect([...perCustomer.values()].every((count) => count === 1)).toBe(true);
+    const unconfirmedIds = new Set(unconfirmed.map((message) => message.customerId));
+    expect(outbox.filter((line) => unconfirmedIds.has(line.customerId)).length).toBe(delivered.filter((line) => unconfirmedIds.has(line.customerId)).length);
+    const text = await recall([...store, 'run', '--as-of', '2026-11-22']);
+    expect(text.out).toMatch(new RegExp(`^unconfirmed ${unconfirmed.length}\\b`, 'm'));
+
+    // The report counts every message that went out or may have, and says how many are unconfirmed.
+    const report = JSON.parse((await recall([...store, 'report', '--from', '2026-11-22', '--to', '2026-11-22', '--json'])).out);
+    const missing = unconfirmed.filter((message) => !outbox.some((line) => line.customerId === message.customerId));
+    expect(report.totals.unconfirmed).toBe(unconfirmed.length);
+    expect(report.totals.sent).toBe(outbox.length + missing.length);
+
+    // The operator checks the provider's records: one never went out, the rest did.
+    const [first, ...rest] = unconfirmed;
+    if (first) {
+      const notSent = await recall([...store, 'reconcile', '--from', '2026-11-22', '--to', '2026-11-22', '--customer', first.customerId, '--mark', 'not-sent']);
+      expect(notSent.out).toContain('Marked 1 as not-sent');
+    }
+    const sent = await recall([...store, 'reconcile', '--from', '2026-11-22', '--to', '2026-11-22', '--mark', 'sent', '--json']);
+    expect(JSON.parse(sent.out).marked).toEqual({ as: 'sent', marked: rest.length, alreadySettled: 0 });
+    const after = JSON.parse((await recall([...store, 'report', '--from', '2026-11-22', '--to', '2026-11-22', '--json'])).out);
+    expect(after.totals.unconfirmed).toBe(0);
+    expect(after.totals.sent).toBe(report.totals.sent - (first ? 1 : 0));
+    expect(JSON.parse((await recall([...store, 'reconcile', '--from', '2026-11-22', '--to', '2026-11-22', '--json'])).out).unconfirmed).toEqual([]);
+    // Marks are only for unconfirmed messages: nothing left to mark.
+    const again = JSON.parse((await recall([...store, 'reconcile', '--from', '2026-11-22', '--to', '2026-11-22', '--mark', 'not-sent', '--json'])).out);
+    expect(again.marked).toEqual({ as: 'not-sent', marked: 0, alreadySettled: 0 });
+  }, 120_000);
+
+  it('--mark takes sent or not-sent only (exit 2)', async () => {
+    const bad = await recall([...store, 'reconcile', '--mark', 'delivered']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--mark: expected sent or not-sent, got "delivered"');
   });
 });

@@ -6,7 +6,7 @@ import { CategoryHistorySchema, JourneyStateSchema, LedgerEntrySchema, OrderMark
 import type { BatchScans, Cursor, CustomerContact, CustomerImport, CustomerSnapshot, ImportLog, Page, ReportReader } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
 import { keys, recallTable } from '../../store/tables.ts';
-import { journeyItem, ledgerDateKeys, orderDateKeys, ProfileReadingAdapter } from './items.ts';
+import { batchGetItems, journeyItem, ledgerDateKeys, orderDateKeys, ProfileReadingAdapter } from './items.ts';
 import { BATCH_WRITE_LIMIT, chunk, decodeCursor, encodeCursor, parseAll, PortAdapter, type CapacityMeter } from './table.ts';
 import { PermanentError } from '../../errors.ts';
 
@@ -61,8 +61,29 @@ export class DynamoReportReader extends PortAdapter implements ReportReader {
     super(client, tableName, PORT_ACCESS.reportReader, usage);
   }
 
-  ledgerOfDay(runDate: CalendarDate): Promise<{ items: LedgerEntry[]; invalid: number }> {
-    return this.day((shard) => keys.ledgerDay(runDate, shard), LedgerEntrySchema);
+  /**
+   * The index finds the day's entries; a message's status is then read from its item (strongly
+   * consistent), never from the index copy: an index entry can lag its item on DynamoDB, and on
+   * dynalite a crash can leave it ahead (it writes the index before the item).
+   */
+  async ledgerOfDay(runDate: CalendarDate): Promise<{ items: LedgerEntry[]; invalid: number }> {
+    const day = await this.day((shard) => keys.ledgerDay(runDate, shard), LedgerEntrySchema);
+    const messages = day.items.filter((entry) => entry.status !== undefined);
+    const stored = await batchGetItems(
+      this.table,
+      messages.map((entry) => ({ pk: keys.customer(entry.customerId), sk: keys.ledger(entry.journeyId, entry.cycle, entry.stepId) })),
+      true,
+    );
+    const byKey = new Map(stored.map((item) => [`${String(item.pk)}|${String(item.sk)}`, item]));
+    let invalid = day.invalid;
+    const items = day.items.flatMap((entry) => {
+      if (entry.status === undefined) return [entry];
+      const parsed = LedgerEntrySchema.safeParse(byKey.get(`${keys.customer(entry.customerId)}|${keys.ledger(entry.journeyId, entry.cycle, entry.stepId)}`));
+      if (parsed.success) return [parsed.data];
+      invalid++;
+      return [];
+    });
+    return { items, invalid };
   }
 
   ordersOfDay(orderDate: CalendarDate): Promise<{ items: OrderMarker[]; invalid: number }> {

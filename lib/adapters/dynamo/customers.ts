@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { LedgerEntrySchema, OrderMarkerSchema, type CategoryHistory, type JourneyState, type LedgerEntry, type LedgerStatus } from '../../domain/records.ts';
+import type { MessageMove } from '../../domain/message-state.ts';
+import { LedgerEntrySchema, OrderMarkerSchema, type CategoryHistory, type JourneyState, type LedgerEntry } from '../../domain/records.ts';
 import type {
   ConversionMark,
   CustomerHistory,
@@ -28,11 +29,22 @@ export class DynamoDeliveries extends ProfileReadingAdapter implements Deliverie
     super(client, tableName, PORT_ACCESS.deliveries, usage);
   }
 
-  moveLedgerStatus(customerId: string, ledger: LedgerRef, from: LedgerStatus, to: LedgerStatus, extra: Partial<Pick<LedgerEntry, 'sentAt' | 'error' | 'outcome'>> = {}): Promise<boolean> {
+  moveLedgerStatus(customerId: string, ledger: LedgerRef, move: MessageMove, extra: Partial<Pick<LedgerEntry, 'sentAt' | 'error' | 'outcome' | 'markedAt'>> = {}): Promise<boolean> {
     const names: Record<string, string> = { '#status': 'status' };
-    const values: Record<string, unknown> = { ':from': from, ':to': to };
+    const values: Record<string, unknown> = { ':to': move.to };
+    const from = move.from.map((status, i) => {
+      values[`:from${i}`] = status;
+      return `:from${i}`;
+    });
+    let condition = `#status IN (${from.join(', ')})`;
+    const fields: Record<string, unknown> = { ...extra, ...(move.by === 'sender' ? {} : { markedBy: move.by }) };
+    if (move.overridesOperator) {
+      names['#markedBy'] = 'markedBy';
+      Object.assign(values, { ':operator': 'operator', ':sent': 'sent', ':failed': 'failed' });
+      condition += ' OR (#markedBy = :operator AND #status IN (:sent, :failed))';
+    }
     let update = 'SET #status = :to';
-    for (const [field, value] of Object.entries(extra)) {
+    for (const [field, value] of Object.entries(fields)) {
       names[`#${field}`] = field;
       values[`:${field}`] = value;
       update += `, #${field} = :${field}`;
@@ -42,7 +54,7 @@ export class DynamoDeliveries extends ProfileReadingAdapter implements Deliverie
         TableName: this.table.tableName,
         Key: ledgerKey(customerId, ledger),
         UpdateExpression: update,
-        ConditionExpression: '#status = :from',
+        ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnConsumedCapacity: 'TOTAL',

@@ -40,31 +40,36 @@ export function journeyItem(scope: string, state: JourneyState, waitsFor: DueSlo
   return { pk: keys.customer(state.customerId), sk: keys.journey(scope), ...state, ...position };
 }
 
+/** Items by key, batched (100 keys a request), unprocessed keys retried; missing items are absent. */
+export async function batchGetItems(table: DynamoTable, itemKeys: readonly { pk: string; sk: string }[], consistent: boolean): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for (const requests of chunk(itemKeys, BATCH_GET_LIMIT)) {
+    await table.untilProcessed([...requests], async (requested) => {
+      const result = await table.doc.send(
+        table.checked(
+          new BatchGetCommand({
+            RequestItems: { [table.tableName]: { Keys: requested, ...(consistent ? { ConsistentRead: true } : {}) } },
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      );
+      table.count(result.ConsumedCapacity, 'read');
+      items.push(...(result.Responses?.[table.tableName] ?? []));
+      return (result.UnprocessedKeys?.[table.tableName]?.Keys ?? []).map((key) => ({ pk: String(key.pk), sk: String(key.sk) }));
+    });
+  }
+  return items;
+}
+
 /** Profiles by customer id, batched; a profile that does not parse is reported, never used. */
 export async function readProfiles(table: DynamoTable, customerIds: readonly string[], consistent: boolean): Promise<ProfileLookup> {
   const profiles = new Map<string, Profile>();
   const invalid = new Set<string>();
-  for (const ids of chunk([...new Set(customerIds)], BATCH_GET_LIMIT)) {
-    await table.untilProcessed(
-      ids.map((id): { pk: string; sk: string } => ({ pk: keys.customer(id), sk: keys.profile })),
-      async (requested) => {
-        const result = await table.doc.send(
-          table.checked(
-            new BatchGetCommand({
-              RequestItems: { [table.tableName]: { Keys: requested, ...(consistent ? { ConsistentRead: true } : {}) } },
-              ReturnConsumedCapacity: 'TOTAL',
-            }),
-          ),
-        );
-        table.count(result.ConsumedCapacity, 'read');
-        for (const item of result.Responses?.[table.tableName] ?? []) {
-          const parsed = ProfileSchema.safeParse(item);
-          if (parsed.success) profiles.set(parsed.data.customerId, parsed.data);
-          else invalid.add(String(item.pk).slice(keys.customer('').length));
-        }
-        return (result.UnprocessedKeys?.[table.tableName]?.Keys ?? []).map((key) => ({ pk: String(key.pk), sk: String(key.sk) }));
-      },
-    );
+  const items = await batchGetItems(table, [...new Set(customerIds)].map((id) => ({ pk: keys.customer(id), sk: keys.profile })), consistent);
+  for (const item of items) {
+    const parsed = ProfileSchema.safeParse(item);
+    if (parsed.success) profiles.set(parsed.data.customerId, parsed.data);
+    else invalid.add(String(item.pk).slice(keys.customer('').length));
   }
   return { profiles, invalid };
 }
