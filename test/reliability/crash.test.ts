@@ -6,7 +6,9 @@ import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../lib/adapters/emb
 import type { CampaignConfig } from '../../lib/config/schema.ts';
 import type { OrderInput } from '../../lib/domain/model.ts';
 import type { SendJob } from '../../lib/ports/messaging.ts';
+import { InlineSendQueue, LOCAL_DELIVERIES_IN_FLIGHT } from '../../lib/runtime/local.ts';
 import { MemoryQueue } from '../../lib/runtime/local-pipeline.ts';
+import { seedCustomers } from '../../lib/usecases/seed.ts';
 import { deliverMessage } from '../../lib/usecases/deliver.ts';
 import type { ShardJobMessage } from '../../lib/events/schemas.ts';
 import { planRecall, scanShardJob, sendJob } from '../../lib/usecases/pipeline.ts';
@@ -33,6 +35,8 @@ import { compareWithClean, scanTable, restoreTable, type TableState } from '../s
  */
 
 const clock = { now: () => new Date(RUN_NOW) };
+/** The busy day's customers' numbers. */
+const BUSY_PHONES = Array.from({ length: 40 }, (_, i) => `+86139000${String(20_000 + i)}`);
 /** Ledger key (`customer#journey#cycle#step`) of a table key `C#customer|L#journey#cycle#step`. */
 const ledgerKeyOf = (tableKey: string) => tableKey.replace(/^C#/, '').replace('|L#', '#');
 
@@ -45,6 +49,8 @@ interface CrashReport {
   unconfirmedDelivered: number;
   /** Messages of the clean run that never went out (each must be unconfirmed). */
   lost: number;
+  /** The most messages one crash left unconfirmed. */
+  mostUnconfirmed: number;
   failures: string[];
 }
 
@@ -62,7 +68,7 @@ describe('crash at every write, then a fresh process runs the use case again', (
   const bus = new EventBus();
   const issuedCodes: string[] = [];
 
-  guardLogLeaks({ phones: shopPhones(), secrets: [RELIABILITY_SECRET], names: SHOP_NAMES, couponCodes: () => issuedCodes });
+  guardLogLeaks({ phones: [...shopPhones(), ...BUSY_PHONES], secrets: [RELIABILITY_SECRET], names: SHOP_NAMES, couponCodes: () => issuedCodes });
 
   beforeAll(async () => {
     server = await startEmbeddedDynamo();
@@ -77,7 +83,7 @@ describe('crash at every write, then a fresh process runs the use case again', (
     for (const report of reports) {
       console.log(
         `reliability: ${report.useCase}: ${report.crashPoints} crash points tried, ${report.duplicates} duplicate messages, ` +
-          `${report.unconfirmed} unconfirmed (${report.unconfirmedDelivered} of them delivered), ${report.lost} lost`,
+          `${report.unconfirmed} unconfirmed (${report.unconfirmedDelivered} of them delivered; at most ${report.mostUnconfirmed} after one crash), ${report.lost} lost`,
       );
     }
     channel.restore();
@@ -102,7 +108,13 @@ describe('crash at every write, then a fresh process runs the use case again', (
     return new DynamoStore(client, table.tableName);
   }
 
-  async function crashAtEveryWrite(useCase: string, initial: TableState, run: (store: DynamoStore) => Promise<unknown>): Promise<CrashReport> {
+  /** Crashes after every write (or only after the writes `crashPoints` picks of the clean run's N). */
+  async function crashAtEveryWrite(
+    useCase: string,
+    initial: TableState,
+    run: (store: DynamoStore) => Promise<unknown>,
+    crashPoints: (writes: number) => number[] = (writes) => Array.from({ length: writes }, (_, i) => i + 1),
+  ): Promise<CrashReport> {
     channel.reset();
     bus.reset();
     const cleanTable = await openTable(initial);
@@ -115,8 +127,9 @@ describe('crash at every write, then a fresh process runs the use case again', (
     const cleanDeliveries = channel.deliveriesByKey();
     issuedCodes.push(...channel.delivered.flatMap((job) => job.couponCode ?? []));
 
-    const report: CrashReport = { useCase, crashPoints: cleanPlan.writes, duplicates: 0, unconfirmed: 0, unconfirmedDelivered: 0, lost: 0, failures: [] };
-    for (let k = 1; k <= cleanPlan.writes; k++) {
+    const points = crashPoints(cleanPlan.writes);
+    const report: CrashReport = { useCase, crashPoints: points.length, duplicates: 0, unconfirmed: 0, unconfirmedDelivered: 0, lost: 0, mostUnconfirmed: 0, failures: [] };
+    for (const k of points) {
       channel.reset();
       bus.reset();
       const table = await openTable(initial);
@@ -145,6 +158,7 @@ describe('crash at every write, then a fresh process runs the use case again', (
       const lost = [...cleanDeliveries.keys()].filter((key) => !deliveries.has(key));
       report.duplicates += [...deliveries.values()].reduce((sum, count) => sum + count - 1, 0);
       report.unconfirmed += unconfirmed.length;
+      report.mostUnconfirmed = Math.max(report.mostUnconfirmed, unconfirmed.length);
       report.unconfirmedDelivered += [...unconfirmedKeys].filter((key) => deliveries.has(key)).length;
       report.lost += lost.length;
       const at = `k=${k} (after ${plan.points[k - 1] ?? '?'})`;
@@ -185,6 +199,37 @@ describe('crash at every write, then a fresh process runs the use case again', (
     expect(report.duplicates).toBe(0);
     // A crash between claimed -> sending and sending -> sent happens at some k: unconfirmed exists.
     expect(report.unconfirmed).toBeGreaterThan(0);
+  });
+
+  /**
+   * Many messages in flight (issue "Trust II", point 6): a local run of a busy day, delivering
+   * through the InlineSendQueue of `recall run`, 10 deliveries at once, killed at points spread
+   * over its writes. Whatever was in flight may stay unconfirmed, never more than the bound.
+   */
+  it('the daily run with the in-flight bound reached (InlineSendQueue, as recall run delivers)', async () => {
+    const busy = await busyShop();
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const run = (store: DynamoStore) => {
+      const transport = channel.transport(config);
+      const sendQueue = new InlineSendQueue(async (job) => {
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        try {
+          return await deliverMessage({ store, transport, clock }, job);
+        } finally {
+          inFlight--;
+        }
+      });
+      return runDay({ store, config, couponSecret: RELIABILITY_SECRET, sendQueue }, runOn(config));
+    };
+
+    const report = await crashAtEveryWrite('daily run, deliveries in flight at the bound', busy, run, (writes) => [0.2, 0.35, 0.5, 0.65, 0.8].map((share) => Math.round(writes * share)));
+
+    expect(mostInFlight).toBe(LOCAL_DELIVERIES_IN_FLIGHT);
+    expect(report.failures).toEqual([]);
+    expect(report.duplicates).toBe(0);
+    expect(report.unconfirmed).toBeGreaterThan(0);
+    expect(report.mostUnconfirmed).toBeLessThanOrEqual(LOCAL_DELIVERIES_IN_FLIGHT);
   });
 
   it('record-order (recordOrder over a stream of OrderPlaced events, replayed from the start after the crash)', async () => {
@@ -312,6 +357,17 @@ describe('crash at every write, then a fresh process runs the use case again', (
     expect(clean).toMatchObject({ sent: 6, due: 14 });
     expect(crashed).toEqual(clean);
   });
+
+  /** The shop and 40 more customers whose cosmetics window passed two days ago: 40 messages due at once. */
+  async function busyShop(): Promise<TableState> {
+    const store = await openTable(shop);
+    const busy = BUSY_PHONES.map((phone, i) => ({
+      customer: { customerId: `busy-${i}`, phone, name: '', smsOptIn: true },
+      orders: [{ orderId: `busy-o${i}`, customerId: `busy-${i}`, orderedAt: '2026-09-05T12:00:00+08:00', lines: [{ category: 'cosmetics', amount: 150 }] }],
+    }));
+    await seedCustomers({ store, config }, TODAY, busy);
+    return scanTable(store);
+  }
 
   /** The shop after its shard jobs claimed today's messages: what the send queue holds. */
   async function claimedShop(): Promise<{ initial: TableState; jobs: SendJob[] }> {
