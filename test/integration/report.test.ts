@@ -4,6 +4,7 @@ import { dynamoClient } from '../../lib/adapters/dynamo-client.ts';
 import { MissingIndexError } from '../../lib/adapters/dynamo/batch.ts';
 import { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { addDays } from '../../lib/domain/dates.ts';
+import { MESSAGE_MOVES } from '../../lib/domain/message-state.ts';
 import type { OrderInput } from '../../lib/domain/model.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
 import { recordOrder } from '../../lib/usecases/record-order.ts';
@@ -63,6 +64,33 @@ describe('the report on a real DynamoDB-API server', () => {
     expect(report.shop.orders).toBe(0);
     expect(report.shop.nextMonth.buyers).toBe(0);
     expect(new Set(calls)).toEqual(new Set(['ledgerOfDay', 'ordersOfDay']));
+  });
+
+  /**
+   * Issue "Trust II", point 5: after a kill -9 a date index once said `sent` where the item said
+   * `sending` (dynalite writes the index entry before the item: actions/updateItem.js). Here every
+   * index page the report reads is made to say `sent`, as that index did: the report still counts
+   * the message unconfirmed, because it reads a message's status from its item.
+   */
+  it("a message's status comes from its item, not the index copy: an index ahead of its item cannot hide an unconfirmed message", async () => {
+    const store: DynamoStore = await dynamo.freshStore();
+    const unconfirmed = { customerId: 'c-1', journeyId: 'category-recall', cycle: '2026-09-05', stepId: 'coupon-1', runDate: DAY, outcome: 'sent' as const, channel: 'sms' as const, parts: 1 };
+    await store.claimLedger({ ...unconfirmed, status: 'claimed' });
+    await store.moveLedgerStatus(unconfirmed.customerId, unconfirmed, MESSAGE_MOVES.begin);
+    store.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'QueryCommand') {
+          for (const item of (result.output as { Items?: Record<string, unknown>[] }).Items ?? []) if (item.status) item.status = typeof item.status === 'string' ? 'sent' : { S: 'sent' };
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'indexAheadOfItem' },
+    );
+
+    const report = await makeReport({ store, config: await testConfig() }, { from: DAY, to: DAY }, DAY);
+
+    expect(report.totals).toMatchObject({ sent: 1, unconfirmed: 1 });
   });
 
   it('a store made before the date index existed: the report says so instead of reading nothing', async () => {
