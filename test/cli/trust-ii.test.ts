@@ -8,8 +8,9 @@ import { main } from '../../lib/cli/main.ts';
 import { personKey, shardOf } from '../../lib/domain/hashing.ts';
 
 /*
- * Issue "Trust II", black-box through the CLI: a person is capped, not a customer id. The merchant
- * met it as one shopper with several accounts getting one coupon per account in one run.
+ * Issue "Trust II", black-box through the CLI, as the merchant met each finding: one shopper with
+ * several accounts got one coupon per account in one run; a number corrected later was never
+ * retried; --backfill sent "your last coupon" first; a run killed mid-send left messages nobody saw.
  */
 
 const NOW = '2026-11-22T02:00:00Z';
@@ -170,5 +171,51 @@ describe('a run killed with many messages in flight leaves few unconfirmed, and 
     const bad = await recall([...store, 'reconcile', '--mark', 'delivered']);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--mark: expected sent or not-sent, got "delivered"');
+  });
+});
+
+describe('a contact fixed later is sent; a backfill starts a ladder at its first step', () => {
+  let dir: string;
+  let store: string[];
+  const outbox = async () =>
+    (await readFile(join(dir, 'store', 'outbox.jsonl'), 'utf8').catch(() => ''))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { customerId: string; journey: string; step: string; to: string; text: string });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'recall-trust-ii-fix-'));
+    store = ['--store', join(dir, 'store')];
+    // fix-1's number is in an unallocated range; lapsed-1 spent 300 two hundred days ago.
+    await writeFile(join(dir, 'customers.csv'), 'customer_id,phone,name,sms_opt_in\nfix-1,+8614012345678,赵敏,true\nlapsed-1,+8613900030002,周芷若,true\n');
+    await writeFile(join(dir, 'orders.csv'), 'order_id,customer_id,ordered_at,category,amount\no-fix,fix-1,2026-09-05 12:00,cosmetics,150\no-lapsed,lapsed-1,2026-05-06 12:00,skincare,300\n');
+    await recall([...store, 'import', 'customers', join(dir, 'customers.csv'), '--as-of', '2026-11-22']);
+    await recall([...store, 'import', 'orders', join(dir, 'orders.csv'), '--as-of', '2026-11-22']);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('an invalid number defers the step; the number corrected the next day is sent on the next run', async () => {
+    const before = JSON.parse((await recall([...store, 'run', '--as-of', '2026-11-22', '--json'])).out);
+    expect(before.byJourney['category-recall']['coupon-1']).toMatchObject({ sent: 0, deferred: { 'invalid-contact': 1 } });
+    expect((await outbox()).filter((line) => line.customerId === 'fix-1')).toEqual([]);
+
+    await writeFile(join(dir, 'fixed.csv'), 'customer_id,phone,name\nfix-1,+8613900030001,\n');
+    const fix = await recall([...store, 'import', 'customers', join(dir, 'fixed.csv'), '--as-of', '2026-11-23', '--allow-future']);
+    expect(fix.err).toBe('');
+    expect(fix.code).toBe(0);
+    const after = JSON.parse((await recall([...store, 'run', '--as-of', '2026-11-23', '--allow-future', '--json'])).out);
+
+    expect(after.byJourney['category-recall']['coupon-1']).toMatchObject({ sent: 1 });
+    expect((await outbox()).filter((line) => line.customerId === 'fix-1')).toMatchObject([{ journey: 'category-recall', step: 'coupon-1', to: '+8613900030001' }]);
+  });
+
+  it('--backfill sends a long-lapsed spender the ladder\'s first coupon, never "your last coupon"', async () => {
+    const run = await recall([...store, 'run', '--as-of', '2026-11-23', '--allow-future', '--backfill', '--json']);
+
+    expect(run.code).toBe(0);
+    const toLapsed = (await outbox()).filter((line) => line.customerId === 'lapsed-1');
+    expect(toLapsed).toMatchObject([{ journey: 'spend-200-ladder', step: 'month-1' }]);
   });
 });
