@@ -42,6 +42,12 @@ export const StepSchema = z.strictObject({
   channel: z.enum(['sms', 'push']),
   template: z.string().min(1),
   coupon: CouponSchema.optional(),
+  /**
+   * A survey step: reply keys (as the customer types them, e.g. "1") to the reasons they stand for.
+   * A reply within `replyDays` after the message is recorded on it (docs/architecture.md#replies).
+   */
+  replies: z.record(z.string().trim().min(1), IdSchema).optional(),
+  replyDays: z.number().int().positive().max(90).default(7),
 });
 export type Step = z.infer<typeof StepSchema>;
 
@@ -147,8 +153,19 @@ export const CampaignConfigSchema = z
         smsType: z.enum(['Promotional', 'Transactional']).default('Promotional'),
         senderId: z.string().max(11).optional(),
         maxPriceUsd: z.number().positive().optional(),
+        /**
+         * Replies that opt a number out (case, full width and surrounding spaces ignored). China's
+         * rules require R / TD / 退订 to work.
+         */
+        optOutKeywords: z.array(z.string().trim().min(1)).min(1).default(['R', 'TD', '退订', 'STOP', 'UNSUBSCRIBE']),
+        /** What one SMS part costs (USD) where the provider's event has no price: the report's estimate. */
+        pricePerPartUsd: z.number().nonnegative().default(0.02),
       })
-      .default({ maxParts: 3, optOutText: '拒收请回复R', mps: 20, smsType: 'Promotional' }),
+      .default({ maxParts: 3, optOutText: '拒收请回复R', mps: 20, smsType: 'Promotional', optOutKeywords: ['R', 'TD', '退订', 'STOP', 'UNSUBSCRIBE'], pricePerPartUsd: 0.02 }),
+    /** The shop's currency and how many of it one USD buys: SMS spend is shown in it too. */
+    currency: z
+      .strictObject({ code: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code'), perUsd: z.number().positive() })
+      .default({ code: 'CNY', perUsd: 7.1 }),
     /** Only these numbers may receive ad-hoc test campaigns. */
     testAllowlist: z.array(z.string()).default([]),
     categories: z.array(CategorySchema).min(1),

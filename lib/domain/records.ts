@@ -100,6 +100,19 @@ export const LedgerEntrySchema = z.object({
   parts: z.number().int().positive().optional(),
   sentAt: z.string().optional(),
   error: z.string().optional(),
+  /** The provider's final word (delivery events, docs/architecture.md#delivery-events). */
+  failureReason: z.string().optional(),
+  settledAt: z.string().optional(),
+  /** What the provider charged (USD) and in how many parts, when its event says. */
+  priceUsd: z.number().nonnegative().optional(),
+  carrierFeeUsd: z.number().nonnegative().optional(),
+  billedParts: z.number().int().positive().optional(),
+  /** A survey step's answer: the reason the reply stands for, when, and the inbound message it came in. */
+  reply: z.string().optional(),
+  repliedAt: z.string().optional(),
+  replyId: z.string().optional(),
+  /** The recipient opted out within a week after this message (the report flags steps that cause it). */
+  optedOutAt: z.string().optional(),
   /** Attribution (record-order): the order that converted this message, once. */
   convertedBy: z.string().optional(),
   /** The converting order's time (ISO 8601 with offset). */

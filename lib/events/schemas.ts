@@ -73,6 +73,8 @@ export const SendJobMessageSchema = z.strictObject({
   couponCode: z.string().optional(),
   /** The last day the coupon is valid, as the message says. */
   couponExpiry: CalendarDateSchema.optional(),
+  /** The customer's time zone: the sender checks the send window again when it sends. */
+  timeZone: z.string().min(1).optional(),
 });
 
 // --- Domain events on our bus (detail schemas) --------------------------------------------------

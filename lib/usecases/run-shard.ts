@@ -205,6 +205,7 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
       parts,
       ...(code ? { couponCode: code } : {}),
       ...(expiry ? { couponExpiry: expiry } : {}),
+      timeZone: profile.timeZone ?? config.merchantTimeZone,
     };
     await deps.sendQueue.enqueue([job]);
   }
