@@ -63,8 +63,14 @@ describe('recall report and recall windows', () => {
     const json = JSON.parse(report.out);
     expect(json.period).toEqual({ from: '2026-11-12', to: '2026-11-22', days: 11 });
     expect(Object.keys(json.totals).sort()).toEqual(
-      ['candidates', 'sent', 'unconfirmed', 'notDelivered', 'heldOut', 'skipped', 'conversions', 'conversionRate', 'lift', 'redemptions', 'revenue', 'incrementalRevenue', 'couponCost', 'smsParts'].sort(),
+      [
+        ...['candidates', 'sent', 'unconfirmed', 'notDelivered', 'heldOut', 'skipped', 'conversions', 'conversionRate', 'lift', 'redemptions', 'revenue', 'incrementalRevenue', 'couponCost', 'smsParts'],
+        ...['delivered', 'failures', 'funnel', 'smsSpend', 'costPerConversion', 'returnOnSpend', 'optOuts', 'optOutRate', 'optOutFlag', 'survey'],
+      ].sort(),
     );
+    expect(json.totals.funnel.sent).toBeGreaterThanOrEqual(json.totals.sent);
+    expect(json.totals.smsSpend).toMatchObject({ usd: expect.any(Number), shopCurrency: expect.any(Number), code: 'CNY' });
+    expect(json.smsPricing).toEqual({ pricePerPartUsd: 0.02, currency: 'CNY', perUsd: 7.1 });
     expect(json.totals.sent).toBeGreaterThan(0);
     expect(Object.keys(json.byJourney).length).toBeGreaterThan(0);
     expect(json.daily).toHaveLength(11);
@@ -80,6 +86,8 @@ describe('recall report and recall windows', () => {
     expect(report.out).toMatch(/journey\s+step\s+candidates\s+sent\s+unconfirmed\s+held-out\s+skipped/);
     expect(report.out).toMatch(/^Unconfirmed 0$/m);
     expect(report.out).toMatch(/deferred: not persisted/);
+    expect(report.out).toMatch(/journey\s+step\s+sent\s+delivered\s+unconfirmed\s+failed\s+converted\s+redeemed\s+SMS USD\s+SMS CNY/);
+    expect(report.out).toMatch(/^SMS spend [\d.,]+ USD = [\d.,]+ CNY/m);
     expect(report.out).toContain(`HTML report: ${html}`);
     expect(await readFile(html, 'utf8')).toContain('data-chart="daily"');
 
