@@ -9,7 +9,7 @@ import type { WindowLearning } from '../domain/windows.ts';
 import type { Report, StepResult } from '../domain/report.ts';
 import type { NextMonthRepurchase } from '../domain/repurchase.ts';
 import { barsPath, escapeXml as esc, legend, linear, linePath, niceTicks, yAxis, type Box } from './svg.ts';
-import { formatLift, nextMonthRate, number, percent } from './text.ts';
+import { flaggedSteps, formatSpend, formatLift, nextMonthRate, number, percent, surveys, usd } from './text.ts';
 
 export interface HtmlReportInput {
   report: Report;
@@ -180,6 +180,106 @@ function resultsTable(report: Report): string {
   return `<div class="table"><table><thead><tr><th>journey</th><th>step</th><th>candidates</th><th>sent</th><th>held out</th><th>skipped</th><th>conv. sent</th><th>conv. held out</th><th>lift (95% CI; n.s. = not significant)</th><th>relative</th><th>redeemed</th><th>revenue</th><th>coupon cost</th><th>SMS parts</th></tr></thead><tbody>${body.join('')}</tbody></table></div>`;
 }
 
+const STAGES = ['sent', 'delivered', 'converted', 'redeemed'] as const;
+
+/**
+ * sent -> delivered -> converted -> redeemed per journey and in total, each row's bars scaled to
+ * its own `sent` (so a small journey's funnel reads as clearly as a big one's).
+ */
+function funnelChart(report: Report): string {
+  const rows: [string, StepResult][] = [...Object.entries(report.byJourney).map(([journeyId, { total }]): [string, StepResult] => [journeyId, total]), ['total', report.totals]];
+  const left = 170;
+  const width = 960;
+  const barHeight = 14;
+  const rowHeight = STAGES.length * (barHeight + 3) + 16;
+  const plot = { x: left, y: 10, width: 520, height: rows.length * rowHeight } satisfies Box;
+  const bars: Record<(typeof STAGES)[number], Box[]> = { sent: [], delivered: [], converted: [], redeemed: [] };
+  const labels: string[] = [];
+  rows.forEach(([name, result], row) => {
+    const base = plot.y + row * rowHeight;
+    const x = linear([0, Math.max(1, result.funnel.sent)], [plot.x, plot.x + plot.width]);
+    labels.push(`<text class="label" x="${left - 10}" y="${base + barHeight}" text-anchor="end">${esc(name)}</text>`);
+    STAGES.forEach((stage, index) => {
+      const y = base + index * (barHeight + 3);
+      const count = result.funnel[stage];
+      bars[stage].push({ x: x(0), y, width: x(count) - x(0), height: barHeight });
+      const share = stage === 'sent' || result.funnel.sent === 0 ? '' : ` (${percent(count / result.funnel.sent)} of sent)`;
+      labels.push(`<text class="value" x="${plot.x + plot.width + 10}" y="${y + barHeight / 2}" dy="0.32em">${stage} ${number(count)}${share}</text>`);
+    });
+  });
+  const height = plot.y + plot.height;
+  const paths = STAGES.map((stage) => `<path class="series s-stage-${stage}" d="${barsPath(bars[stage])}"/>`).join('');
+  return `<svg class="chart" data-chart="funnel" viewBox="0 0 ${width} ${height}" role="img" aria-label="Sent, delivered, converted, redeemed per journey">${paths}${labels.join('')}</svg>`;
+}
+
+/** Horizontal bars of counts by reason (failures, survey answers): one series. */
+function reasonChart(chart: string, title: string, counts: Record<string, number>): string {
+  const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]);
+  const left = 240;
+  const width = 960;
+  const barHeight = 16;
+  const plot = { x: left, y: 28, width: 480, height: Math.max(1, entries.length) * (barHeight + 6) } satisfies Box;
+  const x = linear([0, Math.max(1, ...entries.map(([, count]) => count))], [plot.x, plot.x + plot.width]);
+  const total = entries.reduce((sum, [, count]) => sum + count, 0);
+  const bars: Box[] = [];
+  const labels = entries.map(([reason, count], row) => {
+    const y = plot.y + row * (barHeight + 6);
+    bars.push({ x: x(0), y, width: x(count) - x(0), height: barHeight });
+    return `<text class="label" x="${left - 10}" y="${y + barHeight / 2}" dy="0.32em" text-anchor="end">${esc(reason)}</text><text class="value" x="${(x(count) + 8).toFixed(1)}" y="${y + barHeight / 2}" dy="0.32em">${number(count)} (${percent(total > 0 ? count / total : null)})</text>`;
+  });
+  return `<svg class="chart" data-chart="${esc(chart)}" viewBox="0 0 ${width} ${plot.y + plot.height + 8}" role="img" aria-label="${esc(title)}"><text class="panel-title" x="${left}" y="16">${esc(title)}</text><path class="series s-reason" d="${barsPath(bars)}"/>${labels.join('')}</svg>`;
+}
+
+function reasonList(counts: Record<string, number>): string {
+  return (
+    Object.entries(counts)
+      .filter(([, count]) => count > 0)
+      .map(([reason, count]) => `${reason} ${number(count)}`)
+      .join(', ') || '-'
+  );
+}
+
+function funnelTable(report: Report): string {
+  const optOuts = (r: StepResult) => (r.optOuts ? `${number(r.optOuts)} (${percent(r.optOutRate)})${r.optOutFlag ? ' over 1%' : ''}` : '-');
+  const row = (journey: string, step: string, r: StepResult, total = false) =>
+    `<tr${total ? ' class="total"' : ''}><td>${esc(journey)}</td><td>${esc(step)}</td><td>${number(r.funnel.sent)}</td><td>${number(r.funnel.delivered)}${r.funnel.sent ? ` (${percent(r.funnel.delivered / r.funnel.sent)})` : ''}</td><td>${
+      r.unconfirmed ? number(r.unconfirmed) : '-'
+    }</td><td>${esc(reasonList(r.failures))}</td><td>${number(r.funnel.converted)}</td><td>${number(r.funnel.redeemed)}</td><td>${usd(r.smsSpend.usd)}</td><td>${number(r.smsSpend.shopCurrency)}</td><td>${
+      r.costPerConversion === null ? '-' : number(r.costPerConversion)
+    }</td><td>${r.returnOnSpend === null ? '-' : `${number(r.returnOnSpend)}x`}</td><td class="${r.optOutFlag ? 'flag' : ''}">${esc(optOuts(r))}</td></tr>`;
+  const body: string[] = [];
+  for (const [journey, { total, steps }] of Object.entries(report.byJourney)) {
+    for (const [step, result] of Object.entries(steps)) body.push(row(journey, step, result));
+    if (Object.keys(steps).length > 1) body.push(row(journey, '(all)', total, true));
+  }
+  body.push(row('total', '', report.totals, true));
+  const code = esc(report.smsPricing.currency);
+  return `<div class="table"><table data-table="funnel"><thead><tr><th>journey</th><th>step</th><th>sent</th><th>delivered</th><th>unconfirmed</th><th>failed, by reason</th><th>converted</th><th>redeemed</th><th>SMS USD</th><th>SMS ${code}</th><th>per conversion (${code})</th><th>return on spend</th><th>opt-outs (7 days)</th></tr></thead><tbody>${body.join('')}</tbody></table></div>`;
+}
+
+function funnelSection(report: Report): string {
+  const flagged = flaggedSteps(report);
+  const failures = Object.keys(report.totals.failures).length > 0 ? reasonChart('failures', 'why messages did not reach the phone (all journeys)', report.totals.failures) : '<p class="sub">No message failed or expired.</p>';
+  return [
+    funnelChart(report),
+    failures,
+    funnelTable(report),
+    flagged.length ? `<ul class="flags">${flagged.map((line) => `<li>${esc(line)}</li>`).join('')}</ul>` : '',
+    `<p class="sub">Sent: every message the provider took (or may have: unconfirmed), also those it then failed or let expire. Failed: by the provider's reason; our own refusals by error name; <em>expired</em>: not delivered within its time to live. SMS spend ${esc(formatSpend(report, report.totals))}: the provider's price where it gave one, else ${usd(report.smsPricing.pricePerPartUsd)} USD per part for every SMS that left us (a message refused before the provider took it costs nothing); ${number(report.smsPricing.perUsd)} ${esc(report.smsPricing.currency)} per USD. Per conversion: SMS and coupon cost per converted message. Return on spend: incremental revenue over the control per unit spent. A step is flagged when more than 1% of its recipients opted out within 7 days.</p>`,
+  ].join('\n');
+}
+
+function surveySection(report: Report): string {
+  const asked = surveys(report);
+  if (asked.length === 0) return '<p class="sub">No survey step in this period.</p>';
+  return asked
+    .map(({ journey, step, text }) => {
+      const counts = report.byJourney[journey]?.steps[step]?.survey ?? {};
+      return `${reasonChart('survey', `${journey} / ${step}`, counts)}<p class="sub">${esc(text)}</p>`;
+    })
+    .join('\n');
+}
+
 function nextMonthDetail(cohort: NextMonthRepurchase): string {
   const progress = cohort.complete ? '' : cohort.daysElapsed === 0 ? ' (not started)' : ` (${cohort.daysElapsed} of 30 days)`;
   return `${number(cohort.returning)} of ${number(cohort.buyers)} buyers of ${cohort.cohortFrom.slice(5)} to ${cohort.cohortTo.slice(5)} back within 30 days${progress}`;
@@ -202,13 +302,16 @@ function kpis(report: Report): string {
     card('lift', totals.lift ? `${totals.lift.absolute >= 0 ? '+' : ''}${(totals.lift.absolute * 100).toFixed(1)} pts` : '-', totals.lift ? (totals.lift.significant ? `95% CI ${formatLift(totals.lift).replace(/^.*CI /, '').replace(/\)$/, '')}` : 'not significant') : 'no control group'),
     card('attributed revenue', number(totals.revenue.sent), totals.incrementalRevenue === null ? '' : `incremental ${number(totals.incrementalRevenue)}`),
     card('coupons redeemed', number(totals.redemptions), `coupon cost ${number(totals.couponCost)}`),
+    card('delivered', totals.funnel.sent ? percent(totals.funnel.delivered / totals.funnel.sent) : '-', `${number(totals.funnel.delivered)} of ${number(totals.funnel.sent)} sent; ${number(Object.values(totals.failures).reduce((a, b) => a + b, 0))} failed`),
+    card('SMS spend', `${number(totals.smsSpend.shopCurrency)} ${totals.smsSpend.code}`, `${usd(totals.smsSpend.usd)} USD${totals.costPerConversion === null ? '' : `; ${number(totals.costPerConversion)} ${totals.smsSpend.code} per conversion`}`),
+    card('opt-outs within 7 days', percent(totals.optOutRate), `${number(totals.optOuts)} recipients; ${flaggedSteps(report).length} step(s) over 1%`),
     card('repurchase rate', percent(shop.repurchaseRate), `${number(shop.repeatBuyers)} of ${number(shop.buyers)} buyers ordered twice or more`),
     card('next-month repurchase', percent(nextMonthRate(shop).cohort.rate), nextMonthDetail(nextMonthRate(shop).cohort)),
   ].join('')}</div>`;
 }
 
 const STYLE = `
-:root{--sent:#2563eb;--held:#f59e0b;--curve:#0f766e;--ink:#111827;--muted:#6b7280;--line:#e5e7eb}
+:root{--sent:#2563eb;--held:#f59e0b;--curve:#0f766e;--ink:#111827;--muted:#6b7280;--line:#e5e7eb;--flag:#b91c1c}
 *{box-sizing:border-box}body{margin:0;padding:24px 32px;font:14px/1.45 system-ui,-apple-system,"Segoe UI","PingFang SC","Noto Sans CJK SC",sans-serif;color:var(--ink);background:#fff;max-width:1240px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}p.sub{margin:0;color:var(--muted)}
 .kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px;margin-top:16px}
@@ -225,6 +328,8 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}p.sub{margi
 .table{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:12px}th,td{padding:4px 6px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}th:nth-child(-n+2),td:nth-child(-n+2),th:nth-child(6),td:nth-child(6){text-align:left}td:nth-child(6){white-space:normal;min-width:160px}
 .chart .s-text-sent{fill:var(--sent)}.chart .s-text-held-out{fill:#b45309}
 tr.total td{font-weight:600}td.significant{color:#15803d;font-weight:600}td.muted{color:var(--muted)}
+.s-stage-sent{fill:#93c5fd}.s-stage-delivered{fill:var(--sent)}.s-stage-converted{fill:#15803d}.s-stage-redeemed{fill:var(--curve)}.s-reason{fill:#64748b}
+td.flag{color:var(--flag);font-weight:600}ul.flags{color:var(--flag);margin:8px 0}
 footer{margin-top:24px;color:var(--muted);font-size:12px}footer li{margin:2px 0}
 `;
 
@@ -276,6 +381,14 @@ ${legend([
 ])}
 ${journeyChart(report)}
 <p class="sub">Bars: conversion rate; whiskers: its 95% interval (Wilson). Lift: sent minus held out in percentage points, 95% interval by Newcombe's score method; "not significant" when it includes 0.</p>
+</section>
+<section>
+<h2>From sent to redeemed: delivery, failures, spend and opt-outs</h2>
+${funnelSection(report)}
+</section>
+<section>
+<h2>Survey answers</h2>
+${surveySection(report)}
 </section>
 <section>
 <h2>Days to the second purchase, per category</h2>

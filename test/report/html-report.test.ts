@@ -33,14 +33,22 @@ function ledger(): LedgerEntry[] {
           items.push({
             ...base,
             outcome: 'sent',
-            status: 'sent',
+            status: n % 11 === 0 ? 'failed' : n % 9 === 0 ? 'expired' : n % 2 === 0 ? 'delivered' : 'sent',
             channel: 'sms',
             parts: 2,
             couponValue: 50,
+            ...(n % 11 === 0 ? { markedBy: 'provider', failureReason: 'BLOCKED' } : {}),
+            ...(n % 4 === 0 ? { priceUsd: 0.0118, billedParts: 2 } : {}),
             ...(n % 7 === 0 ? { convertedBy: `o-${customerId}`, revenue: 260, redeemedBy: `o-${customerId}` } : {}),
+            // lifecycle/sleeping drives one recipient a day away: flagged.
+            ...(s === 1 && n === 3 ? { optedOutAt: `${runDate}T12:00:00+08:00` } : {}),
           });
       }
     });
+    // The lifecycle's survey: why did you stop buying?
+    ['price', 'price', 'quality', undefined].forEach((reply, n) =>
+      items.push({ customerId: `q${day}-${n}`, journeyId: 'lifecycle', cycle: '2026-08-01', stepId: 'lost', runDate, outcome: 'sent', status: 'delivered', channel: 'sms', parts: 1, ...(reply ? { reply } : {}) }),
+    );
   }
   return items;
 }
@@ -113,6 +121,20 @@ describe('the HTML report in headless Chromium', () => {
     const learned = windows.filter((chart) => chart.markup.includes('class="learned"')).map((chart) => chart.category);
     expect(learned).toEqual(['cosmetics', 'womens-shoes', 'mens-shoes']);
     expect(windows.find((chart) => chart.category === 'womens-clothing')?.markup).toContain('too few repeaters');
+    // The funnel per journey and in total; why messages failed; the survey's answers; the flagged step.
+    const funnel = found.filter((chart) => chart.chart === 'funnel');
+    expect(funnel).toHaveLength(1);
+    expect(seriesCount(funnel[0]?.markup ?? '')).toBe(4);
+    expect([...(funnel[0]?.markup ?? '').matchAll(/class="label"[^>]*>([^<]+)</g)].map((match) => match[1])).toEqual(['category-recall', 'lifecycle', 'spend-200-ladder', 'total']);
+    const failures = found.filter((chart) => chart.chart === 'failures');
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.markup).toMatch(/>BLOCKED</);
+    expect(failures[0]?.markup).toMatch(/>expired</);
+    const survey = found.filter((chart) => chart.chart === 'survey');
+    expect(survey).toHaveLength(1);
+    expect(survey[0]?.markup).toMatch(/>price<\/text><text class="value"[^>]*>28 \(66\.7%\)</);
+    expect(rendered.dom).toMatch(/<ul class="flags"><li>lifecycle\/sleeping: 14 of \d+ recipients/);
+    expect(rendered.dom).toMatch(/<table data-table="funnel">/);
     // Self-contained: nothing to fetch.
     expect(html).not.toMatch(/\b(?:src|href)\s*=|url\(|@import/i);
   });
