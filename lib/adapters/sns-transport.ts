@@ -1,7 +1,6 @@
-import { PublishCommand, SNSClient, type MessageAttributeValue } from '@aws-sdk/client-sns';
-import type { CampaignConfig } from '../config/schema.ts';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SendJob, Transport } from '../ports/messaging.ts';
-import { OptedOutError, PermanentDeliveryError, RetryableDeliveryError } from '../ports/messaging.ts';
+import { PermanentDeliveryError, RetryableDeliveryError } from '../ports/messaging.ts';
 
 /** Refused before anything was sent: safe to retry. */
 const RETRYABLE = new Set(['ThrottledException', 'ThrottlingException', 'KMSThrottlingException']);
@@ -16,35 +15,20 @@ const PERMANENT = new Set([
 ]);
 
 /**
- * SMS to a phone number (with the configured SMS type, sender id and max price) or push to a
- * platform endpoint. Errors are sorted so the sender knows what may be retried: anything not known
- * to be a refusal (a timeout, a 5xx) may have reached the customer and is not retried.
+ * Push to a platform endpoint through SNS (SMS goes through End User Messaging:
+ * sms-voice-transport.ts). Errors are sorted so the sender knows what may be retried: anything not
+ * known to be a refusal (a timeout, a 5xx) may have reached the customer and is not retried.
  */
-export class SnsTransport implements Transport {
-  private readonly smsAttributes: Record<string, MessageAttributeValue>;
-
-  constructor(
-    private readonly client: SNSClient,
-    sms: CampaignConfig['sms'],
-  ) {
-    this.smsAttributes = {
-      'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: sms.smsType },
-      ...(sms.senderId ? { 'AWS.SNS.SMS.SenderID': { DataType: 'String', StringValue: sms.senderId } } : {}),
-      ...(sms.maxPriceUsd ? { 'AWS.SNS.SMS.MaxPrice': { DataType: 'Number', StringValue: sms.maxPriceUsd.toFixed(2) } } : {}),
-    };
-  }
+export class SnsPushTransport implements Transport {
+  constructor(private readonly client: SNSClient) {}
 
   async deliver(job: SendJob): Promise<void> {
-    const command =
-      job.channel === 'sms'
-        ? new PublishCommand({ PhoneNumber: job.to, Message: job.text, MessageAttributes: this.smsAttributes })
-        : new PublishCommand({ TargetArn: job.to, Message: job.text });
+    if (job.channel !== 'push') throw new PermanentDeliveryError(`${job.journeyId}/${job.stepId}: SNS sends push here, not ${job.channel}`);
     try {
-      await this.client.send(command);
+      await this.client.send(new PublishCommand({ TargetArn: job.to, Message: job.text }));
     } catch (error) {
       const name = (error as { name?: string })?.name ?? 'Error';
       const message = error instanceof Error ? error.message : String(error);
-      if (name === 'OptedOutException') throw new OptedOutError(message);
       if (RETRYABLE.has(name)) throw new RetryableDeliveryError(`${name}: ${message}`);
       if (PERMANENT.has(name)) throw new PermanentDeliveryError(`${name}: ${message}`);
       throw error;

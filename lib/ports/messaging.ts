@@ -22,12 +22,15 @@ export class RetryableDeliveryError extends RetryableError {
   override name = 'RetryableDeliveryError';
 }
 
-/** The number opted out at the channel (SNS says so): never try it again. */
+/**
+ * The number is on the provider's opt-out list (End User Messaging refuses it with ConflictException
+ * DESTINATION_PHONE_NUMBER_OPTED_OUT): never try it again.
+ */
 export class OptedOutError extends PermanentError {
   override name = 'OptedOutError';
 }
 
-/** The channel: SNS on AWS, the outbox file locally. */
+/** The channel: End User Messaging (SMS) and SNS (push) on AWS, the outbox file locally. */
 export interface Transport {
   deliver(job: SendJob, sentAt: Date): Promise<void>;
 }

@@ -1,4 +1,5 @@
-import { InternalErrorException, InvalidParameterException, OptedOutException, PublishCommand, ThrottledException } from '@aws-sdk/client-sns';
+import { ConflictException, InternalServerException, SendTextMessageCommand, ThrottlingException, ValidationException } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -15,15 +16,31 @@ import { runShard } from '../../lib/usecases/run-shard.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
 import { failedRecordLines, metricSum } from '../support/emf.ts';
 import { capturedLogLines } from '../support/log-guard.ts';
-import { mockAws, putEvents, snsPublishes } from '../support/aws-mocks.ts';
+import { middayZone, mockAws, putEvents, smsSends, snsPublishes, zoneAtHour } from '../support/aws-mocks.ts';
 import { COUPON_SECRET } from '../support/handler-env.ts';
 import { changedKeys, type HandlerTable, ledgerItem, profileItem, startHandlerTable, tableItems } from '../support/handler-table.ts';
 import { loadSqsEvent, redelivered, withBodies } from '../support/sample-events.ts';
+import { SMS_RESOURCES } from '../support/sms-channel.ts';
 
 const TODAY = '2026-11-22';
 const RUN_NOW = '2026-11-22T02:00:00.000Z';
 const SHARDS = 8;
-const SMS_TYPE = { 'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Promotional' } };
+/**
+ * Every job is sent with the zone where it is noon now: the sender checks the send window at the
+ * wall clock, and at noon the window (08:00-20:00) closes in 7 to 8 hours.
+ */
+const ZONE = middayZone();
+
+/** The SendTextMessage a job becomes: the stack's configuration set and pool, a TTL to the window end, the ledger key as Context. */
+const smsOf = (job: SendJob) => ({
+  DestinationPhoneNumber: job.to,
+  MessageBody: job.text,
+  MessageType: 'PROMOTIONAL',
+  ConfigurationSetName: SMS_RESOURCES.configurationSetName,
+  OriginationIdentity: SMS_RESOURCES.poolId,
+  TimeToLive: expect.toSatisfy((seconds: number) => seconds > 7 * 3600 - 120 && seconds <= 8 * 3600),
+  Context: { customerId: job.customerId, journeyId: job.journeyId, cycle: job.cycle, stepId: job.stepId },
+});
 
 /** The customers of events/send-message.sqs-batch.json, as the shop would have imported them. */
 const SAMPLE_CUSTOMERS = [
@@ -45,7 +62,7 @@ const keyOf = (job: Pick<SendJob, 'customerId' | 'journeyId' | 'cycle' | 'stepId
  * sends what the ledger says is claimed. Each test takes jobs of its own. The pacer is the real
  * one at the default 20 parts/s on the same table: the file sends about 35 parts in all.
  */
-describe('send-message (the deployed handler on dynalite, SNS and EventBridge mocked)', () => {
+describe('send-message (the deployed handler on dynalite; End User Messaging, SNS and EventBridge mocked)', () => {
   const aws = mockAws();
   let table: HandlerTable;
   let store: DynamoStore;
@@ -53,17 +70,20 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
   let claimed: SendJob[] = [];
   const taken: SendJob[] = [];
   const take = (count: number) => {
-    const jobs = claimed.splice(0, count);
+    const jobs = claimed.splice(0, count).map((job) => ({ ...job, timeZone: ZONE }));
     taken.push(...jobs);
     if (jobs.length < count) throw new Error('the daily run claimed too few messages for this file');
     return jobs;
   };
   const recordsFor = (jobs: readonly unknown[]) => withBodies(sample, jobs);
-  const publishedTo = (to: string) => snsPublishes(aws).filter((input) => input.PhoneNumber === to || input.TargetArn === to);
+  const publishedTo = (to: string) => [...smsSends(aws).filter((input) => input.DestinationPhoneNumber === to), ...snsPublishes(aws).filter((input) => input.TargetArn === to)];
   const eventsOf = (type: string) => putEvents(aws).filter((event) => event.type === type);
 
   beforeAll(async () => {
     table = await startHandlerTable();
+    // What the stack sets on send-message (infra/recall-stack.ts).
+    process.env.SMS_CONFIGURATION_SET_NAME = SMS_RESOURCES.configurationSetName;
+    process.env.SMS_POOL_ID = SMS_RESOURCES.poolId;
     store = table.store;
     const config = campaignConfig();
     await seedCustomers({ store, config }, TODAY, generateDemoShop({ customers: 150, seed: 2, today: TODAY, categories: config.categories, timeZone: config.merchantTimeZone }));
@@ -73,7 +93,8 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
     }
     claimed = sendQueue.take(100);
 
-    sample = await loadSqsEvent('send-message.sqs-batch.json');
+    const file = await loadSqsEvent('send-message.sqs-batch.json');
+    sample = withBodies(file, file.Records.map((record) => ({ ...SendJobMessageSchema.parse(JSON.parse(record.body)), timeZone: ZONE })));
     for (const { smsOptIn, ...contact } of SAMPLE_CUSTOMERS) await store.saveCustomer(contact, { smsOptIn, optedOut: false }, 'any');
     for (const record of sample.Records) {
       const job = SendJobMessageSchema.parse(JSON.parse(record.body));
@@ -96,6 +117,8 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
     table.faults.clear();
   });
   afterAll(async () => {
+    delete process.env.SMS_CONFIGURATION_SET_NAME;
+    delete process.env.SMS_POOL_ID;
     aws.restore();
     await table.stop();
   });
@@ -106,17 +129,19 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
   });
 
   describe('the sample', () => {
-    it('publishes each message through SNS (SMS with its type, push to the endpoint), marks it sent and tells the bus', async () => {
+    it('sends each message on its channel (SMS through End User Messaging, push to the endpoint through SNS), marks it sent and tells the bus', async () => {
       const jobs = sample.Records.map((record) => SendJobMessageSchema.parse(JSON.parse(record.body)));
       const [sleeping, coupon, push] = jobs;
 
       const result = await handler(sample, lambdaContext('send-message'));
 
       expect(result).toEqual({ batchItemFailures: [] });
-      expect(snsPublishes(aws)).toHaveLength(3);
-      expect(publishedTo('+8613800138001')).toEqual([{ PhoneNumber: '+8613800138001', Message: sleeping?.text, MessageAttributes: SMS_TYPE }]);
-      expect(publishedTo('+8613800138002')).toEqual([{ PhoneNumber: '+8613800138002', Message: coupon?.text, MessageAttributes: SMS_TYPE }]);
-      expect(publishedTo(push?.to ?? '')).toEqual([{ TargetArn: push?.to, Message: push?.text }]);
+      if (!sleeping || !coupon || !push) throw new Error('the sample has three messages');
+      expect(smsSends(aws)).toHaveLength(2);
+      expect(snsPublishes(aws)).toHaveLength(1);
+      expect(publishedTo('+8613800138001')).toEqual([smsOf(sleeping)]);
+      expect(publishedTo('+8613800138002')).toEqual([smsOf(coupon)]);
+      expect(publishedTo(push.to)).toEqual([{ TargetArn: push.to, Message: push.text }]);
       for (const job of jobs) expect(await ledgerItem(store, job)).toMatchObject({ status: 'sent', sentAt: expect.stringMatching(/^2\d{3}-/) });
 
       expect(eventsOf('MessageSent').map((event) => event.detail).sort((a, b) => String(a.customerId).localeCompare(String(b.customerId)))).toEqual([
@@ -139,6 +164,7 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
       const result = await handler(redelivered(sample), lambdaContext('send-message'));
 
       expect(result).toEqual({ batchItemFailures: [] });
+      expect(aws.smsVoice.commandCalls(SendTextMessageCommand)).toHaveLength(0);
       expect(aws.sns.commandCalls(PublishCommand)).toHaveLength(0);
       expect(aws.eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
       expect(changedKeys(before, await tableItems(store)).filter((key) => !key.startsWith('PACER|'))).toEqual([]);
@@ -157,15 +183,15 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
   });
 
   describe("jobs from the daily run's shard jobs", () => {
-    it('publishes one SMS per job to its number, with the SMS type, and publishes MessageSent and CouponIssued', async () => {
+    it('sends one SMS per job to its number, with the SMS type, configuration set, pool, TTL and ledger key, and publishes MessageSent and CouponIssued', async () => {
       const jobs = take(3);
 
       const result = await handler(recordsFor(jobs), lambdaContext('send-message'));
 
       expect(result).toEqual({ batchItemFailures: [] });
-      expect(snsPublishes(aws)).toHaveLength(3);
+      expect(smsSends(aws)).toHaveLength(3);
       for (const job of jobs) {
-        expect(publishedTo(job.to)).toEqual([{ PhoneNumber: job.to, Message: job.text, MessageAttributes: SMS_TYPE }]);
+        expect(publishedTo(job.to)).toEqual([smsOf(job)]);
         expect(await ledgerItem(store, job)).toMatchObject({ status: 'sent', parts: job.parts });
       }
       expect(eventsOf('MessageSent').map((event) => event.detail.customerId).sort()).toEqual(jobs.map((job) => job.customerId).sort());
@@ -186,7 +212,7 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
   });
 
   describe('duplicate delivery', () => {
-    it('two copies of one message in one batch (SQS is at least once): one SNS publish', async () => {
+    it('two copies of one message in one batch (SQS is at least once): one SMS', async () => {
       const [job] = take(1);
       const event = recordsFor([job, job]);
 
@@ -204,16 +230,16 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
       const result = await handler(recordsFor([forged]), lambdaContext('send-message'));
 
       expect(result).toEqual({ batchItemFailures: [] });
-      expect(aws.sns.commandCalls(PublishCommand)).toHaveLength(0);
+      expect(aws.smsVoice.commandCalls(SendTextMessageCommand)).toHaveLength(0);
       expect(await ledgerItem(store, forged)).toBeUndefined();
     });
   });
 
-  describe('SNS refusals', () => {
+  describe("End User Messaging's refusals", () => {
     it('throttled: just that record is reported for retry, its claim is kept, and the redelivery sends it exactly once', async () => {
       const [throttled, neighbour] = take(2);
       if (!throttled || !neighbour) throw new Error('unreachable');
-      aws.sns.on(PublishCommand, { PhoneNumber: throttled.to }).rejectsOnce(new ThrottledException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
+      aws.smsVoice.on(SendTextMessageCommand, { DestinationPhoneNumber: throttled.to }).rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
       const event = recordsFor([throttled, neighbour]);
 
       const result = await handler(event, lambdaContext('send-message'));
@@ -228,15 +254,22 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
       const retried = await handler(redelivered({ Records: event.Records.slice(0, 1) }), lambdaContext('send-message'));
 
       expect(retried).toEqual({ batchItemFailures: [] });
-      expect(snsPublishes(aws)).toEqual([{ PhoneNumber: throttled.to, Message: throttled.text, MessageAttributes: SMS_TYPE }]);
+      expect(smsSends(aws)).toEqual([smsOf(throttled)]);
       expect(await ledgerItem(store, throttled)).toMatchObject({ status: 'sent' });
       expect(eventsOf('MessageSent').map((sent) => sent.detail.customerId)).toEqual([throttled.customerId]);
     });
 
-    it('a number that opted out at SNS: skipped:opted-out in the ledger, the profile opted out, the record not retried', async () => {
+    it('a number on the opt-out list (ConflictException DESTINATION_PHONE_NUMBER_OPTED_OUT): skipped:opted-out in the ledger, the profile opted out, the record not retried', async () => {
       const [job] = take(1);
       if (!job) throw new Error('unreachable');
-      aws.sns.on(PublishCommand, { PhoneNumber: job.to }).rejects(new OptedOutException({ message: 'Phone number is opted out', $metadata: { httpStatusCode: 400 } }));
+      const optedOut = new ConflictException({
+        message: 'The destination phone number is opted out.',
+        Reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT',
+        ResourceType: 'opt-out-list',
+        ResourceId: 'recall-dev',
+        $metadata: { httpStatusCode: 400 },
+      });
+      aws.smsVoice.on(SendTextMessageCommand, { DestinationPhoneNumber: job.to }).rejects(optedOut);
       const event = recordsFor([job]);
 
       const result = await handler(event, lambdaContext('send-message'));
@@ -254,19 +287,22 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
     it('an invalid parameter is permanent: failed in the ledger, not retried', async () => {
       const [job] = take(1);
       if (!job) throw new Error('unreachable');
-      aws.sns.on(PublishCommand, { PhoneNumber: job.to }).rejects(new InvalidParameterException({ message: 'Invalid parameter: PhoneNumber', $metadata: { httpStatusCode: 400 } }));
+      aws.smsVoice
+        .on(SendTextMessageCommand, { DestinationPhoneNumber: job.to })
+        .rejects(new ValidationException({ message: `Invalid destination ${job.to}`, Reason: 'INVALID_PARAMETER', $metadata: { httpStatusCode: 400 } }));
 
       const result = await handler(recordsFor([job]), lambdaContext('send-message'));
 
       expect(result).toEqual({ batchItemFailures: [] });
-      expect(await ledgerItem(store, job)).toMatchObject({ status: 'failed', outcome: 'sent', error: 'InvalidParameterException: Invalid parameter: PhoneNumber' });
+      // The reason, never the number.
+      expect(await ledgerItem(store, job)).toMatchObject({ status: 'failed', outcome: 'sent', error: 'ValidationException INVALID_PARAMETER' });
       expect(eventsOf('MessageSent')).toEqual([]);
     });
 
     it('an error after which the SMS may have gone out (a 500): left unconfirmed (`sending`), counted, not retried, never sent again', async () => {
       const [job, neighbour] = take(2);
       if (!job || !neighbour) throw new Error('unreachable');
-      aws.sns.on(PublishCommand, { PhoneNumber: job.to }).rejects(new InternalErrorException({ message: 'Internal error', $metadata: { httpStatusCode: 500 } }));
+      aws.smsVoice.on(SendTextMessageCommand, { DestinationPhoneNumber: job.to }).rejects(new InternalServerException({ message: 'Internal error', $metadata: { httpStatusCode: 500 } }));
       const event = recordsFor([job, neighbour]);
       const since = capturedLogLines().length;
 
@@ -284,8 +320,23 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
     });
   });
 
+  describe("the send window closed in the customer's time zone before the send", () => {
+    it('is not sent: the record retried later, the claim kept (back to claimed), nothing unconfirmed', async () => {
+      const [job, neighbour] = take(2);
+      if (!job || !neighbour) throw new Error('unreachable');
+      const event = recordsFor([{ ...job, timeZone: zoneAtHour(23) }, neighbour]);
+
+      const result = await handler(event, lambdaContext('send-message'));
+
+      expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId }] });
+      expect(smsSends(aws).map((input) => input.DestinationPhoneNumber)).toEqual([neighbour.to]);
+      expect(await ledgerItem(store, job)).toMatchObject({ status: 'claimed' });
+      expect(eventsOf('MessageSent').map((sent) => sent.detail.customerId)).toEqual([neighbour.customerId]);
+    });
+  });
+
   describe('opted out after the claim (STOP arrived between the shard job and the send)', () => {
-    it('is not published: skipped:opted-out in the ledger, the record done', async () => {
+    it('is not sent: skipped:opted-out in the ledger, the record done', async () => {
       const [job] = take(1);
       if (!job) throw new Error('unreachable');
       await store.markOptedOut(job.customerId, new Date().toISOString());
@@ -293,7 +344,7 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
       const result = await handler(recordsFor([job]), lambdaContext('send-message'));
 
       expect(result).toEqual({ batchItemFailures: [] });
-      expect(aws.sns.commandCalls(PublishCommand)).toHaveLength(0);
+      expect(aws.smsVoice.commandCalls(SendTextMessageCommand)).toHaveLength(0);
       expect(await ledgerItem(store, job)).toMatchObject({ status: 'failed', outcome: 'skipped:opted-out', error: 'opted out after the claim' });
       expect(aws.eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
     });
@@ -340,7 +391,7 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
       ]);
       // The error names the field, never the number or the text.
       expect(errors.join('\n')).not.toMatch(/138001380|【/);
-      expect(aws.sns.commandCalls(PublishCommand)).toHaveLength(0);
+      expect(aws.smsVoice.commandCalls(SendTextMessageCommand)).toHaveLength(0);
       expect(changedKeys(before, await tableItems(store))).toEqual([]);
     });
 
@@ -356,7 +407,7 @@ describe('send-message (the deployed handler on dynalite, SNS and EventBridge mo
       expect(result).toEqual({ batchItemFailures: [] });
       expect(metricSum('permanentFailures', since)).toBe(1);
       expect(failedRecordLines(since).map((line) => line.messageId)).toEqual([event.Records[0]?.messageId]);
-      expect(snsPublishes(aws)).toHaveLength(1);
+      expect(smsSends(aws)).toHaveLength(1);
       // The good message's ledger item, and the pacer's budget: nothing else.
       expect(changedKeys(before, await tableItems(store))).toEqual(['PACER|SMS', keyOf(good)].sort());
     });

@@ -1,25 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import { PublishCommand, SNSClient, ThrottledException, type PublishCommandInput } from '@aws-sdk/client-sns';
+import { PinpointSMSVoiceV2Client, SendTextMessageCommand, ThrottlingException, type SendTextMessageCommandInput } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { SnsTransport } from '../../lib/adapters/sns-transport.ts';
+import { Channels } from '../../lib/adapters/channels.ts';
+import { SmsVoiceTransport } from '../../lib/adapters/sms-voice-transport.ts';
+import { SnsPushTransport } from '../../lib/adapters/sns-transport.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
 import { ledgerKey } from '../../lib/domain/journeys.ts';
 import type { SendJob, Transport } from '../../lib/ports/messaging.ts';
 import { SimulatedCrash, type CrashPlan } from './crash.ts';
 import { faultRandom } from './fault-rate.ts';
 
+/** The stack's End User Messaging resources, as the handler tests name them. */
+export const SMS_RESOURCES = { configurationSetName: 'recall-test-messages', poolId: 'pool-0123456789abcdef0123456789abcdef' } as const;
+
 /**
- * SNS as the customers see it: aws-sdk-client-mock answers every Publish, and this records each
- * one that got through. aws-sdk-client-mock replaces `send`, so the SDK's middleware never runs
- * for SNS: the crash plan and the throttling are applied here, in the mocked answer.
+ * The channels as the customers see them: aws-sdk-client-mock answers every SendTextMessage (SMS,
+ * End User Messaging) and Publish (push, SNS), and this records each one that got through.
+ * aws-sdk-client-mock replaces `send`, so the SDK's middleware never runs: the crash plan and the
+ * throttling are applied here, in the mocked answer.
  */
 export class SmsChannel {
+  readonly smsVoice = mockClient(PinpointSMSVoiceV2Client);
   readonly sns = mockClient(SNSClient);
-  /** Every Publish that reached SNS, in order: each is an SMS a customer got. */
-  readonly published: PublishCommandInput[] = [];
-  /** The job of every message that reached SNS, in order (ledger keys, texts, coupons). */
+  /** Every SendTextMessage that reached End User Messaging, in order: each is an SMS a customer got. */
+  readonly sent: SendTextMessageCommandInput[] = [];
+  /** Every push Publish that reached SNS, in order. */
+  readonly pushed: PublishCommandInput[] = [];
+  /** The job of every message that reached a channel, in order (ledger keys, texts, coupons). */
   readonly delivered: SendJob[] = [];
-  /** Publishes refused with ThrottledException. */
+  /** Sends refused with ThrottlingException. */
   throttled = 0;
   plan: CrashPlan | undefined;
   throttleRate = 0;
@@ -30,25 +40,34 @@ export class SmsChannel {
   }
 
   private answer(): void {
-    this.sns.on(PublishCommand).callsFake(async (input: PublishCommandInput) => {
-      this.plan?.ensureAlive('Publish');
+    this.smsVoice.on(SendTextMessageCommand).callsFake(async (input: SendTextMessageCommandInput) => {
+      this.plan?.ensureAlive('SendTextMessage');
       if (this.throttleRate > 0 && this.random() < this.throttleRate) {
         this.throttled++;
-        throw new ThrottledException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
+        throw new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
       }
-      this.published.push(input);
+      this.sent.push(input);
+      this.plan?.completed('SendTextMessage');
+      return { MessageId: randomUUID() };
+    });
+    this.sns.on(PublishCommand).callsFake(async (input: PublishCommandInput) => {
+      this.plan?.ensureAlive('Publish');
+      this.pushed.push(input);
       this.plan?.completed('Publish');
       return { MessageId: randomUUID() };
     });
   }
 
-  /** The production transport (SnsTransport, no SDK retries) on the mocked client, observed. */
+  /** The production transports (no SDK retries) on the mocked clients, observed. */
   transport(config: CampaignConfig): Transport {
-    const sns = new SnsTransport(new SNSClient({ region: 'us-east-1', maxAttempts: 1 }), config.sms);
+    const channels = new Channels({
+      sms: new SmsVoiceTransport(new PinpointSMSVoiceV2Client({ region: 'us-east-1', maxAttempts: 1 }), config, SMS_RESOURCES),
+      push: new SnsPushTransport(new SNSClient({ region: 'us-east-1', maxAttempts: 1 })),
+    });
     return {
-      deliver: async (job) => {
+      deliver: async (job, sentAt) => {
         try {
-          await sns.deliver(job);
+          await channels.deliver(job, sentAt);
         } catch (error) {
           if (error instanceof SimulatedCrash && error.landed) this.delivered.push(job);
           throw error;
@@ -69,7 +88,8 @@ export class SmsChannel {
   }
 
   reset(): void {
-    this.published.length = 0;
+    this.sent.length = 0;
+    this.pushed.length = 0;
     this.delivered.length = 0;
     this.throttled = 0;
     this.plan = undefined;
@@ -77,6 +97,7 @@ export class SmsChannel {
   }
 
   restore(): void {
+    this.smsVoice.restore();
     this.sns.restore();
   }
 }

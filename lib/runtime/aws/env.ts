@@ -21,6 +21,11 @@ export function requireEnv(name: string): string {
   return value;
 }
 
+/** An environment variable that may be absent (SMS_POOL_ID before any identity is registered). */
+export function optionalEnv(name: string): string | undefined {
+  return process.env[name] || undefined;
+}
+
 /**
  * The campaign config: the one baked in at synth (RECALL_CONFIG_JSON), else the default. The
  * synth ran every check (`checkConfig`: templates, allowlist numbers); the cold start re-checks
