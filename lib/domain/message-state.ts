@@ -35,6 +35,8 @@ export const MESSAGE_MOVES = {
   markSent: { by: 'operator', from: ['sending'], to: 'sent' },
   /** An operator checked the provider's records: it never went out. */
   markNotSent: { by: 'operator', from: ['sending'], to: 'failed' },
+  /** The provider says it took the message (queued, pending, accepted by the carrier): not final. */
+  accepted: { by: 'provider', from: ['sending'], to: 'sent', overridesOperator: true },
   /** The provider's final word: on the phone. */
   delivered: { by: 'provider', from: PROVIDER_FROM, to: 'delivered', overridesOperator: true },
   /** The provider's final word: not deliverable (the reason is kept). */

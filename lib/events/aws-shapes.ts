@@ -1,4 +1,6 @@
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { LambdaFunctionUrlSchema } from '@aws-lambda-powertools/parser/schemas/lambda';
+import { SnsRecordSchema, SnsSchema } from '@aws-lambda-powertools/parser/schemas/sns';
 import { SqsMsgAttributeSchema, SqsRecordSchema as PowertoolsSqsRecordSchema, SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import * as z from 'zod';
 
@@ -34,3 +36,11 @@ export function eventBridgeEnvelope<const Type extends string, Detail extends z.
     detail: detailSchema,
   });
 }
+
+/** An SNS topic's delivery to a Lambda function (messages unparsed: each is judged on its own). */
+export const SnsEventSchema = SnsSchema.extend({ Records: z.array(SnsRecordSchema).nonempty() });
+export type SnsEvent = z.infer<typeof SnsEventSchema>;
+
+/** A request to a Lambda function URL. */
+export const FunctionUrlRequestSchema = LambdaFunctionUrlSchema;
+export type FunctionUrlRequest = z.infer<typeof FunctionUrlRequestSchema>;

@@ -77,6 +77,35 @@ export const SendJobMessageSchema = z.strictObject({
   timeZone: z.string().min(1).optional(),
 });
 
+// --- What comes back from the phone --------------------------------------------------------------
+
+/** An inbound SMS from End User Messaging's two-way SNS topic (the fields we read). */
+export const InboundSmsSchema = z.object({
+  originationNumber: z.string().min(1),
+  destinationNumber: z.string().min(1),
+  messageKeyword: z.string().optional(),
+  messageBody: z.string(),
+  inboundMessageId: z.string().min(1),
+  previousPublishedMessageId: z.string().optional(),
+});
+export type InboundSms = z.infer<typeof InboundSmsSchema>;
+
+/**
+ * The body another SMS provider's reply callback posts to record-reply's function URL, signed:
+ * `x-recall-timestamp` (Unix seconds) and `x-recall-signature` = hex HMAC-SHA256 of
+ * `<timestamp>.<body>` with the stack's callback secret.
+ */
+export const ReplyCallbackSchema = z.strictObject({
+  /** The customer's number (E.164, or national in the config's default country). */
+  phone: z.string().min(1).max(40),
+  text: z.string().max(1600),
+  /** ISO 8601 with an offset. */
+  receivedAt: z.iso.datetime({ offset: true }),
+  /** The provider's id of the inbound message. */
+  id: z.string().min(1).max(200),
+});
+export type ReplyCallback = z.infer<typeof ReplyCallbackSchema>;
+
 // --- Domain events on our bus (detail schemas) --------------------------------------------------
 
 export const EVENT_SOURCE = 'recall.campaigns';

@@ -49,7 +49,8 @@ export interface RowWarning {
   message: string;
 }
 
-export type CustomerRowResult = { ok: true; line: number; value: CustomerUpdate; warning?: RowWarning } | Rejected<CustomerRejectReason>;
+/** `mobile`: the phone as E.164, when it is a mobile number (what replies from it are matched on). */
+export type CustomerRowResult = { ok: true; line: number; value: CustomerUpdate; warning?: RowWarning; mobile?: string } | Rejected<CustomerRejectReason>;
 
 export interface CustomerReadOptions {
   /** Zone of `opt_in_at` cells without an offset (the merchant's). */
@@ -101,7 +102,8 @@ function customerFromRow(line: number, cell: (column: CustomerColumn) => string,
   const parsed = CustomerUpdateSchema.safeParse(Object.fromEntries(given));
   if (parsed.success) {
     const warning = phone === '' ? undefined : contactWarning(phone, defaultCountry);
-    return { ok: true, line, value: parsed.data, ...(warning ? { warning } : {}) };
+    const mobile = phone === '' ? undefined : mobileNumber(phone, defaultCountry);
+    return { ok: true, line, value: parsed.data, ...(warning ? { warning } : {}), ...(mobile?.ok ? { mobile: mobile.e164 } : {}) };
   }
   const issue = parsed.error.issues[0];
   const field = CUSTOMER_FIELDS.get(issue?.path[0] ?? '');

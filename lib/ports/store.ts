@@ -76,6 +76,8 @@ export type CustomerContact = Omit<CustomerUpdate, 'smsOptIn' | 'optedOut' | 'op
 /** Everything stored about one customer, built in memory from their history (bulk seeding). */
 export interface CustomerSnapshot {
   customer: CustomerInput;
+  /** The customer's phone as E.164, when it is a mobile number: linked so replies find them. */
+  mobile?: string;
   categories: CategoryHistory[];
   journeys: { scope: string; state: JourneyState; waitsFor: DueSlot | undefined }[];
   orders: { orderId: string; orderDate: string; total?: number; categories?: string[] }[];
@@ -131,13 +133,47 @@ export interface Decisions extends CapacityUsage, ProfileReads, JourneyWrites {
   releasePersonSlot(person: string, send: { date: string; key: string }, slots: number): Promise<void>;
 }
 
+/** What a move of a message may write beside its status. */
+export type MessageMoveFields = Partial<
+  Pick<LedgerEntry, 'sentAt' | 'error' | 'outcome' | 'markedAt' | 'failureReason' | 'settledAt' | 'priceUsd' | 'carrierFeeUsd' | 'billedParts'>
+>;
+
+/** record-delivery: the provider's events move messages. */
+export interface Receipts extends CapacityUsage {
+  /** A provider move (docs/architecture.md#message-states); false when the item was not where it starts. */
+  moveLedgerStatus(customerId: string, ledger: LedgerRef, move: MessageMove, extra?: MessageMoveFields): Promise<boolean>;
+  /** Whether the message exists: an event whose context names none is counted and dropped. */
+  hasLedgerEntry(customerId: string, ledger: LedgerRef): Promise<boolean>;
+}
+
+/** A survey answer recorded on the message it answers. */
+export interface ReplyMark {
+  reason: string;
+  at: string;
+  /** The provider's inbound message id: the same reply delivered twice is recorded once. */
+  replyId: string;
+}
+
+/** record-reply: who has a number, their consent, and the messages a reply may answer. */
+export interface Replies extends CapacityUsage, ProfileReads {
+  /** The ids of the customers an import linked to `phone` (E.164); a link may be stale (check the profile). */
+  customersLinkedTo(phone: string): Promise<string[]>;
+  markOptedOut(customerId: string, at: string): Promise<void>;
+  /** One customer's ledger entries decided on or after `sinceRunDate` (strongly consistent). */
+  getCustomerLedger(customerId: string, sinceRunDate: string): Promise<LedgerEntry[]>;
+  /** Records a reply on a message unless a later one, or this one, is there: false then. */
+  recordReply(customerId: string, ledger: LedgerRef, reply: ReplyMark): Promise<boolean>;
+  /** Notes on a message that its recipient opted out at `at` (once). */
+  markOptedOutAfter(customerId: string, ledger: LedgerRef, at: string): Promise<boolean>;
+}
+
 /** What the sender reads and moves. */
 export interface Deliveries extends CapacityUsage, ProfileReads {
   /**
    * Makes one move of the message state table, conditional on the item being where the move
    * starts; false when it was not (someone else moved it first).
    */
-  moveLedgerStatus(customerId: string, ledger: LedgerRef, move: MessageMove, extra?: Partial<Pick<LedgerEntry, 'sentAt' | 'error' | 'outcome' | 'markedAt'>>): Promise<boolean>;
+  moveLedgerStatus(customerId: string, ledger: LedgerRef, move: MessageMove, extra?: MessageMoveFields): Promise<boolean>;
   /** STOP reported by the channel at `at`: every later run skips the customer for consent. */
   markOptedOut(customerId: string, at: string): Promise<void>;
 }
@@ -198,7 +234,7 @@ export interface CustomerImport extends CapacityUsage, ProfileReads {
    * Writes the contact fields given and the whole consent if the stored consent is still `expected`
    * (`undefined`: no profile yet; `any`: replace a corrupt one). False when someone changed it first.
    */
-  saveCustomer(contact: CustomerContact, consent: Consent, expected: Consent | undefined | 'any'): Promise<boolean>;
+  saveCustomer(contact: CustomerContact, consent: Consent, expected: Consent | undefined | 'any', mobile?: string): Promise<boolean>;
   /** Writes whole customers at once (bulk seeding): batched, retrying unprocessed items. */
   putSnapshots(snapshots: readonly CustomerSnapshot[]): Promise<void>;
 }
@@ -211,4 +247,4 @@ export interface ImportLog {
 }
 
 /** Every port: what the local runtime (one process, one store) holds. */
-export type RecallStore = DueIndex & Decisions & Deliveries & OrderHistory & CustomerReads & RunPlans & RunProgress & BatchScans & ReportReader & CustomerImport & ImportLog;
+export type RecallStore = DueIndex & Decisions & Deliveries & OrderHistory & CustomerReads & RunPlans & RunProgress & BatchScans & ReportReader & CustomerImport & ImportLog & Receipts & Replies;

@@ -10,7 +10,7 @@ import { recallTable } from './tables.ts';
  *
  * IAM can condition item actions on the partition key only (`dynamodb:LeadingKeys`), so the
  * declarations name partition-key patterns: `C#*` a customer's items, `RUN#*` a run's bookkeeping,
- * `PACER` the SMS pacer, `IMPORTS` the import log, `P#*` a person's frequency cap.
+ * `PACER` the SMS pacer, `IMPORTS` the import log, `P#*` a person's frequency cap and the links from a number to its customers.
  */
 
 export type ItemAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
@@ -64,8 +64,18 @@ export const PORT_ACCESS = {
   batchScans: access([], { scan: true }),
   /** The report's reads by date; a message's status from its item. */
   reportReader: access([{ actions: ['BatchGetItem'], partitions: [CUSTOMERS] }], { indexes: [recallTable.dateIndex.name] }),
-  /** Customer imports and bulk seeding. */
-  customerImport: access([{ actions: ['BatchGetItem', 'UpdateItem', 'BatchWriteItem'], partitions: [CUSTOMERS] }]),
+  /** Customer imports and bulk seeding; each number's link to its customers (`P#<person>`). */
+  customerImport: access([
+    { actions: ['BatchGetItem', 'UpdateItem', 'BatchWriteItem'], partitions: [CUSTOMERS] },
+    { actions: ['PutItem', 'BatchWriteItem'], partitions: [PERSONS] },
+  ]),
+  /** record-delivery: provider events move messages. */
+  receipts: access([{ actions: ['GetItem', 'UpdateItem'], partitions: [CUSTOMERS] }]),
+  /** record-reply: a number's customers, their consent, the messages a reply answers. */
+  replies: access([
+    { actions: ['BatchGetItem', 'Query', 'UpdateItem'], partitions: [CUSTOMERS] },
+    { actions: ['Query'], partitions: [PERSONS] },
+  ]),
   /** The latest import's as-of, so a run dated before it can say so. */
   importLog: access([{ actions: ['GetItem', 'UpdateItem'], partitions: [IMPORTS] }]),
 } as const satisfies Record<string, TableAccess>;

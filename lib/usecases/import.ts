@@ -5,7 +5,7 @@ import { recordOrder, type RecordOrderDeps } from './record-order.ts';
 
 /** A row of an import: accepted, or rejected with its line and reason. */
 export type ImportRow<T> =
-  | { ok: true; line: number; value: T; warning?: { reason: string; message: string } }
+  | { ok: true; line: number; value: T; warning?: { reason: string; message: string }; mobile?: string }
   | { ok: false; line: number; reason: string; message: string };
 
 export interface ImportCounts {
@@ -65,15 +65,16 @@ const MAX_CONSENT_RETRIES = 5;
 /**
  * Writes one import row: the contact fields it gives and the consent merged over the stored one
  * (`nextConsent`), conditional on the stored consent, so an opt-out that lands meanwhile wins.
+ * `mobile` is the phone as E.164 when it is a mobile number: replies from it find this customer.
  */
-export async function importCustomer(deps: { store: CustomerImport }, update: CustomerUpdate, asOf: string): Promise<void> {
+export async function importCustomer(deps: { store: CustomerImport }, update: CustomerUpdate, asOf: string, mobile?: string): Promise<void> {
   const { smsOptIn, optedOut, optInAt, ...contact } = update;
   for (let attempt = 0; attempt < MAX_CONSENT_RETRIES; attempt++) {
     const { profiles, invalid } = await deps.store.getProfiles([update.customerId], { consistent: true });
     const stored = profiles.get(update.customerId);
     const consent = nextConsent(stored, { smsOptIn, optedOut, optInAt }, asOf);
     const expected = invalid.has(update.customerId) ? 'any' : stored && { smsOptIn: stored.smsOptIn, optedOut: stored.optedOut, optedOutAt: stored.optedOutAt, optInAt: stored.optInAt };
-    if (await deps.store.saveCustomer(contact, consent, expected)) return;
+    if (await deps.store.saveCustomer(contact, consent, expected, mobile)) return;
   }
   throw new Error(`customer ${update.customerId}: consent kept changing under ${MAX_CONSENT_RETRIES} retries`);
 }
@@ -95,7 +96,7 @@ export async function importCustomers(
     (row) => (row.ok ? row.value.customerId : undefined),
     async (row) => {
       if (row.ok) {
-        await importCustomer(deps, row.value, asOf.toISOString());
+        await importCustomer(deps, row.value, asOf.toISOString(), row.mobile);
         counts.imported++;
         if (row.warning) {
           counts.warnings[row.warning.reason] = (counts.warnings[row.warning.reason] ?? 0) + 1;

@@ -1,3 +1,4 @@
+import { mobileNumber } from '../domain/phone.ts';
 import type { CampaignConfig } from '../config/schema.ts';
 import type { CustomerInput, OrderInput } from '../domain/model.ts';
 import { cyclesStartedBy, recordCategoryPurchase } from '../domain/orders.ts';
@@ -26,8 +27,10 @@ export function customerSnapshot(config: CampaignConfig, customer: CustomerInput
     }
     for (const { scope, state } of cyclesStartedBy(config, facts, journeys)) journeys.set(scope, state);
   }
+  const mobile = mobileNumber(customer.phone, config.defaultCountry);
   return {
     customer,
+    ...(mobile.ok ? { mobile: mobile.e164 } : {}),
     categories: [...categories.values()],
     journeys: [...journeys].flatMap(([scope, started]) => {
       const journey = config.journeys.find((candidate) => candidate.id === started.journeyId);

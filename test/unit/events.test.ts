@@ -6,13 +6,17 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { smsParts } from '../../lib/domain/sms.ts';
 import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
-import { eventBridgeEnvelope, SqsEventSchema, SqsRecordSchema } from '../../lib/events/aws-shapes.ts';
+import { SnsRecordSchema } from '@aws-lambda-powertools/parser/schemas/sns';
+import { SmsEventSchema } from '../../lib/domain/sms-events.ts';
+import { eventBridgeEnvelope, FunctionUrlRequestSchema, SnsEventSchema, SqsEventSchema, SqsRecordSchema } from '../../lib/events/aws-shapes.ts';
 import {
   DOMAIN_EVENTS,
   EVENT_SOURCE,
+  InboundSmsSchema,
   LearnWindowsInputSchema,
   OrderPlacedEventSchema,
   PlanRecallInputSchema,
+  ReplyCallbackSchema,
   ScheduledInvocationSchema,
   SendJobMessageSchema,
   ShardJobMessageSchema,
@@ -27,6 +31,11 @@ const EVENTS_DIR = join(import.meta.dirname, '../../events');
 /** An SQS batch whose every body is a JSON message of `bodySchema`. */
 function sqsBatchOf<Body extends z.ZodType>(bodySchema: Body) {
   return SqsEventSchema.extend({ Records: z.array(SqsRecordSchema.extend({ body: JSONStringified(bodySchema) })).min(1) });
+}
+
+/** An SNS delivery whose every message is a JSON document of `messageSchema`. */
+function snsOf<Message extends z.ZodType>(messageSchema: Message) {
+  return SnsEventSchema.extend({ Records: z.array(SnsRecordSchema.extend({ Sns: SnsRecordSchema.shape.Sns.extend({ Message: JSONStringified(messageSchema) }) })).min(1) });
 }
 
 /** MessageSent -> message-sent */
@@ -45,6 +54,9 @@ const registry: Record<string, z.ZodType> = {
   'run-test-campaign': TestCampaignInputSchema,
   'learn-windows.scheduled': ScheduledInvocationSchema,
   'learn-windows.manual': LearnWindowsInputSchema,
+  'record-delivery': snsOf(SmsEventSchema),
+  'record-reply.two-way': snsOf(InboundSmsSchema),
+  'record-reply.callback': FunctionUrlRequestSchema.extend({ body: JSONStringified(ReplyCallbackSchema) }),
   ...Object.fromEntries(
     Object.entries(DOMAIN_EVENTS).map(([type, detail]) => [
       `event.${kebab(type)}`,

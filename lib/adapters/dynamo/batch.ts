@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { personKey } from '../../domain/hashing.ts';
 import type { Consent } from '../../domain/consent.ts';
 import type { CalendarDate } from '../../domain/dates.ts';
 import { CategoryHistorySchema, JourneyStateSchema, LedgerEntrySchema, OrderMarkerSchema, type CategoryHistory, type JourneyState, type LedgerEntry, type OrderMarker } from '../../domain/records.ts';
@@ -159,12 +160,27 @@ function consentCondition(expected: Consent | undefined | 'any', values: Record<
   return clauses.join(' AND ');
 }
 
+/** `P#<person>` / `C#<customer>`: the number's person key (lib/domain/hashing.ts) links to the customer. */
+function phoneLink(customerId: string, phone: string): Record<string, unknown> {
+  return { pk: keys.person(personKey({ channel: 'sms', to: phone })), sk: keys.customer(customerId), customerId };
+}
+
 export class DynamoCustomerImport extends ProfileReadingAdapter implements CustomerImport {
   constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
     super(client, tableName, PORT_ACCESS.customerImport, usage);
   }
 
-  saveCustomer(contact: CustomerContact, consent: Consent, expected: Consent | undefined | 'any'): Promise<boolean> {
+  async saveCustomer(contact: CustomerContact, consent: Consent, expected: Consent | undefined | 'any', mobile?: string): Promise<boolean> {
+    const saved = await this.saveProfile(contact, consent, expected);
+    // The number's link to this customer: a reply from it finds every customer id that has it.
+    if (saved && mobile !== undefined) {
+      const result = await this.table.doc.send(this.table.checked(new PutCommand({ TableName: this.table.tableName, Item: phoneLink(contact.customerId, mobile), ReturnConsumedCapacity: 'TOTAL' })));
+      this.table.count(result.ConsumedCapacity, 'write');
+    }
+    return saved;
+  }
+
+  private saveProfile(contact: CustomerContact, consent: Consent, expected: Consent | undefined | 'any'): Promise<boolean> {
     const fields: [string, unknown][] = [
       ['customerId', contact.customerId],
       ['phone', contact.phone],
@@ -197,10 +213,11 @@ export class DynamoCustomerImport extends ProfileReadingAdapter implements Custo
   }
 
   async putSnapshots(snapshots: readonly CustomerSnapshot[]): Promise<void> {
-    const items = snapshots.flatMap(({ customer, categories, journeys, orders, ledger = [] }): Record<string, unknown>[] => {
+    const items = snapshots.flatMap(({ customer, mobile, categories, journeys, orders, ledger = [] }): Record<string, unknown>[] => {
       const pk = keys.customer(customer.customerId);
       return [
         { pk, sk: keys.profile, ...customer },
+        ...(mobile !== undefined ? [phoneLink(customer.customerId, mobile)] : []),
         ...categories.map((history) => ({ pk, sk: keys.category(history.category), ...history })),
         ...journeys.map(({ scope, state, waitsFor }) => journeyItem(scope, state, waitsFor)),
         ...orders.map((order) => ({ pk, sk: keys.order(order.orderId), customerId: customer.customerId, ...order, applied: true, ...orderDateKeys(customer.customerId, order.orderId, order.orderDate) })),

@@ -9,6 +9,7 @@ import type {
   Deliveries,
   DueSlot,
   LedgerRef,
+  MessageMoveFields,
   OrderBegun,
   OrderFingerprint,
   OrderHistory,
@@ -16,12 +17,91 @@ import type {
 import { PORT_ACCESS } from '../../store/access.ts';
 import { keys } from '../../store/tables.ts';
 import { orderDateKeys, ProfileReadingAdapter, putJourneyState, readCustomerHistory } from './items.ts';
-import { PortAdapter, type CapacityMeter } from './table.ts';
+import { PortAdapter, type CapacityMeter, type DynamoTable } from './table.ts';
 
 /* The ports on customers' items outside the daily run: the sender, record-order, the test campaign. */
 
-function ledgerKey(customerId: string, ledger: LedgerRef): { pk: string; sk: string } {
+export function ledgerKey(customerId: string, ledger: LedgerRef): { pk: string; sk: string } {
   return { pk: keys.customer(customerId), sk: keys.ledger(ledger.journeyId, ledger.cycle, ledger.stepId) };
+}
+
+/** One move of the message state table: conditional on the statuses it starts at (docs/architecture.md#message-states). */
+export function moveMessage(table: DynamoTable, customerId: string, ledger: LedgerRef, move: MessageMove, extra: MessageMoveFields): Promise<boolean> {
+  const names: Record<string, string> = { '#status': 'status' };
+  const values: Record<string, unknown> = { ':to': move.to };
+  const from = move.from.map((status, i) => {
+    values[`:from${i}`] = status;
+    return `:from${i}`;
+  });
+  let condition = `#status IN (${from.join(', ')})`;
+  const fields: Record<string, unknown> = { ...extra, ...(move.by === 'sender' ? {} : { markedBy: move.by }) };
+  if (move.overridesOperator) {
+    names['#markedBy'] = 'markedBy';
+    Object.assign(values, { ':operator': 'operator', ':sent': 'sent', ':failed': 'failed' });
+    condition += ' OR (#markedBy = :operator AND #status IN (:sent, :failed))';
+  }
+  let update = 'SET #status = :to';
+  for (const [field, value] of Object.entries(fields)) {
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    update += `, #${field} = :${field}`;
+  }
+  return table.conditional(
+    new UpdateCommand({
+      TableName: table.tableName,
+      Key: ledgerKey(customerId, ledger),
+      UpdateExpression: update,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+}
+
+/** STOP: the profile opted out, keeping the first opt-out's time. */
+export async function markOptedOut(table: DynamoTable, customerId: string, at: string): Promise<void> {
+  await table.conditional(
+    new UpdateCommand({
+      TableName: table.tableName,
+      Key: { pk: keys.customer(customerId), sk: keys.profile },
+      UpdateExpression: 'SET #optedOut = :yes, #optedOutAt = if_not_exists(#optedOutAt, :at)',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#optedOut': 'optedOut', '#optedOutAt': 'optedOutAt' },
+      ExpressionAttributeValues: { ':yes': true, ':at': at },
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+}
+
+/** One customer's ledger entries decided on or after `sinceRunDate` (strongly consistent); corrupt ones are left out. */
+export async function readCustomerLedger(table: DynamoTable, customerId: string, sinceRunDate: string): Promise<LedgerEntry[]> {
+  const items: LedgerEntry[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const result = await table.doc.send(
+      table.checked(
+        new QueryCommand({
+          TableName: table.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ledger)',
+          FilterExpression: '#runDate >= :since',
+          ExpressionAttributeNames: { '#runDate': 'runDate' },
+          ExpressionAttributeValues: { ':pk': keys.customer(customerId), ':ledger': keys.ledger('', '', '').slice(0, 2), ':since': sinceRunDate },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    );
+    table.count(result.ConsumedCapacity, 'read', 1);
+    for (const item of result.Items ?? []) {
+      // A corrupt ledger item converts nothing and redeems nothing; the rest still count.
+      const parsed = LedgerEntrySchema.safeParse(item);
+      if (parsed.success) items.push(parsed.data);
+    }
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+  return items;
 }
 
 export class DynamoDeliveries extends ProfileReadingAdapter implements Deliveries {
@@ -29,51 +109,12 @@ export class DynamoDeliveries extends ProfileReadingAdapter implements Deliverie
     super(client, tableName, PORT_ACCESS.deliveries, usage);
   }
 
-  moveLedgerStatus(customerId: string, ledger: LedgerRef, move: MessageMove, extra: Partial<Pick<LedgerEntry, 'sentAt' | 'error' | 'outcome' | 'markedAt'>> = {}): Promise<boolean> {
-    const names: Record<string, string> = { '#status': 'status' };
-    const values: Record<string, unknown> = { ':to': move.to };
-    const from = move.from.map((status, i) => {
-      values[`:from${i}`] = status;
-      return `:from${i}`;
-    });
-    let condition = `#status IN (${from.join(', ')})`;
-    const fields: Record<string, unknown> = { ...extra, ...(move.by === 'sender' ? {} : { markedBy: move.by }) };
-    if (move.overridesOperator) {
-      names['#markedBy'] = 'markedBy';
-      Object.assign(values, { ':operator': 'operator', ':sent': 'sent', ':failed': 'failed' });
-      condition += ' OR (#markedBy = :operator AND #status IN (:sent, :failed))';
-    }
-    let update = 'SET #status = :to';
-    for (const [field, value] of Object.entries(fields)) {
-      names[`#${field}`] = field;
-      values[`:${field}`] = value;
-      update += `, #${field} = :${field}`;
-    }
-    return this.table.conditional(
-      new UpdateCommand({
-        TableName: this.table.tableName,
-        Key: ledgerKey(customerId, ledger),
-        UpdateExpression: update,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
+  moveLedgerStatus(customerId: string, ledger: LedgerRef, move: MessageMove, extra: MessageMoveFields = {}): Promise<boolean> {
+    return moveMessage(this.table, customerId, ledger, move, extra);
   }
 
-  async markOptedOut(customerId: string, at: string): Promise<void> {
-    await this.table.conditional(
-      new UpdateCommand({
-        TableName: this.table.tableName,
-        Key: { pk: keys.customer(customerId), sk: keys.profile },
-        UpdateExpression: 'SET #optedOut = :yes, #optedOutAt = if_not_exists(#optedOutAt, :at)',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#optedOut': 'optedOut', '#optedOutAt': 'optedOutAt' },
-        ExpressionAttributeValues: { ':yes': true, ':at': at },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
+  markOptedOut(customerId: string, at: string): Promise<void> {
+    return markOptedOut(this.table, customerId, at);
   }
 }
 
@@ -142,33 +183,8 @@ export class DynamoOrderHistory extends PortAdapter implements OrderHistory {
     this.table.count(result.ConsumedCapacity, 'write');
   }
 
-  async getCustomerLedger(customerId: string, sinceRunDate: string): Promise<LedgerEntry[]> {
-    const items: LedgerEntry[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const result = await this.table.doc.send(
-        this.table.checked(
-          new QueryCommand({
-            TableName: this.table.tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ledger)',
-            FilterExpression: '#runDate >= :since',
-            ExpressionAttributeNames: { '#runDate': 'runDate' },
-            ExpressionAttributeValues: { ':pk': keys.customer(customerId), ':ledger': keys.ledger('', '', '').slice(0, 2), ':since': sinceRunDate },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        ),
-      );
-      this.table.count(result.ConsumedCapacity, 'read', 1);
-      for (const item of result.Items ?? []) {
-        // A corrupt ledger item converts nothing and redeems nothing; the rest still count.
-        const parsed = LedgerEntrySchema.safeParse(item);
-        if (parsed.success) items.push(parsed.data);
-      }
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+  getCustomerLedger(customerId: string, sinceRunDate: string): Promise<LedgerEntry[]> {
+    return readCustomerLedger(this.table, customerId, sinceRunDate);
   }
 
   markConverted(customerId: string, ledger: LedgerRef, conversion: ConversionMark): Promise<boolean> {

@@ -5,6 +5,7 @@ import { DynamoBatchScans, DynamoCustomerImport, DynamoImportLog, DynamoReportRe
 import { DynamoCustomerReads, DynamoDeliveries, DynamoOrderHistory } from './customers.ts';
 import { DynamoDecisions, DynamoDueIndex, DynamoRunPlans, DynamoRunProgress } from './daily-run.ts';
 import { ensureTable } from './provision.ts';
+import { DynamoReceipts, DynamoReplies } from './replies.ts';
 import type { CapacityMeter } from './table.ts';
 
 type TablePort = Exclude<PortName, 'pacer'>;
@@ -21,6 +22,8 @@ const ADAPTERS = {
   reportReader: DynamoReportReader,
   customerImport: DynamoCustomerImport,
   importLog: DynamoImportLog,
+  receipts: DynamoReceipts,
+  replies: DynamoReplies,
 } satisfies Record<TablePort, unknown>;
 
 type Adapters = { [P in TablePort]?: InstanceType<(typeof ADAPTERS)[P]> };
@@ -57,6 +60,8 @@ export class DynamoStore implements RecallStore {
     if (held.has('reportReader')) this.adapters.reportReader = new ADAPTERS.reportReader(client, tableName, this.usage);
     if (held.has('customerImport')) this.adapters.customerImport = new ADAPTERS.customerImport(client, tableName, this.usage);
     if (held.has('importLog')) this.adapters.importLog = new ADAPTERS.importLog(client, tableName, this.usage);
+    if (held.has('receipts')) this.adapters.receipts = new ADAPTERS.receipts(client, tableName, this.usage);
+    if (held.has('replies')) this.adapters.replies = new ADAPTERS.replies(client, tableName, this.usage);
   }
 
   /** Creates the table when missing (the local runtime and tests; the stack makes it on AWS). */
@@ -87,7 +92,7 @@ export class DynamoStore implements RecallStore {
 
   readonly saveJourneyState: RecallStore['saveJourneyState'] = async (...args) => this.held('saveJourneyState', 'decisions', 'orderHistory').saveJourneyState(...args);
 
-  readonly getProfiles: RecallStore['getProfiles'] = async (...args) => this.held('getProfiles', 'decisions', 'deliveries', 'customerReads', 'customerImport').getProfiles(...args);
+  readonly getProfiles: RecallStore['getProfiles'] = async (...args) => this.held('getProfiles', 'decisions', 'deliveries', 'customerReads', 'customerImport', 'replies').getProfiles(...args);
 
   readonly startRun: RecallStore['startRun'] = async (...args) => this.held('startRun', 'runPlans').startRun(...args);
 
@@ -99,9 +104,17 @@ export class DynamoStore implements RecallStore {
 
   readonly completeRun: RecallStore['completeRun'] = async (...args) => this.held('completeRun', 'runProgress').completeRun(...args);
 
-  readonly moveLedgerStatus: RecallStore['moveLedgerStatus'] = async (...args) => this.held('moveLedgerStatus', 'deliveries').moveLedgerStatus(...args);
+  readonly moveLedgerStatus: RecallStore['moveLedgerStatus'] = async (...args) => this.held('moveLedgerStatus', 'deliveries', 'receipts').moveLedgerStatus(...args);
 
-  readonly markOptedOut: RecallStore['markOptedOut'] = async (...args) => this.held('markOptedOut', 'deliveries').markOptedOut(...args);
+  readonly markOptedOut: RecallStore['markOptedOut'] = async (...args) => this.held('markOptedOut', 'deliveries', 'replies').markOptedOut(...args);
+
+  readonly hasLedgerEntry: RecallStore['hasLedgerEntry'] = async (...args) => this.held('hasLedgerEntry', 'receipts').hasLedgerEntry(...args);
+
+  readonly customersLinkedTo: RecallStore['customersLinkedTo'] = async (...args) => this.held('customersLinkedTo', 'replies').customersLinkedTo(...args);
+
+  readonly recordReply: RecallStore['recordReply'] = async (...args) => this.held('recordReply', 'replies').recordReply(...args);
+
+  readonly markOptedOutAfter: RecallStore['markOptedOutAfter'] = async (...args) => this.held('markOptedOutAfter', 'replies').markOptedOutAfter(...args);
 
   readonly getCustomerHistory: RecallStore['getCustomerHistory'] = async (...args) => this.held('getCustomerHistory', 'orderHistory', 'customerReads').getCustomerHistory(...args);
 
@@ -111,7 +124,7 @@ export class DynamoStore implements RecallStore {
 
   readonly completeOrder: RecallStore['completeOrder'] = async (...args) => this.held('completeOrder', 'orderHistory').completeOrder(...args);
 
-  readonly getCustomerLedger: RecallStore['getCustomerLedger'] = async (...args) => this.held('getCustomerLedger', 'orderHistory').getCustomerLedger(...args);
+  readonly getCustomerLedger: RecallStore['getCustomerLedger'] = async (...args) => this.held('getCustomerLedger', 'orderHistory', 'replies').getCustomerLedger(...args);
 
   readonly markConverted: RecallStore['markConverted'] = async (...args) => this.held('markConverted', 'orderHistory').markConverted(...args);
 
