@@ -9,6 +9,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { accessOf, FUNCTION_PORTS } from '../lib/store/access.ts';
 import { recallTable } from '../lib/store/tables.ts';
@@ -16,6 +17,7 @@ import { FUNCTION_NAMES, type FunctionName } from '../lib/store/access.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { FailureQueue, PipelineQueue } from './constructs/queues.ts';
 import { RecallFunction } from './constructs/recall-function.ts';
+import { Sms } from './constructs/sms.ts';
 import { functionOutputKey } from './names.ts';
 import { acknowledge } from './nag.ts';
 import type { RecallSettings } from './settings.ts';
@@ -65,10 +67,16 @@ export class RecallStack extends Stack {
   readonly functions: Record<FunctionName, RecallFunction>;
   readonly table: Table;
   readonly key: Key;
+  /** The stack's End User Messaging SMS resources: configuration set, opt-out list, pool. */
+  readonly sms: Sms;
+  /** Delivery events of every SMS (the configuration set's event destination), the ledger key in their `context`. */
+  readonly deliveryEventsTopic: Topic;
+  /** Replies to the two-way numbers (`-c smsTwoWay=true` only). */
+  readonly inboundTopic?: Topic;
 
   constructor(scope: Construct, id: string, props: RecallStackProps) {
     super(scope, id, props);
-    const { stage, config, schedule, shopBusName, alarmEmail } = props.settings;
+    const { stage, config, schedule, shopBusName, alarmEmail, sms } = props.settings;
     const prod = stage === 'prod';
     // Production keeps its data (and the key and secret that data needs); dev is disposable.
     const removalPolicy = prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
@@ -121,6 +129,20 @@ export class RecallStack extends Stack {
       'coupon codes are HMACs of the ledger key with this secret and are verified without a lookup; rotating it would invalidate ' +
         'every outstanding coupon (up to validDays, 366 at most), so it is rotated by hand with a planned coupon cut-over, not on a schedule',
     );
+
+    // SMS through AWS End User Messaging SMS: the configuration set (delivery events onto an
+    // encrypted topic), the opt-out list, and the pool of the merchant's registered identities.
+    this.sms = new Sms(this, 'Sms', {
+      stage,
+      config,
+      originationIdentities: sms.originationIdentities,
+      twoWay: sms.twoWay,
+      key: this.key,
+      removalPolicy,
+      deletionProtection: prod,
+    });
+    this.deliveryEventsTopic = this.sms.deliveryEventsTopic;
+    if (this.sms.inboundTopic) this.inboundTopic = this.sms.inboundTopic;
 
     const bus = new EventBus(this, 'EventBus', { eventBusName: `recall-${stage}`, description: 'MessageSent, CouponIssued, CustomerConverted, RunStarted, RunCompleted, WindowsLearned' });
 
@@ -190,12 +212,13 @@ export class RecallStack extends Stack {
     const sendMessage = new RecallFunction(this, 'SendMessage', {
       ...common,
       name: 'send-message',
-      description: 'Claimed messages from the send queue, paced in SMS parts per second, delivered at most once through SNS',
+      description: 'Claimed messages from the send queue, paced in SMS parts per second, delivered at most once (SMS: End User Messaging, push: SNS)',
       timeout: SEND_MESSAGE_TIMEOUT,
     })
       .bindTable(this.table, accessOf(FUNCTION_PORTS['send-message']))
       .bindEventBus(bus)
-      .allowMessaging()
+      .bindSms(this.sms)
+      .allowPush()
       .consume(send.queue, { batchSize: 10, maxConcurrency: sendConcurrency(config.sms.mps) });
 
     // Customer state, and attribution: marks the converted message and the redeemed coupon on
@@ -214,7 +237,7 @@ export class RecallStack extends Stack {
       .bindCouponSecret(couponSecret);
 
     // Reads customers and the due index, never writes them; books pacer slots for what it sends
-    // to allowlisted test numbers.
+    // to allowlisted test numbers (always SMS: no push, no SNS).
     const runTestCampaign = new RecallFunction(this, 'RunTestCampaign', {
       ...common,
       name: 'run-test-campaign',
@@ -223,7 +246,7 @@ export class RecallStack extends Stack {
     })
       .bindTable(this.table, accessOf(FUNCTION_PORTS['run-test-campaign']))
       .bindCouponSecret(couponSecret)
-      .allowMessaging();
+      .bindSms(this.sms);
 
     // The weekly batch job: a parallel Scan of the table (category histories; the only function
     // that may Scan), WindowsLearned on our bus. It writes nothing.
@@ -289,6 +312,8 @@ export class RecallStack extends Stack {
         'OrderPlaced rule': orderRuleFailures,
       },
       key: this.key,
+      sendQueue: send.queue,
+      smsMonthlySpendAlarmUsd: sms.monthlySpendAlarmUsd,
       ...(alarmEmail ? { alarmEmail } : {}),
       removalPolicy,
     });
@@ -301,6 +326,10 @@ export class RecallStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     new CfnOutput(this, 'WorkQueueUrl', { value: work.queue.queueUrl });
     new CfnOutput(this, 'SendQueueUrl', { value: send.queue.queueUrl });
+    new CfnOutput(this, 'SmsConfigurationSetName', { value: this.sms.configurationSetName, description: 'End User Messaging configuration set every SMS names' });
+    new CfnOutput(this, 'DeliveryEventsTopicArn', { value: this.deliveryEventsTopic.topicArn, description: 'SMS delivery events (configuration set event destination)' });
+    if (this.sms.pool) new CfnOutput(this, 'SmsPoolId', { value: this.sms.pool.attrPoolId, description: 'the pool of the registered origination identities' });
+    if (this.inboundTopic) new CfnOutput(this, 'InboundTopicArn', { value: this.inboundTopic.topicArn, description: 'replies to the two-way numbers' });
   }
 
   /**

@@ -32,11 +32,25 @@ export interface MonitoringProps {
   /** Every dead-letter queue of the stack, by what it catches. */
   deadLetterQueues: Readonly<Record<string, IQueue>>;
   key: Key;
+  /** The queue of claimed messages: its oldest message's age says sending has stalled. */
+  sendQueue: IQueue;
+  /** The month's SMS spend (USD) that raises the spend alarm (End User Messaging's TextMessageMonthlySpend). */
+  smsMonthlySpendAlarmUsd: number;
   alarmEmail?: string;
   removalPolicy: RemovalPolicy;
 }
 
 const DAY = Duration.days(1);
+
+/**
+ * How old the send queue's oldest message may get: one hour. A day's messages drain at `sms.mps`
+ * parts per second; a message still waiting after an hour is a stalled sender (throttled over and
+ * over, a missing permission) or a day too big for its send window.
+ */
+export const SEND_QUEUE_MAX_AGE = Duration.hours(1);
+
+/** AWS End User Messaging SMS's account-wide month-to-date spend on text messages (USD). */
+export const smsMonthlySpend = (period: Duration) => new Metric({ namespace: 'AWS/SMSVoice', metricName: 'TextMessageMonthlySpend', statistic: 'Maximum', period });
 
 /**
  * Alarms on everything that needs a person (every DLQ holding a message, any function error, an
@@ -104,12 +118,25 @@ export class Monitoring extends Construct {
         { description: `${fn.name} failed records of a batch (retryable ones return to the queue, then its DLQ; permanent ones are dropped, counted as permanentFailures): see "record failed" in ${fn.logGroup.logGroupName}` },
       );
     }
-    // A send whose outcome is unknown (a timeout, a 5xx after the publish) stays `sending` in the
+    // A send whose outcome is unknown (a timeout, a 5xx after the call) stays `sending` in the
     // ledger and is never sent again: the sender counts it as `delivery_unconfirmed`.
     this.alarm('UnconfirmedDeliveries', this.metric('send-message', 'delivery_unconfirmed', Duration.minutes(5)), {
       description:
         'send-message could not tell whether a message went out (left `sending`: unconfirmed, never re-sent). ' +
-        'Look for ledger items still `sending` and reconcile them with the SNS delivery logs.',
+        "End User Messaging's delivery events settle such a message when it did go out (its configuration set's event destination, the delivery events topic); " +
+        'what is still `sending` a day later is listed by `recall reconcile`.',
+    });
+    this.alarm('SmsMonthlySpend', smsMonthlySpend(Duration.hours(1)), {
+      description:
+        `This month's SMS spend (AWS End User Messaging SMS, TextMessageMonthlySpend) reached USD ${props.smsMonthlySpendAlarmUsd}: ` +
+        'check the volume against the plan before the account spend limit stops every SMS (sends then fail as retryable and end in the send DLQ)',
+      threshold: props.smsMonthlySpendAlarmUsd,
+    });
+    this.alarm('SendQueueOldestMessage', props.sendQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }), {
+      description:
+        `A claimed message has waited on the send queue for more than ${SEND_QUEUE_MAX_AGE.toHumanString()}: senders are stalled ` +
+        '(throttled over and over, refused, failing) or the day is bigger than its send window at sms.mps; see send-message errors and failed records',
+      threshold: SEND_QUEUE_MAX_AGE.toSeconds(),
     });
 
     this.dashboard = this.buildDashboard(props);
@@ -121,11 +148,12 @@ export class Monitoring extends Construct {
     });
   }
 
-  private alarm(id: string, metric: IMetric, props: { description: string }): void {
+  /** Fires when the metric goes over `threshold` (default 0: anything at all). */
+  private alarm(id: string, metric: IMetric, props: { description: string; threshold?: number }): void {
     const alarm = new Alarm(this, id, {
       metric,
       alarmDescription: props.description,
-      threshold: 0,
+      threshold: props.threshold ?? 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
@@ -150,8 +178,9 @@ export class Monitoring extends Construct {
         this.metric('send-message', 'delivery_duplicate', DAY, 'duplicate deliveries refused'),
         this.metric('send-message', 'delivery_unconfirmed', DAY, 'unconfirmed'),
       ]),
-      daily('SMS parts per day (what SNS bills)', [this.metric('send-message', 'smsParts', DAY, 'SMS parts')]),
+      daily('SMS parts per day (what End User Messaging bills)', [this.metric('send-message', 'smsParts', DAY, 'SMS parts')]),
     );
+    dashboard.addWidgets(daily('SMS spend this month (USD, End User Messaging)', [smsMonthlySpend(DAY)]));
     dashboard.addWidgets(
       daily('Candidates decided per day', [
         this.metric('scan-shard', 'candidatesDecided', DAY, 'decided (sent + held-out + skipped + deferred)'),

@@ -17,6 +17,7 @@ import { WRITE_ACTIONS, type TableAccess } from '../../lib/store/access.ts';
 import { bundlingOptions, configDefine, functionEntry } from '../bundling.ts';
 import { type FunctionName } from '../../lib/store/access.ts';
 import { acknowledge } from '../nag.ts';
+import type { Sms } from './sms.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -167,13 +168,29 @@ export class RecallFunction extends Construct {
     return this;
   }
 
-  /** SMS to phone numbers and push to platform endpoints through SNS. */
-  allowMessaging(): this {
-    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }));
+  /**
+   * SMS through AWS End User Messaging SMS: the configuration set (SMS_CONFIGURATION_SET_NAME) and
+   * the pool (SMS_POOL_ID, once identities are registered); sms-voice:SendTextMessage on exactly
+   * the resources a send is checked against (the configuration set, the opt-out list, the pool
+   * and its identities), nothing else of the service.
+   */
+  bindSms(sms: Sms): this {
+    this.function.addEnvironment('SMS_CONFIGURATION_SET_NAME', sms.configurationSetName);
+    if (sms.pool) this.function.addEnvironment('SMS_POOL_ID', sms.pool.attrPoolId);
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sms-voice:SendTextMessage'], resources: [...sms.sendResources] }));
+    return this;
+  }
+
+  /** Push to the app's platform endpoints through SNS: sns:Publish on this account's endpoints only (no topic, no phone number). */
+  allowPush(): this {
+    const stack = Stack.of(this);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['sns:Publish'], resources: [stack.formatArn({ service: 'sns', resource: 'endpoint', resourceName: '*' })] }),
+    );
     this.allowWildcard(
-      'AwsSolutions-IAM5[Resource::*]',
-      'sns:Publish to a phone number (SMS) has no resource ARN, so IAM needs * for it; the statement allows sns:Publish only, ' +
-        'and this function publishes only what the send ledger claimed, paced by the MPS budget; spend is capped by the account SMS spend limit',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:endpoint/*]',
+      "sns:Publish to the customers' push endpoints: endpoints are created by the shop's app per device, so they cannot be listed at deploy; " +
+        'the statement names this account and region and the endpoint resource type only (no topic, and SNS sends no SMS for this function)',
     );
     return this;
   }

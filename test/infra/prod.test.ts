@@ -30,6 +30,11 @@ describe('RecallCampaigns-prod', () => {
     }
   });
 
+  it('keeps its SMS opt-out list (RETAIN): the numbers that said STOP outlive a stack', () => {
+    synth.template.hasResource('AWS::SMSVOICE::OptOutList', { Properties: { OptOutListName: 'recall-prod' }, DeletionPolicy: 'Retain' });
+    synth.template.hasResourceProperties('AWS::SMSVOICE::ConfigurationSet', { ConfigurationSetName: 'recall-prod' });
+  });
+
   it('subscribes the alarm e-mail, with a DLQ of its own and an alarm on it', () => {
     synth.template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',

@@ -164,9 +164,9 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
     const environment: Record<FunctionName, string[]> = {
       'plan-recall': ['TABLE_NAME', 'WORK_QUEUE_URL', 'EVENT_BUS_NAME'],
       'scan-shard': ['TABLE_NAME', 'SEND_QUEUE_URL', 'WORK_QUEUE_URL', 'EVENT_BUS_NAME', 'COUPON_SECRET_ARN'],
-      'send-message': ['TABLE_NAME', 'EVENT_BUS_NAME'],
+      'send-message': ['TABLE_NAME', 'EVENT_BUS_NAME', 'SMS_CONFIGURATION_SET_NAME'],
       'record-order': ['TABLE_NAME', 'EVENT_BUS_NAME', 'COUPON_SECRET_ARN'],
-      'run-test-campaign': ['TABLE_NAME', 'COUPON_SECRET_ARN'],
+      'run-test-campaign': ['TABLE_NAME', 'COUPON_SECRET_ARN', 'SMS_CONFIGURATION_SET_NAME'],
       'learn-windows': ['TABLE_NAME', 'EVENT_BUS_NAME'],
     };
     it.each(FUNCTION_NAMES)('%s: exactly the environment lib/runtime/aws/ reads for it (the config is baked in, not an env var)', (name) => {
@@ -217,8 +217,23 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       expect(referencedId((functionProperties(template(), 'learn-windows').DeadLetterConfig as { TargetArn: unknown }).TargetArn)).toBe(queueIdByName('LearnWindowsFailures'));
     });
 
-    it('only send-message and run-test-campaign may sns:Publish; the scanner cannot', () => {
-      expect(FUNCTION_NAMES.filter((name) => allowedActions(template(), name).has('sns:Publish'))).toEqual(['send-message', 'run-test-campaign']);
+    it('only send-message and run-test-campaign may send SMS (SendTextMessage on the configuration set and the default opt-out list, no pool yet); the scanner cannot', () => {
+      const configurationSet = Object.keys(resourcesOf(template(), 'AWS::SMSVOICE::ConfigurationSet'))[0];
+      expect(FUNCTION_NAMES.filter((name) => [...allowedActions(template(), name)].some((action) => action.startsWith('sms-voice:')))).toEqual(['send-message', 'run-test-campaign']);
+      for (const name of ['send-message', 'run-test-campaign'] as const) {
+        const sms = statementsOf(template(), name).filter((s) => actionsOf(s).some((action) => action.startsWith('sms-voice:')));
+        expect(sms.map(actionsOf), name).toEqual([['sms-voice:SendTextMessage']]);
+        const resources = [sms[0]!.Resource].flat();
+        expect(resources, name).toHaveLength(2);
+        expect(resources, name).toContainEqual({ 'Fn::GetAtt': [configurationSet, 'Arn'] });
+        expect(resources.map((resource) => JSON.stringify(resource)).filter((text) => text.includes(':opt-out-list/Default')), name).toHaveLength(1);
+      }
+    });
+
+    it('only send-message may sns:Publish, to push endpoints of this account only (SNS sends no SMS)', () => {
+      expect(FUNCTION_NAMES.filter((name) => allowedActions(template(), name).has('sns:Publish'))).toEqual(['send-message']);
+      const publish = statementsOf(template(), 'send-message').filter((s) => actionsOf(s).includes('sns:Publish'));
+      expect(publish.map((s) => JSON.stringify(s.Resource))).toEqual([expect.stringMatching(/:sns:.*:endpoint\/\*"\]\]\}$/)]);
     });
 
     it('plan-recall writes run bookkeeping only, and sends to the work queue and our bus', () => {
@@ -269,6 +284,45 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
         { actions: ['dynamodb:BatchGetItem', 'dynamodb:Query'], partitions: ['C#*'] },
         { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], partitions: ['PACER'] },
       ]);
+    });
+  });
+
+  describe('SMS on AWS End User Messaging (no identities given: no pool)', () => {
+    const topics = () => resourcesOf(template(), 'AWS::SNS::Topic');
+    const deliveryTopicId = () => Object.keys(topics()).find((id) => id.startsWith('SmsDeliveryEvents'))!;
+    const keyId = () => Object.keys(resourcesOf(template(), 'AWS::KMS::Key'))[0]!;
+
+    it('a configuration set whose SNS event destination is the delivery events topic, exposed on the stack', () => {
+      template().hasResourceProperties('AWS::SMSVOICE::ConfigurationSet', {
+        ConfigurationSetName: 'recall-dev',
+        EventDestinations: [
+          Match.objectLike({
+            Enabled: true,
+            SnsDestination: { TopicArn: { Ref: deliveryTopicId() } },
+            MatchingEventTypes: Match.arrayWith(['TEXT_DELIVERED', 'TEXT_BLOCKED', 'TEXT_TTL_EXPIRED']),
+          }),
+        ],
+      });
+      expect(synth.stack.resolve(synth.stack.deliveryEventsTopic.topicArn)).toEqual({ Ref: deliveryTopicId() });
+      expect(synth.stack.inboundTopic).toBeUndefined();
+    });
+
+    it('the delivery events topic is encrypted with the stack key; the topic and key policies let sms-voice.amazonaws.com publish', () => {
+      expect(topics()[deliveryTopicId()]!.Properties!.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId(), 'Arn'] });
+      const topicPolicies = Object.values(resourcesOf(template(), 'AWS::SNS::TopicPolicy')).filter((policy) => (policy.Properties!.Topics as unknown[]).some((topic) => referencedId(topic) === deliveryTopicId()));
+      const statements = topicPolicies.flatMap((policy) => (policy.Properties!.PolicyDocument as { Statement: { Principal?: { Service?: string }; Action: unknown; Effect: string }[] }).Statement);
+      expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'sms-voice.amazonaws.com' }, Action: 'sns:Publish' }));
+      const keyPolicy = resourcesOf(template(), 'AWS::KMS::Key')[keyId()]!.Properties!.KeyPolicy as { Statement: { Principal?: { Service?: string }; Action: unknown }[] };
+      expect(keyPolicy.Statement).toContainEqual(
+        expect.objectContaining({ Principal: { Service: 'sms-voice.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+      );
+    });
+
+    it('an opt-out list, and no pool until identities are given', () => {
+      template().hasResourceProperties('AWS::SMSVOICE::OptOutList', { OptOutListName: 'recall-dev' });
+      expect(resourcesOf(template(), 'AWS::SMSVOICE::Pool')).toEqual({});
+      expect(environmentOf(template(), 'send-message')).toMatchObject({ SMS_CONFIGURATION_SET_NAME: 'recall-dev' });
+      expect(environmentOf(template(), 'send-message').SMS_POOL_ID).toBeUndefined();
     });
   });
 
@@ -347,6 +401,24 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       );
     });
 
+    it("monthly SMS spend has an alarm on End User Messaging's spend metric, at the -c smsMonthlySpendAlarmUsd threshold (default 100)", () => {
+      expect(alarms()).toContainEqual(
+        expect.objectContaining({ Namespace: 'AWS/SMSVoice', MetricName: 'TextMessageMonthlySpend', Statistic: 'Maximum', Threshold: 100, ComparisonOperator: 'GreaterThanThreshold' }),
+      );
+    });
+
+    it("the send queue's oldest message has an age alarm (one hour)", () => {
+      const alarm = alarms().find((a) => a.MetricName === 'ApproximateAgeOfOldestMessage');
+      expect(alarm).toMatchObject({ Namespace: 'AWS/SQS', Threshold: 3600, Statistic: 'Maximum' });
+      expect(JSON.stringify(alarm!.Dimensions)).toContain(queueIdByName('SendQueue4'));
+    });
+
+    it('the unconfirmed-deliveries alarm points at delivery events, not SNS delivery logs', () => {
+      const unconfirmed = alarms().find((a) => a.MetricName === 'delivery_unconfirmed');
+      expect(unconfirmed!.AlarmDescription).toContain('delivery events');
+      expect(unconfirmed!.AlarmDescription).not.toMatch(/SNS delivery log/);
+    });
+
     it("the SQS consumers' failed records (partial batch responses, not Errors) have alarms", () => {
       const filters = Object.values(resourcesOf(template(), 'AWS::Logs::MetricFilter')).map((filter) => filter.Properties!);
       for (const name of ['scan-shard', 'send-message'] as const) {
@@ -362,7 +434,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
     });
 
     it('every alarm notifies the encrypted alarm topic', () => {
-      const [topicId, topic] = Object.entries(resourcesOf(template(), 'AWS::SNS::Topic'))[0]!;
+      const [topicId, topic] = Object.entries(resourcesOf(template(), 'AWS::SNS::Topic')).find(([, candidate]) => String(candidate.Properties!.DisplayName).endsWith('alarms'))!;
       expect(topic.Properties!.KmsMasterKeyId).toBeDefined();
       for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
     });
@@ -376,9 +448,71 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
 
     it('outputs what `recall invoke --aws` reads (lib/cli/invoke.ts outputKey) and the resource names', () => {
       const outputs = Object.keys(template().toJSON().Outputs);
-      expect(outputs.sort()).toEqual([...FUNCTION_NAMES.map(outputKey), 'TableName', 'EventBusName', 'WorkQueueUrl', 'SendQueueUrl'].sort());
+      expect(outputs.sort()).toEqual(
+        [...FUNCTION_NAMES.map(outputKey), 'TableName', 'EventBusName', 'WorkQueueUrl', 'SendQueueUrl', 'SmsConfigurationSetName', 'DeliveryEventsTopicArn'].sort(),
+      );
+      template().hasOutput('DeliveryEventsTopicArn', { Value: { Ref: Object.keys(resourcesOf(template(), 'AWS::SNS::Topic')).find((id) => id.startsWith('SmsDeliveryEvents')) } });
       for (const name of FUNCTION_NAMES) template().hasOutput(outputKey(name), { Value: { Ref: functionLogicalId(template(), name) } });
     });
+  });
+
+  it('cdk-nag AwsSolutions and Serverless: no unacknowledged error or warning', () => {
+    const findings = nagPacks(synth.stack).flatMap((pack) =>
+      pack.validateScope(synth.stack).violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`),
+    );
+    expect(findings).toEqual([]);
+  });
+});
+
+/** `-c smsOriginationIdentities=... -c smsTwoWay=true`: the pool, two-way, and the grant on it (template only). */
+describe('RecallCampaigns-dev with registered origination identities and two-way', () => {
+  const PHONE_NUMBER = 'arn:aws:sms-voice:ap-southeast-1:123456789012:phone-number/phone-0123456789abcdef0123456789abcdef';
+  const SENDER_ID = 'arn:aws:sms-voice:ap-southeast-1:123456789012:sender-id/YOUXUAN/SG';
+  let synth: Synthesized;
+
+  beforeAll(async () => {
+    synth = await synthesize({ smsOriginationIdentities: `${PHONE_NUMBER}, ${SENDER_ID}`, smsTwoWay: 'true', smsMonthlySpendAlarmUsd: '250' });
+  });
+  const template = () => synth.template;
+  const idOf = (type: string, prefix = '') => Object.keys(resourcesOf(template(), type)).find((id) => id.startsWith(prefix))!;
+
+  it('pools the identities with the opt-out list and the config opt-out keywords; replies go to the inbound topic through a role', () => {
+    const inboundTopic = idOf('AWS::SNS::Topic', 'SmsInbound');
+    template().hasResourceProperties('AWS::SMSVOICE::Pool', {
+      OriginationIdentities: [PHONE_NUMBER, SENDER_ID],
+      OptOutListName: 'recall-dev',
+      SelfManagedOptOutsEnabled: false,
+      MandatoryKeywords: { HELP: { Message: Match.stringLikeRegexp('R') }, STOP: { Message: Match.anyValue() } },
+      // config/default.json sms.optOutKeywords: R, TD, 退订, STOP (mandatory), UNSUBSCRIBE
+      OptionalKeywords: ['R', 'TD', '退订', 'UNSUBSCRIBE'].map((keyword) => Match.objectLike({ Keyword: keyword, Action: 'OPT_OUT' })),
+      TwoWay: { Enabled: true, ChannelArn: { Ref: inboundTopic }, ChannelRole: { 'Fn::GetAtt': [idOf('AWS::IAM::Role', 'SmsInboundRole'), 'Arn'] } },
+    });
+    expect(synth.stack.resolve(synth.stack.inboundTopic?.topicArn)).toEqual({ Ref: inboundTopic });
+    const role = resourcesOf(template(), 'AWS::IAM::Role')[idOf('AWS::IAM::Role', 'SmsInboundRole')]!;
+    expect(JSON.stringify(role.Properties!.AssumeRolePolicyDocument)).toContain('sms-voice.amazonaws.com');
+    template().hasOutput('InboundTopicArn', { Value: { Ref: inboundTopic } });
+    template().hasOutput('SmsPoolId', { Value: { 'Fn::GetAtt': [idOf('AWS::SMSVOICE::Pool'), 'PoolId'] } });
+  });
+
+  it('send-message may SendTextMessage on the configuration set, the opt-out list, the pool and the identities, and knows the pool', () => {
+    const sms = statementsOf(template(), 'send-message').filter((s) => actionsOf(s).some((action) => action.startsWith('sms-voice:')));
+    expect(sms.map(actionsOf)).toEqual([['sms-voice:SendTextMessage']]);
+    const resources = [sms[0]!.Resource].flat();
+    expect(resources).toHaveLength(5);
+    expect(resources).toEqual(
+      expect.arrayContaining([
+        { 'Fn::GetAtt': [idOf('AWS::SMSVOICE::ConfigurationSet'), 'Arn'] },
+        { 'Fn::GetAtt': [idOf('AWS::SMSVOICE::OptOutList'), 'Arn'] },
+        { 'Fn::GetAtt': [idOf('AWS::SMSVOICE::Pool'), 'Arn'] },
+        PHONE_NUMBER,
+        SENDER_ID,
+      ]),
+    );
+    expect(environmentOf(template(), 'send-message')).toMatchObject({ SMS_CONFIGURATION_SET_NAME: 'recall-dev', SMS_POOL_ID: { 'Fn::GetAtt': [idOf('AWS::SMSVOICE::Pool'), 'PoolId'] } });
+  });
+
+  it('the spend alarm takes its threshold from -c smsMonthlySpendAlarmUsd', () => {
+    template().hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SMSVoice', MetricName: 'TextMessageMonthlySpend', Threshold: 250 });
   });
 
   it('cdk-nag AwsSolutions and Serverless: no unacknowledged error or warning', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.ts';
 import { ConfigError } from '../../lib/config/load.ts';
 import { buildRecallApp } from '../../infra/recall-app.ts';
-import { SettingsError } from '../../infra/settings.ts';
+import { readSettings, SettingsError } from '../../infra/settings.ts';
 import { cdkJsonContext, resourcesOf, synthesize, writeConfig } from './support.ts';
 
 async function configCheckErrors(file: string): Promise<{ code: number; err: string }> {
@@ -39,6 +39,15 @@ describe('context settings', () => {
     [{ scheduleTime: '25:00' }, '-c scheduleTime: expected a time as HH:MM (24h), got "25:00"'],
     [{ shopBusName: 'shop bus' }, '-c shopBusName: not an EventBridge bus name'],
     [{ alarmEmail: 'devops' }, '-c alarmEmail: not an e-mail address'],
+    [{ smsOriginationIdentities: '+14155550123' }, '-c smsOriginationIdentities: not a phone number or sender id ARN of End User Messaging SMS: "+14155550123"'],
+    [{ smsOriginationIdentities: 'arn:aws:sns:us-east-1:123456789012:phone-number/phone-1' }, '-c smsOriginationIdentities: not a phone number or sender id ARN'],
+    [
+      { smsOriginationIdentities: 'arn:aws:sms-voice:ap-southeast-1:123456789012:sender-id/YOUXUAN/SG', smsTwoWay: 'true' },
+      '-c smsTwoWay: two-way SMS needs a phone number among -c smsOriginationIdentities (sender ids take no replies)',
+    ],
+    [{ smsTwoWay: 'yes' }, '-c smsTwoWay: expected true or false, got "yes"'],
+    [{ smsMonthlySpendAlarmUsd: 'lots' }, '-c smsMonthlySpendAlarmUsd: expected a positive amount in USD, got "lots"'],
+    [{ smsMonthlySpendAlarmUsd: '0' }, '-c smsMonthlySpendAlarmUsd: expected a positive amount in USD'],
   ])('refuses %j', async (context, message) => {
     const error = await buildRecallApp({ context: { ...cdkJsonContext, ...context }, bundle: false }).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(SettingsError);
@@ -56,5 +65,15 @@ describe('context settings', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 10, ScalingConfig: { MaximumConcurrency: 15 } });
     template.hasResourceProperties('AWS::Events::Rule', { EventBusName: 'shop-orders', EventPattern: { 'detail-type': ['OrderPlaced'] } });
     expect(Object.keys(resourcesOf(template, 'AWS::SNS::Subscription'))).toEqual([]);
+  });
+
+  it('SMS: the identities (a comma list, trimmed, deduplicated), two-way and the spend alarm threshold; none given: no pool, one-way, USD 100', async () => {
+    const phone = 'arn:aws:sms-voice:ap-southeast-1:123456789012:phone-number/phone-0123456789abcdef0123456789abcdef';
+    const senderId = 'arn:aws:sms-voice:ap-southeast-1:123456789012:sender-id/YOUXUAN/SG';
+    const given = await buildRecallApp({ context: { ...cdkJsonContext, smsOriginationIdentities: ` ${phone}, ${senderId},${phone}`, smsTwoWay: 'true', smsMonthlySpendAlarmUsd: '80.5' }, bundle: false });
+    expect(given.settings.sms).toEqual({ originationIdentities: [phone, senderId], twoWay: true, monthlySpendAlarmUsd: 80.5 });
+    const none = await buildRecallApp({ context: cdkJsonContext, bundle: false });
+    expect(none.settings.sms).toEqual({ originationIdentities: [], twoWay: false, monthlySpendAlarmUsd: 100 });
+    expect(await readSettings(none.app.node)).toMatchObject({ sms: { originationIdentities: [] } });
   });
 });
