@@ -14,6 +14,7 @@ import { sqsEvent } from '../../lib/runtime/local-pipeline.ts';
 import { runShard } from '../../lib/usecases/run-shard.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
 import { loadDefaultConfig } from '../../lib/config/load.ts';
+import { middayZone } from '../support/aws-mocks.ts';
 import { testConfig } from '../support/fixtures.ts';
 import { TestDynamo } from '../support/store.ts';
 
@@ -25,7 +26,8 @@ interface Invocation {
   response?: unknown;
   error?: { name: string; message: string };
   calls: {
-    sns: { PhoneNumber?: string; Message?: string }[];
+    sms: { DestinationPhoneNumber: string; MessageBody: string; ConfigurationSetName?: string; Context?: Record<string, string> }[];
+    sns: { PhoneNumber?: string; TargetArn?: string; Message?: string }[];
     sqs: { QueueUrl: string; Entries: { MessageBody: string }[] }[];
     events: { Entries: { DetailType: string }[] }[];
   };
@@ -74,6 +76,7 @@ describe('the bundles that deploy, run in a fresh Node process against dynalite'
         WORK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/work',
         SEND_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/send',
         COUPON_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:coupon-abc123',
+        SMS_CONFIGURATION_SET_NAME: 'recall-test',
         POWERTOOLS_SERVICE_NAME: 'recall-bundle-test',
         POWERTOOLS_METRICS_NAMESPACE: 'RecallCampaignsTest',
         ...env,
@@ -114,15 +117,18 @@ describe('the bundles that deploy, run in a fresh Node process against dynalite'
     expect(sendJobs.length).toBe(expected.tally.totals.sent);
     expect(sendJobs.length).toBeGreaterThan(0);
 
-    const batch = sendJobs.slice(0, 3);
+    // In the zone where it is noon now: inside the send window whenever the test runs.
+    const batch = sendJobs.slice(0, 3).map((message) => ({ ...message, timeZone: middayZone() }));
     const sent = await invoke('send-message', sqsEvent(batch, 'send'));
     expect(sent.error).toBeUndefined();
     expect(sent.response).toEqual({ batchItemFailures: [] });
-    expect(sent.calls.sns.map((call) => call.PhoneNumber).sort()).toEqual(batch.map((message) => message.to).sort());
+    expect(sent.calls.sms.map((call) => call.DestinationPhoneNumber).sort()).toEqual(batch.map((message) => message.to).sort());
+    expect(sent.calls.sms.every((call) => call.ConfigurationSetName === 'recall-test' && call.Context?.customerId !== undefined)).toBe(true);
+    expect(sent.calls.sns).toHaveLength(0);
     expect(sent.stdout).toContain('*******');
 
     const again = await invoke('send-message', sqsEvent(batch, 'send'));
-    expect(again.calls.sns).toHaveLength(0);
+    expect(again.calls.sms).toHaveLength(0);
   });
 
   it('record-order records the OrderPlaced sample once', async () => {

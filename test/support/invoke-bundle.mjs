@@ -1,6 +1,6 @@
 // Runs one Lambda bundle in this (fresh) Node process, as the Lambda runtime would. The bundle
-// carries its own AWS SDK, so the services that cannot run here (SNS, SQS, EventBridge, Secrets
-// Manager) are answered by a small fake endpoint in this process, reached through the SDK's own
+// carries its own AWS SDK, so the services that cannot run here (End User Messaging SMS, SNS, SQS,
+// EventBridge, Secrets Manager) are answered by a small fake endpoint in this process, reached through the SDK's own
 // AWS_ENDPOINT_URL_<SERVICE> settings; DynamoDB is the real dynalite server at DYNAMODB_ENDPOINT.
 // Usage: node invoke-bundle.mjs BUNDLE EVENT OUT
 import { createHash } from 'node:crypto';
@@ -9,11 +9,14 @@ import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 
 const [bundle, eventFile, outFile] = process.argv.slice(2);
-const calls = { sns: [], sqs: [], events: [], secrets: 0 };
+const calls = { sms: [], sns: [], sqs: [], events: [], secrets: 0 };
 const md5 = (text) => createHash('md5').update(text).digest('hex');
 
 function answer(target, body) {
   switch (target) {
+    case 'PinpointSMSVoiceV2.SendTextMessage':
+      calls.sms.push(body);
+      return { MessageId: `sms-${calls.sms.length}` };
     case 'AmazonSQS.SendMessageBatch':
       calls.sqs.push(body);
       return { Successful: body.Entries.map((entry) => ({ Id: entry.Id, MessageId: `sqs-${entry.Id}`, MD5OfMessageBody: md5(entry.MessageBody) })), Failed: [] };
@@ -47,7 +50,7 @@ const server = createServer((request, response) => {
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const endpoint = `http://127.0.0.1:${server.address().port}`;
-for (const service of ['SNS', 'SQS', 'EVENTBRIDGE', 'SECRETS_MANAGER']) process.env[`AWS_ENDPOINT_URL_${service}`] = endpoint;
+for (const service of ['PINPOINT_SMS_VOICE_V2', 'SNS', 'SQS', 'EVENTBRIDGE', 'SECRETS_MANAGER']) process.env[`AWS_ENDPOINT_URL_${service}`] = endpoint;
 // The SQS client sends to the host of the queue URL itself: the queues live on the fake endpoint.
 for (const name of ['WORK_QUEUE_URL', 'SEND_QUEUE_URL']) {
   if (process.env[name]) process.env[name] = `${endpoint}${new URL(process.env[name]).pathname}`;
