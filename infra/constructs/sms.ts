@@ -7,12 +7,15 @@ import { Construct } from 'constructs';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
 
 /**
- * The delivery events the configuration set sends on (SNS event destination): every final status
- * of a text message, and TEXT_SUCCESSFUL (the carrier took it). Not TEXT_PENDING / TEXT_QUEUED
- * (steps on the way, not a status the ledger keeps) and not TEXT_SENT (the destination type does
- * not support it).
+ * The delivery events the configuration set sends on (SNS event destination): every event of a
+ * text message that record-delivery acts on (lib/domain/sms-events.ts): on its way (queued,
+ * pending: the service took it, which settles a message left unconfirmed), taken by the carrier,
+ * delivered, and every failure, expiry and UNKNOWN. Not TEXT_SENT, which the destination type
+ * does not support.
  */
 export const DELIVERY_EVENT_TYPES = [
+  'TEXT_QUEUED',
+  'TEXT_PENDING',
   'TEXT_SUCCESSFUL',
   'TEXT_DELIVERED',
   'TEXT_INVALID',

@@ -4,6 +4,7 @@ import { outputKey } from '../../lib/cli/invoke.ts';
 import { recallTable } from '../../lib/store/tables.ts';
 import { FUNCTION_NAMES, type FunctionName } from '../../lib/store/access.ts';
 import { nagPacks } from '../../infra/nag.ts';
+import { DELIVERY_EVENT_TYPES } from '../../infra/constructs/sms.ts';
 import { sendConcurrency } from '../../infra/recall-stack.ts';
 import {
   actionsOf,
@@ -299,10 +300,13 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
           Match.objectLike({
             Enabled: true,
             SnsDestination: { TopicArn: { Ref: deliveryTopicId() } },
-            MatchingEventTypes: Match.arrayWith(['TEXT_DELIVERED', 'TEXT_BLOCKED', 'TEXT_TTL_EXPIRED']),
+            MatchingEventTypes: [...DELIVERY_EVENT_TYPES],
           }),
         ],
       });
+      // Every event record-delivery acts on (lib/domain/sms-events.ts), and not TEXT_SENT (the destination refuses it).
+      expect(DELIVERY_EVENT_TYPES).toEqual(expect.arrayContaining(['TEXT_QUEUED', 'TEXT_SUCCESSFUL', 'TEXT_DELIVERED', 'TEXT_BLOCKED', 'TEXT_TTL_EXPIRED', 'TEXT_UNKNOWN']));
+      expect(DELIVERY_EVENT_TYPES).not.toContain('TEXT_SENT');
       expect(synth.stack.resolve(synth.stack.deliveryEventsTopic.topicArn)).toEqual({ Ref: deliveryTopicId() });
       expect(synth.stack.inboundTopic).toBeUndefined();
     });
