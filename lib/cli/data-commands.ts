@@ -14,10 +14,11 @@ import { learnStoredWindows } from '../usecases/windows.ts';
 import { readCustomerRows } from '../import/customers.ts';
 import { readOrders } from '../import/orders.ts';
 import { type LocalRuntime } from '../runtime/local.ts';
-import { importCustomers, importOrders, type ImportHooks } from '../usecases/import.ts';
+import { readOptOutRows, readReplyRows } from '../import/replies.ts';
+import { importCustomers, importOrders, importReplies, type ImportHooks } from '../usecases/import.ts';
 import { runDay, type RunSummary } from '../usecases/run-day.ts';
 import { createProgress } from './progress.ts';
-import { formatImportCounts, formatRunSummary } from './summary.ts';
+import { formatImportCounts, formatReplyCounts, formatRunSummary } from './summary.ts';
 import { UsageError, withRuntime, type CliIo, type GlobalOptions } from './context.ts';
 
 /* The data commands: import, run, report, windows (docs/architecture.md#contracts). */
@@ -85,7 +86,7 @@ function importHooks(file: string, io: CliIo, progress: { tick: (count: number) 
   };
 }
 
-/** `recall import customers|orders`, `recall run`, `recall report`, `recall windows`. */
+/** `recall import customers|orders|replies|opt-outs`, `recall run`, `recall report`, `recall windows`. */
 export function registerDataCommands(program: Command, io: CliIo): void {
   const importCommand = program.command('import').description('import a CSV file into the store');
   importCommand
@@ -118,6 +119,29 @@ export function registerDataCommands(program: Command, io: CliIo): void {
         io.out(formatImportCounts('orders', counts));
       }, { creates: true });
     });
+
+  for (const kind of ['replies', 'opt-outs'] as const) {
+    importCommand
+      .command(`${kind} <file>`)
+      .description(
+        kind === 'replies'
+          ? "phone,text,received_at[,id]: a provider's inbound messages, recorded as record-reply does (opt-out keywords, survey answers)"
+          : "phone[,opted_out_at]: a provider's opt-out list; every customer id with a listed number is opted out",
+      )
+      .option('--as-of <date>', 'when the import is considered to happen: the time of an opt-out without one (default now)')
+      .option('--allow-future', 'allow an --as-of more than a day after the clock', false)
+      .action(async (file: string, options: ImportOptions, command: Command) => {
+        await withRuntime(command.optsWithGlobals(), io, async (runtime) => {
+          const asOf = importAsOf(options, runtime.config, io.now());
+          const progress = createProgress(`importing ${file}`);
+          const read = { timeZone: runtime.config.merchantTimeZone, defaultCountry: runtime.config.defaultCountry, asOf };
+          const rows = kind === 'replies' ? readReplyRows(createReadStream(file), file, read) : readOptOutRows(createReadStream(file), file, read);
+          const counts = await importReplies(runtime, rows, importHooks(file, io, progress));
+          progress.done();
+          io.out(formatReplyCounts(kind, counts));
+        });
+      });
+  }
 
   program
     .command('run')

@@ -1,5 +1,5 @@
 import type { RunSummary, StepCounts } from '../usecases/run-day.ts';
-import type { ImportCounts } from '../usecases/import.ts';
+import type { ImportCounts, ReplyImportCounts } from '../usecases/import.ts';
 import { table } from '../report/table.ts';
 
 const number = (value: number) => value.toLocaleString('en-US');
@@ -40,4 +40,10 @@ export function formatImportCounts(what: string, counts: ImportCounts): string {
   const warned = Object.values(counts.warnings).reduce((sum, count) => sum + count, 0);
   const warnings = warned ? `; ${number(warned)} imported with an unusable phone (${reasons(byName(counts.warnings))})` : '';
   return `Imported ${number(counts.imported)} ${what}${unchanged}; rejected ${number(rejectedTotal)}${rejectedTotal ? ` (${reasons(byName(counts.rejected))})` : ''}${warnings}`;
+}
+
+export function formatReplyCounts(kind: 'replies' | 'opt-outs', counts: ReplyImportCounts): string {
+  const recorded = Object.values(counts.results).reduce((sum, count) => sum + count, 0);
+  const rejectedTotal = Object.values(counts.rejected).reduce((sum, count) => sum + count, 0);
+  return `Recorded ${number(recorded)} ${kind} (${reasons(byName(counts.results))}); rejected ${number(rejectedTotal)}${rejectedTotal ? ` (${reasons(byName(counts.rejected))})` : ''}`;
 }

@@ -132,7 +132,8 @@ function contactWarning(phone: string, defaultCountry: string): RowWarning | und
 }
 
 /** A phone cell for a message: every digit but the last 4 hidden (at most 24 characters shown). */
-function maskDigits(text: string): string {
+/** A phone cell as a message shows it: every digit but the last 4 masked. */
+export function maskDigits(text: string): string {
   const digits = text.replace(/\D/g, '').length;
   let seen = 0;
   const masked = text.replace(/\d/g, (digit) => (++seen > digits - 4 ? digit : '*'));

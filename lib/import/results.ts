@@ -36,7 +36,10 @@ export const ORDER_REJECT_REASONS = [
 ] as const;
 export type OrderRejectReason = (typeof ORDER_REJECT_REASONS)[number];
 
-export type RejectReason = CustomerRejectReason | OrderRejectReason;
+export const REPLY_REJECT_REASONS = ['wrong-column-count', 'bad-phone', 'bad-date', 'future-date', 'bad-row'] as const;
+export type ReplyRejectReason = (typeof REPLY_REJECT_REASONS)[number];
+
+export type RejectReason = CustomerRejectReason | OrderRejectReason | ReplyRejectReason;
 
 /** A row the import skips. `line` is the physical line in the file (header = 1); `message` names the column. */
 export interface Rejected<R extends RejectReason = RejectReason> {

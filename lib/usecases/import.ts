@@ -1,7 +1,9 @@
 import { nextConsent } from '../domain/consent.ts';
 import type { CustomerUpdate, OrderInput } from '../domain/model.ts';
 import type { CustomerImport, ImportLog } from '../ports/store.ts';
+import type { OptOutRow, ReplyRow } from '../import/replies.ts';
 import { recordOrder, type RecordOrderDeps } from './record-order.ts';
+import { optOutNumber, recordReply, type RecordReplyDeps } from './record-reply.ts';
 
 /** A row of an import: accepted, or rejected with its line and reason. */
 export type ImportRow<T> =
@@ -178,4 +180,34 @@ async function* oneOwnerPerOrder(rows: AsyncIterable<ImportRow<OrderInput>>): As
     }
     yield row;
   }
+}
+
+/** What `recall import replies|opt-outs` did: rows by result, and rejected rows by reason. */
+export interface ReplyImportCounts {
+  results: Record<string, number>;
+  rejected: Record<string, number>;
+}
+
+/**
+ * Records a provider's inbound replies (as record-reply does for each) or opt-out list (each
+ * number opted out), in file order: a later reply on a survey wins.
+ */
+export async function importReplies(
+  deps: RecordReplyDeps,
+  rows: AsyncIterable<ImportRow<ReplyRow | OptOutRow>>,
+  hooks: ImportHooks = {},
+): Promise<ReplyImportCounts> {
+  const counts: ReplyImportCounts = { results: {}, rejected: {} };
+  let done = 0;
+  for await (const row of rows) {
+    if (!row.ok) {
+      counts.rejected[row.reason] = (counts.rejected[row.reason] ?? 0) + 1;
+      hooks.onRejected?.(row.line, row.reason, row.message);
+    } else {
+      const result = 'text' in row.value ? (await recordReply(deps, row.value)).kind : (await optOutNumber(deps, row.value.phone, row.value.optedOutAt)).customers > 0 ? 'opted-out' : 'unknown-number';
+      counts.results[result] = (counts.results[result] ?? 0) + 1;
+    }
+    hooks.onProgress?.(++done);
+  }
+  return counts;
 }

@@ -46,13 +46,7 @@ export async function recordReply(deps: RecordReplyDeps, reply: InboundReply): P
   const repliedOn = localDate(new Date(reply.receivedAt), config.merchantTimeZone);
 
   if (isOptOut(reply.text, config.sms.optOutKeywords)) {
-    for (const customerId of customers) {
-      await store.markOptedOut(customerId, reply.receivedAt);
-      const [latest] = (await store.getCustomerLedger(customerId, optOutWindowStart(repliedOn)))
-        .filter((entry) => entry.outcome === 'sent' && wentOut(entry.status) && entry.runDate <= repliedOn)
-        .sort(byRecency);
-      if (latest) await store.markOptedOutAfter(customerId, latest, reply.receivedAt);
-    }
+    await optOut(deps, customers, reply.receivedAt);
     return { kind: 'opted-out', customers: customers.length };
   }
 
@@ -71,6 +65,28 @@ export async function recordReply(deps: RecordReplyDeps, reply: InboundReply): P
     reason = answered.answer;
   }
   return reason ? { kind: 'answered', reason, customers: customers.length } : { kind: 'unmatched', customers: customers.length };
+}
+
+/**
+ * A number opted out at `at` (a keyword reply, or the provider's opt-out list): every customer id
+ * with it, at once. Unknown numbers change nothing.
+ */
+export async function optOutNumber(deps: RecordReplyDeps, phone: string, at: string): Promise<{ customers: number }> {
+  const customers = await customersWithPhone(deps, phone);
+  await optOut(deps, customers, at);
+  return { customers: customers.length };
+}
+
+/** Opts the customers out and notes it on the message each got within the week before. */
+async function optOut(deps: RecordReplyDeps, customers: readonly string[], at: string): Promise<void> {
+  const on = localDate(new Date(at), deps.config.merchantTimeZone);
+  for (const customerId of customers) {
+    await deps.store.markOptedOut(customerId, at);
+    const [latest] = (await deps.store.getCustomerLedger(customerId, optOutWindowStart(on)))
+      .filter((entry) => entry.outcome === 'sent' && wentOut(entry.status) && entry.runDate <= on)
+      .sort(byRecency);
+    if (latest) await deps.store.markOptedOutAfter(customerId, latest, at);
+  }
 }
 
 /** The customers linked to the number whose profile still holds it (a link left by a changed number finds nobody). */
