@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { appendFile, chmod, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as z from 'zod';
+import type { SmsEvent } from '../domain/sms-events.ts';
 import type { SendJob, Transport } from '../ports/messaging.ts';
 
 /** One line of `.recall/outbox.jsonl` (docs/architecture.md#contracts): what would have gone to SNS. */
@@ -48,4 +50,25 @@ export class OutboxTransport implements Transport {
     await appendFile(this.file, '', { mode: 0o600 });
     await chmod(this.file, 0o600);
   }
+}
+
+/**
+ * What End User Messaging would report for a message the outbox took: delivered, or for a share of
+ * `failedPercent` (chosen by the message's key, so a re-run reports the same) unreachable. The
+ * local runtime records it as record-delivery does on AWS.
+ */
+export function outboxDeliveryEvent(job: SendJob, at: Date, failedPercent: number): SmsEvent {
+  const { customerId, journeyId, cycle, stepId } = job;
+  const key = createHash('sha256').update(`${customerId}\n${journeyId}\n${cycle}\n${stepId}`).digest();
+  const failed = key.readUInt16BE(0) % 10_000 < failedPercent * 100;
+  return {
+    eventType: failed ? 'TEXT_UNREACHABLE' : 'TEXT_DELIVERED',
+    eventTimestamp: at.getTime(),
+    isFinal: true,
+    messageId: `outbox-${key.toString('hex', 0, 16)}`,
+    messageStatus: failed ? 'UNREACHABLE' : 'DELIVERED',
+    destinationPhoneNumber: job.to,
+    context: { customerId, journeyId, cycle, stepId },
+    totalMessageParts: job.parts,
+  };
 }

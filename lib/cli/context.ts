@@ -31,7 +31,12 @@ export const defaultIo: CliIo = {
  * Opens the store for a command. Only `demo` and `import` create a store: every other command
  * refuses a `--store` that does not exist instead of silently reading an empty one.
  */
-export async function withRuntime<T>(globals: GlobalOptions, io: CliIo, work: (runtime: LocalRuntime) => Promise<T>, options: { creates?: boolean } = {}): Promise<T> {
+export async function withRuntime<T>(
+  globals: GlobalOptions,
+  io: CliIo,
+  work: (runtime: LocalRuntime) => Promise<T>,
+  options: { creates?: boolean; failedDeliveryPercent?: number } = {},
+): Promise<T> {
   if (!globals.endpoint && !options.creates) {
     const dir = globals.store ?? '.recall';
     if (!existsSync(dir)) throw new UsageError(`--store ${dir}: no store there. Import customers and orders into it first (recall import ...), or run recall demo`);
@@ -41,6 +46,7 @@ export async function withRuntime<T>(globals: GlobalOptions, io: CliIo, work: (r
     ...(globals.endpoint ? { endpoint: globals.endpoint } : {}),
     ...(globals.config ? { configFile: globals.config } : {}),
     clock: { now: io.now },
+    ...(options.failedDeliveryPercent !== undefined ? { failedDeliveryPercent: options.failedDeliveryPercent } : {}),
   });
   try {
     return await work(runtime);

@@ -24,6 +24,9 @@ async function sampleOutbox(file: string, count: number): Promise<OutboxLine[]> 
   }
 }
 
+/** The share of the demo's SMS its outbox reports as unreachable, so the report shows failures. */
+const LOCAL_FAILED_DELIVERY_PERCENT = 2;
+
 /** Marks a store the demo made: the only kind it ever deletes. */
 const DEMO_MARKER = '.recall-demo';
 
@@ -83,6 +86,7 @@ export function registerDemo(program: Command, io: CliIo): void {
           days.done();
           const sum = (pick: (day: (typeof history)[number]) => number) => history.reduce((total, day) => total + pick(day), 0).toLocaleString('en-US');
           io.out(`  ${sum((day) => day.run.sent)} messages sent, ${sum((day) => day.run.heldOut)} held out, ${sum((day) => day.orders)} orders recorded (${sum((day) => day.answers)} of them answers to messages)`);
+          io.out(`  replies: ${sum((day) => day.optOuts)} opt-outs (R), ${sum((day) => day.surveyAnswers)} survey answers; some deliveries failed (the outbox reports ${LOCAL_FAILED_DELIVERY_PERCENT}% as unreachable)`);
         }
         io.out(`\nRunning today's recall (${moment.runDate}, ${config.runTime} ${config.merchantTimeZone})\n`);
         await runAndReport(runtime, io, { asOf: moment.runDate, dryRun: false, backfill: false, json: false, allowFuture: false });
@@ -101,6 +105,6 @@ export function registerDemo(program: Command, io: CliIo): void {
         io.out(`\nNext: npm run recall -- report --store ${storeDir}            (per journey and step; --html FILE, --json)`);
         io.out(`      npm run recall -- windows --store ${storeDir}           (learned windows beside the configured ones)`);
         io.out(`      npm run recall -- run --store ${storeDir} --as-of <date> --allow-future   (a later day; the same day again sends nothing)`);
-      }, { creates: true });
+      }, { creates: true, failedDeliveryPercent: LOCAL_FAILED_DELIVERY_PERCENT });
     });
 }

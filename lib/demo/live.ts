@@ -1,10 +1,11 @@
 import type { CampaignConfig } from '../config/schema.ts';
 import { addDays, localDate, zonedInstant, type CalendarDate } from '../domain/dates.ts';
 import type { OrderInput } from '../domain/model.ts';
-import type { OrderHistory } from '../ports/store.ts';
+import type { OrderHistory, Replies } from '../ports/store.ts';
 import type { RunDayDeps } from '../usecases/run-day.ts';
 import type { SendJob, SendQueue } from '../ports/messaging.ts';
 import { recordOrder } from '../usecases/record-order.ts';
+import { recordReply } from '../usecases/record-reply.ts';
 import { runDay, type RunSummary } from '../usecases/run-day.ts';
 import { createRandom } from './random.ts';
 import type { DemoCustomer } from './shop.ts';
@@ -21,9 +22,13 @@ const ANSWER_RATE = { coupon: 0.07, plain: 0.03 } as const;
 /** Of the answers to a coupon message, the share that use the code. */
 const USES_CODE = 0.6;
 const ORDER_CONCURRENCY = 16;
+/** Chance that an SMS recipient replies with the opt-out keyword the afternoon after. */
+const OPT_OUT_RATE = 0.004;
+/** Chance that the recipient of a survey step answers it. */
+const SURVEY_ANSWER_RATE = 0.25;
 
 export interface LiveDeps {
-  store: RunDayDeps['store'] & OrderHistory;
+  store: RunDayDeps['store'] & OrderHistory & Replies;
   config: CampaignConfig;
   sendQueue: SendQueue;
   couponSecret: string;
@@ -87,6 +92,9 @@ export interface LivedDay {
   run: RunSummary;
   orders: number;
   answers: number;
+  /** Replies: opt-out keywords and survey answers. */
+  optOuts: number;
+  surveyAnswers: number;
 }
 
 /**
@@ -96,6 +104,8 @@ export interface LivedDay {
 export async function liveDays(deps: LiveDeps, live: LiveOrders, from: CalendarDate, today: CalendarDate, seed: number, onDay: (day: LivedDay) => void = () => {}): Promise<LivedDay[]> {
   const { config } = deps;
   const random = createRandom(seed ^ 0x5eed);
+  // Replies draw from their own sequence, so the orders stay those of a shop without them.
+  const replies = createRandom(seed ^ 0x4e91);
   const days: LivedDay[] = [];
   let answerCount = 0;
   for (let date = from; date < today; date = addDays(date, 1)) {
@@ -121,6 +131,7 @@ export async function liveDays(deps: LiveDeps, live: LiveOrders, from: CalendarD
       });
       answers++;
     }
+    const replied = await reply(deps, queue.delivered, date, replies);
     const orders = [...(live.byDate.get(date) ?? [])].sort((a, b) => Date.parse(a.orderedAt) - Date.parse(b.orderedAt));
     const clock = { now: () => zonedInstant(date, '23:59', config.merchantTimeZone) };
     // Customers in parallel, each customer's orders in time order (as the import does).
@@ -132,9 +143,30 @@ export async function liveDays(deps: LiveDeps, live: LiveOrders, from: CalendarD
         for (let next = queues.pop(); next; next = queues.pop()) for (const order of next) await recordOrder({ ...deps, clock }, order);
       }),
     );
-    const day = { date, run, orders: orders.length, answers };
+    const day = { date, run, orders: orders.length, answers, ...replied };
     days.push(day);
     onDay(day);
   }
   return days;
+}
+
+/** The afternoon's replies to the morning's SMS: a few opt-outs, and answers to survey steps. */
+async function reply(deps: LiveDeps, delivered: readonly SendJob[], date: CalendarDate, random: ReturnType<typeof createRandom>): Promise<{ optOuts: number; surveyAnswers: number }> {
+  const { config } = deps;
+  let optOuts = 0;
+  let surveyAnswers = 0;
+  const receivedAt = zonedInstant(date, '15:00', config.merchantTimeZone).toISOString();
+  for (const job of delivered) {
+    if (job.channel !== 'sms') continue;
+    const keys = Object.keys(config.journeys.find((journey) => journey.id === job.journeyId)?.steps.find((step) => step.id === job.stepId)?.replies ?? {});
+    const inboundId = `demo-${date}-${job.customerId}-${job.stepId}`;
+    if (random.next() < OPT_OUT_RATE) {
+      await recordReply(deps, { phone: job.to, text: config.sms.optOutKeywords[0] ?? 'R', receivedAt, inboundId });
+      optOuts++;
+    } else if (keys.length > 0 && random.next() < SURVEY_ANSWER_RATE) {
+      await recordReply(deps, { phone: job.to, text: keys[random.int(0, keys.length - 1)] ?? '', receivedAt, inboundId });
+      surveyAnswers++;
+    }
+  }
+  return { optOuts, surveyAnswers };
 }

@@ -7,9 +7,10 @@ import { ConfigError, loadConfigFile, loadDefaultConfig } from '../config/load.t
 import { DynamoStore } from '../adapters/dynamo/store.ts';
 import { dynamoClient } from '../adapters/dynamo-client.ts';
 import { startEmbeddedDynamo } from '../adapters/embedded-dynamo.ts';
-import { OutboxTransport } from '../adapters/outbox.ts';
+import { OutboxTransport, outboxDeliveryEvent } from '../adapters/outbox.ts';
 import type { Clock, SendJob, SendQueue } from '../ports/messaging.ts';
 import { deliverMessage, UnconfirmedDeliveryError, type DeliveryResult } from '../usecases/deliver.ts';
+import { recordDeliveryEvent } from '../usecases/record-delivery.ts';
 import type { RunDeps } from '../usecases/run-shard.ts';
 import { lockStore } from './store-lock.ts';
 
@@ -21,6 +22,8 @@ export interface LocalOptions {
   configFile?: string;
   tableName?: string;
   clock?: Clock;
+  /** The share of SMS the outbox reports as failed (the demo's); 0 by default: all delivered. */
+  failedDeliveryPercent?: number;
 }
 
 /**
@@ -100,7 +103,13 @@ export async function openLocalRuntime(options: LocalOptions = {}): Promise<Loca
   }
   const clock = options.clock ?? { now: () => new Date() };
   const outbox = new OutboxTransport(join(storeDir, 'outbox.jsonl'));
-  const sendQueue = new InlineSendQueue((job) => deliverMessage({ store, transport: outbox, clock }, job));
+  const failedPercent = options.failedDeliveryPercent ?? 0;
+  // The outbox plays the provider too: each SMS it took comes back as a delivery event.
+  const sendQueue = new InlineSendQueue(async (job) => {
+    const result = await deliverMessage({ store, transport: outbox, clock }, job);
+    if (result === 'sent' && job.channel === 'sms') await recordDeliveryEvent({ store }, outboxDeliveryEvent(job, clock.now(), failedPercent));
+    return result;
+  });
   return { store, sendQueue, outbox, clock, config, couponSecret, storeDir, close };
 }
 
