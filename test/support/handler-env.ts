@@ -3,6 +3,8 @@
  * the table and the names of the AWS resources around it, which test/support/aws-mocks.ts answers.
  */
 
+import { SMS_RESOURCES } from './sms-channel.ts';
+
 export const WORK_QUEUE_URL = 'https://sqs.ap-southeast-1.amazonaws.com/123456789012/recall-work';
 export const SEND_QUEUE_URL = 'https://sqs.ap-southeast-1.amazonaws.com/123456789012/recall-send';
 export const EVENT_BUS_NAME = 'recall-events';
@@ -17,4 +19,5 @@ export function setHandlerEnv(table: { tableName: string; endpoint: string }): v
   process.env.WORK_QUEUE_URL = WORK_QUEUE_URL;
   process.env.SEND_QUEUE_URL = SEND_QUEUE_URL;
   process.env.COUPON_SECRET_ARN = COUPON_SECRET_ARN;
+  process.env.SMS_CONFIGURATION_SET_NAME = SMS_RESOURCES.configurationSetName;
 }
