@@ -216,6 +216,8 @@ export class RecallStack extends Stack {
       timeout: SEND_MESSAGE_TIMEOUT,
     })
       .bindTable(this.table, accessOf(FUNCTION_PORTS['send-message']))
+      // A message outside its send window goes back to the queue, delayed (docs/architecture.md#sending).
+      .bindQueue(send.queue, 'SEND_QUEUE_URL')
       .bindEventBus(bus)
       .bindSms(this.sms)
       .allowPush()

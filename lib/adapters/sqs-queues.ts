@@ -47,14 +47,14 @@ class SqsJobQueue<Job> {
     this.sleep = sleep;
   }
 
-  async enqueue(jobs: readonly Job[]): Promise<void> {
+  async enqueue(jobs: readonly Job[], delaySeconds?: number): Promise<void> {
     // Every job is checked before the first call, so a bad one never leaves half a batch sent.
     const bodies = jobs.map((job) => this.body(job));
     for (let start = 0; start < bodies.length; start += SEND_MESSAGE_BATCH_SIZE) {
       // The Id only has to be unique within one call: the index in the batch, kept across retries.
       const batch = bodies
         .slice(start, start + SEND_MESSAGE_BATCH_SIZE)
-        .map((body, index): SendMessageBatchRequestEntry => ({ Id: String(index), MessageBody: body }));
+        .map((body, index): SendMessageBatchRequestEntry => ({ Id: String(index), MessageBody: body, ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}) }));
       await this.sendBatch(batch);
     }
   }
@@ -119,7 +119,7 @@ export class SqsSendQueue implements SendQueue {
     this.queue = new SqsJobQueue(client, queueUrl, SendJobMessageSchema, options);
   }
 
-  enqueue(jobs: readonly SendJob[]): Promise<void> {
-    return this.queue.enqueue(jobs);
+  enqueue(jobs: readonly SendJob[], options: { delaySeconds?: number } = {}): Promise<void> {
+    return this.queue.enqueue(jobs, options.delaySeconds);
   }
 }

@@ -64,7 +64,7 @@ export async function invokeLocally(runtime: LocalRuntime, name: FunctionName, e
   const send = new MemoryQueue<SendJob>();
   const events = new JsonlEventPublisher(join(runtime.storeDir, 'events.jsonl'));
   const scan = scanShard(async () => ({ config, store, sendQueue: send, workQueue: work, events, couponSecret }));
-  const deliver = sendMessage(async () => ({ config, store, transport: outbox, events, clock }));
+  const deliver = sendMessage(async () => ({ config, store, transport: outbox, events, clock, sendQueue: send }));
   const handlers: Record<FunctionName, (event: unknown, context: Context) => Promise<unknown>> = {
     'plan-recall': planRecall(async () => ({ config, store, workQueue: work, events, clock })),
     'scan-shard': (event, context) => scan(SqsEventSchema.parse(event), context),

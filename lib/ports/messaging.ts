@@ -37,7 +37,8 @@ export interface Transport {
 
 /** Hands claimed messages to the sender: the SQS send queue on AWS, inline delivery locally. */
 export interface SendQueue {
-  enqueue(jobs: readonly SendJob[]): Promise<void>;
+  /** `delaySeconds` (at most 900, SQS's limit): a message waiting for the send window to open. */
+  enqueue(jobs: readonly SendJob[], options?: { delaySeconds?: number }): Promise<void>;
 }
 
 export interface Clock {

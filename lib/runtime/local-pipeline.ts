@@ -8,9 +8,11 @@ import type { EventPublisher, SendJob } from '../ports/messaging.ts';
 /** A queue in memory: what the pipeline would put on SQS, handed to the next handler locally. */
 export class MemoryQueue<T> {
   private readonly items: T[] = [];
+  /** Messages sent with a delay: they stay here (a local invoke does not wait for them). */
+  readonly delayed: T[] = [];
 
-  async enqueue(jobs: readonly T[]): Promise<void> {
-    this.items.push(...jobs);
+  async enqueue(jobs: readonly T[], options: { delaySeconds?: number } = {}): Promise<void> {
+    (options.delaySeconds ? this.delayed : this.items).push(...jobs);
   }
 
   take(max: number): T[] {

@@ -39,7 +39,7 @@ export const LOCAL_DELIVERIES_IN_FLIGHT = 10;
  * whose outcome is unknown stays unconfirmed (counted; the run goes on).
  */
 export class InlineSendQueue implements SendQueue {
-  readonly results: Record<DeliveryResult | 'unconfirmed', number> = { sent: 0, duplicate: 0, failed: 0, 'opted-out': 0, unconfirmed: 0 };
+  readonly results: Record<DeliveryResult | 'unconfirmed', number> = { sent: 0, duplicate: 0, failed: 0, 'opted-out': 0, waiting: 0, unconfirmed: 0 };
   private readonly limit = pLimit(LOCAL_DELIVERIES_IN_FLIGHT);
 
   constructor(private readonly deliver: (job: SendJob) => Promise<DeliveryResult>) {}

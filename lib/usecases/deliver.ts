@@ -11,7 +11,8 @@ export class UnconfirmedDeliveryError extends PermanentError {
   override name = 'UnconfirmedDeliveryError';
 }
 
-export type DeliveryResult = 'sent' | 'duplicate' | 'failed' | 'opted-out';
+/** `waiting`: outside the send window; handed back to the queue to wait, still claimed. */
+export type DeliveryResult = 'sent' | 'duplicate' | 'failed' | 'opted-out' | 'waiting';
 
 export interface DeliverDeps {
   store: Deliveries;

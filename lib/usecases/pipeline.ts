@@ -1,8 +1,9 @@
 import type { CampaignConfig } from '../config/schema.ts';
 import { localDate, refuseFutureRun, runMoment } from '../domain/dates.ts';
+import { windowState } from '../domain/send-window.ts';
 import type { DomainEvent, ShardJobMessage } from '../events/schemas.ts';
 import type { RunPlans, RunProgress } from '../ports/store.ts';
-import type { Clock, EventPublisher, SendJob, WorkQueue } from '../ports/messaging.ts';
+import type { Clock, EventPublisher, SendJob, SendQueue, WorkQueue } from '../ports/messaging.ts';
 import type { RunMeta } from '../domain/records.ts';
 import { deliverMessage, type DeliverDeps, type DeliveryResult } from './deliver.ts';
 import { summarize, type RunSummary } from './run-day.ts';
@@ -138,10 +139,25 @@ export async function scanShardJob(deps: ShardJobDeps, job: ShardJobMessage, sho
 export interface SendDeps extends DeliverDeps {
   config: CampaignConfig;
   events: EventPublisher;
+  /** Where a message that must wait for the send window goes back to. */
+  sendQueue: SendQueue;
 }
 
-/** One message from the send queue: deliver it (paced, at most once) and tell subscribers. */
-export function sendJob(deps: SendDeps, job: SendJob): Promise<DeliveryResult> {
+/** SQS's longest delay: a message waits for the window in steps of at most this. */
+export const MAX_WAIT_SECONDS = 900;
+
+/**
+ * One message from the send queue: deliver it (paced, at most once) and tell subscribers. A
+ * backlog drained after the customer's send window closed must not send at 21:00: the message goes
+ * back to the queue as a fresh message, delayed until the window opens (900 s at a time), so the
+ * wait uses up no receives and never leads to the DLQ. Consent is read again at delivery.
+ */
+export async function sendJob(deps: SendDeps, job: SendJob): Promise<DeliveryResult> {
+  const window = windowState(deps.clock.now(), job.timeZone ?? deps.config.merchantTimeZone, deps.config);
+  if (!window.open) {
+    await deps.sendQueue.enqueue([job], { delaySeconds: Math.max(1, Math.min(MAX_WAIT_SECONDS, window.opensInSeconds)) });
+    return 'waiting';
+  }
   return deliverMessage(deps, job, (sentAt) => deps.events.publish(sentEvents(deps.config, job, sentAt)));
 }
 

@@ -1,6 +1,7 @@
 import { ConflictException, InternalServerException, SendTextMessageCommand, ThrottlingException, ValidationException } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/send-message.ts';
@@ -57,7 +58,7 @@ const SAMPLE_CUSTOMERS = [
 const keyOf = (job: Pick<SendJob, 'customerId' | 'journeyId' | 'cycle' | 'stepId'>) => `C#${job.customerId}|L#${job.journeyId}#${job.cycle}#${job.stepId}`;
 
 /**
- * The daily run's claims are made by the real shard use case (150 demo customers, seed 2: 15 SMS
+ * The daily run's claims are made by the real shard use case (200 demo customers, seed 2: 21 SMS
  * on 2026-11-22), and the sample's three by the same conditional ledger write: the sender only
  * sends what the ledger says is claimed. Each test takes jobs of its own. The pacer is the real
  * one at the default 20 parts/s on the same table: the file sends about 35 parts in all.
@@ -86,7 +87,7 @@ describe('send-message (the deployed handler on dynalite; End User Messaging, SN
     process.env.SMS_POOL_ID = SMS_RESOURCES.poolId;
     store = table.store;
     const config = campaignConfig();
-    await seedCustomers({ store, config }, TODAY, generateDemoShop({ customers: 150, seed: 2, today: TODAY, categories: config.categories, timeZone: config.merchantTimeZone }));
+    await seedCustomers({ store, config }, TODAY, generateDemoShop({ customers: 200, seed: 2, today: TODAY, categories: config.categories, timeZone: config.merchantTimeZone }));
     const sendQueue = new MemoryQueue<SendJob>();
     for (let shard = 0; shard < SHARDS; shard++) {
       await runShard({ store, config, sendQueue, couponSecret: COUPON_SECRET }, { shard }, { runDate: TODAY, now: new Date(RUN_NOW), dryRun: false, backfill: false });
@@ -124,7 +125,7 @@ describe('send-message (the deployed handler on dynalite; End User Messaging, SN
   });
 
   it('the daily run claimed enough SMS for this file', () => {
-    expect(claimed).toHaveLength(15);
+    expect(claimed).toHaveLength(21);
     expect(claimed.every((job) => job.channel === 'sms')).toBe(true);
   });
 
@@ -320,17 +321,27 @@ describe('send-message (the deployed handler on dynalite; End User Messaging, SN
     });
   });
 
-  describe("the send window closed in the customer's time zone before the send", () => {
-    it('is not sent: the record retried later, the claim kept (back to claimed), nothing unconfirmed', async () => {
-      const [job, neighbour] = take(2);
-      if (!job || !neighbour) throw new Error('unreachable');
-      const event = recordsFor([{ ...job, timeZone: zoneAtHour(23) }, neighbour]);
+  describe("the send window closed in the customer's time zone before the send (a backlog at 21:00)", () => {
+    it('is not sent: it goes back to the send queue as a fresh message, delayed at most 900 s, the claim kept; the record is done (no receive used up, never the DLQ)', async () => {
+      const [job, neighbour, early] = take(3);
+      if (!job || !neighbour || !early) throw new Error('unreachable');
+      const event = recordsFor([{ ...job, timeZone: zoneAtHour(21) }, neighbour, { ...early, timeZone: zoneAtHour(7) }]);
+      const since = capturedLogLines().length;
 
       const result = await handler(event, lambdaContext('send-message'));
 
-      expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId }] });
+      expect(result).toEqual({ batchItemFailures: [] });
       expect(smsSends(aws).map((input) => input.DestinationPhoneNumber)).toEqual([neighbour.to]);
       expect(await ledgerItem(store, job)).toMatchObject({ status: 'claimed' });
+      expect(await ledgerItem(store, early)).toMatchObject({ status: 'claimed' });
+      const waiting = aws.sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+      expect(waiting.map((entry) => JSON.parse(entry.MessageBody ?? '{}').customerId).sort()).toEqual([job.customerId, early.customerId].sort());
+      // 21:xx: the window opens in more than 10 hours, so the longest delay; 07:xx: within the hour.
+      const delayOf = (customerId: string) => waiting.find((entry) => JSON.parse(entry.MessageBody ?? '{}').customerId === customerId)?.DelaySeconds;
+      expect(delayOf(job.customerId)).toBe(900);
+      expect(delayOf(early.customerId)).toBeGreaterThan(0);
+      expect(delayOf(early.customerId)).toBeLessThanOrEqual(900);
+      expect(metricSum('delivery_waiting', since)).toBe(2);
       expect(eventsOf('MessageSent').map((sent) => sent.detail.customerId)).toEqual([neighbour.customerId]);
     });
   });

@@ -165,7 +165,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
     const environment: Record<FunctionName, string[]> = {
       'plan-recall': ['TABLE_NAME', 'WORK_QUEUE_URL', 'EVENT_BUS_NAME'],
       'scan-shard': ['TABLE_NAME', 'SEND_QUEUE_URL', 'WORK_QUEUE_URL', 'EVENT_BUS_NAME', 'COUPON_SECRET_ARN'],
-      'send-message': ['TABLE_NAME', 'EVENT_BUS_NAME', 'SMS_CONFIGURATION_SET_NAME'],
+      'send-message': ['TABLE_NAME', 'EVENT_BUS_NAME', 'SMS_CONFIGURATION_SET_NAME', 'SEND_QUEUE_URL'],
       'record-order': ['TABLE_NAME', 'EVENT_BUS_NAME', 'COUPON_SECRET_ARN'],
       'run-test-campaign': ['TABLE_NAME', 'COUPON_SECRET_ARN', 'SMS_CONFIGURATION_SET_NAME'],
       'learn-windows': ['TABLE_NAME', 'EVENT_BUS_NAME'],
@@ -267,7 +267,11 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
         { actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], partitions: ['C#*'] },
         { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], partitions: ['PACER'] },
       ]);
-      expect(allowedActions(template(), 'send-message')).not.toContain('sqs:SendMessage');
+      // Its one queue write: a message outside its send window goes back to the send queue, delayed.
+      const sendsTo = statementsOf(template(), 'send-message')
+        .filter((s) => actionsOf(s).includes('sqs:SendMessage'))
+        .map((s) => referencedId(s.Resource));
+      expect(sendsTo).toEqual([queueIdByName('SendQueue4')]);
     });
 
     it('scan-shard claims and decides on customer items, takes person cap slots, counts on run items (no Query on customers, no reads of runs but its Query), never the pacer, and queries the due index', () => {

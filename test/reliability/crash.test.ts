@@ -260,7 +260,7 @@ describe('crash at every write, then a fresh process runs the use case again', (
   it('send-message (sendJob: pacer, SNS, ledger, MessageSent and CouponIssued on the bus)', async () => {
     const { initial, jobs } = await claimedShop();
     const run = async (store: DynamoStore) => {
-      const deps = { store, config, transport: channel.transport(config), clock, events: bus.publisher(), pacer: new DynamoPacer(store.client, store.tableName, { mps: config.sms.mps }) };
+      const deps = { store, config, transport: channel.transport(config), clock, events: bus.publisher(), pacer: new DynamoPacer(store.client, store.tableName, { mps: config.sms.mps }), sendQueue: new MemoryQueue<SendJob>() };
       // SQS delivers every message of the batch; a redelivery after the crash delivers them all again.
       for (const job of jobs) await sendJob(deps, job);
     };
@@ -285,7 +285,7 @@ describe('crash at every write, then a fresh process runs the use case again', (
     const { initial, jobs } = await claimedShop();
     const unannounced: string[] = [];
     const run = async (store: DynamoStore) => {
-      const deps = { store, config, transport: channel.transport(config), clock, events: bus.publisher() };
+      const deps = { store, config, transport: channel.transport(config), clock, events: bus.publisher(), sendQueue: new MemoryQueue<SendJob>() };
       for (const job of jobs) await sendJob(deps, job);
     };
     channel.reset();

@@ -105,7 +105,7 @@ describe(`the daily pipeline with DynamoDB and SNS faults at ${FAULT_RATE * 100}
       await plan.drain((asOf) => planRecall({ store, config, workQueue: work, events, clock }, { runId: `daily-${asOf}`, asOf, dryRun: false }));
       // Shard jobs and senders run concurrently, as Lambda runs them.
       await work.drain((job) => scanShardJob({ store, config, sendQueue: send, workQueue: work, events, couponSecret: RELIABILITY_SECRET }, job, () => false), 20, 4);
-      await send.drain((job) => sendJob({ store, config, transport: channel.transport(config), clock, events, pacer }, job), 20, 10);
+      await send.drain((job) => sendJob({ store, config, transport: channel.transport(config), clock, events, pacer, sendQueue: send }, job), 20, 10);
       return {
         state: await scanTable(table),
         delivered: channel.deliveriesByKey(),
@@ -207,7 +207,7 @@ describe(`the daily pipeline with DynamoDB and SNS faults at ${FAULT_RATE * 100}
     bus.reset();
     await planRecall({ store, config, workQueue: work, events, clock }, { runId: `daily-${TODAY}`, asOf: TODAY, dryRun: false });
     await work.drain((job) => scanShardJob({ store, config, sendQueue: send, workQueue: work, events, couponSecret: RELIABILITY_SECRET }, job, () => false));
-    await send.drain((job) => sendJob({ store, config, transport: channel.transport(config), clock, events }, job));
+    await send.drain((job) => sendJob({ store, config, transport: channel.transport(config), clock, events, sendQueue: send }, job));
     client.destroy();
     await proxy.close();
     const lostAnswers = proxy.stats.injected.InternalServerError;
