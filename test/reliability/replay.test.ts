@@ -10,7 +10,7 @@ import { SendJobMessageSchema, ShardJobMessageSchema, type ShardJobMessage } fro
 import type { SendJob } from '../../lib/ports/messaging.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
 import { keys } from '../../lib/store/tables.ts';
-import { mockAws, putEvents, sendMessageBatches, snsPublishes } from '../support/aws-mocks.ts';
+import { channelSends, middayZone, mockAws, putEvents, sendMessageBatches } from '../support/aws-mocks.ts';
 import { COUPON_SECRET, SEND_QUEUE_URL, WORK_QUEUE_URL } from '../support/handler-env.ts';
 import { getItem, type HandlerTable, startHandlerTable } from '../support/handler-table.ts';
 import { loadEventObject, loadSqsEvent, redelivered, withBodies } from '../support/sample-events.ts';
@@ -19,11 +19,14 @@ import { reliabilityConfig, seedShop, SHOP_NAMES, shopCustomers, shopPhones, TOD
 import { scanTable, changedKeys } from '../support/table-state.ts';
 
 /**
- * Duplicates and replays (issue 6, point 2), through the deployed handlers on dynalite (SNS, SQS,
- * EventBridge and Secrets Manager mocked at the SDK). At-least-once is the rule of every trigger
+ * Duplicates and replays (issue 6, point 2), through the deployed handlers on dynalite (End User
+ * Messaging SMS, SNS, SQS, EventBridge and Secrets Manager mocked at the SDK). At-least-once is the rule of every trigger
  * here: EventBridge Scheduler, SQS and the shop's bus all may deliver the same event again, late
  * or at the same time as the first copy. None of that may send a second message, count an order
  * twice or issue a second coupon. The tests run in order on one table, as one day of the shop.
+ *
+ * send-message checks the customer's send window on the wall clock: the send jobs go in the zone
+ * where it is noon now (`atNoon`), so the window is open whenever the test runs.
  */
 
 type Bodies = unknown[];
@@ -33,7 +36,7 @@ describe('duplicates and replays through the handlers', () => {
   let table: HandlerTable;
   let config: CampaignConfig;
   let sqsSample: SQSEvent;
-  /** Every SNS Publish and domain event of the file, across mock resets. */
+  /** Every message handed to a channel (SMS or push) and every domain event of the file, across mock resets. */
   const published: { to: string; message: string }[] = [];
   const events: { type: string; detail: Record<string, unknown> }[] = [];
 
@@ -43,12 +46,14 @@ describe('duplicates and replays through the handlers', () => {
   function collect(): { work: ShardJobMessage[]; send: SendJob[] } {
     const work = sendMessageBatches(aws, WORK_QUEUE_URL).flat().map((body) => ShardJobMessageSchema.parse(body));
     const send = sendMessageBatches(aws, SEND_QUEUE_URL).flat().map((body) => SendJobMessageSchema.parse(body));
-    published.push(...snsPublishes(aws).map((input) => ({ to: input.PhoneNumber ?? input.TargetArn ?? '', message: input.Message ?? '' })));
+    published.push(...channelSends(aws).map(({ to, text }) => ({ to, message: text })));
     events.push(...putEvents(aws).map(({ type, detail }) => ({ type, detail })));
     aws.reset();
     return { work, send };
   }
   const sqs = (bodies: Bodies) => withBodies(sqsSample, bodies);
+  /** Send jobs as a customer where it is noon now: inside the send window whenever the test runs. */
+  const atNoon = (jobs: SendJob[]): SendJob[] => jobs.map((job) => ({ ...job, timeZone: middayZone() }));
   const publishesPerNumber = () => {
     const counts = new Map<string, number>();
     for (const { to } of published) counts.set(to, (counts.get(to) ?? 0) + 1);
@@ -138,7 +143,7 @@ describe('duplicates and replays through the handlers', () => {
 
   it('every send batch delivered three times, two of them at once: one SMS per message, one MessageSent, one CouponIssued per code', async () => {
     for (let start = 0; start < sendJobs.length; start += 10) {
-      const event = sqs(sendJobs.slice(start, start + 10));
+      const event = sqs(atNoon(sendJobs.slice(start, start + 10)));
       const racing = await Promise.all([sendMessage(event, lambdaContext('send-message')), sendMessage(redelivered(event), lambdaContext('send-message'))]);
       const late = await sendMessage(redelivered(redelivered(event)), lambdaContext('send-message'));
       for (const result of [...racing, late]) expect(result).toEqual({ batchItemFailures: [] });
@@ -211,7 +216,7 @@ describe('duplicates and replays through the handlers', () => {
     await planRecall({ asOf: day, dryRun: false, allowFuture: true }, lambdaContext('plan-recall'));
     for (const job of collect().work) await scanShard(sqs([job]), lambdaContext('scan-shard'));
     const second = collect().send;
-    for (const jobs of [partial.send, first, second]) if (jobs.length > 0) await sendMessage(sqs(jobs), lambdaContext('send-message'));
+    for (const jobs of [partial.send, first, second]) if (jobs.length > 0) await sendMessage(sqs(atNoon(jobs)), lambdaContext('send-message'));
     collect();
 
     expect(first.length).toBeGreaterThan(0);
