@@ -2,17 +2,17 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetSecretValueCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
-import { OptedOutException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ConflictException, InternalServerException, PinpointSMSVoiceV2Client, SendTextMessageCommand, ThrottlingException, type SendTextMessageCommandInput } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as planRecall } from '../../functions/plan-recall.ts';
-import { handler as runTestCampaign } from '../../functions/run-test-campaign.ts';
+import { handler as runTestCampaignHandler } from '../../functions/run-test-campaign.ts';
 import { handler as scanShard } from '../../functions/scan-shard.ts';
 import { handler as sendMessage } from '../../functions/send-message.ts';
 import { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
-import { SnsTransport } from '../../lib/adapters/sns-transport.ts';
+import { SmsVoiceTransport } from '../../lib/adapters/sms-voice-transport.ts';
 import type { CliIo } from '../../lib/cli/context.ts';
 import { main } from '../../lib/cli/main.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
@@ -28,12 +28,13 @@ import { importCustomers } from '../../lib/usecases/import.ts';
 import { runDay } from '../../lib/usecases/run-day.ts';
 import { runShard } from '../../lib/usecases/run-shard.ts';
 import { csv, RecordingQueue } from '../support/fixtures.ts';
-import { mockAws, putEvents, sendMessageBatches, snsPublishes } from '../support/aws-mocks.ts';
+import { middayZone, mockAws, putEvents, sendMessageBatches, smsSends, zoneAtHour } from '../support/aws-mocks.ts';
 import { COUPON_SECRET, COUPON_SECRET_ARN, SEND_QUEUE_URL, WORK_QUEUE_URL } from '../support/handler-env.ts';
 import { type HandlerTable, startHandlerTable } from '../support/handler-table.ts';
 import { loadSqsEvent, withBodies } from '../support/sample-events.ts';
 import { guardLogLeaks, leaksIn, type LogSecrets } from '../support/leak-guard.ts';
 import { capturedLogLines, fullPhoneNumbersIn } from '../support/log-guard.ts';
+import { SMS_RESOURCES } from '../support/sms-channel.ts';
 import { RELIABILITY_SECRET, reliabilityConfig, RUN_NOW, runOn, seedShop, SHOP_NAMES, shopCustomers, shopPhones, TODAY } from '../support/reliability-shop.ts';
 import { changedKeys, scanTable } from '../support/table-state.ts';
 import { TestDynamo, testDynamoClient } from '../support/store.ts';
@@ -79,6 +80,22 @@ describe('through the deployed handlers', () => {
   let config: CampaignConfig;
   let sqsSample: SQSEvent;
   const sqs = (bodies: unknown[]) => withBodies(sqsSample, bodies);
+  /**
+   * The handlers send on the wall clock and End User Messaging refuses outside the send window:
+   * send jobs go in the zone where it is noon now, and run-test-campaign (whose jobs are in the
+   * merchant zone) cold-starts with the shop's config in the zone where it is 10:00 now, so the
+   * window is open whenever the test runs. The other handlers keep the shop's zone.
+   */
+  const atNoon = (jobs: SendJob[]): SendJob[] => jobs.map((job) => ({ ...job, timeZone: middayZone() }));
+  async function runTestCampaign(event: unknown): Promise<unknown> {
+    const shopConfig = process.env.RECALL_CONFIG_JSON;
+    process.env.RECALL_CONFIG_JSON = JSON.stringify({ ...config, merchantTimeZone: zoneAtHour(10) });
+    try {
+      return await runTestCampaignHandler(event, lambdaContext('run-test-campaign'));
+    } finally {
+      process.env.RECALL_CONFIG_JSON = shopConfig;
+    }
+  }
 
   beforeAll(async () => {
     table = await startHandlerTable();
@@ -95,7 +112,7 @@ describe('through the deployed handlers', () => {
     await table.stop();
   });
 
-  it('a whole day, with a throttled, an opted-out and an unconfirmed publish, leaves no phone number, secret, name or coupon code in any log line', async () => {
+  it('a whole day, with a throttled, an opted-out and an unconfirmed send, leaves no phone number, secret, name or coupon code in any log line', async () => {
     await planRecall({ asOf: TODAY, dryRun: false }, lambdaContext('plan-recall'));
     const work = collectQueued().work;
     for (const job of work) await scanShard(sqs([job]), lambdaContext('scan-shard'));
@@ -103,20 +120,27 @@ describe('through the deployed handlers', () => {
     issuedCodes.push(...send.flatMap((job) => job.couponCode ?? []));
     const [throttled, optedOut, unconfirmed] = send.filter((job) => job.channel === 'sms');
     if (!throttled || !optedOut || !unconfirmed) throw new Error('the shop has too few messages today');
-    aws.publish.callsFake((input: { PhoneNumber?: string }) => {
-      if (input.PhoneNumber === throttled.to) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException', $metadata: { httpStatusCode: 400 } });
-      if (input.PhoneNumber === optedOut.to) throw new OptedOutException({ message: `Phone number ${input.PhoneNumber} is opted out`, $metadata: { httpStatusCode: 400 } });
-      if (input.PhoneNumber === unconfirmed.to) throw Object.assign(new Error(`Internal error sending to ${input.PhoneNumber}`), { name: 'InternalErrorException', $metadata: { httpStatusCode: 500 } });
+    // The errors name the number, as a careless log line would repeat it.
+    aws.sendTextMessage.callsFake((input: SendTextMessageCommandInput) => {
+      const to = input.DestinationPhoneNumber;
+      if (to === throttled.to) throw new ThrottlingException({ message: `Rate exceeded sending to ${to}`, $metadata: { httpStatusCode: 400 } });
+      if (to === optedOut.to) {
+        throw new ConflictException({ message: `${to} is opted out`, Reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT', ResourceType: 'opt-out-list', ResourceId: 'recall-opt-outs', $metadata: { httpStatusCode: 400 } });
+      }
+      if (to === unconfirmed.to) throw new InternalServerException({ message: `Internal error sending to ${to}`, $metadata: { httpStatusCode: 500 } });
       return { MessageId: 'm-1' };
     });
 
-    const result = await sendMessage(sqs(send), lambdaContext('send-message'));
+    const result = await sendMessage(sqs(atNoon(send)), lambdaContext('send-message'));
     // A test campaign that is refused, and one that runs.
-    await runTestCampaign({ journey: 'lifecycle', step: 'sleeping', sample: 2, recipients: ['+8613900139000'], dryRun: false }, lambdaContext('run-test-campaign')).catch(() => undefined);
-    await runTestCampaign({ journey: 'category-recall', step: 'coupon-1', sample: 3, recipients: [config.testAllowlist[0] ?? ''], dryRun: false }, lambdaContext('run-test-campaign'));
+    await runTestCampaign({ journey: 'lifecycle', step: 'sleeping', sample: 2, recipients: ['+8613900139000'], dryRun: false }).catch(() => undefined);
+    await runTestCampaign({ journey: 'category-recall', step: 'coupon-1', sample: 3, recipients: [config.testAllowlist[0] ?? ''], dryRun: false });
 
     // The throttled one goes back to the queue; the unconfirmed one is permanent (kept as `sending`), logged and dropped.
     expect(result.batchItemFailures).toHaveLength(1);
+    // Every SMS of the day reached End User Messaging, and the campaign's 3 went to the tester.
+    const expected = [...send.filter((job) => job.channel === 'sms').map((job) => job.to), ...Array<string>(3).fill(config.testAllowlist[0] ?? '')];
+    expect(smsSends(aws).map((input) => input.DestinationPhoneNumber).sort()).toEqual(expected.sort());
     const lines = capturedLogLines();
     // The lines exist (masked numbers, error names) and hold nothing they should not.
     expect(lines.some((line) => line.includes('"message handled"') && line.includes('*******'))).toBe(true);
@@ -141,13 +165,13 @@ describe('through the deployed handlers', () => {
         aws.reset();
         const event = { journey: 'category-recall', step: 'coupon-1', recipients, dryRun: false, ...(named ? { customers: customers.slice(0, 3) } : { sample: 2 }) };
 
-        const outcome = await runTestCampaign(event, lambdaContext('run-test-campaign')).then(
+        const outcome = await runTestCampaign(event).then(
           () => 'delivered',
           (error: unknown) => (error instanceof Error ? error.name : 'error'),
         );
 
         expect(['RecipientNotAllowedError', 'InvalidEventError']).toContain(outcome);
-        expect(aws.sns.commandCalls(PublishCommand)).toEqual([]);
+        expect(aws.smsVoice.commandCalls(SendTextMessageCommand)).toEqual([]);
         refused++;
       }),
       { numRuns: 40, seed: 6 },
@@ -156,9 +180,9 @@ describe('through the deployed handlers', () => {
 
     // Allowed, it sends to the tester only: never to a customer's own number.
     aws.reset();
-    const sent = await runTestCampaign({ journey: 'category-recall', step: 'coupon-1', customers: customers.slice(0, 3), recipients: [allowed], dryRun: false }, lambdaContext('run-test-campaign'));
-    expect(sent).toMatchObject({ dryRun: false, recipients: [maskPhone(allowed)] });
-    expect(new Set(snsPublishes(aws).map((input) => input.PhoneNumber))).toEqual(new Set([allowed]));
+    const sent = await runTestCampaign({ journey: 'category-recall', step: 'coupon-1', customers: customers.slice(0, 3), recipients: [allowed], dryRun: false });
+    expect(sent).toMatchObject({ dryRun: false, delivered: 3, recipients: [maskPhone(allowed)] });
+    expect(smsSends(aws).map((input) => input.DestinationPhoneNumber)).toEqual([allowed, allowed, allowed]);
   });
 
   function collectQueued(): { work: ShardJobMessage[]; send: SendJob[] } {
@@ -304,17 +328,18 @@ describe('the CLI', () => {
 describe('STOP between the claim and the send', () => {
   let dynamo: TestDynamo;
   let config: CampaignConfig;
-  const sns = aws;
   beforeAll(async () => {
     dynamo = await TestDynamo.start();
     config = await reliabilityConfig();
   });
   beforeEach(() => {
-    sns.reset();
+    aws.reset();
   });
   afterAll(async () => {
     await dynamo.stop();
   });
+  /** The production SMS transport (no SDK retries) on the mocked End User Messaging client. */
+  const smsTransport = () => new SmsVoiceTransport(new PinpointSMSVoiceV2Client({ region: 'us-east-1', maxAttempts: 1 }), config, SMS_RESOURCES);
 
   async function claimedDay(): Promise<{ store: DynamoStore; jobs: SendJob[] }> {
     const store = await dynamo.freshStore();
@@ -323,18 +348,19 @@ describe('STOP between the claim and the send', () => {
     for (let shard = 0; shard < config.shards; shard++) await runShard({ store, config, sendQueue, couponSecret: RELIABILITY_SECRET }, { shard }, runOn(config));
     return { store, jobs: sendQueue.take(100) };
   }
+  // 10:00 in the shop's zone, where its jobs are: inside the send window.
   const clock = { now: () => new Date(RUN_NOW) };
 
   it('an opt-out stored after the shard job claimed the message: not sent, skipped:opted-out, and no later run or re-import sends to that customer again', async () => {
     const { store, jobs } = await claimedDay();
     const stopped = jobs.filter((_, index) => index % 2 === 0);
     for (const job of stopped) await store.markOptedOut(job.customerId, new Date().toISOString());
-    const transport = new SnsTransport(new SNSClient({ region: 'us-east-1', maxAttempts: 1 }), config.sms);
+    const transport = smsTransport();
 
     const results = await Promise.all(jobs.map((job) => deliverMessage({ store, transport, clock }, job)));
 
     expect(results.filter((result) => result === 'opted-out')).toHaveLength(stopped.length);
-    const published = new Set(snsPublishes(sns).map((input) => input.PhoneNumber));
+    const published = new Set(smsSends(aws).map((input) => input.DestinationPhoneNumber));
     for (const job of stopped) expect(published.has(job.to)).toBe(false);
     expect(published.size).toBe(jobs.length - stopped.length);
     const state = await scanTable(store);
@@ -349,18 +375,20 @@ describe('STOP between the claim and the send', () => {
     expect(queue.delivered.filter((job) => stopped.some((stop) => stop.customerId === job.customerId))).toEqual([]);
   });
 
-  it('a STOP that reaches SNS before the message (its own opt-out list): refused, skipped:opted-out, the profile opted out for every later run', async () => {
+  it('a STOP that reaches End User Messaging before the message (the number on its opt-out list): refused, skipped:opted-out, the profile opted out for every later run', async () => {
     const { store, jobs } = await claimedDay();
     const [job] = jobs;
     if (!job) throw new Error('no message claimed');
-    sns.publish.rejects(new OptedOutException({ message: 'Phone number is opted out', $metadata: { httpStatusCode: 400 } }));
-    const transport = new SnsTransport(new SNSClient({ region: 'us-east-1', maxAttempts: 1 }), config.sms);
+    aws.sendTextMessage.rejects(
+      new ConflictException({ message: 'The destination phone number is opted out.', Reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT', ResourceType: 'opt-out-list', ResourceId: 'recall-opt-outs', $metadata: { httpStatusCode: 400 } }),
+    );
 
-    expect(await deliverMessage({ store, transport, clock }, job)).toBe('opted-out');
+    expect(await deliverMessage({ store, transport: smsTransport(), clock }, job)).toBe('opted-out');
 
     const state = await scanTable(store);
+    expect(smsSends(aws).map((input) => input.DestinationPhoneNumber)).toEqual([job.to]);
     expect(state.get(`C#${job.customerId}|PROFILE`)).toMatchObject({ optedOut: true });
-    sns.reset();
+    aws.reset();
     const queue = new RecordingQueue(store);
     for (let day = 1; day <= 120; day += 7) await runDay({ store, config, sendQueue: queue, couponSecret: RELIABILITY_SECRET }, runOn(config, addDays(TODAY, day)));
     expect(queue.delivered.filter((sent) => sent.customerId === job.customerId)).toEqual([]);
@@ -387,9 +415,8 @@ describe('STOP between the claim and the send', () => {
       { step: 'initialize', name: 'recordReads' },
     );
     const sender = new DynamoStore(client, store.tableName);
-    const transport = new SnsTransport(new SNSClient({ region: 'us-east-1', maxAttempts: 1 }), config.sms);
 
-    await deliverMessage({ store: sender, transport, clock }, job);
+    await deliverMessage({ store: sender, transport: smsTransport(), clock }, job);
     client.destroy();
 
     expect(reads).toHaveLength(1);
