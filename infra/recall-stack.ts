@@ -4,12 +4,13 @@ import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { CfnFunction, FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
+import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { accessOf, FUNCTION_PORTS } from '../lib/store/access.ts';
 import { recallTable } from '../lib/store/tables.ts';
@@ -73,6 +74,8 @@ export class RecallStack extends Stack {
   readonly deliveryEventsTopic: Topic;
   /** Replies to the two-way numbers (`-c smsTwoWay=true` only). */
   readonly inboundTopic?: Topic;
+  /** Where another SMS provider posts replies (signed with the reply callback secret). */
+  readonly replyCallbackUrl: FunctionUrl;
 
   constructor(scope: Construct, id: string, props: RecallStackProps) {
     super(scope, id, props);
@@ -263,6 +266,46 @@ export class RecallStack extends Stack {
       .bindTable(this.table, accessOf(FUNCTION_PORTS['learn-windows']))
       .bindEventBus(bus);
 
+    // What comes back from the phone. Delivery events (the configuration set's SNS destination)
+    // move ledger items: UpdateItem and GetItem on customer items, nothing else.
+    const deliveryFailures = new FailureQueue(this, 'RecordDeliveryFailures', { removalPolicy, catches: { kind: 'lambda', what: "record-delivery's asynchronous invocations" } });
+    const recordDelivery = new RecallFunction(this, 'RecordDelivery', {
+      ...common,
+      name: 'record-delivery',
+      description: 'End User Messaging SMS delivery events: each moves its message (delivered, failed with its reason, expired), once and never back',
+      memorySize: 256,
+      deadLetterQueue: deliveryFailures,
+    }).bindTable(this.table, accessOf(FUNCTION_PORTS['record-delivery']));
+    // SNS keeps what it could not hand to the function (its own retries exhausted).
+    const deliveryEventFailures = new FailureQueue(this, 'DeliveryEventFailures', { removalPolicy, catches: { kind: 'subscription', what: 'the delivery events subscription of record-delivery' } });
+    this.deliveryEventsTopic.addSubscription(new LambdaSubscription(recordDelivery.function, { deadLetterQueue: deliveryEventFailures }));
+
+    // Replies: from the two-way topic when an identity has it, and from another provider's
+    // signed callback (a function URL; the signature, not IAM, authenticates it: a provider
+    // cannot sign AWS requests). It opts numbers out and records survey answers.
+    const replyCallbackSecret = new Secret(this, 'ReplyCallbackSecret', {
+      description: `recall campaigns (${stage}): the key another SMS provider signs its reply callbacks with (HMAC-SHA256)`,
+      encryptionKey: this.key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy,
+    });
+    acknowledge(replyCallbackSecret, 'AwsSolutions-SMG4', "the provider's callback is configured with this key by hand; rotating it is a planned change on both sides, not a schedule");
+    const replyFailures = new FailureQueue(this, 'RecordReplyFailures', { removalPolicy, catches: { kind: 'lambda', what: "record-reply's asynchronous invocations" } });
+    const recordReply = new RecallFunction(this, 'RecordReply', {
+      ...common,
+      name: 'record-reply',
+      description: "Customers' replies (two-way topic, or a provider's signed callback): opt-out keywords opt the number out, survey answers are recorded",
+      memorySize: 256,
+      deadLetterQueue: replyFailures,
+    }).bindTable(this.table, accessOf(FUNCTION_PORTS['record-reply']));
+    recordReply.function.addEnvironment('REPLY_CALLBACK_SECRET_ARN', replyCallbackSecret.secretArn);
+    replyCallbackSecret.grantRead(recordReply.function);
+    this.replyCallbackUrl = recordReply.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    const inboundFailures = this.inboundTopic
+      ? new FailureQueue(this, 'InboundFailures', { removalPolicy, catches: { kind: 'subscription', what: 'the inbound (two-way) subscription of record-reply' } })
+      : undefined;
+    if (this.inboundTopic && inboundFailures) this.inboundTopic.addSubscription(new LambdaSubscription(recordReply.function, { deadLetterQueue: inboundFailures }));
+
     for (const [fn, why] of [
       [scanShard, 'scan-shard is invoked synchronously by its SQS event source mapping: a failed job returns to the work queue, whose redrive DLQ catches it after 3 receives'],
       [sendMessage, 'send-message is invoked synchronously by its SQS event source mapping: a failed message returns to the send queue, whose redrive DLQ catches it after 5 receives'],
@@ -297,6 +340,8 @@ export class RecallStack extends Stack {
       'record-order': recordOrder,
       'run-test-campaign': runTestCampaign,
       'learn-windows': learnWindows,
+      'record-delivery': recordDelivery,
+      'record-reply': recordReply,
     };
 
     new Monitoring(this, 'Monitoring', {
@@ -310,6 +355,10 @@ export class RecallStack extends Stack {
         'plan-recall async': planFailures,
         'record-order async': orderFailures,
         'learn-windows async': learnFailures,
+        'record-delivery async': deliveryFailures,
+        'record-reply async': replyFailures,
+        'delivery events subscription': deliveryEventFailures,
+        ...(inboundFailures ? { 'inbound subscription': inboundFailures } : {}),
         schedules: scheduleFailures,
         'OrderPlaced rule': orderRuleFailures,
       },
@@ -332,6 +381,8 @@ export class RecallStack extends Stack {
     new CfnOutput(this, 'DeliveryEventsTopicArn', { value: this.deliveryEventsTopic.topicArn, description: 'SMS delivery events (configuration set event destination)' });
     if (this.sms.pool) new CfnOutput(this, 'SmsPoolId', { value: this.sms.pool.attrPoolId, description: 'the pool of the registered origination identities' });
     if (this.inboundTopic) new CfnOutput(this, 'InboundTopicArn', { value: this.inboundTopic.topicArn, description: 'replies to the two-way numbers' });
+    new CfnOutput(this, 'ReplyCallbackUrl', { value: this.replyCallbackUrl.url, description: "another SMS provider's reply callback (signed: docs/architecture.md#replies)" });
+    new CfnOutput(this, 'ReplyCallbackSecretArn', { value: replyCallbackSecret.secretArn, description: 'the key the reply callback is signed with' });
   }
 
   /**

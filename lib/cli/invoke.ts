@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
@@ -9,6 +10,8 @@ import { createHandler as recordOrder } from '../runtime/handlers/record-order.t
 import { createHandler as runTestCampaign } from '../runtime/handlers/run-test-campaign.ts';
 import { createHandler as scanShard } from '../runtime/handlers/scan-shard.ts';
 import { createHandler as sendMessage } from '../runtime/handlers/send-message.ts';
+import { createHandler as recordDelivery } from '../runtime/handlers/record-delivery.ts';
+import { createHandler as recordReply } from '../runtime/handlers/record-reply.ts';
 import { FUNCTION_NAMES, type FunctionName } from '../store/access.ts';
 import { SqsEventSchema } from '../events/aws-shapes.ts';
 import type { ShardJobMessage } from '../events/schemas.ts';
@@ -32,6 +35,8 @@ const DEFAULT_SAMPLES: Record<FunctionName, string> = {
   'plan-recall': 'plan-recall.manual',
   'scan-shard': 'scan-shard.sqs-batch',
   'send-message': 'send-message.sqs-batch',
+  'record-delivery': 'record-delivery.delivered',
+  'record-reply': 'record-reply.two-way',
   'record-order': 'record-order.order-placed',
   'run-test-campaign': 'run-test-campaign.dry-run',
   'learn-windows': 'learn-windows.manual',
@@ -72,6 +77,9 @@ export async function invokeLocally(runtime: LocalRuntime, name: FunctionName, e
     'record-order': recordOrder(async () => ({ config, store, clock, events, couponSecret })),
     'run-test-campaign': runTestCampaign(async () => ({ config, store, transport: outbox, couponSecret, clock })),
     'learn-windows': learnWindows(async () => ({ config, store, events, clock })),
+    'record-delivery': recordDelivery(async () => ({ store })),
+    // A signed callback needs the key its provider signs with: RECALL_REPLY_CALLBACK_SECRET locally.
+    'record-reply': recordReply(async () => ({ config, store, clock, callbackSecret: process.env.RECALL_REPLY_CALLBACK_SECRET ?? randomBytes(32).toString('hex') })),
   };
   const response = await handlers[name](event, lambdaContext(name));
   const downstream = await drainQueues(

@@ -83,7 +83,7 @@ export const PORT_ACCESS = {
 export type PortName = keyof typeof PORT_ACCESS;
 
 /** The deployed Lambda functions: `functions/<name>.ts` each. */
-export const FUNCTION_NAMES = ['plan-recall', 'scan-shard', 'send-message', 'record-order', 'run-test-campaign', 'learn-windows'] as const;
+export const FUNCTION_NAMES = ['plan-recall', 'scan-shard', 'send-message', 'record-order', 'run-test-campaign', 'learn-windows', 'record-delivery', 'record-reply'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** The ports each deployed function's use case takes: its grant, and all its handler gets. */
@@ -94,6 +94,8 @@ export const FUNCTION_PORTS = {
   'record-order': ['orderHistory'],
   'run-test-campaign': ['dueIndex', 'customerReads', 'pacer'],
   'learn-windows': ['batchScans'],
+  'record-delivery': ['receipts'],
+  'record-reply': ['replies'],
 } as const satisfies Record<FunctionName, readonly PortName[]>;
 
 /** The union of the ports' declarations, merged per partition pattern. */

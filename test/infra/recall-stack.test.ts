@@ -169,6 +169,8 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       'record-order': ['TABLE_NAME', 'EVENT_BUS_NAME', 'COUPON_SECRET_ARN'],
       'run-test-campaign': ['TABLE_NAME', 'COUPON_SECRET_ARN', 'SMS_CONFIGURATION_SET_NAME'],
       'learn-windows': ['TABLE_NAME', 'EVENT_BUS_NAME'],
+      'record-delivery': ['TABLE_NAME'],
+      'record-reply': ['TABLE_NAME', 'REPLY_CALLBACK_SECRET_ARN'],
     };
     it.each(FUNCTION_NAMES)('%s: exactly the environment lib/runtime/aws/ reads for it (the config is baked in, not an env var)', (name) => {
       const variables = environmentOf(template(), name);
@@ -258,6 +260,22 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       expect(leadingKeys('record-order')).toEqual([
         { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], partitions: ['C#*'] },
       ]);
+    });
+
+    it('record-delivery only moves ledger items; record-reply finds a number\'s customers (P#*) and updates their consent and messages', () => {
+      expect(leadingKeys('record-delivery')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], partitions: ['C#*'] }]);
+      expect(leadingKeys('record-reply')).toEqual([
+        { actions: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], partitions: ['C#*'] },
+        { actions: ['dynamodb:Query'], partitions: ['P#*'] },
+      ]);
+    });
+
+    it("the reply callback is a function URL the signature authenticates (a provider cannot sign AWS requests); its key is a secret only record-reply reads", () => {
+      template().hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': [functionLogicalId(template(), 'record-reply'), 'Arn'] } });
+      const secrets = Object.keys(resourcesOf(template(), 'AWS::SecretsManager::Secret'));
+      const callbackSecret = secrets.find((id) => id.startsWith('ReplyCallbackSecret'));
+      const readers = FUNCTION_NAMES.filter((name) => statementsOf(template(), name).some((s) => actionsOf(s).includes('secretsmanager:GetSecretValue') && referencedId(s.Resource) === callbackSecret));
+      expect(readers).toEqual(['record-reply']);
     });
 
     it('send-message cannot delete or put customer items: it reads profiles, updates the ledger, books the pacer', () => {
@@ -387,7 +405,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       Object.keys(queues()).filter((id) => id.includes('DeadLetterQueue') || id.includes('Failures'));
 
     it('every dead-letter queue has a depth > 0 alarm', () => {
-      expect(deadLetterQueueIds()).toHaveLength(7);
+      expect(deadLetterQueueIds()).toHaveLength(10);
       for (const queue of deadLetterQueueIds()) {
         const alarm = alarms().find(
           (a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Dimensions).includes(`"${queue}"`),
@@ -457,7 +475,17 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
     it('outputs what `recall invoke --aws` reads (lib/cli/invoke.ts outputKey) and the resource names', () => {
       const outputs = Object.keys(template().toJSON().Outputs);
       expect(outputs.sort()).toEqual(
-        [...FUNCTION_NAMES.map(outputKey), 'TableName', 'EventBusName', 'WorkQueueUrl', 'SendQueueUrl', 'SmsConfigurationSetName', 'DeliveryEventsTopicArn'].sort(),
+        [
+          ...FUNCTION_NAMES.map(outputKey),
+          'TableName',
+          'EventBusName',
+          'WorkQueueUrl',
+          'SendQueueUrl',
+          'SmsConfigurationSetName',
+          'DeliveryEventsTopicArn',
+          'ReplyCallbackUrl',
+          'ReplyCallbackSecretArn',
+        ].sort(),
       );
       template().hasOutput('DeliveryEventsTopicArn', { Value: { Ref: Object.keys(resourcesOf(template(), 'AWS::SNS::Topic')).find((id) => id.startsWith('SmsDeliveryEvents')) } });
       for (const name of FUNCTION_NAMES) template().hasOutput(outputKey(name), { Value: { Ref: functionLogicalId(template(), name) } });

@@ -64,7 +64,8 @@ describe('context settings', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(30 7 * * ? *)', ScheduleExpressionTimezone: 'Europe/Berlin' });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 10, ScalingConfig: { MaximumConcurrency: 15 } });
     template.hasResourceProperties('AWS::Events::Rule', { EventBusName: 'shop-orders', EventPattern: { 'detail-type': ['OrderPlaced'] } });
-    expect(Object.keys(resourcesOf(template, 'AWS::SNS::Subscription'))).toEqual([]);
+    // No alarm e-mail given: the one subscription is the delivery events' to record-delivery.
+    expect(Object.values(resourcesOf(template, 'AWS::SNS::Subscription')).map((subscription) => subscription.Properties!.Protocol)).toEqual(['lambda']);
   });
 
   it('SMS: the identities (a comma list, trimmed, deduplicated), two-way and the spend alarm threshold; none given: no pool, one-way, USD 100', async () => {

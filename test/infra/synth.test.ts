@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FUNCTION_NAMES } from '../../lib/store/access.ts';
 import { writeConfig } from './support.ts';
 
 /** `npm run synth` as devops run it: the pinned CLI, no telemetry, version check or notices. */
@@ -27,7 +28,7 @@ describe('npm run synth (the pinned aws-cdk CLI, offline)', () => {
     const { code, stderr, ms } = await npmSynth(['--quiet', '-o', out]);
     expect(code, stderr).toBe(0);
     const template = JSON.parse(readFileSync(join(out, 'RecallCampaigns-dev.template.json'), 'utf8'));
-    expect(Object.values(template.Resources).filter((r) => (r as { Type: string }).Type === 'AWS::Lambda::Function')).toHaveLength(6);
+    expect(Object.values(template.Resources).filter((r) => (r as { Type: string }).Type === 'AWS::Lambda::Function')).toHaveLength(FUNCTION_NAMES.length);
     // A cdk-nag error would have failed the synth; a report with violations means a warning got through.
     const report = JSON.parse(readFileSync(join(out, 'validation-report.json'), 'utf8'));
     expect(report.pluginReports).toEqual([]);

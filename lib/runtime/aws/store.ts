@@ -3,7 +3,7 @@ import { dynamoClient } from '../../adapters/dynamo-client.ts';
 import { DynamoPacer } from '../../adapters/dynamo-pacer.ts';
 import { DynamoStore } from '../../adapters/dynamo/store.ts';
 import type { CampaignConfig } from '../../config/schema.ts';
-import type { BatchScans, CustomerReads, Decisions, Deliveries, DueIndex, OrderHistory, RunPlans, RunProgress } from '../../ports/store.ts';
+import type { BatchScans, CustomerReads, Decisions, Deliveries, DueIndex, OrderHistory, Receipts, Replies, RunPlans, RunProgress } from '../../ports/store.ts';
 import { FUNCTION_PORTS, type FunctionName } from '../../store/access.ts';
 import { requireEnv } from './env.ts';
 
@@ -17,6 +17,8 @@ interface PortTypes {
   orderHistory: OrderHistory;
   customerReads: CustomerReads;
   batchScans: BatchScans;
+  receipts: Receipts;
+  replies: Replies;
 }
 
 type Intersection<U> = (U extends unknown ? (value: U) => void : never) extends (value: infer I) => void ? I : never;
@@ -51,6 +53,8 @@ export const functionStores: { [F in FunctionName]: () => StoreOf<F> } = {
   'record-order': storeOf('record-order'),
   'run-test-campaign': storeOf('run-test-campaign'),
   'learn-windows': storeOf('learn-windows'),
+  'record-delivery': storeOf('record-delivery'),
+  'record-reply': storeOf('record-reply'),
 };
 
 export function pacer(config: CampaignConfig): DynamoPacer {
