@@ -24,7 +24,7 @@ import { importCustomers, importOrders } from '../../lib/usecases/import.ts';
 import { runDay } from '../../lib/usecases/run-day.ts';
 import { failedRecordLines, metricSum } from '../support/emf.ts';
 import { csv, RecordingQueue } from '../support/fixtures.ts';
-import { mockAws, snsPublishes } from '../support/aws-mocks.ts';
+import { channelSends, mockAws } from '../support/aws-mocks.ts';
 import { COUPON_SECRET } from '../support/handler-env.ts';
 import { type HandlerTable, startHandlerTable } from '../support/handler-table.ts';
 import { loadEventObject, loadSqsEvent, withBodies } from '../support/sample-events.ts';
@@ -359,7 +359,7 @@ describe('malformed events for every handler', () => {
       (thrown: unknown) => thrown,
     );
     expect(changedKeys(before, await scanTable(table.store))).toEqual([]);
-    expect(snsPublishes(aws)).toEqual([]);
+    expect(channelSends(aws)).toEqual([]);
     expect(aws.sqs.calls()).toEqual([]);
     expect(aws.eventBridge.calls()).toEqual([]);
     return error;

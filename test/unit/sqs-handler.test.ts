@@ -46,7 +46,7 @@ describe('SQS consumers: permanent failures are dropped and counted, retryable o
 
     const { result, permanentFailures, failed } = await consume(sample, async (record) => {
       const job = parseBody(record, SendJobMessageSchema);
-      if (record === throttled) throw new RetryableDeliveryError('ThrottledException: Rate exceeded');
+      if (record === throttled) throw new RetryableDeliveryError('ThrottlingException');
       if (record === tooLong) throw new PacerCapacityError(`a message of ${job.parts} parts exceeds the pacer's 1 parts/s`);
       if (record === unconfirmed) throw new UnconfirmedDeliveryError(`${job.journeyId}/${job.stepId} for ${job.customerId}: outcome unknown, left unconfirmed`);
     });
