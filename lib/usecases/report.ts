@@ -37,8 +37,11 @@ export async function readReportRows(store: ReportReader, period: ReportPeriod, 
   const ledgerTasks = datesOf(period).map((date) => limit(() => store.ledgerOfDay(date)));
   const orderFrom = [addDays(period.from, -NEXT_MONTH_DAYS), addDays(period.to, -2 * NEXT_MONTH_DAYS + 1)].sort()[0] ?? period.from;
   const orderTasks = datesOf({ from: orderFrom, to: orderTo < period.to ? period.to : orderTo }).map((date) => limit(() => store.ordersOfDay(date)));
-  const ledger = await Promise.all(ledgerTasks);
-  const orders = await Promise.all(orderTasks);
+  // Every task awaited at once; the first failure stops the days not yet started.
+  const [ledger, orders] = await Promise.all([Promise.all(ledgerTasks), Promise.all(orderTasks)]).catch((error: unknown) => {
+    limit.clearQueue();
+    throw error;
+  });
   return {
     ledger: ledger.flatMap((page) => page.items),
     orders: orders.flatMap((page) => page.items),

@@ -31,6 +31,8 @@ describe('readCustomerRows', () => {
           smsOptIn: true,
           pushEndpoint: 'arn:aws:sns:ap-east-1:123456789012:endpoint/GCM/app/1',
         },
+        // The phone as E.164 when it is a mobile number: what a reply from it is matched on.
+        mobile: '+8613800138000',
       },
       { ok: true, line: 3, value: { customerId: 'c-2' } },
     ]);
@@ -93,7 +95,7 @@ describe('readCustomerRows: what a row says and what it leaves alone', () => {
 
     expect(results).toEqual([
       { ok: true, line: 2, value: { customerId: 'c-1' } },
-      { ok: true, line: 3, value: { customerId: 'c-2', phone: '+8613800138000', name: 'Li' } },
+      { ok: true, line: 3, value: { customerId: 'c-2', phone: '+8613800138000', name: 'Li' }, mobile: '+8613800138000' },
     ]);
   });
 

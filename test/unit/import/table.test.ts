@@ -11,7 +11,7 @@ describe('readCustomerRows', () => {
     const results = await customers('name,customer_id,phone\nLi Lei,c-9,13800138000\n');
 
     expect(results).toEqual([
-      { ok: true, line: 2, value: { customerId: 'c-9', phone: '13800138000', name: 'Li Lei' } },
+      { ok: true, line: 2, value: { customerId: 'c-9', phone: '13800138000', name: 'Li Lei' }, mobile: '+8613800138000' },
     ]);
   });
 

@@ -41,7 +41,7 @@ describe('readCustomerRows', () => {
 
     // Assess
     expect(results).toEqual([
-      { ok: true, line: 2, value: { customerId: 'c-1', phone: '13800138000', name: '王小明' } },
+      { ok: true, line: 2, value: { customerId: 'c-1', phone: '13800138000', name: '王小明' }, mobile: '+8613800138000' },
       { ok: true, line: 3, value: { customerId: 'c-2', name: '欧阳, 娜娜' } },
     ]);
   });
