@@ -151,8 +151,8 @@ export const CampaignConfigSchema = z
         /** Messages (SMS parts) per second across all senders. */
         mps: z.number().positive().max(10_000).default(20),
         smsType: z.enum(['Promotional', 'Transactional']).default('Promotional'),
-        senderId: z.string().max(11).optional(),
-        maxPriceUsd: z.number().positive().optional(),
+        /** The most one part may cost (USD): End User Messaging's MaxPrice takes at most two integer digits. */
+        maxPriceUsd: z.number().positive().lt(100).optional(),
         /**
          * Replies that opt a number out (case, full width and surrounding spaces ignored). China's
          * rules require R / TD / 退订 to work.
