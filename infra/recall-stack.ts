@@ -2,7 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, type StackProps } 
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { CfnFunction, FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -299,6 +299,13 @@ export class RecallStack extends Stack {
       deadLetterQueue: replyFailures,
     }).bindTable(this.table, accessOf(FUNCTION_PORTS['record-reply']));
     recordReply.function.addEnvironment('REPLY_CALLBACK_SECRET_ARN', replyCallbackSecret.secretArn);
+    // An opt-out keyword puts the number on the list the messages are checked against: the
+    // stack's with a pool, the account's default without one.
+    const optOutListName = this.sms.pool ? this.sms.optOutListName : 'Default';
+    recordReply.function.addEnvironment('SMS_OPT_OUT_LIST_NAME', optOutListName);
+    recordReply.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['sms-voice:PutOptedOutNumber'], resources: [this.formatArn({ service: 'sms-voice', resource: 'opt-out-list', resourceName: optOutListName })] }),
+    );
     replyCallbackSecret.grantRead(recordReply.function);
     this.replyCallbackUrl = recordReply.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
     const inboundFailures = this.inboundTopic

@@ -35,6 +35,11 @@ export interface Transport {
   deliver(job: SendJob, sentAt: Date): Promise<void>;
 }
 
+/** The provider's own list of numbers it refuses to send to (End User Messaging's opt-out list on AWS). */
+export interface OptOutList {
+  add(phone: string): Promise<void>;
+}
+
 /** Hands claimed messages to the sender: the SQS send queue on AWS, inline delivery locally. */
 export interface SendQueue {
   /** `delaySeconds` (at most 900, SQS's limit): a message waiting for the send window to open. */

@@ -10,6 +10,7 @@ import { wentOut } from '../domain/message-state.ts';
 import { mobileNumber } from '../domain/phone.ts';
 import type { LedgerEntry } from '../domain/records.ts';
 import { inReplyWindow, isOptOut, optOutWindowStart, surveyAnswer } from '../domain/replies.ts';
+import type { OptOutList } from '../ports/messaging.ts';
 import type { Replies } from '../ports/store.ts';
 
 export interface InboundReply {
@@ -32,6 +33,8 @@ export type ReplyResult =
 export interface RecordReplyDeps {
   store: Replies;
   config: CampaignConfig;
+  /** The provider's opt-out list (AWS): an opt-out keyword puts the number on it too. Locally none. */
+  optOutList?: OptOutList;
 }
 
 /** The longest a survey step waits for its answer (StepSchema's replyDays maximum). */
@@ -47,6 +50,7 @@ export async function recordReply(deps: RecordReplyDeps, reply: InboundReply): P
 
   if (isOptOut(reply.text, config.sms.optOutKeywords)) {
     await optOut(deps, customers, reply.receivedAt);
+    await deps.optOutList?.add(reply.phone);
     return { kind: 'opted-out', customers: customers.length };
   }
 
@@ -74,6 +78,7 @@ export async function recordReply(deps: RecordReplyDeps, reply: InboundReply): P
 export async function optOutNumber(deps: RecordReplyDeps, phone: string, at: string): Promise<{ customers: number }> {
   const customers = await customersWithPhone(deps, phone);
   await optOut(deps, customers, at);
+  await deps.optOutList?.add(phone);
   return { customers: customers.length };
 }
 

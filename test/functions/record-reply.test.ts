@@ -1,3 +1,4 @@
+import { PutOptedOutNumberCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/record-reply.ts';
@@ -30,6 +31,7 @@ describe('record-reply (the deployed handler on dynalite)', () => {
   beforeAll(async () => {
     table = await startHandlerTable();
     process.env.REPLY_CALLBACK_SECRET_ARN = REPLY_CALLBACK_SECRET_ARN;
+    process.env.SMS_OPT_OUT_LIST_NAME = 'recall-test';
     // Two accounts of one shopper: the samples' number, written two ways; and someone else.
     const rows = 'customer_id,phone,name,sms_opt_in\nw1,+8613800138001,王芳,true\nw2,138 0013 8001,王芳,true\nother,+8613800138002,李静,true\n';
     await importCustomers({ store: table.store }, readCustomerRows(csv(rows), 'customers.csv', { timeZone: 'Asia/Shanghai', defaultCountry: 'CN' }), new Date('2026-11-20T02:00:00Z'));
@@ -57,6 +59,8 @@ describe('record-reply (the deployed handler on dynalite)', () => {
     const answer = await handler(signed(JSON.parse(callbackSample.body) as Record<string, unknown>), lambdaContext('record-reply'));
 
     expect(answer).toEqual({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ result: 'answered' }) });
+    // An answer is no opt-out: the opt-out list is left alone.
+    expect(aws.smsVoice.commandCalls(PutOptedOutNumberCommand)).toEqual([]);
     expect(await ledgerItem(table.store, lost)).toMatchObject({ reply: 'quality', replyId: 'mo-20261122-000123' });
   });
 
@@ -89,6 +93,8 @@ describe('record-reply (the deployed handler on dynalite)', () => {
     const result = await handler(sample, lambdaContext('record-reply'));
 
     expect(result).toEqual({ results: ['opted-out'] });
+    // On the provider's opt-out list too, so End User Messaging itself refuses the number from now on.
+    expect(aws.smsVoice.commandCalls(PutOptedOutNumberCommand).map((call) => call.args[0].input)).toEqual([{ OptOutListName: 'recall-test', OptedOutNumber: '+8613800138001' }]);
     expect(await profileItem(table.store, 'w1')).toMatchObject({ optedOut: true, optedOutAt: '2026-11-22T03:12:41.000Z' });
     expect(await profileItem(table.store, 'w2')).toMatchObject({ optedOut: true });
     expect((await profileItem(table.store, 'other'))?.optedOut).toBeFalsy();

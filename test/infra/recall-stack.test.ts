@@ -170,7 +170,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       'run-test-campaign': ['TABLE_NAME', 'COUPON_SECRET_ARN', 'SMS_CONFIGURATION_SET_NAME'],
       'learn-windows': ['TABLE_NAME', 'EVENT_BUS_NAME'],
       'record-delivery': ['TABLE_NAME'],
-      'record-reply': ['TABLE_NAME', 'REPLY_CALLBACK_SECRET_ARN'],
+      'record-reply': ['TABLE_NAME', 'REPLY_CALLBACK_SECRET_ARN', 'SMS_OPT_OUT_LIST_NAME'],
     };
     it.each(FUNCTION_NAMES)('%s: exactly the environment lib/runtime/aws/ reads for it (the config is baked in, not an env var)', (name) => {
       const variables = environmentOf(template(), name);
@@ -222,7 +222,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
 
     it('only send-message and run-test-campaign may send SMS (SendTextMessage on the configuration set and the default opt-out list, no pool yet); the scanner cannot', () => {
       const configurationSet = Object.keys(resourcesOf(template(), 'AWS::SMSVOICE::ConfigurationSet'))[0];
-      expect(FUNCTION_NAMES.filter((name) => [...allowedActions(template(), name)].some((action) => action.startsWith('sms-voice:')))).toEqual(['send-message', 'run-test-campaign']);
+      expect(FUNCTION_NAMES.filter((name) => allowedActions(template(), name).has('sms-voice:SendTextMessage'))).toEqual(['send-message', 'run-test-campaign']);
       for (const name of ['send-message', 'run-test-campaign'] as const) {
         const sms = statementsOf(template(), name).filter((s) => actionsOf(s).some((action) => action.startsWith('sms-voice:')));
         expect(sms.map(actionsOf), name).toEqual([['sms-voice:SendTextMessage']]);
@@ -268,6 +268,13 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
         { actions: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], partitions: ['C#*'] },
         { actions: ['dynamodb:Query'], partitions: ['P#*'] },
       ]);
+    });
+
+    it("record-reply may put numbers on the account's default opt-out list (no pool yet), and nothing else of End User Messaging", () => {
+      const sms = statementsOf(template(), 'record-reply').filter((s) => actionsOf(s).some((action) => action.startsWith('sms-voice:')));
+      expect(sms.map((s) => actionsOf(s))).toEqual([['sms-voice:PutOptedOutNumber']]);
+      expect(JSON.stringify(sms[0]?.Resource)).toContain(':opt-out-list/Default');
+      expect(environmentOf(template(), 'record-reply').SMS_OPT_OUT_LIST_NAME).toBe('Default');
     });
 
     it("the reply callback is a function URL the signature authenticates (a provider cannot sign AWS requests); its key is a secret only record-reply reads", () => {
