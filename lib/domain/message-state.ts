@@ -21,8 +21,11 @@ const PROVIDER_FROM: readonly LedgerStatus[] = ['sending', 'sent'];
 
 /** Every allowed move, by name. */
 export const MESSAGE_MOVES = {
-  /** Opted out after the claim: never handed to the channel. */
-  optedOutBeforeSend: { by: 'sender', from: ['claimed'], to: 'failed' },
+  /**
+   * Never handed to the channel, and refused since the claim: an opt-out read just before sending,
+   * or a later run's decision (no consent, no usable contact) for a claim no sender took.
+   */
+  withdrawn: { by: 'sender', from: ['claimed'], to: 'failed' },
   /** Written just before the channel is called. */
   begin: { by: 'sender', from: ['claimed'], to: 'sending' },
   /** The channel refused before taking the message (a throttle): safe to send again. */

@@ -118,6 +118,8 @@ export interface DueIndex extends CapacityUsage {
 export interface Decisions extends CapacityUsage, ProfileReads, JourneyWrites {
   /** Claims a ledger entry (conditional put); returns the entry that already held its key, if any. */
   claimLedger(entry: LedgerEntry): Promise<LedgerEntry | undefined>;
+  /** A sender's move of a claimed message (the run withdraws a claim no sender took). */
+  moveLedgerStatus(customerId: string, ledger: LedgerRef, move: MessageMove, extra?: MessageMoveFields): Promise<boolean>;
   /** Appends to the rolling cap if the profile is still at `profile.capVersion`. */
   takeCapSlot(profile: Profile, send: { date: string; key: string }, keepAfter: string): Promise<boolean>;
   /** Takes `key` back out of the rolling cap if the profile is still as `takeCapSlot` left it. */

@@ -33,7 +33,7 @@ export async function deliverMessage(deps: DeliverDeps, job: SendJob, announce?:
   const { store, transport, clock } = deps;
   const { profiles } = await store.getProfiles([job.customerId], { consistent: true });
   if (profiles.get(job.customerId)?.optedOut) {
-    const settled = await store.moveLedgerStatus(job.customerId, job, MESSAGE_MOVES.optedOutBeforeSend, { outcome: 'skipped:opted-out', error: 'opted out after the claim' });
+    const settled = await store.moveLedgerStatus(job.customerId, job, MESSAGE_MOVES.withdrawn, { outcome: 'skipped:opted-out', error: 'opted out after the claim' });
     return settled ? 'opted-out' : 'duplicate';
   }
   if (job.channel === 'sms') await deps.pacer?.reserve(job.parts);

@@ -2,6 +2,7 @@ import type { CampaignConfig, Journey } from '../config/schema.ts';
 import { addDays, type CalendarDate } from '../domain/dates.ts';
 import { decideCustomer, type Candidate, type Decision, type Outcome } from '../domain/guardrails.ts';
 import { personKey } from '../domain/hashing.ts';
+import { MESSAGE_MOVES } from '../domain/message-state.ts';
 import { maskPhone } from '../domain/phone.ts';
 import { advance, afterStale, dueCutoff, isFinished, ledgerKey } from '../domain/journeys.ts';
 import type { Cursor, Decisions, DueIndex } from '../ports/store.ts';
@@ -151,8 +152,15 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
   if (decision.outcome !== 'sent' || !decision.contact || !profile) {
     const existing = await store.claimLedger({ ...base, outcome: decision.outcome });
     const next = decision.outcome === 'skipped:stale' ? afterStale(config, journey, state, options.runDate) : advance(journey, state, options.runDate);
+    // A message an earlier run claimed and no sender took (it was deferred after its claim), now
+    // refused: it is settled as this skip, never left `claimed` and counted as sent.
+    const withdrawn =
+      existing?.outcome === 'sent' &&
+      existing.status === 'claimed' &&
+      decision.outcome.startsWith('skipped:') &&
+      (await store.moveLedgerStatus(base.customerId, base, MESSAGE_MOVES.withdrawn, { outcome: decision.outcome, error: 'refused by a later run before it was sent' }));
     await saveNext(deps, decision, next);
-    return existing ? existing.outcome : decision.outcome;
+    return existing && !withdrawn ? existing.outcome : decision.outcome;
   }
 
   const key = ledgerKey(state, step.id);

@@ -73,5 +73,10 @@ describe('replies and opt-outs from the provider, through the CLI', () => {
     const after = (await outbox()).slice(before.length);
     expect(after.map((line) => line.customerId)).toEqual(['c1']);
     expect(later.byJourney['category-recall']['coupon-2']).toMatchObject({ sent: 1, skipped: { 'no-consent': 2 } });
+    // a2's first coupon, claimed on day one and deferred (a1 had the number's slot), is settled as
+    // the skip it now is (a month late: stale): never counted as sent, never left claimed.
+    expect(later.byJourney['category-recall']['coupon-1']).toMatchObject({ sent: 0, skipped: { stale: 1 } });
+    const report = JSON.parse((await recall([...store, 'report', '--from', '2026-11-22', '--to', '2026-12-22', '--json'])).out);
+    expect(report.totals.notDelivered).toBe(0);
   });
 });

@@ -13,9 +13,11 @@ import {
   type RunMeta,
   type ShardPart,
 } from '../../domain/records.ts';
-import type { Cursor, Decisions, DuePartition, DueIndex, DueSlot, Page, RunPlans, RunProgress } from '../../ports/store.ts';
+import type { MessageMove } from '../../domain/message-state.ts';
+import type { Cursor, Decisions, DuePartition, DueIndex, DueSlot, LedgerRef, MessageMoveFields, Page, RunPlans, RunProgress } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
 import { keys, recallTable } from '../../store/tables.ts';
+import { moveMessage } from './customers.ts';
 import { ledgerDateKeys, ProfileReadingAdapter, putJourneyState } from './items.ts';
 import { decodeCursor, encodeCursor, isConditionFailure, parseAll, PortAdapter, type CapacityMeter } from './table.ts';
 
@@ -53,6 +55,10 @@ export class DynamoDueIndex extends PortAdapter implements DueIndex {
 export class DynamoDecisions extends ProfileReadingAdapter implements Decisions {
   constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
     super(client, tableName, PORT_ACCESS.decisions, usage);
+  }
+
+  moveLedgerStatus(customerId: string, ledger: LedgerRef, move: MessageMove, extra: MessageMoveFields = {}): Promise<boolean> {
+    return moveMessage(this.table, customerId, ledger, move, extra);
   }
 
   async claimLedger(entry: LedgerEntry): Promise<LedgerEntry | undefined> {

@@ -104,7 +104,7 @@ export class DynamoStore implements RecallStore {
 
   readonly completeRun: RecallStore['completeRun'] = async (...args) => this.held('completeRun', 'runProgress').completeRun(...args);
 
-  readonly moveLedgerStatus: RecallStore['moveLedgerStatus'] = async (...args) => this.held('moveLedgerStatus', 'deliveries', 'receipts').moveLedgerStatus(...args);
+  readonly moveLedgerStatus: RecallStore['moveLedgerStatus'] = async (...args) => this.held('moveLedgerStatus', 'deliveries', 'receipts', 'decisions').moveLedgerStatus(...args);
 
   readonly markOptedOut: RecallStore['markOptedOut'] = async (...args) => this.held('markOptedOut', 'deliveries', 'replies').markOptedOut(...args);
 
