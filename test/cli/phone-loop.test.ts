@@ -2,8 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../lib/cli/context.ts';
-import { main } from '../../lib/cli/main.ts';
+import { recall as recallAt } from '../support/cli.ts';
 
 /*
  * Issue "The loop with the customer's phone", black-box through the CLI: a provider's replies and
@@ -13,13 +12,7 @@ import { main } from '../../lib/cli/main.ts';
 
 const NOW = '2026-12-30T02:00:00Z';
 
-async function recall(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (text) => out.push(text), err: (text) => err.push(text), now: () => new Date(NOW) };
-  const code = await main(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const recall = (args: string[]) => recallAt(args, NOW);
 
 // Two accounts of one shopper (one number written two ways) and two other shoppers; all bought
 // cosmetics 78 days before 2026-11-22, so coupon-1 goes out then and coupon-2 thirty days later.

@@ -2,25 +2,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recall as recallAt } from '../support/cli.ts';
 import { OutboxLineSchema } from '../../lib/adapters/outbox.ts';
-import type { CliIo } from '../../lib/cli/context.ts';
-import { main } from '../../lib/cli/main.ts';
 import { OUTCOMES } from '../../lib/domain/guardrails.ts';
 import { loadDefaultConfig } from '../../lib/config/load.ts';
 
-interface Captured {
-  code: number;
-  out: string;
-  err: string;
-}
 
-async function recall(args: string[], now = '2026-11-22T02:00:00Z'): Promise<Captured> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (text) => out.push(text), err: (text) => err.push(text), now: () => new Date(now) };
-  const code = await main(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const recall = (args: string[], now = '2026-11-22T02:00:00Z') => recallAt(args, now);
 
 const CUSTOMERS = `customer_id,phone,name,sms_opt_in
 c1,+8613800138001,张三,true

@@ -2,8 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../lib/cli/context.ts';
-import { main } from '../../lib/cli/main.ts';
+import { recall as recallAt } from '../support/cli.ts';
 import { addDays } from '../../lib/domain/dates.ts';
 import { openLocalRuntime } from '../../lib/runtime/local.ts';
 import { defaultConfigPath } from '../../lib/config/load.ts';
@@ -11,13 +10,7 @@ import type { CategoryHistory } from '../../lib/domain/records.ts';
 
 const NOW = '2026-11-22T02:00:00Z';
 
-async function recall(args: string[], now = NOW): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (text) => out.push(text), err: (text) => err.push(text), now: () => new Date(now) };
-  const code = await main(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const recall = (args: string[], now = NOW) => recallAt(args, now);
 
 const history = (customerId: string, category: string, days?: number): CategoryHistory => ({
   customerId,

@@ -3,8 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../lib/cli/context.ts';
-import { main } from '../../lib/cli/main.ts';
+import { recall as recallAt } from '../support/cli.ts';
 import { personKey, shardOf } from '../../lib/domain/hashing.ts';
 
 /*
@@ -15,13 +14,7 @@ import { personKey, shardOf } from '../../lib/domain/hashing.ts';
 
 const NOW = '2026-11-22T02:00:00Z';
 
-async function recall(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (text) => out.push(text), err: (text) => err.push(text), now: () => new Date(NOW) };
-  const code = await main(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const recall = (args: string[]) => recallAt(args, NOW);
 
 // One person, four customer ids, the number written four ways; and one other shopper.
 const CUSTOMERS = `customer_id,phone,name,sms_opt_in

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../lib/cli/context.ts';
-import { main } from '../../lib/cli/main.ts';
+import { recall as recallAt } from '../support/cli.ts';
 import { openLocalRuntime } from '../../lib/runtime/local.ts';
 
 /*
@@ -15,19 +14,8 @@ import { openLocalRuntime } from '../../lib/runtime/local.ts';
 
 const NOW = '2026-11-22T02:00:00Z';
 
-interface Captured {
-  code: number;
-  out: string;
-  err: string;
-}
 
-async function recall(args: string[], now = NOW): Promise<Captured> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (text) => out.push(text), err: (text) => err.push(text), now: () => new Date(now) };
-  const code = await main(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const recall = (args: string[], now = NOW) => recallAt(args, now);
 
 let dir: string;
 let storeDir: string;
