@@ -113,7 +113,7 @@ export function registerDataCommands(program: Command, io: CliIo): void {
       await withRuntime(command.optsWithGlobals(), io, async (runtime) => {
         const asOf = importAsOf(options, runtime.config, io.now());
         const progress = createProgress(`importing ${file}`);
-        const orders = readOrders(createReadStream(file), file, { timeZone: runtime.config.merchantTimeZone, asOf });
+        const orders = readOrders(createReadStream(file), file, { timeZone: runtime.config.merchantTimeZone, asOf, categories: runtime.config.categories });
         const counts = await importOrders(runtime, orders, asOf, importHooks(file, io, progress));
         progress.done();
         io.out(formatImportCounts('orders', counts));

@@ -24,8 +24,12 @@ interface WallClock {
   millisecond: number;
 }
 
+/** Chinese dates as shop exports write them: 2024年3月7日 10:05 is 2024-3-7 10:05. */
+const CHINESE_DATE = /^(\d{4})年(\d{1,2})月(\d{1,2})日\s*/;
+
 /** `ordered_at` as an ISO 8601 instant with an offset, or undefined when it is not a real date. */
-export function parseOrderedAt(text: string, zone: string): string | undefined {
+export function parseOrderedAt(cell: string, zone: string): string | undefined {
+  const text = cell.replace(CHINESE_DATE, (_match, year: string, month: string, day: string) => `${year}-${month}-${day} `).trim();
   const withOffset = WITH_OFFSET.exec(text);
   if (withOffset) {
     const wall = wallClockOf(withOffset.slice(1, 8));

@@ -46,7 +46,9 @@ type OrderRow = { ok: true; line: number; order: OrderInput } | Rejected<OrderRe
 export function readOrders(input: Readable, file: string, options: OrderReadOptions): AsyncGenerator<OrderResult> {
   // Fails here (RangeError) rather than on the first row when the zone is not an IANA zone.
   const zone = knownTimeZone(options.timeZone);
-  return groupOrders(readTable(input, file, ORDER_COLUMNS), zone, options.asOf.getTime() + FUTURE_TOLERANCE_MS);
+  // A category cell may name it as the config does (女鞋) or by its id (womens-shoes).
+  const categoryIds = new Map((options.categories ?? []).map((category) => [category.name.trim(), category.id]));
+  return groupOrders(readTable(input, file, ORDER_COLUMNS), { zone, latest: options.asOf.getTime() + FUTURE_TOLERANCE_MS, categoryIds });
 }
 
 export interface OrderReadOptions {
@@ -54,12 +56,19 @@ export interface OrderReadOptions {
   timeZone: string;
   /** When the import is considered to happen: an order more than a day after it is refused. */
   asOf: Date;
+  /** The config's categories: a cell holding a category's name is read as its id. */
+  categories?: readonly { id: string; name: string }[];
+}
+
+interface RowContext {
+  zone: string;
+  latest: number;
+  categoryIds: ReadonlyMap<string, string>;
 }
 
 async function* groupOrders(
   rows: AsyncIterable<TableRow<OrderColumn> | Rejected<'wrong-column-count'>>,
-  zone: string,
-  latest: number,
+  context: RowContext,
 ): AsyncGenerator<OrderResult> {
   // The order id of the current run of rows, and the order built from its accepted rows.
   let runId: string | undefined;
@@ -76,7 +85,7 @@ async function* groupOrders(
       runId = orderId;
       current = undefined;
     }
-    const parsed = orderFromRow(row.line, row.cell, zone, latest);
+    const parsed = orderFromRow(row.line, row.cell, context);
     if (!parsed.ok) {
       yield parsed;
       continue;
@@ -122,13 +131,14 @@ function conflictWith(
   return undefined;
 }
 
-function orderFromRow(line: number, cell: (column: OrderColumn) => string, zone: string, latest: number): OrderRow {
+function orderFromRow(line: number, cell: (column: OrderColumn) => string, { zone, latest, categoryIds }: RowContext): OrderRow {
   const orderId = cell('order_id');
   if (orderId === '') return rejected(line, 'missing-order-id', 'order_id is empty');
   const customerId = cell('customer_id');
   if (customerId === '') return rejected(line, 'missing-customer-id', 'customer_id is empty');
-  const category = cell('category');
-  if (category === '') return rejected(line, 'missing-category', 'category is empty');
+  const categoryCell = cell('category');
+  if (categoryCell === '') return rejected(line, 'missing-category', 'category is empty');
+  const category = categoryIds.get(categoryCell) ?? categoryCell;
 
   const orderedAtText = cell('ordered_at');
   const orderedAt = parseOrderedAt(orderedAtText, zone);
@@ -137,7 +147,7 @@ function orderFromRow(line: number, cell: (column: OrderColumn) => string, zone:
       line,
       'bad-date',
       `ordered_at ${quoted(orderedAtText)} is not a date: use ISO 8601 with an offset ` +
-        `(2024-03-05T14:30:00+08:00), YYYY-MM-DD HH:MM[:SS] or YYYY-MM-DD (${zone} time)`,
+        `(2024-03-05T14:30:00+08:00), YYYY-MM-DD HH:MM[:SS], YYYY/M/D or 2024年3月5日 14:30 (${zone} time)`,
     );
   }
   if (Date.parse(orderedAt) > latest) {
@@ -152,7 +162,7 @@ function orderFromRow(line: number, cell: (column: OrderColumn) => string, zone:
   const amountText = cell('amount');
   const amount = parseAmount(amountText);
   if (amount === undefined) {
-    return rejected(line, 'bad-amount', `amount ${quoted(amountText)} is not a number like 199 or 199.50`);
+    return rejected(line, 'bad-amount', `amount ${quoted(amountText)} is not an amount like 199, 199.50, ¥1,299.00 or 268.5元`);
   }
   if (amount < 0) {
     return rejected(line, 'negative-amount', `amount ${amountText} is negative: leave refunds out of the import`);
@@ -177,9 +187,17 @@ function orderFromRow(line: number, cell: (column: OrderColumn) => string, zone:
 const AMOUNT = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
 /** A plain decimal; thousands separators and currency signs are refused rather than guessed at. */
-function parseAmount(text: string): number | undefined {
-  if (!AMOUNT.test(text)) return undefined;
-  const value = Number(text);
+/** A currency mark before or after the number, as shop exports write amounts (¥268.50, 268.50元). */
+const CURRENCY = /^(?:[¥￥]|RMB|CNY)\s*|\s*(?:元|RMB|CNY)$/gi;
+/** Thousands grouped with commas: 1,299.00. */
+const GROUPED = /^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$/;
+
+/** An amount as exports write it: 199, 199.50, ¥268.50, ￥1,299.00, 268.5元. */
+export function parseAmount(text: string): number | undefined {
+  const bare = text.replace(CURRENCY, '').trim();
+  const plain = GROUPED.test(bare) ? bare.replace(/,/g, '') : bare;
+  if (!AMOUNT.test(plain)) return undefined;
+  const value = Number(plain);
   return Number.isFinite(value) ? value : undefined;
 }
 

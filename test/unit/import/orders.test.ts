@@ -167,3 +167,26 @@ describe('readOrders', () => {
     expect(maxReadAhead).toBeLessThan(20_000);
   });
 });
+
+describe('readOrders: cells as shop exports write them (issue "Operate", point 4)', () => {
+  it('reads amounts with ¥ / ￥ / 元 and thousands separators, Chinese and slashed dates, and categories by their configured name', async () => {
+    const text = [
+      ORDER_HEADER,
+      'o1,c1,2024年3月7日 10:05,女鞋,¥268.50,',
+      'o2,c1,2024年3月8日,cosmetics,"￥1,299.00",',
+      'o3,c2,2024/3/9 10:05:00,彩妆,268.5元,',
+      'o4,c2,2024-03-10 10:00,garden-gnomes,"12,34",',
+    ].join('\n');
+
+    const results = await collect(readOrders(bytes(text), 'orders.csv', { timeZone: SHANGHAI, asOf: IMPORT_AS_OF, categories: [{ id: 'womens-shoes', name: '女鞋' }, { id: 'cosmetics', name: '彩妆' }] }));
+
+    const accepted = results.flatMap((result) => (result.ok ? [result.value] : []));
+    expect(accepted.map((order) => [order.orderId, order.orderedAt, order.lines])).toEqual([
+      ['o1', '2024-03-07T10:05:00+08:00', [{ category: 'womens-shoes', amount: 268.5 }]],
+      ['o2', '2024-03-08T00:00:00+08:00', [{ category: 'cosmetics', amount: 1299 }]],
+      ['o3', '2024-03-09T10:05:00+08:00', [{ category: 'cosmetics', amount: 268.5 }]],
+    ]);
+    // "12,34" is no grouping of thousands (a decimal comma?): refused, never read as 1234.
+    expect(rejections(results)).toEqual([{ line: 5, reason: 'bad-amount' }]);
+  });
+});
