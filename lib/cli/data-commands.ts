@@ -78,6 +78,11 @@ function importAsOf(options: ImportOptions, config: CampaignConfig, now: Date): 
   return moment;
 }
 
+/** Says once which columns of the file's header recall does not read. */
+function ignored(file: string, io: CliIo): (columns: readonly string[]) => void {
+  return (columns) => io.err(`${file}:1: warning: ignored column${columns.length > 1 ? 's' : ''} ${columns.join(', ')} (not read by recall)`);
+}
+
 function importHooks(file: string, io: CliIo, progress: { tick: (count: number) => void }): ImportHooks {
   return {
     onProgress: (rows) => progress.tick(rows),
@@ -98,7 +103,7 @@ export function registerDataCommands(program: Command, io: CliIo): void {
       await withRuntime(command.optsWithGlobals(), io, async (runtime) => {
         const asOf = importAsOf(options, runtime.config, io.now());
         const progress = createProgress(`importing ${file}`);
-        const rows = readCustomerRows(createReadStream(file), file, { timeZone: runtime.config.merchantTimeZone, defaultCountry: runtime.config.defaultCountry });
+        const rows = readCustomerRows(createReadStream(file), file, { timeZone: runtime.config.merchantTimeZone, defaultCountry: runtime.config.defaultCountry, onIgnoredColumns: ignored(file, io) });
         const counts = await importCustomers(runtime, rows, asOf, importHooks(file, io, progress));
         progress.done();
         io.out(formatImportCounts('customers', counts));
@@ -113,7 +118,7 @@ export function registerDataCommands(program: Command, io: CliIo): void {
       await withRuntime(command.optsWithGlobals(), io, async (runtime) => {
         const asOf = importAsOf(options, runtime.config, io.now());
         const progress = createProgress(`importing ${file}`);
-        const orders = readOrders(createReadStream(file), file, { timeZone: runtime.config.merchantTimeZone, asOf, categories: runtime.config.categories });
+        const orders = readOrders(createReadStream(file), file, { timeZone: runtime.config.merchantTimeZone, asOf, categories: runtime.config.categories, onIgnoredColumns: ignored(file, io) });
         const counts = await importOrders(runtime, orders, asOf, importHooks(file, io, progress));
         progress.done();
         io.out(formatImportCounts('orders', counts));
@@ -134,7 +139,7 @@ export function registerDataCommands(program: Command, io: CliIo): void {
         await withRuntime(command.optsWithGlobals(), io, async (runtime) => {
           const asOf = importAsOf(options, runtime.config, io.now());
           const progress = createProgress(`importing ${file}`);
-          const read = { timeZone: runtime.config.merchantTimeZone, defaultCountry: runtime.config.defaultCountry, asOf };
+          const read = { timeZone: runtime.config.merchantTimeZone, defaultCountry: runtime.config.defaultCountry, asOf, onIgnoredColumns: ignored(file, io) };
           const rows = kind === 'replies' ? readReplyRows(createReadStream(file), file, read) : readOptOutRows(createReadStream(file), file, read);
           const counts = await importReplies(runtime, rows, importHooks(file, io, progress));
           progress.done();

@@ -57,6 +57,8 @@ export interface CustomerReadOptions {
   timeZone: string;
   /** Country of phone numbers without a country code. */
   defaultCountry: string;
+  /** Told once of the header's columns recall does not read (they are ignored). */
+  onIgnoredColumns?: (columns: readonly string[]) => void;
 }
 
 /**
@@ -67,7 +69,7 @@ export interface CustomerReadOptions {
  */
 export async function* readCustomerRows(input: Readable, file: string, options: CustomerReadOptions): AsyncGenerator<CustomerRowResult> {
   const zone = knownTimeZone(options.timeZone);
-  for await (const row of readTable(input, file, CUSTOMER_COLUMNS)) {
+  for await (const row of readTable(input, file, CUSTOMER_COLUMNS, options.onIgnoredColumns)) {
     yield row.ok ? customerFromRow(row.line, row.cell, zone, options.defaultCountry) : row;
   }
 }

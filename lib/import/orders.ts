@@ -48,7 +48,7 @@ export function readOrders(input: Readable, file: string, options: OrderReadOpti
   const zone = knownTimeZone(options.timeZone);
   // A category cell may name it as the config does (女鞋) or by its id (womens-shoes).
   const categoryIds = new Map((options.categories ?? []).map((category) => [category.name.trim(), category.id]));
-  return groupOrders(readTable(input, file, ORDER_COLUMNS), { zone, latest: options.asOf.getTime() + FUTURE_TOLERANCE_MS, categoryIds });
+  return groupOrders(readTable(input, file, ORDER_COLUMNS, options.onIgnoredColumns), { zone, latest: options.asOf.getTime() + FUTURE_TOLERANCE_MS, categoryIds });
 }
 
 export interface OrderReadOptions {
@@ -58,6 +58,8 @@ export interface OrderReadOptions {
   asOf: Date;
   /** The config's categories: a cell holding a category's name is read as its id. */
   categories?: readonly { id: string; name: string }[];
+  /** Told once of the header's columns recall does not read (they are ignored). */
+  onIgnoredColumns?: (columns: readonly string[]) => void;
 }
 
 interface RowContext {

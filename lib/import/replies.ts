@@ -33,6 +33,8 @@ export interface ReplyReadOptions {
   defaultCountry: string;
   /** The import's as-of: an opt-out without a time happened then; nothing may be dated after it. */
   asOf: Date;
+  /** Told once of the header's columns recall does not read (they are ignored). */
+  onIgnoredColumns?: (columns: readonly string[]) => void;
 }
 
 const REPLY_COLUMNS = { required: ['phone', 'text', 'received_at'], optional: ['id'] } as const;
@@ -53,7 +55,7 @@ function timeOf(line: number, column: string, raw: string, zone: string, asOf: D
 /** Inbound replies; a row without an id gets one from its content, so a re-import records nothing twice. */
 export async function* readReplyRows(input: Readable, file: string, options: ReplyReadOptions): AsyncGenerator<RowResult<ReplyRow>> {
   const zone = knownTimeZone(options.timeZone);
-  for await (const row of readTable(input, file, REPLY_COLUMNS)) {
+  for await (const row of readTable(input, file, REPLY_COLUMNS, options.onIgnoredColumns)) {
     if (!row.ok) {
       yield row;
       continue;
@@ -77,7 +79,7 @@ export async function* readReplyRows(input: Readable, file: string, options: Rep
 /** A provider's opt-out export: each number opted out at its time, or the import's as-of. */
 export async function* readOptOutRows(input: Readable, file: string, options: ReplyReadOptions): AsyncGenerator<RowResult<OptOutRow>> {
   const zone = knownTimeZone(options.timeZone);
-  for await (const row of readTable(input, file, OPT_OUT_COLUMNS)) {
+  for await (const row of readTable(input, file, OPT_OUT_COLUMNS, options.onIgnoredColumns)) {
     if (!row.ok) {
       yield row;
       continue;

@@ -27,12 +27,13 @@ export async function* readTable<K extends string>(
   input: Readable,
   file: string,
   spec: ColumnSpec<K>,
+  onIgnoredColumns: (columns: readonly string[]) => void = () => {},
 ): AsyncGenerator<TableRow<K> | Rejected<'wrong-column-count'>> {
   let columns: Map<K, number> | undefined;
   let width = 0;
   for await (const row of readRows(input, file)) {
     if (!columns) {
-      columns = columnsOf(row, spec, file);
+      columns = columnsOf(row, spec, file, onIgnoredColumns);
       width = row.cells.length;
       continue;
     }
@@ -61,7 +62,7 @@ export async function* readTable<K extends string>(
   }
 }
 
-function columnsOf<K extends string>(header: Row, spec: ColumnSpec<K>, file: string): Map<K, number> {
+function columnsOf<K extends string>(header: Row, spec: ColumnSpec<K>, file: string, onIgnoredColumns: (columns: readonly string[]) => void): Map<K, number> {
   const known = new Map<string, K>([...spec.required, ...spec.optional].map((column) => [column, column]));
   const columns = new Map<K, number>();
   const unknown: string[] = [];
@@ -92,14 +93,8 @@ function columnsOf<K extends string>(header: Row, spec: ColumnSpec<K>, file: str
         `in the header: expected ${describeColumns(spec)}`,
     );
   }
-  if (unknown.length > 0) {
-    throw new CsvFormatError(
-      file,
-      header.line,
-      `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} ` +
-        `in the header: expected ${describeColumns(spec)}`,
-    );
-  }
+  // Exports carry more than recall reads (e-mail, address, ...): ignored, and said once.
+  if (unknown.length > 0) onIgnoredColumns(unknown);
   return columns;
 }
 

@@ -78,11 +78,11 @@ const ORDERS = [
   'p2,b1,2026-02-30 12:00,cosmetics,150,', // no such date
   'p3,b6,yesterday,cosmetics,150,', // not a date
   'p4,b6,2026-09-05 12:00,cosmetics,-20,', // negative amount
-  'p5,b6,2026-09-05 12:00,cosmetics,¥150,', // currency sign
+  'p5,b6,2026-09-05 12:00,cosmetics,¥150,', // ok: a currency sign, as exports write it
   'p6,b6,2026-09-05 12:00,garden-gnomes,80,', // unknown category (the only line: the order keeps no category)
   'p7,b6,2026-09-05,,150,', // no category
   'p8,b6', // missing columns
-  'p9,b6,"2026-09-06 10:00",skincare,"1,200",', // thousands separator
+  'p9,b6,"2026-09-06 10:00",skincare,"1,200",', // ok: a thousands separator
   'p10,b8,2026-09-05T12:00:00+08:00,cosmetics,100,', // ok
   'p10,b9,2026-09-05T12:00:00+08:00,cosmetics,100,', // the same order id for another customer
   'p11,b9,2026-09-05 12:00,cosmetics,100,', // ok
@@ -121,17 +121,20 @@ describe('bad CSV rows and bad contact data', () => {
       warnings: { 'landline-phone': 1, 'invalid-phone': 3 },
     });
     expect(orders).toEqual({
-      imported: 7,
+      imported: 9,
       unchanged: 0,
       warnings: {},
-      rejected: { 'bad-date': 2, 'negative-amount': 1, 'bad-amount': 2, 'unknown-category': 1, 'missing-category': 1, 'wrong-column-count': 1, 'customer-mismatch': 1 },
+      rejected: { 'bad-date': 2, 'negative-amount': 1, 'unknown-category': 1, 'missing-category': 1, 'wrong-column-count': 1, 'customer-mismatch': 1 },
     });
     expect(rejected).toContain('customers.csv:3: wrong-column-count');
     expect(rejected).toContain('orders.csv:12: customer-mismatch');
     // Nothing of a rejected row was written: no profile, no order marker.
     const state = await scanTable(store);
     for (const customer of ['b2', 'b4', 'b5', 'b7', 'b11']) expect([...state.keys()].filter((key) => key.startsWith(`C#${customer}|`))).toEqual([]);
-    for (const order of ['p2', 'p3', 'p4', 'p5', 'p7', 'p8', 'p9']) expect([...state.keys()].filter((key) => key.endsWith(`|O#${order}`))).toEqual([]);
+    for (const order of ['p2', 'p3', 'p4', 'p7', 'p8']) expect([...state.keys()].filter((key) => key.endsWith(`|O#${order}`))).toEqual([]);
+    // ¥150 and "1,200" are amounts as exports write them.
+    expect(state.get('C#b6|O#p5')).toMatchObject({ total: 150 });
+    expect(state.get('C#b6|O#p9')).toMatchObject({ total: 1200 });
     // The quoted name came through whole.
     expect(state.get('C#b6|PROFILE')).toMatchObject({ name: 'Shi, "Xiangyun"' });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readCustomerRows } from '../../../lib/import/customers.ts';
-import { bytes, CUSTOMER_OPTIONS, customers, formatError } from '../../support/csv-files.ts';
+import { bytes, collect, CUSTOMER_OPTIONS, customers, formatError } from '../../support/csv-files.ts';
 
 /**
  * lib/import/table.ts: the header, quoted cells and physical line numbers, through readCustomerRows.
@@ -49,10 +49,17 @@ describe('readCustomerRows', () => {
     expect(error.retryable).toBe(false);
   });
 
-  it('fails on unknown columns, naming them', async () => {
-    const error = await formatError(readCustomerRows(bytes('customer_id,phone,name,email,VIP\n'), 'c.csv', CUSTOMER_OPTIONS));
+  it('ignores columns it does not read (an export\'s e-mail, a VIP flag), naming them once, and reads the rest', async () => {
+    const ignored: (readonly string[])[] = [];
+    const text = 'customer_id,phone,name,email,VIP\nc-1,13800138000,Li,li@example.com,yes\nc-2,13800138001,Wang,,\n';
 
-    expect(error.message).toMatch(/^c\.csv:1: unknown columns "email", "VIP" in the header/);
+    const results = await collect(readCustomerRows(bytes(text), 'c.csv', { ...CUSTOMER_OPTIONS, onIgnoredColumns: (columns) => ignored.push(columns) }));
+
+    expect(ignored).toEqual([['"email"', '"VIP"']]);
+    expect(results.map((result) => result.ok && result.value)).toEqual([
+      { customerId: 'c-1', phone: '13800138000', name: 'Li' },
+      { customerId: 'c-2', phone: '13800138001', name: 'Wang' },
+    ]);
   });
 
   it('fails on a file without a header row, or an empty file', async () => {
