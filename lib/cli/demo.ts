@@ -92,7 +92,7 @@ export function registerDemo(program: Command, io: CliIo): void {
         await runAndReport(runtime, io, { asOf: moment.runDate, dryRun: false, backfill: false, json: false, allowFuture: false });
         const samples = await sampleOutbox(runtime.outbox.file, 3);
         if (samples.length > 0) {
-          io.out(`\nOutbox: ${runtime.outbox.file} (one JSON line per message; SNS on AWS). A few of the messages:`);
+          io.out(`\nOutbox: ${runtime.outbox.file} (one JSON line per message; End User Messaging SMS on AWS). A few of the messages:`);
           for (const sample of samples) io.out(`  ${sample.channel === 'sms' ? maskPhone(sample.to) : 'push'}  [${sample.journey}/${sample.step}, ${sample.parts} part(s)]  ${sample.text}`);
         }
         const html = join(storeDir, 'report.html');
