@@ -1,5 +1,5 @@
-// `npm run bench [-- --customers 100000 --curve 10000,100000,1000000 --throughput 20000 --only read,curve,throughput,pacer,cold]`
-// Every figure of issue 7, measured side by side in one run; printed as tables and written to bench-results.json.
+// `npm run bench [-- OPTIONS]` (`-- --help` lists them): every figure of the Performance section,
+// measured side by side in one run; printed as tables and written to bench-results.json.
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { table } from '../../lib/report/table.ts';
@@ -16,15 +16,52 @@ import { measureThroughput } from './throughput.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const { values } = parseArgs({
-  options: {
-    customers: { type: 'string', default: '100000' },
-    curve: { type: 'string', default: '10000,100000,1000000' },
-    throughput: { type: 'string', default: '20000' },
-    only: { type: 'string', default: 'read,curve,throughput,pacer,cold' },
-  },
-});
-const only = new Set(values.only.split(','));
+const SECTIONS = ['read', 'curve', 'throughput', 'pacer', 'cold'] as const;
+
+const USAGE = `npm run bench [-- OPTIONS]: every figure of the Performance section, side by side in one run,
+printed as tables and written to bench-results.json (sections not run keep their earlier figures).
+
+  --only LIST          sections to run, comma-separated (default ${SECTIONS.join(',')}):
+                         read        read units per due customer vs the floor (seeds --customers)
+                         curve       read cost per run at the --curve table sizes
+                         throughput  due customers per second: the daily run vs the bare store floor
+                         pacer       achieved SMS parts per second vs MPS (4 senders)
+                         cold        cold start of every bundled function vs a hello
+  --customers N        customers seeded for "read" (default 100000)
+  --curve N,N,...      table sizes for "curve" (default 10000,100000,1000000)
+  --throughput N       customers seeded for "throughput" (default 20000)
+  -h, --help           this text`;
+
+function usageError(message: string): never {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      customers: { type: 'string', default: '100000' },
+      curve: { type: 'string', default: '10000,100000,1000000' },
+      throughput: { type: 'string', default: '20000' },
+      only: { type: 'string', default: SECTIONS.join(',') },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+} catch (error) {
+  usageError(error instanceof Error ? error.message : String(error));
+}
+const { values } = parsed;
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const only = new Set(values.only.split(',').map((section) => section.trim()));
+const unknownSections = [...only].filter((section) => !(SECTIONS as readonly string[]).includes(section));
+if (unknownSections.length > 0) usageError(`--only: unknown section ${unknownSections.map((section) => `"${section}"`).join(', ')}`);
+for (const [flag, text] of [['--customers', values.customers], ['--throughput', values.throughput], ...values.curve.split(',').map((size) => ['--curve', size])] as const) {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) usageError(`${flag}: expected a positive whole number, got "${text}"`);
+}
 const TODAY = '2026-11-22';
 // Sections measured in an earlier run (`--only` skips them) are kept, each with its own date.
 const measuredAt = new Date().toISOString();
