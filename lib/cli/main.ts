@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { defaultConfigPath, loadConfigFile } from '../config/load.ts';
 import { functionName, invokeLocally, invokeOnAws, readEvent } from './invoke.ts';
@@ -8,9 +9,17 @@ import { registerDemo } from './demo.ts';
 import { registerReconcile } from './reconcile.ts';
 import { BadInputError, RecallError } from '../errors.ts';
 
+/** The version in package.json, the one place it is written. */
+function packageVersion(): string {
+  const parsed: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return typeof parsed === 'object' && parsed !== null && 'version' in parsed && typeof parsed.version === 'string' ? parsed.version : 'unknown';
+}
+
 export function buildProgram(io: CliIo = defaultIo): Command {
   const program = new Command('recall')
     .description('Scheduled recall campaigns: find customers past their repurchase window and win them back')
+    .version(packageVersion(), '--version', 'print the version')
+    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) })
     .option('--store <dir>', 'embedded store directory (default .recall/, the demo uses .recall/demo/)')
     .option('--config <file>', 'campaign config JSON (default: the built-in config)')
     .option('--endpoint <url>', 'any DynamoDB-API endpoint instead of the embedded store')

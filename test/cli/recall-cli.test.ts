@@ -43,6 +43,17 @@ describe('recall CLI', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('--version prints the version in package.json; --help names every command', async () => {
+    const pkg = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+
+    const version = await recall(['--version']);
+    const help = await recall(['--help']);
+
+    expect(version).toMatchObject({ code: 0, out: pkg.version });
+    expect(help.code).toBe(0);
+    for (const command of ['demo', 'import', 'run', 'report', 'reconcile', 'windows', 'invoke', 'config']) expect(help.out).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
   it('imports CSV files, naming each bad row by line and reason, and keeps the rest', async () => {
     const customers = await recall([...store, 'import', 'customers', join(dir, 'customers.csv')]);
     expect(customers.code).toBe(0);
