@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recall as recallAt } from '../support/cli.ts';
+import { importedStore, recall as recallAt } from '../support/cli.ts';
 
 /*
  * Issue "The loop with the customer's phone", black-box through the CLI: a provider's replies and
@@ -35,11 +35,7 @@ describe('replies and opt-outs from the provider, through the CLI', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'recall-phone-loop-'));
-    store = ['--store', join(dir, 'store')];
-    await writeFile(join(dir, 'customers.csv'), CUSTOMERS);
-    await writeFile(join(dir, 'orders.csv'), `${ORDERS}\n`);
-    await recall([...store, 'import', 'customers', join(dir, 'customers.csv'), '--as-of', '2026-11-22']);
-    await recall([...store, 'import', 'orders', join(dir, 'orders.csv'), '--as-of', '2026-11-22']);
+    store = await importedStore(dir, { customers: CUSTOMERS, orders: ORDERS }, '2026-11-22', NOW);
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
