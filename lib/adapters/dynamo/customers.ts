@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { MessageMove } from '../../domain/message-state.ts';
 import { LedgerEntrySchema, OrderMarkerSchema, type CategoryHistory, type JourneyState, type LedgerEntry } from '../../domain/records.ts';
 import type {
@@ -76,32 +76,17 @@ export async function markOptedOut(table: DynamoTable, customerId: string, at: s
 
 /** One customer's ledger entries decided on or after `sinceRunDate` (strongly consistent); corrupt ones are left out. */
 export async function readCustomerLedger(table: DynamoTable, customerId: string, sinceRunDate: string): Promise<LedgerEntry[]> {
-  const items: LedgerEntry[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const result = await table.doc.send(
-      table.checked(
-        new QueryCommand({
-          TableName: table.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ledger)',
-          FilterExpression: '#runDate >= :since',
-          ExpressionAttributeNames: { '#runDate': 'runDate' },
-          ExpressionAttributeValues: { ':pk': keys.customer(customerId), ':ledger': keys.ledger('', '', '').slice(0, 2), ':since': sinceRunDate },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      ),
-    );
-    table.count(result.ConsumedCapacity, 'read', 1);
-    for (const item of result.Items ?? []) {
-      // A corrupt ledger item converts nothing and redeems nothing; the rest still count.
-      const parsed = LedgerEntrySchema.safeParse(item);
-      if (parsed.success) items.push(parsed.data);
-    }
-    startKey = result.LastEvaluatedKey;
-  } while (startKey);
-  return items;
+  const items = await table.queryPartition({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ledger)',
+    FilterExpression: '#runDate >= :since',
+    ExpressionAttributeNames: { '#runDate': 'runDate' },
+    ExpressionAttributeValues: { ':pk': keys.customer(customerId), ':ledger': keys.ledger('', '', '').slice(0, 2), ':since': sinceRunDate },
+  });
+  // A corrupt ledger item converts nothing and redeems nothing; the rest still count.
+  return items.flatMap((item) => {
+    const parsed = LedgerEntrySchema.safeParse(item);
+    return parsed.success ? [parsed.data] : [];
+  });
 }
 
 export class DynamoDeliveries extends ProfileReadingAdapter implements Deliveries {

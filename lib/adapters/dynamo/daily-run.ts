@@ -214,27 +214,10 @@ export class DynamoRunProgress extends PortAdapter implements RunProgress {
   async getRun(runId: string): Promise<{ meta: RunMeta; parts: ShardPart[] } | undefined> {
     let meta: RunMeta | undefined;
     const parts: ShardPart[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const result = await this.table.doc.send(
-        this.table.checked(
-          new QueryCommand({
-            TableName: this.table.tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': keys.run(runId) },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        ),
-      );
-      this.table.count(result.ConsumedCapacity, 'read', 1);
-      for (const item of result.Items ?? []) {
-        if (item.sk === keys.runMeta) meta = RunMetaSchema.parse(item);
-        else parts.push(ShardPartSchema.parse(item));
-      }
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
+    for (const item of await this.table.queryPartition({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.run(runId) } })) {
+      if (item.sk === keys.runMeta) meta = RunMetaSchema.parse(item);
+      else parts.push(ShardPartSchema.parse(item));
+    }
     return meta ? { meta, parts } : undefined;
   }
 

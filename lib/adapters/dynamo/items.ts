@@ -1,4 +1,4 @@
-import { BatchGetCommand, PutCommand, QueryCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { shardOf } from '../../domain/hashing.ts';
 import { CategoryHistorySchema, JourneyStateSchema, ProfileSchema, type CategoryHistory, type JourneyState, type LedgerEntry, type Profile } from '../../domain/records.ts';
 import type { CustomerHistory, DueSlot, ProfileLookup } from '../../ports/store.ts';
@@ -95,34 +95,21 @@ export async function readCustomerHistory(table: DynamoTable, customerId: string
   const categories = new Map<string, CategoryHistory>();
   const corruptCategories = new Set<string>();
   const journeys = new Map<string, JourneyState>();
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const result = await table.doc.send(
-      table.checked(
-        new QueryCommand({
-          TableName: table.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': keys.customer(customerId), ':from': keys.category(''), ':to': keys.journey('\uffff') },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      ),
-    );
-    table.count(result.ConsumedCapacity, 'read', 1);
-    for (const item of result.Items ?? []) {
-      const sk = String(item.sk);
-      if (sk.startsWith(keys.category(''))) {
-        const parsed = CategoryHistorySchema.safeParse(item);
-        if (parsed.success) categories.set(parsed.data.category, parsed.data);
-        else corruptCategories.add(sk.slice(keys.category('').length));
-      } else {
-        const parsed = JourneyStateSchema.safeParse(item);
-        if (parsed.success) journeys.set(sk.slice(keys.journey('').length), parsed.data);
-      }
+  const items = await table.queryPartition({
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    ExpressionAttributeValues: { ':pk': keys.customer(customerId), ':from': keys.category(''), ':to': keys.journey('\uffff') },
+  });
+  for (const item of items) {
+    const sk = String(item.sk);
+    if (sk.startsWith(keys.category(''))) {
+      const parsed = CategoryHistorySchema.safeParse(item);
+      if (parsed.success) categories.set(parsed.data.category, parsed.data);
+      else corruptCategories.add(sk.slice(keys.category('').length));
+    } else {
+      const parsed = JourneyStateSchema.safeParse(item);
+      if (parsed.success) journeys.set(sk.slice(keys.journey('').length), parsed.data);
     }
-    startKey = result.LastEvaluatedKey;
-  } while (startKey);
+  }
   return { categories, journeys, corruptCategories };
 }
 

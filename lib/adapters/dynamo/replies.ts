@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { personKey } from '../../domain/hashing.ts';
 import type { MessageMove } from '../../domain/message-state.ts';
 import type { LedgerEntry } from '../../domain/records.ts';
@@ -37,26 +37,11 @@ export class DynamoReplies extends ProfileReadingAdapter implements Replies {
 
   /** The customers linked to the number's person key (written by imports and seeding). */
   async customersLinkedTo(phone: string): Promise<string[]> {
-    const linked: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const result = await this.table.doc.send(
-        this.table.checked(
-          new QueryCommand({
-            TableName: this.table.tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :customer)',
-            ExpressionAttributeValues: { ':pk': keys.person(personKey({ channel: 'sms', to: phone })), ':customer': keys.customer('') },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        ),
-      );
-      this.table.count(result.ConsumedCapacity, 'read', 1);
-      for (const item of result.Items ?? []) if (typeof item.customerId === 'string') linked.push(item.customerId);
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
-    return linked.sort();
+    const links = await this.table.queryPartition({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :customer)',
+      ExpressionAttributeValues: { ':pk': keys.person(personKey({ channel: 'sms', to: phone })), ':customer': keys.customer('') },
+    });
+    return links.flatMap((link) => (typeof link.customerId === 'string' ? [link.customerId] : [])).sort();
   }
 
   markOptedOut(customerId: string, at: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, type ConsumedCapacity, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Cursor } from '../../ports/store.ts';
 import { partitionMatches, type ItemAction, type TableAccess } from '../../store/access.ts';
 import { backoffMs, wait } from '../retry.ts';
@@ -159,6 +159,25 @@ export class DynamoTable {
     const units = Math.max(minimum, list.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0));
     if (kind === 'read') this.usage.readUnits += units;
     else this.usage.writeUnits += units;
+  }
+
+  /**
+   * Every item of one partition the key condition selects, every page, strongly consistent
+   * (1 read unit at least per page). `query` gives the key condition (on `pk`, `sk`) and any
+   * filter, with their names and values.
+   */
+  async queryPartition(query: Pick<QueryCommandInput, 'KeyConditionExpression' | 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.doc.send(
+        this.checked(new QueryCommand({ TableName: this.tableName, ...query, ConsistentRead: true, ExclusiveStartKey: startKey, ReturnConsumedCapacity: 'TOTAL' })),
+      );
+      this.count(result.ConsumedCapacity, 'read', 1);
+      items.push(...(result.Items ?? []));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return items;
   }
 
   /** A conditional write: false when its condition failed. */
