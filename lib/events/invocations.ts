@@ -62,3 +62,15 @@ export function parseBody<S extends z.ZodType>(record: { messageId: string; body
   if (!parsed.success) throw new InvalidEventError(`message ${record.messageId}: ${issuesOf(parsed.error)}`);
   return parsed.data;
 }
+
+/** A JSON document checked against `schema`; the problem named by field, never by value. */
+export function parseJson<S extends z.ZodType>(text: string, schema: S): { success: true; data: z.infer<S> } | { success: false; problem: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { success: false, problem: 'not JSON' };
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? { success: true, data: parsed.data } : { success: false, problem: issuesOf(parsed.error) };
+}

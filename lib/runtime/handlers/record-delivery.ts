@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SnsEventSchema } from '../../events/aws-shapes.ts';
-import { InvalidEventError, issuesOf } from '../../events/invocations.ts';
+import { InvalidEventError, issuesOf, parseJson } from '../../events/invocations.ts';
 import { SmsEventSchema } from '../../domain/sms-events.ts';
 import { logger, metrics, MetricUnit, tracer } from '../../observability/powertools.ts';
 import { recordDeliveryEvent, type DeliveryEventResult } from '../../usecases/record-delivery.ts';
@@ -42,16 +42,4 @@ export function createHandler(deps: () => Promise<{ store: Receipts }>) {
       }
       return { results };
     });
-}
-
-/** A JSON document checked against `schema`; the problem named by field, never by value. */
-export function parseJson<T>(text: string, schema: { safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } } }): { success: true; data: T } | { success: false; problem: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { success: false, problem: 'not JSON' };
-  }
-  const parsed = schema.safeParse(json);
-  return parsed.success ? { success: true, data: parsed.data } : { success: false, problem: issuesOf(parsed.error) };
 }

@@ -3,14 +3,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { FunctionUrlRequestSchema, SnsEventSchema, type FunctionUrlRequest } from '../../events/aws-shapes.ts';
-import { InvalidEventError } from '../../events/invocations.ts';
+import { InvalidEventError, parseJson } from '../../events/invocations.ts';
 import { InboundSmsSchema, ReplyCallbackSchema } from '../../events/schemas.ts';
 import { checkSignature } from '../../events/signed-callback.ts';
 import { mobileNumber } from '../../domain/phone.ts';
 import { logger, metrics, MetricUnit, tracer } from '../../observability/powertools.ts';
 import type { Clock } from '../../ports/messaging.ts';
 import { recordReply, type InboundReply, type RecordReplyDeps, type ReplyResult } from '../../usecases/record-reply.ts';
-import { parseJson } from './record-delivery.ts';
 
 /* The record-reply handler's wiring, composed with any runtime's deps: functions/record-reply.ts gives it AWS's. */
 
