@@ -5,7 +5,7 @@ import { mobileNumber } from '../domain/phone.ts';
 import { maskDigits } from './customers.ts';
 import { parseOrderedAt } from './dates.ts';
 import { quoted, rejected, type Rejected, type ReplyRejectReason } from './results.ts';
-import { readTable } from './table.ts';
+import { readTable, type ColumnSpec } from './table.ts';
 
 /*
  * Rows of `recall import replies` (`phone,text,received_at[,id]`: a provider's inbound messages)
@@ -52,17 +52,29 @@ function timeOf(line: number, column: string, raw: string, zone: string, asOf: D
   return { ok: true, iso: new Date(iso).toISOString() };
 }
 
-/** Inbound replies; a row without an id gets one from its content, so a re-import records nothing twice. */
-export async function* readReplyRows(input: Readable, file: string, options: ReplyReadOptions): AsyncGenerator<RowResult<ReplyRow>> {
-  const zone = knownTimeZone(options.timeZone);
-  for await (const row of readTable(input, file, REPLY_COLUMNS, options.onIgnoredColumns)) {
+/** The rows of `columns`, each with its `phone` read as a mobile number (rejected when it is none). */
+async function* rowsWithPhone<K extends string>(
+  input: Readable,
+  file: string,
+  columns: ColumnSpec<K | 'phone'>,
+  options: ReplyReadOptions,
+): AsyncGenerator<{ ok: true; line: number; cell: (column: K | 'phone') => string; phone: string } | Rejected<ReplyRejectReason>> {
+  for await (const row of readTable(input, file, columns, options.onIgnoredColumns)) {
     if (!row.ok) {
       yield row;
       continue;
     }
     const phone = phoneOf(row.line, row.cell('phone'), options.defaultCountry);
-    if (!phone.ok) {
-      yield phone;
+    yield phone.ok ? { ok: true, line: row.line, cell: row.cell, phone: phone.e164 } : phone;
+  }
+}
+
+/** Inbound replies; a row without an id gets one from its content, so a re-import records nothing twice. */
+export async function* readReplyRows(input: Readable, file: string, options: ReplyReadOptions): AsyncGenerator<RowResult<ReplyRow>> {
+  const zone = knownTimeZone(options.timeZone);
+  for await (const row of rowsWithPhone(input, file, REPLY_COLUMNS, options)) {
+    if (!row.ok) {
+      yield row;
       continue;
     }
     const receivedAt = timeOf(row.line, 'received_at', row.cell('received_at'), zone, options.asOf);
@@ -71,26 +83,21 @@ export async function* readReplyRows(input: Readable, file: string, options: Rep
       continue;
     }
     const text = row.cell('text');
-    const inboundId = row.cell('id') || `import-${createHash('sha256').update(`${phone.e164}\n${receivedAt.iso}\n${text}`).digest('hex').slice(0, 32)}`;
-    yield { ok: true, line: row.line, value: { phone: phone.e164, text, receivedAt: receivedAt.iso, inboundId } };
+    const inboundId = row.cell('id') || `import-${createHash('sha256').update(`${row.phone}\n${receivedAt.iso}\n${text}`).digest('hex').slice(0, 32)}`;
+    yield { ok: true, line: row.line, value: { phone: row.phone, text, receivedAt: receivedAt.iso, inboundId } };
   }
 }
 
 /** A provider's opt-out export: each number opted out at its time, or the import's as-of. */
 export async function* readOptOutRows(input: Readable, file: string, options: ReplyReadOptions): AsyncGenerator<RowResult<OptOutRow>> {
   const zone = knownTimeZone(options.timeZone);
-  for await (const row of readTable(input, file, OPT_OUT_COLUMNS, options.onIgnoredColumns)) {
+  for await (const row of rowsWithPhone(input, file, OPT_OUT_COLUMNS, options)) {
     if (!row.ok) {
       yield row;
       continue;
     }
-    const phone = phoneOf(row.line, row.cell('phone'), options.defaultCountry);
-    if (!phone.ok) {
-      yield phone;
-      continue;
-    }
     const cell = row.cell('opted_out_at');
     const at = cell === '' ? { ok: true as const, iso: options.asOf.toISOString() } : timeOf(row.line, 'opted_out_at', cell, zone, options.asOf);
-    yield at.ok ? { ok: true, line: row.line, value: { phone: phone.e164, optedOutAt: at.iso } } : at;
+    yield at.ok ? { ok: true, line: row.line, value: { phone: row.phone, optedOutAt: at.iso } } : at;
   }
 }
