@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/record-delivery.ts';
-import { MESSAGE_MOVES } from '../../lib/domain/message-state.ts';
 import type { LedgerEntry } from '../../lib/domain/records.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
 import { mockAws } from '../support/aws-mocks.ts';
 import { changedKeys, type HandlerTable, ledgerItem, startHandlerTable, tableItems } from '../support/handler-table.ts';
 import { capturedLogLines } from '../support/log-guard.ts';
+import { contextOf, messageIn } from '../support/messages.ts';
 import { loadEventObject } from '../support/sample-events.ts';
 
 /**
@@ -37,12 +37,8 @@ describe('record-delivery (the deployed handler on dynalite)', () => {
 
   /** A sent message of a new customer, and the sample re-addressed to it by its context. */
   async function sentMessage(name: string): Promise<{ entry: LedgerEntry; event: SnsSample }> {
-    const entry: LedgerEntry = { customerId: `r-${++next}`, journeyId: 'category-recall', cycle: 'cosmetics-2026-09-05', stepId: 'coupon-1', runDate: '2026-11-22', outcome: 'sent', status: 'claimed', channel: 'sms', parts: 1 };
-    await table.store.claimLedger(entry);
-    await table.store.moveLedgerStatus(entry.customerId, entry, MESSAGE_MOVES.begin);
-    await table.store.moveLedgerStatus(entry.customerId, entry, MESSAGE_MOVES.taken);
-    const { customerId, journeyId, cycle, stepId } = entry;
-    return { entry, event: withMessage(await sample(name), (message) => ({ ...message, context: { customerId, journeyId, cycle, stepId } })) };
+    const entry = await messageIn(table.store, 'sent', `r-${++next}`);
+    return { entry, event: withMessage(await sample(name), (message) => ({ ...message, context: contextOf(entry) })) };
   }
 
   it('the delivered sample: its message is delivered, with the price and parts End User Messaging charged', async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { MESSAGE_MOVES } from '../../lib/domain/message-state.ts';
-import type { LedgerEntry, LedgerStatus } from '../../lib/domain/records.ts';
+import type { LedgerEntry } from '../../lib/domain/records.ts';
+import { messageIn } from '../support/messages.ts';
 import { TestDynamo } from '../support/store.ts';
 
 /**
@@ -23,14 +24,8 @@ describe('message moves on a real DynamoDB-API server', () => {
     await dynamo.stop();
   });
 
-  /** A claimed message, moved to `status` by the sender's own moves. */
-  async function message(status: LedgerStatus): Promise<LedgerEntry> {
-    const entry: LedgerEntry = { customerId: `c-${++next}`, journeyId: 'j', cycle: '2026-09-05', stepId: 's1', runDate: DAY, outcome: 'sent', status: 'claimed', channel: 'sms', parts: 1 };
-    await store.claimLedger(entry);
-    const path: Partial<Record<LedgerStatus, (keyof typeof MESSAGE_MOVES)[]>> = { sending: ['begin'], sent: ['begin', 'taken'], failed: ['begin', 'refused'] };
-    for (const move of path[status] ?? []) expect(await store.moveLedgerStatus(entry.customerId, entry, MESSAGE_MOVES[move])).toBe(true);
-    return entry;
-  }
+  /** A claimed message of a new customer, moved to `status` by the sender's own moves. */
+  const message = (status: 'claimed' | 'sending' | 'sent' | 'failed') => messageIn(store, status, `c-${++next}`, DAY);
 
   async function statusOf(entry: LedgerEntry): Promise<{ status?: string; markedBy?: string; markedAt?: string }> {
     const { items } = await store.ledgerOfDay(DAY);

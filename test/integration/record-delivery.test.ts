@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { MESSAGE_MOVES } from '../../lib/domain/message-state.ts';
-import type { LedgerEntry, LedgerStatus } from '../../lib/domain/records.ts';
+import type { LedgerEntry } from '../../lib/domain/records.ts';
+import { contextOf, messageIn } from '../support/messages.ts';
 import { SmsEventSchema, type SmsEvent } from '../../lib/domain/sms-events.ts';
 import { recordDeliveryEvent } from '../../lib/usecases/record-delivery.ts';
 import { loadEventObject } from '../support/sample-events.ts';
@@ -33,13 +34,9 @@ describe('record-delivery on a real DynamoDB-API server', () => {
   });
 
   /** A message in `status`, reached by the sender's own moves; its ledger key is the event's context. */
-  async function message(status: LedgerStatus): Promise<{ entry: LedgerEntry; context: Record<string, string> }> {
-    const entry: LedgerEntry = { customerId: `d-${++next}`, journeyId: 'category-recall', cycle: 'cosmetics-2026-09-05', stepId: 'coupon-1', runDate: DAY, outcome: 'sent', status: 'claimed', channel: 'sms', parts: 1 };
-    await store.claimLedger(entry);
-    const path: Partial<Record<LedgerStatus, (keyof typeof MESSAGE_MOVES)[]>> = { sending: ['begin'], sent: ['begin', 'taken'] };
-    for (const move of path[status] ?? []) await store.moveLedgerStatus(entry.customerId, entry, MESSAGE_MOVES[move]);
-    const { customerId, journeyId, cycle, stepId } = entry;
-    return { entry, context: { customerId, journeyId, cycle, stepId } };
+  async function message(status: 'sending' | 'sent'): Promise<{ entry: LedgerEntry; context: Record<string, string> }> {
+    const entry = await messageIn(store, status, `d-${++next}`, DAY);
+    return { entry, context: contextOf(entry) };
   }
 
   async function stored(entry: LedgerEntry): Promise<LedgerEntry | undefined> {
