@@ -50,6 +50,9 @@ export const MESSAGE_MOVES = {
 
 export type MessageMoveName = keyof typeof MESSAGE_MOVES;
 
+/** What an operator's mark leaves (the `to` of the operator's moves): a provider event may override it. */
+export const OPERATOR_MARKED: readonly LedgerStatus[] = [...new Set(Object.values(MESSAGE_MOVES).flatMap((move: MessageMove) => (move.by === 'operator' ? [move.to] : [])))];
+
 /** A message that went out, or may have (`sending`: unconfirmed): what conversion and cost count. */
 export function wentOut(status: LedgerStatus | undefined): boolean {
   return status === 'sent' || status === 'sending' || status === 'delivered';
@@ -62,6 +65,6 @@ export function wentOut(status: LedgerStatus | undefined): boolean {
 export function canMove(actor: MessageActor, from: LedgerStatus, to: LedgerStatus, markedBy?: MessageActor): boolean {
   return Object.values(MESSAGE_MOVES).some(
     (move: MessageMove) =>
-      move.by === actor && move.to === to && (move.from.includes(from) || (move.overridesOperator === true && markedBy === 'operator' && (from === 'sent' || from === 'failed'))),
+      move.by === actor && move.to === to && (move.from.includes(from) || (move.overridesOperator === true && markedBy === 'operator' && OPERATOR_MARKED.includes(from))),
   );
 }

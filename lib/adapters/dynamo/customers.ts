@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { MessageMove } from '../../domain/message-state.ts';
+import { OPERATOR_MARKED, type MessageMove } from '../../domain/message-state.ts';
 import { LedgerEntrySchema, OrderMarkerSchema, type CategoryHistory, type JourneyState, type LedgerEntry } from '../../domain/records.ts';
 import type {
   ConversionMark,
@@ -37,8 +37,12 @@ export function moveMessage(table: DynamoTable, customerId: string, ledger: Ledg
   const fields: Record<string, unknown> = { ...extra, ...(move.by === 'sender' ? {} : { markedBy: move.by }) };
   if (move.overridesOperator) {
     names['#markedBy'] = 'markedBy';
-    Object.assign(values, { ':operator': 'operator', ':sent': 'sent', ':failed': 'failed' });
-    condition += ' OR (#markedBy = :operator AND #status IN (:sent, :failed))';
+    values[':operator'] = 'operator';
+    const marked = OPERATOR_MARKED.map((status, i) => {
+      values[`:marked${i}`] = status;
+      return `:marked${i}`;
+    });
+    condition += ` OR (#markedBy = :operator AND #status IN (${marked.join(', ')}))`;
   }
   let update = 'SET #status = :to';
   for (const [field, value] of Object.entries(fields)) {
