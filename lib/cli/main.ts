@@ -5,6 +5,7 @@ import { functionName, invokeLocally, invokeOnAws, readEvent } from './invoke.ts
 import { FUNCTION_NAMES } from '../store/access.ts';
 import { defaultIo, withRuntime, type CliIo } from './context.ts';
 import { registerDataCommands } from './data-commands.ts';
+import { registerImportCommands } from './import-commands.ts';
 import { registerDemo } from './demo.ts';
 import { registerReconcile } from './reconcile.ts';
 import { BadInputError, RecallError } from '../errors.ts';
@@ -27,6 +28,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     .exitOverride();
 
   registerDemo(program, io);
+  registerImportCommands(program, io);
   registerDataCommands(program, io);
   registerReconcile(program, io);
 
