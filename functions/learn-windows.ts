@@ -1,6 +1,12 @@
-import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
+import { once, systemClock } from '../lib/runtime/aws/env.ts';
+import { configReader, withConfig } from '../lib/runtime/aws/config.ts';
 import { eventPublisher } from '../lib/runtime/aws/events.ts';
 import { functionStores } from '../lib/runtime/aws/store.ts';
 import { createHandler } from '../lib/runtime/handlers/learn-windows.ts';
 
-export const handler = createHandler(once(async () => ({ config: campaignConfig(), store: functionStores['learn-windows'](), events: eventPublisher(), clock: systemClock })));
+const deps = once(async () => {
+  const store = functionStores['learn-windows']();
+  return { store, configs: configReader(store), events: eventPublisher(), clock: systemClock };
+});
+
+export const handler = createHandler(async () => withConfig(await deps()));

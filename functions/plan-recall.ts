@@ -1,7 +1,13 @@
-import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
+import { once, systemClock } from '../lib/runtime/aws/env.ts';
+import { configReader, withConfig } from '../lib/runtime/aws/config.ts';
 import { eventPublisher } from '../lib/runtime/aws/events.ts';
 import { workQueue } from '../lib/runtime/aws/queues.ts';
 import { functionStores } from '../lib/runtime/aws/store.ts';
 import { createHandler } from '../lib/runtime/handlers/plan-recall.ts';
 
-export const handler = createHandler(once(async () => ({ config: campaignConfig(), store: functionStores['plan-recall'](), workQueue: workQueue(), events: eventPublisher(), clock: systemClock })));
+const deps = once(async () => {
+  const store = functionStores['plan-recall']();
+  return { store, configs: configReader(store), workQueue: workQueue(), events: eventPublisher(), clock: systemClock };
+});
+
+export const handler = createHandler(async () => withConfig(await deps()));

@@ -1,9 +1,13 @@
-import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
+import { once, systemClock } from '../lib/runtime/aws/env.ts';
+import { configReader, withConfig } from '../lib/runtime/aws/config.ts';
 import { eventPublisher } from '../lib/runtime/aws/events.ts';
 import { couponSecret } from '../lib/runtime/aws/secret.ts';
 import { functionStores } from '../lib/runtime/aws/store.ts';
 import { createHandler } from '../lib/runtime/handlers/record-order.ts';
 
-export const handler = createHandler(
-  once(async () => ({ config: campaignConfig(), store: functionStores['record-order'](), clock: systemClock, events: eventPublisher(), couponSecret: await couponSecret() })),
-);
+const deps = once(async () => {
+  const store = functionStores['record-order']();
+  return { store, configs: configReader(store), clock: systemClock, events: eventPublisher(), couponSecret: await couponSecret() };
+});
+
+export const handler = createHandler(async () => withConfig(await deps()));

@@ -1,14 +1,18 @@
 import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
+import { configReader, withConfig } from '../lib/runtime/aws/config.ts';
 import { couponSecret } from '../lib/runtime/aws/secret.ts';
 import { smsVoiceTransport } from '../lib/runtime/aws/sms.ts';
 import { functionStores, pacer } from '../lib/runtime/aws/store.ts';
 import { createHandler } from '../lib/runtime/handlers/run-test-campaign.ts';
 
-export const handler = createHandler(
-  once(async () => {
-    const config = campaignConfig();
-    const store = functionStores['run-test-campaign']();
-    // Test messages are always SMS to the allowlisted testers: End User Messaging only.
-    return { config, store, transport: smsVoiceTransport(config), pacer: pacer(config), couponSecret: await couponSecret(), clock: systemClock };
-  }),
-);
+const deps = once(async () => {
+  const store = functionStores['run-test-campaign']();
+  // The pacer's rate is a deploy-time setting: the deployed config's.
+  return { store, configs: configReader(store), pacer: pacer(campaignConfig()), couponSecret: await couponSecret(), clock: systemClock };
+});
+
+/** Test messages are always SMS to the allowlisted testers: End User Messaging only, with the version's SMS settings. */
+export const handler = createHandler(async () => {
+  const resolved = await withConfig(await deps());
+  return { ...resolved, transport: smsVoiceTransport(resolved.config) };
+});

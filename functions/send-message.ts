@@ -1,5 +1,7 @@
 import { Channels } from '../lib/adapters/channels.ts';
+import type { CampaignConfig } from '../lib/config/schema.ts';
 import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
+import { configReader, withConfig } from '../lib/runtime/aws/config.ts';
 import { eventPublisher } from '../lib/runtime/aws/events.ts';
 import { sendQueue } from '../lib/runtime/aws/queues.ts';
 import { smsVoiceTransport } from '../lib/runtime/aws/sms.ts';
@@ -7,11 +9,21 @@ import { snsPushTransport } from '../lib/runtime/aws/sns.ts';
 import { functionStores, pacer } from '../lib/runtime/aws/store.ts';
 import { createHandler } from '../lib/runtime/handlers/send-message.ts';
 
-export const handler = createHandler(
-  once(async () => {
-    const config = campaignConfig();
-    const store = functionStores['send-message']();
-    const transport = new Channels({ sms: smsVoiceTransport(config), push: snsPushTransport() });
-    return { config, store, transport, pacer: pacer(config), events: eventPublisher(), clock: systemClock, sendQueue: sendQueue() };
-  }),
-);
+const deps = once(async () => {
+  const store = functionStores['send-message']();
+  // The pacer's rate is a deploy-time setting: the deployed config's.
+  return { store, configs: configReader(store), pacer: pacer(campaignConfig()), events: eventPublisher(), clock: systemClock, sendQueue: sendQueue() };
+});
+
+/** One channel set per config version (the reader keeps each version's config object). */
+const channels = new WeakMap<CampaignConfig, Channels>();
+
+export const handler = createHandler(async (configVersion) => {
+  const resolved = await withConfig(await deps(), configVersion);
+  let transport = channels.get(resolved.config);
+  if (!transport) {
+    transport = new Channels({ sms: smsVoiceTransport(resolved.config), push: snsPushTransport() });
+    channels.set(resolved.config, transport);
+  }
+  return { ...resolved, transport };
+});

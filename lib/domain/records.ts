@@ -86,6 +86,8 @@ export const LedgerEntrySchema = z.object({
   stepId: z.string().min(1),
   runDate: CalendarDateSchema,
   outcome: z.enum(OUTCOMES),
+  /** The stored config version the run decided with (docs/architecture.md#config-versions); absent: a config file, an experiment. */
+  configVersion: z.number().int().positive().optional(),
   /** Only for messages (docs/architecture.md#message-states); `sending` that stays is unconfirmed. */
   status: LedgerStatusSchema.optional(),
   /** Who made the status's last move when it was not our sender (an operator's mark, a provider event). */
@@ -142,6 +144,8 @@ export const RunMetaSchema = z.object({
   now: z.string(),
   shards: z.number().int().positive(),
   dryRun: z.boolean(),
+  /** The stored config version the run decided with (docs/architecture.md#config-versions); absent: a config file, an experiment. */
+  configVersion: z.number().int().positive().optional(),
   /** Set once every shard job was handed to the work queue. */
   planned: z.boolean().optional(),
   completed: z.boolean().optional(),

@@ -57,6 +57,8 @@ export const ShardJobMessageSchema = z.strictObject({
   dryRun: z.boolean(),
   journeys: z.array(z.string().min(1)).optional(),
   afterCustomer: z.string().optional(),
+  /** The run's config version: every job of a run decides with it, whatever is pushed meanwhile. */
+  configVersion: z.number().int().positive().optional(),
 }).refine((job) => job.shard < job.shards, { path: ['shard'], message: 'must be below shards' });
 export type ShardJobMessage = z.infer<typeof ShardJobMessageSchema>;
 
@@ -75,6 +77,8 @@ export const SendJobMessageSchema = z.strictObject({
   couponExpiry: CalendarDateSchema.optional(),
   /** The customer's time zone: the sender checks the send window again when it sends. */
   timeZone: z.string().min(1).optional(),
+  /** The config version of the run that decided it: the sender's window and SMS settings come from it. */
+  configVersion: z.number().int().positive().optional(),
 });
 
 // --- What comes back from the phone --------------------------------------------------------------
@@ -117,6 +121,8 @@ export const RunStartedSchema = z.strictObject({
   runDate: CalendarDateSchema,
   shards: z.number().int().positive(),
   dryRun: z.boolean(),
+  /** The stored config version the run uses from start to end. */
+  configVersion: z.number().int().positive().optional(),
 });
 
 export const RunCompletedSchema = z.strictObject({
@@ -129,6 +135,7 @@ export const RunCompletedSchema = z.strictObject({
   heldOut: z.number().int().nonnegative(),
   skipped: OutcomeCountsSchema,
   deferred: OutcomeCountsSchema,
+  configVersion: z.number().int().positive().optional(),
 });
 
 /** No phone number or text: subscribers get the facts, not the PII. */

@@ -1,3 +1,4 @@
+import type { CampaignConfig } from '../config/schema.ts';
 import type { Consent } from '../domain/consent.ts';
 import type { CalendarDate } from '../domain/dates.ts';
 import type { CustomerInput, CustomerUpdate } from '../domain/model.ts';
@@ -248,5 +249,30 @@ export interface ImportLog {
   latestImportAsOf(): Promise<string | undefined>;
 }
 
+/** One stored version of the campaign config (docs/architecture.md#config-versions). */
+export interface StoredConfig {
+  /** 1, 2, 3...: each push, rollback or applied window is a new version; none is ever changed. */
+  version: number;
+  config: CampaignConfig;
+  storedAt: string;
+  /** What made it: `deploy`, `push FILE`, `rollback N`, `windows --apply`, `default`. */
+  source: string;
+}
+
+/** The campaign config's versions, as every function reads them. */
+export interface ConfigReads {
+  /** The newest version (strongly consistent), or undefined before the first is stored. */
+  currentConfig(): Promise<StoredConfig | undefined>;
+  configVersion(version: number): Promise<StoredConfig | undefined>;
+}
+
+/** `recall config push|rollback`, `windows --apply` and the deploy's seed: new versions. */
+export interface ConfigPushes extends ConfigReads {
+  /** Every version, oldest first. */
+  configHistory(): Promise<StoredConfig[]>;
+  /** Stores a version if its number is still free: false when another push took it first. */
+  putConfigVersion(stored: StoredConfig): Promise<boolean>;
+}
+
 /** Every port: what the local runtime (one process, one store) holds. */
-export type RecallStore = DueIndex & Decisions & Deliveries & OrderHistory & CustomerReads & RunPlans & RunProgress & BatchScans & ReportReader & CustomerImport & ImportLog & Receipts & Replies;
+export type RecallStore = DueIndex & Decisions & Deliveries & OrderHistory & CustomerReads & RunPlans & RunProgress & BatchScans & ReportReader & CustomerImport & ImportLog & Receipts & Replies & ConfigPushes;

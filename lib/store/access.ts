@@ -10,7 +10,8 @@ import { recallTable } from './tables.ts';
  *
  * IAM can condition item actions on the partition key only (`dynamodb:LeadingKeys`), so the
  * declarations name partition-key patterns: `C#*` a customer's items, `RUN#*` a run's bookkeeping,
- * `PACER` the SMS pacer, `IMPORTS` the import log, `P#*` a person's frequency cap and the links from a number to its customers.
+ * `PACER` the SMS pacer, `IMPORTS` the import log, `P#*` a person's frequency cap and the links from a number to its customers,
+ * `CONFIG` the campaign config's versions.
  */
 
 export type ItemAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
@@ -36,6 +37,7 @@ const RUNS = 'RUN#*';
 const PACER = 'PACER';
 const IMPORTS = 'IMPORTS';
 const PERSONS = 'P#*';
+const CONFIG = 'CONFIG';
 
 const access = (items: ItemAccess[], extra: Partial<Omit<TableAccess, 'items'>> = {}): TableAccess => ({ items, indexes: extra.indexes ?? [], scan: extra.scan ?? false });
 
@@ -78,6 +80,10 @@ export const PORT_ACCESS = {
   ]),
   /** The latest import's as-of, so a run dated before it can say so. */
   importLog: access([{ actions: ['GetItem', 'UpdateItem'], partitions: [IMPORTS] }]),
+  /** Every function's read of the campaign config version it runs with. */
+  configReads: access([{ actions: ['GetItem', 'Query'], partitions: [CONFIG] }]),
+  /** New config versions: `recall config push|rollback`, `windows --apply`, the deploy's seed. */
+  configPushes: access([{ actions: ['GetItem', 'Query', 'PutItem'], partitions: [CONFIG] }]),
 } as const satisfies Record<string, TableAccess>;
 
 export type PortName = keyof typeof PORT_ACCESS;
@@ -88,14 +94,14 @@ export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** The ports each deployed function's use case takes: its grant, and all its handler gets. */
 export const FUNCTION_PORTS = {
-  'plan-recall': ['runPlans'],
-  'scan-shard': ['dueIndex', 'decisions', 'runProgress'],
-  'send-message': ['deliveries', 'pacer'],
-  'record-order': ['orderHistory'],
-  'run-test-campaign': ['dueIndex', 'customerReads', 'pacer'],
-  'learn-windows': ['batchScans'],
+  'plan-recall': ['runPlans', 'configReads'],
+  'scan-shard': ['dueIndex', 'decisions', 'runProgress', 'configReads'],
+  'send-message': ['deliveries', 'pacer', 'configReads'],
+  'record-order': ['orderHistory', 'configReads'],
+  'run-test-campaign': ['dueIndex', 'customerReads', 'pacer', 'configReads'],
+  'learn-windows': ['batchScans', 'configReads'],
   'record-delivery': ['receipts'],
-  'record-reply': ['replies'],
+  'record-reply': ['replies', 'configReads'],
 } as const satisfies Record<FunctionName, readonly PortName[]>;
 
 /** The union of the ports' declarations, merged per partition pattern. */

@@ -17,7 +17,8 @@
  * and, under `RUN#<runId>`, the bookkeeping of one pipeline run: META, and SHARD#<n>#<part> with
  * each shard job's counts, so the last job to finish can publish RunCompleted; and PACER / SMS,
  * the senders' shared sliding-window log of SMS parts (lib/adapters/dynamo-pacer.ts); and
- * IMPORTS / LATEST, the latest as-of of any import, so a run dated before it can say so.
+ * IMPORTS / LATEST, the latest as-of of any import, so a run dated before it can say so; and
+ * CONFIG / V#<version>, the campaign config's versions (lib/adapters/dynamo/config-versions.ts).
  */
 export const recallTable = {
   partitionKey: 'pk',
@@ -79,6 +80,9 @@ export const keys = {
   person: (person: string) => `P#${person}`,
   personCap: 'CAP',
   imports: 'IMPORTS',
+  config: 'CONFIG',
+  /** A config version's sort key: zero-padded, so the newest sorts last. */
+  configVersion: (version: number) => `V#${String(version).padStart(8, '0')}`,
   latestImport: 'LATEST',
   shardPart: (shard: number, part: string) => `SHARD#${shard}#${part}`,
   /** One partition of the due index: a step of a journey in one shard (and category). */

@@ -16,6 +16,8 @@ import { PermanentError } from '../errors.ts';
 export interface PlanDeps {
   store: RunPlans;
   config: CampaignConfig;
+  /** The stored version `config` is: the run records it, and every job of the run decides with it. */
+  configVersion?: number;
   workQueue: WorkQueue;
   events: EventPublisher;
   clock: Clock;
@@ -57,7 +59,8 @@ export async function planRecall(deps: PlanDeps, request: PlanRequest): Promise<
   const clockNow = deps.clock.now();
   const moment = runMoment(request.asOf, config.merchantTimeZone, config.runTime, clockNow);
   refuseFutureRun(moment.now, clockNow, { dryRun: request.dryRun, allowFuture: request.allowFuture ?? false });
-  const meta: RunMeta = { runId: request.runId, runDate: moment.runDate, now: moment.now.toISOString(), shards: config.shards, dryRun: request.dryRun };
+  const version = deps.configVersion === undefined ? {} : { configVersion: deps.configVersion };
+  const meta: RunMeta = { runId: request.runId, runDate: moment.runDate, now: moment.now.toISOString(), shards: config.shards, dryRun: request.dryRun, ...version };
   // A run whose jobs were handed over is not planned twice; one whose enqueue failed (the
   // retry of the same trigger) is planned again from its stored moment: shard jobs are idempotent.
   const run = (await deps.store.startRun(meta)) ?? meta;
@@ -70,12 +73,13 @@ export async function planRecall(deps: PlanDeps, request: PlanRequest): Promise<
     shards: run.shards,
     dryRun: run.dryRun,
     ...(request.journeys ? { journeys: request.journeys } : {}),
+    ...(run.configVersion === undefined ? {} : { configVersion: run.configVersion }),
   }));
   await deps.workQueue.enqueue(jobs);
   // Two deliveries of one schedule at once may both enqueue (shard jobs are idempotent); only
   // the one that records the plan announces it.
   if (!(await deps.store.markRunPlanned(run.runId))) return { runId: run.runId, runDate: run.runDate, shards: run.shards, planned: false };
-  await deps.events.publish([{ type: 'RunStarted', detail: { runId: run.runId, runDate: run.runDate, shards: run.shards, dryRun: run.dryRun } }]);
+  await deps.events.publish([{ type: 'RunStarted', detail: { runId: run.runId, runDate: run.runDate, shards: run.shards, dryRun: run.dryRun, ...(run.configVersion === undefined ? {} : { configVersion: run.configVersion }) } }]);
   return { runId: run.runId, runDate: run.runDate, shards: run.shards, planned: true };
 }
 
@@ -130,6 +134,7 @@ export async function scanShardJob(deps: ShardJobDeps, job: ShardJobMessage, sho
         heldOut: summary.heldOut,
         skipped: summary.skipped,
         deferred: summary.deferred,
+        ...(run.meta.configVersion === undefined ? {} : { configVersion: run.meta.configVersion }),
       },
     },
   ]);

@@ -17,6 +17,8 @@ export interface RunDeps {
   store: DueIndex & Decisions;
   sendQueue: SendQueue;
   config: CampaignConfig;
+  /** The stored version `config` is (docs/architecture.md#config-versions); absent for a config file: an experiment. */
+  configVersion?: number;
   couponSecret: string;
 }
 
@@ -145,7 +147,7 @@ function record(tally: RunTally, options: RunOptions, customerId: string, journe
 async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profile | undefined, decision: Decision): Promise<Outcome> {
   const { store, config } = deps;
   const { journey, state, step } = decision;
-  const base = { customerId: state.customerId, journeyId: journey.id, cycle: state.cycle, stepId: step.id, runDate: options.runDate };
+  const base = { customerId: state.customerId, journeyId: journey.id, cycle: state.cycle, stepId: step.id, runDate: options.runDate, ...versionOf(deps) };
 
   if (decision.outcome.startsWith('deferred:') || decision.outcome === 'skipped:bad-record') return decision.outcome;
 
@@ -214,11 +216,16 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
       ...(code ? { couponCode: code } : {}),
       ...(expiry ? { couponExpiry: expiry } : {}),
       timeZone: profile.timeZone ?? config.merchantTimeZone,
+      ...versionOf(deps),
     };
     await deps.sendQueue.enqueue([job]);
   }
   await saveNext(deps, decision, advance(journey, state, options.runDate));
   return 'sent';
+}
+
+function versionOf(deps: RunDeps): { configVersion?: number } {
+  return deps.configVersion === undefined ? {} : { configVersion: deps.configVersion };
 }
 
 async function saveNext(deps: RunDeps, decision: Decision, next: JourneyState): Promise<void> {

@@ -61,16 +61,17 @@ describe('declared access', () => {
     expect(Object.keys(FUNCTION_PORTS).sort()).toEqual([...FUNCTION_NAMES].sort());
   });
 
-  it('merges a function grant per partition pattern: scan-shard reads no run items and queries no customer partition', () => {
+  it('merges a function grant per partition pattern: scan-shard reads no run items, queries no customer partition and only reads the config', () => {
     expect(accessOf(FUNCTION_PORTS['scan-shard'])).toEqual({
       items: [
         { actions: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'], partitions: ['C#*'] },
         { actions: ['UpdateItem'], partitions: ['P#*'] },
         { actions: ['PutItem', 'Query', 'UpdateItem'], partitions: ['RUN#*'] },
+        { actions: ['GetItem', 'Query'], partitions: ['CONFIG'] },
       ],
       indexes: [recallTable.dueIndex.name],
       scan: false,
     });
-    expect(accessOf(FUNCTION_PORTS['learn-windows'])).toEqual({ items: [], indexes: [], scan: true });
+    expect(accessOf(FUNCTION_PORTS['learn-windows'])).toEqual({ items: [{ actions: ['GetItem', 'Query'], partitions: ['CONFIG'] }], indexes: [], scan: true });
   });
 });

@@ -6,6 +6,7 @@ import { DynamoCustomerReads, DynamoDeliveries, DynamoOrderHistory } from './cus
 import { DynamoDecisions, DynamoDueIndex, DynamoRunPlans, DynamoRunProgress } from './daily-run.ts';
 import { ensureTable } from './provision.ts';
 import { DynamoReceipts, DynamoReplies } from './replies.ts';
+import { DynamoConfigReads, DynamoConfigVersions } from './config-versions.ts';
 import type { CapacityMeter } from './table.ts';
 
 type TablePort = Exclude<PortName, 'pacer'>;
@@ -24,6 +25,8 @@ const ADAPTERS = {
   importLog: DynamoImportLog,
   receipts: DynamoReceipts,
   replies: DynamoReplies,
+  configReads: DynamoConfigReads,
+  configPushes: DynamoConfigVersions,
 } satisfies Record<TablePort, unknown>;
 
 type Adapters = { [P in TablePort]?: InstanceType<(typeof ADAPTERS)[P]> };
@@ -62,6 +65,8 @@ export class DynamoStore implements RecallStore {
     if (held.has('importLog')) this.adapters.importLog = new ADAPTERS.importLog(client, tableName, this.usage);
     if (held.has('receipts')) this.adapters.receipts = new ADAPTERS.receipts(client, tableName, this.usage);
     if (held.has('replies')) this.adapters.replies = new ADAPTERS.replies(client, tableName, this.usage);
+    if (held.has('configReads')) this.adapters.configReads = new ADAPTERS.configReads(client, tableName, this.usage);
+    if (held.has('configPushes')) this.adapters.configPushes = new ADAPTERS.configPushes(client, tableName, this.usage);
   }
 
   /** Creates the table when missing (the local runtime and tests; the stack makes it on AWS). */
@@ -145,4 +150,12 @@ export class DynamoStore implements RecallStore {
   readonly noteImport: RecallStore['noteImport'] = async (...args) => this.held('noteImport', 'importLog').noteImport(...args);
 
   readonly latestImportAsOf: RecallStore['latestImportAsOf'] = async (...args) => this.held('latestImportAsOf', 'importLog').latestImportAsOf(...args);
+
+  readonly currentConfig: RecallStore['currentConfig'] = async (...args) => this.held('currentConfig', 'configReads', 'configPushes').currentConfig(...args);
+
+  readonly configVersion: RecallStore['configVersion'] = async (...args) => this.held('configVersion', 'configReads', 'configPushes').configVersion(...args);
+
+  readonly configHistory: RecallStore['configHistory'] = async (...args) => this.held('configHistory', 'configPushes').configHistory(...args);
+
+  readonly putConfigVersion: RecallStore['putConfigVersion'] = async (...args) => this.held('putConfigVersion', 'configPushes').putConfigVersion(...args);
 }

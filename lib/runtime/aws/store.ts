@@ -3,7 +3,7 @@ import { dynamoClient } from '../../adapters/dynamo-client.ts';
 import { DynamoPacer } from '../../adapters/dynamo-pacer.ts';
 import { DynamoStore } from '../../adapters/dynamo/store.ts';
 import type { CampaignConfig } from '../../config/schema.ts';
-import type { BatchScans, CustomerReads, Decisions, Deliveries, DueIndex, OrderHistory, Receipts, Replies, RunPlans, RunProgress } from '../../ports/store.ts';
+import type { BatchScans, ConfigReads, CustomerReads, Decisions, Deliveries, DueIndex, OrderHistory, Receipts, Replies, RunPlans, RunProgress } from '../../ports/store.ts';
 import { FUNCTION_PORTS, type FunctionName } from '../../store/access.ts';
 import { requireEnv } from './env.ts';
 
@@ -19,6 +19,7 @@ interface PortTypes {
   batchScans: BatchScans;
   receipts: Receipts;
   replies: Replies;
+  configReads: ConfigReads;
 }
 
 type Intersection<U> = (U extends unknown ? (value: U) => void : never) extends (value: infer I) => void ? I : never;

@@ -12,10 +12,10 @@ import { sendJob, type SendDeps } from '../../usecases/pipeline.ts';
  * sender, delivered at most once. A retryable refusal fails just its record (partial batch
  * response); a message that may have gone out is never retried.
  */
-export function createHandler(deps: () => Promise<SendDeps>) {
-  return sqsBatchHandler(deps, async (resolved, record) => {
+export function createHandler(deps: (configVersion?: number) => Promise<SendDeps>) {
+  return sqsBatchHandler(async (record) => {
     const job = parseBody(record, SendJobMessageSchema);
-    const result = await sendJob(resolved, job).catch((error: unknown) => {
+    const result = await sendJob(await deps(job.configVersion), job).catch((error: unknown) => {
       if (error instanceof UnconfirmedDeliveryError) metrics.addMetric('delivery_unconfirmed', MetricUnit.Count, 1);
       throw error;
     });
