@@ -19,6 +19,7 @@ import { Monitoring } from './constructs/monitoring.ts';
 import { FailureQueue, PipelineQueue } from './constructs/queues.ts';
 import { RecallFunction } from './constructs/recall-function.ts';
 import { Sms } from './constructs/sms.ts';
+import { ConfigSeed, OperatorAccess } from './constructs/operator-access.ts';
 import { functionOutputKey } from './names.ts';
 import { acknowledge } from './nag.ts';
 import type { RecallSettings } from './settings.ts';
@@ -390,6 +391,13 @@ export class RecallStack extends Stack {
     if (this.inboundTopic) new CfnOutput(this, 'InboundTopicArn', { value: this.inboundTopic.topicArn, description: 'replies to the two-way numbers' });
     new CfnOutput(this, 'ReplyCallbackUrl', { value: this.replyCallbackUrl.url, description: "another SMS provider's reply callback (signed: docs/architecture.md#replies)" });
     new CfnOutput(this, 'ReplyCallbackSecretArn', { value: replyCallbackSecret.secretArn, description: 'the key the reply callback is signed with' });
+
+    // What `recall --aws` reads and may do (docs/architecture.md#operating-on-aws), and the config's first version.
+    const operator = new OperatorAccess(this, 'OperatorAccess', { stage, table: this.table, couponSecret, bus, optOutListArn: this.sms.optOutList.attrArn });
+    new ConfigSeed(this, 'ConfigSeed', { table: this.table, config });
+    new CfnOutput(this, 'OperatorPolicyArn', { value: operator.policy.managedPolicyArn, description: 'attach to the role or group of the people who run recall --aws' });
+    new CfnOutput(this, 'CouponSecretArn', { value: couponSecret.secretArn, description: 'the coupon HMAC key (imports verify coupon codes with it)' });
+    new CfnOutput(this, 'SmsOptOutListName', { value: this.sms.optOutListName, description: 'the End User Messaging opt-out list' });
   }
 
   /**

@@ -8,7 +8,8 @@ import type { CampaignConfig } from '../lib/config/schema.ts';
  *   stage         dev | prod (default dev): names the stack `RecallCampaigns-<stage>`; prod keeps
  *                 data (deletion protection, RETAIN), dev is disposable
  *   config        the campaign config file (default config/default.json), validated with the same
- *                 checks as `recall config check`, then baked into every bundle
+ *                 checks as `recall config check`: its deploy-time settings (runTime, merchantTimeZone,
+ *                 shards, sms.mps) shape the stack, and it seeds config version 1 when the table has none
  *   scheduleTime  HH:MM in the merchant time zone for the daily run (default the config's runTime)
  *   shopBusName   the shop's EventBridge bus carrying OrderPlaced (default `default`)
  *   alarmEmail    optional address subscribed to the alarm topic

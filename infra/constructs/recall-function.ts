@@ -114,28 +114,7 @@ export class RecallFunction extends Construct {
    */
   bindTable(table: ITable, access: TableAccess): this {
     this.function.addEnvironment('TABLE_NAME', table.tableName);
-    if (access.scan) {
-      // A Scan names no partition (dynamodb:LeadingKeys cannot hold it to any): the whole base
-      // table, never an index. Only an explicit batch job gets it.
-      this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Scan'], resources: [table.tableArn] }));
-    }
-    for (const { actions, partitions } of access.items) {
-      this.role.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: actions.map((action) => `dynamodb:${action}`),
-          resources: [table.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...partitions] } },
-        }),
-      );
-    }
-    for (const index of access.indexes) {
-      // Index partitions are `journey#step#shard` or a date: no leading-key condition can name them usefully.
-      this.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${index}`] }));
-    }
-    if (table.encryptionKey) {
-      const writes = access.items.some(({ actions }) => actions.some((action) => WRITE_ACTIONS.includes(action)));
-      this.grantKeyVia(table.encryptionKey, 'dynamodb', ['kms:Decrypt', 'kms:DescribeKey', ...(writes ? ['kms:Encrypt', 'kms:GenerateDataKey'] : [])]);
-    }
+    for (const statement of tableStatements(table, access)) this.role.addToPrincipalPolicy(statement);
     return this;
   }
 
@@ -195,15 +174,8 @@ export class RecallFunction extends Construct {
     return this;
   }
 
-  /** The key's use only through one service (a stolen credential cannot decrypt with it directly). */
   private grantKeyVia(key: IKey, service: 'dynamodb' | 'sqs', actions: readonly string[]): void {
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: [...actions],
-        resources: [key.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `${service}.${Stack.of(this).region}.amazonaws.com` } },
-      }),
-    );
+    this.role.addToPrincipalPolicy(keyViaService(key, service, actions, Stack.of(this).region));
   }
 
   private allowWildcard(id: string, reason: string): void {
@@ -212,4 +184,41 @@ export class RecallFunction extends Construct {
     this.wildcardReasons.set(id, reasons);
     acknowledge(this, id, `${this.name}: ${reasons.join('; ')}`);
   }
+}
+
+/**
+ * Exactly the access `access` declares on `table` (lib/store/access.ts), as IAM statements: item
+ * actions per partition-key pattern (`dynamodb:LeadingKeys`), index queries, Scan for a batch job,
+ * and the table key's use through DynamoDB only. A function's role and the operator policy get the same.
+ */
+export function tableStatements(table: ITable, access: TableAccess): PolicyStatement[] {
+  const statements: PolicyStatement[] = [];
+  if (access.scan) {
+    // A Scan names no partition (dynamodb:LeadingKeys cannot hold it to any): the whole base
+    // table, never an index. Only an explicit batch job gets it.
+    statements.push(new PolicyStatement({ actions: ['dynamodb:Scan'], resources: [table.tableArn] }));
+  }
+  for (const { actions, partitions } of access.items) {
+    statements.push(
+      new PolicyStatement({
+        actions: actions.map((action) => `dynamodb:${action}`),
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...partitions] } },
+      }),
+    );
+  }
+  for (const index of access.indexes) {
+    // Index partitions are `journey#step#shard` or a date: no leading-key condition can name them usefully.
+    statements.push(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${index}`] }));
+  }
+  if (table.encryptionKey) {
+    const writes = access.items.some(({ actions }) => actions.some((action) => WRITE_ACTIONS.includes(action)));
+    statements.push(keyViaService(table.encryptionKey, 'dynamodb', ['kms:Decrypt', 'kms:DescribeKey', ...(writes ? ['kms:Encrypt', 'kms:GenerateDataKey'] : [])], Stack.of(table).region));
+  }
+  return statements;
+}
+
+/** A key's use only through one service (a stolen credential cannot decrypt with it directly). */
+export function keyViaService(key: IKey, service: string, actions: readonly string[], region: string): PolicyStatement {
+  return new PolicyStatement({ actions: [...actions], resources: [key.keyArn], conditions: { StringEquals: { 'kms:ViaService': `${service}.${region}.amazonaws.com` } } });
 }

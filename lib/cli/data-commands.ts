@@ -2,7 +2,10 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
-import { applyWindowChanges, unifiedDiff } from '../config/edit.ts';
+import { applyWindowChanges, unifiedDiff, type WindowChange } from '../config/edit.ts';
+import { withWindows } from '../config/versions.ts';
+import { NoStoredConfigError, type OperatorRuntime } from '../runtime/operator.ts';
+import { pushVersion } from './config-commands.ts';
 import { parseConfigText } from '../config/load.ts';
 import { CalendarDateSchema, type CampaignConfig } from '../config/schema.ts';
 import { addDays, localDate, refuseFutureRun, runMoment } from '../domain/dates.ts';
@@ -14,7 +17,7 @@ import { learnStoredWindows } from '../usecases/windows.ts';
 import { type LocalRuntime } from '../runtime/local.ts';
 import { runDay, type RunSummary } from '../usecases/run-day.ts';
 import { formatRunSummary } from './summary.ts';
-import { UsageError, withRuntime, type CliIo, type GlobalOptions } from './context.ts';
+import { UsageError, withOperatorRuntime, withRuntime, type CliIo, type GlobalOptions } from './context.ts';
 
 /* The data commands: import, run, report, windows (docs/architecture.md#contracts). */
 
@@ -51,7 +54,7 @@ export function reportPeriod(options: { from?: string; to?: string }, config: Ca
 }
 
 /** The report of a period, and with `html` its HTML file (window learning included: a Scan). */
-export async function reportOn(runtime: LocalRuntime, period: { from: string; to: string; asOf: string }, html: string | undefined): Promise<Report> {
+export async function reportOn(runtime: OperatorRuntime, period: { from: string; to: string; asOf: string }, html: string | undefined): Promise<Report> {
   const report = await makeReport(runtime, { from: period.from, to: period.to }, period.asOf);
   if (html) {
     const learned = await learnStoredWindows(runtime);
@@ -84,7 +87,7 @@ export function registerDataCommands(program: Command, io: CliIo): void {
     .option('--json', 'print the report as JSON', false)
     .option('--html <file>', 'also write the report as one self-contained HTML file (charts; learns the windows: a Scan)')
     .action(async (options: { from?: string; to?: string; json: boolean; html?: string }, command: Command) => {
-      await withRuntime(command.optsWithGlobals(), io, async (runtime) => {
+      await withOperatorRuntime(command.optsWithGlobals(), io, async (runtime) => {
         const report = await reportOn(runtime, reportPeriod(options, runtime.config, io.now()), options.html);
         io.out(options.json ? JSON.stringify(report, null, 2) : formatReport(report));
         if (options.html && !options.json) io.out(`\nHTML report: ${options.html}`);
@@ -95,32 +98,39 @@ export function registerDataCommands(program: Command, io: CliIo): void {
     .command('windows')
     .description("learn each category's window from the stored purchase histories (a parallel Scan: a batch job)")
     .option('--json', 'print the learned windows as JSON', false)
-    .option('--apply', 'write the learned windows (and windowSince = today) into the --config file, after printing the diff', false)
+    .option('--apply', 'store the learned windows (windowSince = today) as a new config version after printing the diff; with --config FILE, write them into FILE too', false)
+    .addHelpText('after', '\nExamples:\n  recall windows\n  recall windows --apply\n  recall --aws windows --apply')
     .action(async (options: { json: boolean; apply: boolean }, command: Command) => {
       const globals: GlobalOptions = command.optsWithGlobals();
-      if (options.apply && !globals.config) throw new UsageError('--apply writes into the config file given by --config FILE; none was given (the built-in default is never edited)');
-      await withRuntime(globals, io, async (runtime) => {
+      await withOperatorRuntime(globals, io, async (runtime) => {
         const learned = await learnStoredWindows(runtime);
         const windows = learned.windows.map(({ curve: _curve, ...window }) => window);
         io.out(options.json ? JSON.stringify({ ...learned, windows }, null, 2) : formatWindows(learned));
-        if (!options.apply || !globals.config) return;
-        const file = globals.config;
+        if (!options.apply) return;
         const changes = learned.windows.flatMap((window) => (window.learnedDays !== null && window.learnedDays !== window.configuredDays ? [{ category: window.category, windowDays: window.learnedDays }] : []));
         const say = options.json ? io.err : io.out;
         if (changes.length === 0) {
-          say(`\nNothing to apply to ${file}: every learned window equals the configured one or is flagged.`);
+          say('\nNothing to apply: every learned window equals the configured one or is flagged.');
           return;
         }
         const since = localDate(io.now(), runtime.config.merchantTimeZone);
-        const before = await readFile(file, 'utf8');
-        const after = applyWindowChanges(before, changes, since);
-        // The edited text must still be a valid config before it replaces the file.
-        parseConfigText(after, file);
-        say(`\n${unifiedDiff(before, after, { before: file, after: `${file} (learned windows, windowSince ${since})` })}`);
-        const temporary = `${file}.${process.pid}.tmp`;
-        await writeFile(temporary, after);
-        await rename(temporary, file);
-        say(`\nApplied ${changes.length} learned window${changes.length === 1 ? '' : 's'} to ${file} (windowSince ${since}); nothing else in it changed.`);
+        if (globals.config) await applyToFile(globals.config, changes, since, say);
+        const current = await runtime.store.currentConfig();
+        if (!current) throw new NoStoredConfigError(`${runtime.where} holds no config version to apply the windows to`);
+        await pushVersion(runtime, io, withWindows(current.config, changes, since), 'windows --apply', { dryRun: false, say });
       });
     });
+}
+
+/** Writes learned windows into a config file, keeping every other byte of it. */
+async function applyToFile(file: string, changes: readonly WindowChange[], since: string, say: (text: string) => void): Promise<void> {
+  const before = await readFile(file, 'utf8');
+  const after = applyWindowChanges(before, changes, since);
+  // The edited text must still be a valid config before it replaces the file.
+  parseConfigText(after, file);
+  say(`\n${unifiedDiff(before, after, { before: file, after: `${file} (learned windows, windowSince ${since})` })}`);
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, after);
+  await rename(temporary, file);
+  say(`\nApplied ${changes.length} learned window${changes.length === 1 ? '' : 's'} to ${file} (windowSince ${since}); nothing else in it changed.\n`);
 }

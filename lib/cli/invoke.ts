@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { createHandler as learnWindows } from '../runtime/handlers/learn-windows.ts';
@@ -18,6 +17,7 @@ import type { ShardJobMessage } from '../events/schemas.ts';
 import type { SendJob } from '../ports/messaging.ts';
 import { drainQueues, JsonlEventPublisher, lambdaContext, MemoryQueue } from '../runtime/local-pipeline.ts';
 import type { LocalRuntime } from '../runtime/local.ts';
+import { requireOutput, stackOutputs, type StackTarget } from '../runtime/operator.ts';
 import { BadInputError } from '../errors.ts';
 
 export class UnknownFunctionError extends BadInputError {
@@ -93,9 +93,9 @@ export async function invokeLocally(runtime: LocalRuntime, name: FunctionName, e
 }
 
 /** The deployed function: its name from the stack outputs (or given), invoked with its log tail. */
-export async function invokeOnAws(name: FunctionName, event: unknown, options: { stack: string; functionName?: string }): Promise<InvokeOutcome> {
-  const deployedName = options.functionName ?? (await deployedFunctionName(options.stack, name));
-  const result = await new LambdaClient({}).send(
+export async function invokeOnAws(name: FunctionName, event: unknown, options: StackTarget & { functionName?: string }): Promise<InvokeOutcome> {
+  const deployedName = options.functionName ?? requireOutput(await stackOutputs(options), outputKey(name), options);
+  const result = await new LambdaClient(options.region ? { region: options.region } : {}).send(
     new InvokeCommand({ FunctionName: deployedName, Payload: Buffer.from(JSON.stringify(event)), LogType: 'Tail' }),
   );
   const payload = result.Payload ? Buffer.from(result.Payload).toString('utf8') : '';
@@ -108,13 +108,6 @@ export async function invokeOnAws(name: FunctionName, event: unknown, options: {
 /** Stack outputs are named after the function: plan-recall -> PlanRecallFunctionName. */
 export function outputKey(name: FunctionName): string {
   return `${name.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase())}FunctionName`;
-}
-
-async function deployedFunctionName(stack: string, name: FunctionName): Promise<string> {
-  const { Stacks } = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stack }));
-  const value = Stacks?.[0]?.Outputs?.find((output) => output.OutputKey === outputKey(name))?.OutputValue;
-  if (!value) throw new UnknownFunctionError(`stack ${stack} has no output ${outputKey(name)}: deploy it, or pass --function-name`);
-  return value;
 }
 
 function safeJson(text: string): unknown {

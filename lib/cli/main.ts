@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { defaultConfigPath, loadConfigFile } from '../config/load.ts';
 import { functionName, invokeLocally, invokeOnAws, readEvent } from './invoke.ts';
 import { FUNCTION_NAMES } from '../store/access.ts';
-import { defaultIo, withRuntime, type CliIo } from './context.ts';
+import { defaultIo, withRuntime, type CliIo, type GlobalOptions } from './context.ts';
 import { registerDataCommands } from './data-commands.ts';
 import { registerImportCommands } from './import-commands.ts';
 import { registerDemo } from './demo.ts';
 import { registerReconcile } from './reconcile.ts';
+import { registerConfigCommands } from './config-commands.ts';
 import { BadInputError, RecallError } from '../errors.ts';
 
 /** The version in package.json, the one place it is written. */
@@ -23,7 +23,10 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) })
     .option('--store <dir>', 'embedded store directory (default .recall/, the demo uses .recall/demo/)')
     .option('--config <file>', 'campaign config JSON (default: the built-in config)')
-    .option('--endpoint <url>', 'any DynamoDB-API endpoint instead of the embedded store')
+    .option('--endpoint <url>', 'any DynamoDB-API endpoint instead of the embedded store (with --aws: the stack\'s table on this endpoint)')
+    .option('--aws', "work on the deployed stack's table with your AWS credentials (import, report, windows, reconcile, config; invoke)", false)
+    .option('--stack <name>', 'the deployed stack whose outputs name its table, secret, bus and functions', 'RecallCampaigns-dev')
+    .option('--region <region>', "the stack's region (default: your AWS profile's)")
     .showHelpAfterError()
     .exitOverride();
 
@@ -31,36 +34,25 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   registerImportCommands(program, io);
   registerDataCommands(program, io);
   registerReconcile(program, io);
+  registerConfigCommands(program, io);
 
   program
     .command('invoke <function>')
-    .description(`run a Lambda handler on an event: locally on the embedded store (default), or the deployed one (--aws); functions: ${FUNCTION_NAMES.join(', ')}`)
+    .description(`run a Lambda handler on an event: locally on the embedded store (default), or the deployed function (--aws: Lambda Invoke, with its log tail); functions: ${FUNCTION_NAMES.join(', ')}`)
     .option('--event <file>', 'event JSON (default: its sample in events/)')
-    .option('--aws', 'invoke the deployed function (Lambda Invoke) and print its log tail', false)
-    .option('--stack <name>', 'the deployed stack whose outputs name the functions', 'RecallCampaigns-dev')
-    .option('--function-name <name>', 'the deployed function name, instead of the stack outputs')
-    .action(async (name: string, options: { event?: string; aws: boolean; stack: string; functionName?: string }, command: Command) => {
+    .option('--function-name <name>', 'the deployed function name (with --aws), instead of the stack outputs')
+    .action(async (name: string, options: { event?: string; functionName?: string }, command: Command) => {
+      const globals: GlobalOptions = command.optsWithGlobals();
       const fn = functionName(name);
       const event = await readEvent(options.event, fn);
-      const outcome = options.aws
-        ? await invokeOnAws(fn, event, { stack: options.stack, ...(options.functionName ? { functionName: options.functionName } : {}) })
-        : await withRuntime(command.optsWithGlobals(), io, (runtime) => invokeLocally(runtime, fn, event));
+      const outcome = globals.aws
+        ? await invokeOnAws(fn, event, { stack: globals.stack, ...(globals.region ? { region: globals.region } : {}), ...(options.functionName ? { functionName: options.functionName } : {}) })
+        : await withRuntime(globals, io, (runtime) => invokeLocally(runtime, fn, event));
       io.out(JSON.stringify(outcome.response, null, 2));
       if (outcome.downstream && (outcome.downstream.shardJobs > 0 || outcome.downstream.sendBatches > 0)) {
         io.out(`(locally carried on: ${outcome.downstream.shardJobs} shard jobs, ${outcome.downstream.sendBatches} send batches; messages in the outbox, events in events.jsonl)`);
       }
       if (outcome.logTail) io.out(`--- log tail ---\n${outcome.logTail}`);
-    });
-
-  program
-    .command('config')
-    .description('campaign config tools')
-    .command('check [file]')
-    .description('validate a campaign config and print every problem with its path')
-    .action(async (file: string | undefined) => {
-      const path = file ?? defaultConfigPath;
-      const config = await loadConfigFile(path);
-      io.out(`${path}: OK (${config.categories.length} categories, ${config.journeys.length} journeys: ${config.journeys.map((journey) => `${journey.id} ${journey.steps.length} steps`).join(', ')})`);
     });
 
   return program;

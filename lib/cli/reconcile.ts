@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { table } from '../report/table.ts';
 import { reconcile, type OperatorMark, type ReconcileResult } from '../usecases/reconcile.ts';
 import { reportPeriod } from './data-commands.ts';
-import { UsageError, withRuntime, type CliIo } from './context.ts';
+import { UsageError, withOperatorRuntime, type CliIo } from './context.ts';
 
 /* `recall reconcile`: the unconfirmed messages of a period, listed and marked (docs/architecture.md#message-states). */
 
@@ -63,7 +63,7 @@ export function registerReconcile(program: Command, io: CliIo): void {
     .option('--json', 'print the result as JSON', false)
     .action(async (options: ReconcileOptions, command: Command) => {
       const mark = markOf(options.mark);
-      await withRuntime(command.optsWithGlobals(), io, async (runtime) => {
+      await withOperatorRuntime(command.optsWithGlobals(), io, async (runtime) => {
         const period = reportPeriod(options, runtime.config, io.now());
         const filter = {
           from: period.from,

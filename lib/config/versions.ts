@@ -121,3 +121,20 @@ export function revertedChanges(history: readonly { version: number; source: str
   }
   return reverts;
 }
+
+/** `config` with learned windows applied (`recall windows --apply`): each category's `windowDays`, and `windowSince` = `since`. */
+export function withWindows(config: CampaignConfig, changes: readonly { category: string; windowDays: number }[], since: string): CampaignConfig {
+  const byCategory = new Map(changes.map((change) => [change.category, change.windowDays]));
+  return {
+    ...config,
+    categories: config.categories.map((category) => {
+      const windowDays = byCategory.get(category.id);
+      return windowDays === undefined ? category : { ...category, windowDays, windowSince: since };
+    }),
+  };
+}
+
+/** A config as a version is shown and compared: its JSON, two-space indented. */
+export function configText(config: CampaignConfig): string {
+  return `${JSON.stringify(config, null, 2)}\n`;
+}

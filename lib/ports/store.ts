@@ -4,6 +4,7 @@ import type { CalendarDate } from '../domain/dates.ts';
 import type { CustomerInput, CustomerUpdate } from '../domain/model.ts';
 import type { MessageMove } from '../domain/message-state.ts';
 import type { CategoryHistory, JourneyState, LedgerEntry, OrderMarker, Profile, RunMeta, ShardPart } from '../domain/records.ts';
+import type { ImportCheckpoint, ImportResult } from '../events/schemas.ts';
 
 /*
  * The persistence ports, one per capability, in domain terms (docs/architecture.md, "Ports").
@@ -249,11 +250,41 @@ export interface ImportLog {
   latestImportAsOf(): Promise<string | undefined>;
 }
 
+/** One version of a file in the import bucket. */
+export interface ImportFileRef {
+  bucket: string;
+  key: string;
+  versionId: string;
+}
+
+/** A file's claim: who imports it, where that import goes on, or its result once finished. */
+export type ImportClaim =
+  | { state: 'claimed'; checkpoint?: ImportCheckpoint }
+  | { state: 'busy'; leaseUntil: string }
+  | { state: 'finished'; result: ImportResult; announced: boolean };
+
+/** import-file's claims (docs/architecture.md#imports-on-aws): a file is imported once, however often S3 reports it. */
+export interface ImportClaims {
+  /**
+   * Claims the file for `holder` until `leaseUntil`: a file seen for the first time, one whose holder's
+   * lease ran out before `now` (it timed out), or one handed to a token in `takes` (a continuation,
+   * or a retry of the invocation that handed it on).
+   */
+  claimImport(file: ImportFileRef, claim: { holder: string; leaseUntil: string; now: string; takes: readonly string[] }): Promise<ImportClaim>;
+  /** Stores where the import goes on and hands the claim to `next`; false when `holder` no longer held it. */
+  handOffImport(file: ImportFileRef, holder: string, checkpoint: ImportCheckpoint, next: { holder: string; leaseUntil: string }): Promise<boolean>;
+  /** Ends the import with its result (no claim succeeds again); false when `holder` no longer held it. */
+  finishImport(file: ImportFileRef, holder: string, result: ImportResult): Promise<boolean>;
+  /** ImportCompleted is out: a repeated event finds nothing left to do. */
+  markImportAnnounced(file: ImportFileRef): Promise<void>;
+}
+
 /** One stored version of the campaign config (docs/architecture.md#config-versions). */
 export interface StoredConfig {
   /** 1, 2, 3...: each push, rollback or applied window is a new version; none is ever changed. */
   version: number;
   config: CampaignConfig;
+  /** ISO instant; empty for the deploy's seed. */
   storedAt: string;
   /** What made it: `deploy`, `push FILE`, `rollback N`, `windows --apply`, `default`. */
   source: string;
@@ -275,4 +306,4 @@ export interface ConfigPushes extends ConfigReads {
 }
 
 /** Every port: what the local runtime (one process, one store) holds. */
-export type RecallStore = DueIndex & Decisions & Deliveries & OrderHistory & CustomerReads & RunPlans & RunProgress & BatchScans & ReportReader & CustomerImport & ImportLog & Receipts & Replies & ConfigPushes;
+export type RecallStore = DueIndex & Decisions & Deliveries & OrderHistory & CustomerReads & RunPlans & RunProgress & BatchScans & ReportReader & CustomerImport & ImportLog & ImportClaims & Receipts & Replies & ConfigPushes;

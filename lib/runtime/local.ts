@@ -9,6 +9,9 @@ import { dynamoClient } from '../adapters/dynamo-client.ts';
 import { startEmbeddedDynamo } from '../adapters/embedded-dynamo.ts';
 import { OutboxTransport, outboxDeliveryEvent } from '../adapters/outbox.ts';
 import type { Clock, SendJob, SendQueue } from '../ports/messaging.ts';
+import { seedConfig } from '../usecases/config-versions.ts';
+import { JsonlEventPublisher } from './local-pipeline.ts';
+import type { OperatorRuntime } from './operator.ts';
 import { deliverMessage, UnconfirmedDeliveryError, type DeliveryResult } from '../usecases/deliver.ts';
 import { recordDeliveryEvent } from '../usecases/record-delivery.ts';
 import type { RunDeps } from '../usecases/run-shard.ts';
@@ -58,18 +61,18 @@ export class InlineSendQueue implements SendQueue {
   }
 }
 
-export interface LocalRuntime extends RunDeps {
+export interface LocalRuntime extends RunDeps, OperatorRuntime {
   store: DynamoStore;
   sendQueue: InlineSendQueue;
   outbox: OutboxTransport;
-  clock: Clock;
   storeDir: string;
-  close(): Promise<void>;
 }
 
 /**
  * The local composition root: the same use cases as the Lambdas, on dynalite (or `--endpoint`)
- * with the outbox file as the channel. The coupon secret comes from RECALL_COUPON_SECRET, or is
+ * with the outbox file as the channel and `events.jsonl` as the bus. The config is the store's
+ * current version (the built-in default becomes version 1 of a new store), or the file given: an
+ * experiment, run with but never stored. The coupon secret comes from RECALL_COUPON_SECRET, or is
  * made once per store and kept in it, so codes stay verifiable across commands. The store holds
  * customers' phones, so it is readable by its owner only, and one process at a time uses it
  * (StoreInUseError for a second one).
@@ -77,7 +80,7 @@ export interface LocalRuntime extends RunDeps {
 export async function openLocalRuntime(options: LocalOptions = {}): Promise<LocalRuntime> {
   const storeDir = resolve(options.storeDir ?? '.recall');
   const configuredSecret = couponSecretFromEnv();
-  const config: CampaignConfig = options.configFile ? await loadConfigFile(options.configFile) : await loadDefaultConfig();
+  const file: CampaignConfig | undefined = options.configFile ? await loadConfigFile(options.configFile) : undefined;
   await mkdir(storeDir, { recursive: true, mode: 0o700 });
   const lock = options.endpoint ? undefined : await lockStore(storeDir);
   const embedded = options.endpoint
@@ -93,15 +96,18 @@ export async function openLocalRuntime(options: LocalOptions = {}): Promise<Loca
     await lock?.release();
   };
   const store = new DynamoStore(client, options.tableName ?? process.env.RECALL_TABLE ?? 'recall');
+  const clock = options.clock ?? { now: () => new Date() };
   let couponSecret: string;
+  let active: { config: CampaignConfig; version?: number };
   try {
     await store.ensureTable();
     couponSecret = configuredSecret ?? (await localCouponSecret(storeDir));
+    active = file ? { config: file } : await seedConfig(store, await loadDefaultConfig(), 'default', clock);
   } catch (error) {
     await close();
     throw error;
   }
-  const clock = options.clock ?? { now: () => new Date() };
+  const { config } = active;
   const outbox = new OutboxTransport(join(storeDir, 'outbox.jsonl'));
   const failedPercent = options.failedDeliveryPercent ?? 0;
   // The outbox plays the provider too: each SMS it took comes back as a delivery event.
@@ -110,7 +116,9 @@ export async function openLocalRuntime(options: LocalOptions = {}): Promise<Loca
     if (result === 'sent' && job.channel === 'sms') await recordDeliveryEvent({ store }, outboxDeliveryEvent(job, clock.now(), failedPercent));
     return result;
   });
-  return { store, sendQueue, outbox, clock, config, couponSecret, storeDir, close };
+  const events = new JsonlEventPublisher(join(storeDir, 'events.jsonl'));
+  const where = options.endpoint ? `the table ${store.tableName} at ${options.endpoint}` : `the embedded store ${storeDir}`;
+  return { store, sendQueue, outbox, clock, config, ...(active.version === undefined ? {} : { configVersion: active.version }), couponSecret, storeDir, events, where, close };
 }
 
 /** A blank secret would sign every coupon code with nothing: refused before anything is written. */

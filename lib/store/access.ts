@@ -11,7 +11,7 @@ import { recallTable } from './tables.ts';
  * IAM can condition item actions on the partition key only (`dynamodb:LeadingKeys`), so the
  * declarations name partition-key patterns: `C#*` a customer's items, `RUN#*` a run's bookkeeping,
  * `PACER` the SMS pacer, `IMPORTS` the import log, `P#*` a person's frequency cap and the links from a number to its customers,
- * `CONFIG` the campaign config's versions.
+ * `CONFIG` the campaign config's versions, `IMPORT#*` the claim on a file dropped into the import bucket.
  */
 
 export type ItemAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
@@ -38,6 +38,7 @@ const PACER = 'PACER';
 const IMPORTS = 'IMPORTS';
 const PERSONS = 'P#*';
 const CONFIG = 'CONFIG';
+const IMPORT_FILES = 'IMPORT#*';
 
 const access = (items: ItemAccess[], extra: Partial<Omit<TableAccess, 'items'>> = {}): TableAccess => ({ items, indexes: extra.indexes ?? [], scan: extra.scan ?? false });
 
@@ -84,12 +85,14 @@ export const PORT_ACCESS = {
   configReads: access([{ actions: ['GetItem', 'Query'], partitions: [CONFIG] }]),
   /** New config versions: `recall config push|rollback`, `windows --apply`, the deploy's seed. */
   configPushes: access([{ actions: ['GetItem', 'Query', 'PutItem'], partitions: [CONFIG] }]),
+  /** import-file: one claim per file version, its checkpoint and its result. */
+  importClaims: access([{ actions: ['GetItem', 'PutItem', 'UpdateItem'], partitions: [IMPORT_FILES] }]),
 } as const satisfies Record<string, TableAccess>;
 
 export type PortName = keyof typeof PORT_ACCESS;
 
 /** The deployed Lambda functions: `functions/<name>.ts` each. */
-export const FUNCTION_NAMES = ['plan-recall', 'scan-shard', 'send-message', 'record-order', 'run-test-campaign', 'learn-windows', 'record-delivery', 'record-reply'] as const;
+export const FUNCTION_NAMES = ['plan-recall', 'scan-shard', 'send-message', 'record-order', 'run-test-campaign', 'learn-windows', 'record-delivery', 'record-reply', 'import-file'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** The ports each deployed function's use case takes: its grant, and all its handler gets. */
@@ -102,7 +105,14 @@ export const FUNCTION_PORTS = {
   'learn-windows': ['batchScans', 'configReads'],
   'record-delivery': ['receipts'],
   'record-reply': ['replies', 'configReads'],
+  'import-file': ['customerImport', 'orderHistory', 'replies', 'importLog', 'importClaims', 'configReads'],
 } as const satisfies Record<FunctionName, readonly PortName[]>;
+
+/**
+ * What an operator's `recall ... --aws` commands use on the deployed table (import, report,
+ * windows, reconcile, config): the stack's operator policy grants exactly these.
+ */
+export const OPERATOR_PORTS = ['customerImport', 'importLog', 'orderHistory', 'replies', 'reportReader', 'batchScans', 'dueIndex', 'deliveries', 'configPushes'] as const satisfies readonly PortName[];
 
 /** The union of the ports' declarations, merged per partition pattern. */
 export function accessOf(ports: readonly PortName[]): TableAccess {

@@ -124,10 +124,22 @@ describe('recall report and recall windows', () => {
       expect(json.windows[0].curve).toBeUndefined();
     });
 
-    it('--apply needs --config: the built-in default is never edited', async () => {
-      const refused = await recall(['--store', store, 'windows', '--apply']);
-      expect(refused.code).toBe(2);
-      expect(refused.err).toMatch(/--apply writes into the config file given by --config FILE/);
+    it('--apply without --config stores the learned window as a new config version, which the next command runs with; the built-in default file is never edited', async () => {
+      const builtIn = await readFile(defaultConfigPath, 'utf8');
+      const applied = await recall(['--store', store, 'windows', '--apply']);
+      expect(applied.code).toBe(0);
+      expect(applied.out).toMatch(/-\s+"windowDays": 76\n\+\s+"windowDays": 20,\n\+\s+"windowSince": "2026-11-22"/);
+      expect(applied.out).toMatch(/Stored version 2 \(windows --apply, 2026-11-22T/);
+      expect(await readFile(defaultConfigPath, 'utf8')).toBe(builtIn);
+
+      const history = await recall(['--store', store, 'config', 'history']);
+      expect(history.out).toMatch(/1\s+\S+\s+default\n.*2\s+2026-11-22T\S+\s+windows --apply/);
+      const windows = JSON.parse((await recall(['--store', store, 'windows', '--json'])).out);
+      expect(windows.windows.find((window: { category: string }) => window.category === 'cosmetics')).toMatchObject({ configuredDays: 20, learnedDays: 20 });
+
+      const again = await recall(['--store', store, 'windows', '--apply']);
+      expect(again.out).toMatch(/Nothing to apply/);
+      expect((await recall(['--store', store, 'config', 'history'])).out).not.toMatch(/^\s*3\s/m);
     });
 
     it('--apply prints the diff, then writes only the learned windows and windowSince; the rest of the file is unchanged', async () => {

@@ -17,7 +17,8 @@ import { PortAdapter, type CapacityMeter } from './table.ts';
 const StoredItemSchema = z.object({
   version: z.number().int().positive(),
   config: z.string(),
-  storedAt: z.string(),
+  /** The deploy's seed has none (a template cannot say when it runs). */
+  storedAt: z.string().default(''),
   source: z.string(),
 });
 
