@@ -39,7 +39,9 @@ export function formatImportCounts(what: string, counts: ImportCounts): string {
   const rejectedTotal = Object.values(counts.rejected).reduce((sum, count) => sum + count, 0);
   const warned = Object.values(counts.warnings).reduce((sum, count) => sum + count, 0);
   const warnings = warned ? `; ${number(warned)} imported with an unusable phone (${reasons(byName(counts.warnings))})` : '';
-  return `Imported ${number(counts.imported)} ${what}${unchanged}; rejected ${number(rejectedTotal)}${rejectedTotal ? ` (${reasons(byName(counts.rejected))})` : ''}${warnings}`;
+  const skippedTotal = Object.values(counts.skipped).reduce((sum, count) => sum + count, 0);
+  const skipped = skippedTotal ? `; skipped ${number(skippedTotal)} (${reasons(byName(counts.skipped))})` : '';
+  return `Imported ${number(counts.imported)} ${what}${unchanged}${skipped}; rejected ${number(rejectedTotal)}${rejectedTotal ? ` (${reasons(byName(counts.rejected))})` : ''}${warnings}`;
 }
 
 export function formatReplyCounts(kind: 'replies' | 'opt-outs', counts: ReplyImportCounts): string {

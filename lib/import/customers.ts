@@ -15,7 +15,7 @@ const CUSTOMER_COLUMNS = {
   required: ['customer_id', 'phone', 'name'],
   optional: ['timezone', 'sms_opt_in', 'opted_out', 'opt_in_at', 'push_endpoint'],
 } as const;
-type CustomerColumn = (typeof CUSTOMER_COLUMNS)['required' | 'optional'][number];
+export type CustomerColumn = (typeof CUSTOMER_COLUMNS)['required' | 'optional'][number];
 
 const CUSTOMER_FIELDS = new Map<PropertyKey, { column: CustomerColumn; reason: CustomerRejectReason }>([
   ['customerId', { column: 'customer_id', reason: 'bad-customer-id' }],
@@ -74,7 +74,8 @@ export async function* readCustomerRows(input: Readable, file: string, options: 
   }
 }
 
-function customerFromRow(line: number, cell: (column: CustomerColumn) => string, zone: string, defaultCountry: string): CustomerRowResult {
+/** One customer row from its cells by column ('' for a column the file does not have). */
+export function customerFromRow(line: number, cell: (column: CustomerColumn) => string, zone: string, defaultCountry: string): CustomerRowResult {
   const customerId = cell('customer_id');
   if (customerId === '') return rejected(line, 'missing-customer-id', 'customer_id is empty');
   const smsOptIn = booleanCell(cell('sms_opt_in'));
@@ -124,7 +125,7 @@ function booleanCell(text: string): boolean | undefined | 'bad' {
 
 /** Masked exports (138****8001), landlines and numbers no country accepts: kept, but said. */
 function contactWarning(phone: string, defaultCountry: string): RowWarning | undefined {
-  if (/\d[*xX•]+\d|[*•]{2,}/.test(phone)) {
+  if (isMaskedPhone(phone)) {
     return { reason: 'masked-phone', message: `phone ${maskDigits(phone)} is masked in the export: no SMS can reach it` };
   }
   const checked = mobileNumber(phone, defaultCountry);
@@ -133,8 +134,12 @@ function contactWarning(phone: string, defaultCountry: string): RowWarning | und
   return { reason: 'invalid-phone', message: `phone ${maskDigits(phone)} is not a valid number in any country (default ${defaultCountry}): no SMS can reach it` };
 }
 
-/** A phone cell for a message: every digit but the last 4 hidden (at most 24 characters shown). */
-/** A phone cell as a message shows it: every digit but the last 4 masked. */
+/** A phone as exports hide its middle digits: 138****8001, 138xxxx8001. */
+export function isMaskedPhone(phone: string): boolean {
+  return /\d[*xX•]+\d|[*•]{2,}/.test(phone);
+}
+
+/** A phone cell as a message shows it: every digit but the last 4 masked (at most 24 characters shown). */
 export function maskDigits(text: string): string {
   const digits = text.replace(/\D/g, '').length;
   let seen = 0;

@@ -2,8 +2,8 @@ import type { Readable } from 'node:stream';
 import { FUTURE_TOLERANCE_MS, knownTimeZone } from '../domain/dates.ts';
 import { OrderInputSchema, type OrderInput, type OrderLine } from '../domain/model.ts';
 import { parseOrderedAt } from './dates.ts';
-import { quoted, rejected, type OrderRejectReason, type Rejected } from './results.ts';
-import { orUndefined, readTable, type TableRow } from './table.ts';
+import { quoted, rejected, type OrderRejectReason, type Rejected, type Skipped } from './results.ts';
+import { orUndefined, readTable } from './table.ts';
 
 /*
  * Order rows for `recall import orders`: the columns, consecutive rows grouped into one order,
@@ -11,14 +11,25 @@ import { orUndefined, readTable, type TableRow } from './table.ts';
  * in memory.
  */
 
-/** `line` is the line of the order's first accepted row. */
-export type OrderResult = { ok: true; line: number; value: OrderInput } | Rejected<OrderRejectReason>;
+/** `line` is the line of the order's first accepted row. Only shop exports (lib/import/exports.ts) skip rows. */
+export type OrderResult = { ok: true; line: number; value: OrderInput } | Rejected<OrderRejectReason> | Skipped;
 
 const ORDER_COLUMNS = {
   required: ['order_id', 'customer_id', 'ordered_at', 'category', 'amount'],
   optional: ['coupon_code'],
 } as const;
-type OrderColumn = (typeof ORDER_COLUMNS)['required' | 'optional'][number];
+export type OrderColumn = (typeof ORDER_COLUMNS)['required' | 'optional'][number];
+
+/**
+ * One row as an order line: its cells by order column, and how a message names each column
+ * (the file's own header when a shop export's map says where the cell came from).
+ */
+export interface OrderCells {
+  ok: true;
+  line: number;
+  cell: (column: OrderColumn) => string;
+  label?: (column: OrderColumn) => string;
+}
 
 const ORDER_FIELDS = new Map<PropertyKey, { column: OrderColumn; reason: OrderRejectReason }>([
   ['orderId', { column: 'order_id', reason: 'bad-order-id' }],
@@ -44,11 +55,22 @@ type OrderRow = { ok: true; line: number; order: OrderInput } | Rejected<OrderRe
  * so rejections of its later rows come before it.
  */
 export function readOrders(input: Readable, file: string, options: OrderReadOptions): AsyncGenerator<OrderResult> {
+  return groupOrderRows(readTable(input, file, ORDER_COLUMNS, options.onIgnoredColumns), options);
+}
+
+/**
+ * Order lines (and the rows already rejected or skipped, passed on in place) grouped into orders
+ * as readOrders does: the part a shop export's reader shares with the plain file's.
+ */
+export function groupOrderRows(rows: AsyncIterable<OrderCells | Rejected<OrderRejectReason> | Skipped>, options: Omit<OrderReadOptions, 'onIgnoredColumns'>): AsyncGenerator<OrderResult> {
   // Fails here (RangeError) rather than on the first row when the zone is not an IANA zone.
   const zone = knownTimeZone(options.timeZone);
-  // A category cell may name it as the config does (女鞋) or by its id (womens-shoes).
-  const categoryIds = new Map((options.categories ?? []).map((category) => [category.name.trim(), category.id]));
-  return groupOrders(readTable(input, file, ORDER_COLUMNS, options.onIgnoredColumns), { zone, latest: options.asOf.getTime() + FUTURE_TOLERANCE_MS, categoryIds });
+  return groupOrders(rows, { zone, latest: options.asOf.getTime() + FUTURE_TOLERANCE_MS, categoryIds: categoryIdsByName(options.categories ?? []) });
+}
+
+/** A category cell may name it as the config does (女鞋) or by its id (womens-shoes). */
+export function categoryIdsByName(categories: readonly { id: string; name: string }[]): ReadonlyMap<string, string> {
+  return new Map(categories.map((category) => [category.name.trim(), category.id]));
 }
 
 export interface OrderReadOptions {
@@ -69,7 +91,7 @@ interface RowContext {
 }
 
 async function* groupOrders(
-  rows: AsyncIterable<TableRow<OrderColumn> | Rejected<'wrong-column-count'>>,
+  rows: AsyncIterable<OrderCells | Rejected<OrderRejectReason> | Skipped>,
   context: RowContext,
 ): AsyncGenerator<OrderResult> {
   // The order id of the current run of rows, and the order built from its accepted rows.
@@ -87,7 +109,7 @@ async function* groupOrders(
       runId = orderId;
       current = undefined;
     }
-    const parsed = orderFromRow(row.line, row.cell, context);
+    const parsed = orderFromRow(row, context);
     if (!parsed.ok) {
       yield parsed;
       continue;
@@ -133,13 +155,13 @@ function conflictWith(
   return undefined;
 }
 
-function orderFromRow(line: number, cell: (column: OrderColumn) => string, { zone, latest, categoryIds }: RowContext): OrderRow {
+function orderFromRow({ line, cell, label = (column) => column }: OrderCells, { zone, latest, categoryIds }: RowContext): OrderRow {
   const orderId = cell('order_id');
-  if (orderId === '') return rejected(line, 'missing-order-id', 'order_id is empty');
+  if (orderId === '') return rejected(line, 'missing-order-id', `${label('order_id')} is empty`);
   const customerId = cell('customer_id');
-  if (customerId === '') return rejected(line, 'missing-customer-id', 'customer_id is empty');
+  if (customerId === '') return rejected(line, 'missing-customer-id', `${label('customer_id')} is empty`);
   const categoryCell = cell('category');
-  if (categoryCell === '') return rejected(line, 'missing-category', 'category is empty');
+  if (categoryCell === '') return rejected(line, 'missing-category', `${label('category')} is empty`);
   const category = categoryIds.get(categoryCell) ?? categoryCell;
 
   const orderedAtText = cell('ordered_at');
@@ -148,7 +170,7 @@ function orderFromRow(line: number, cell: (column: OrderColumn) => string, { zon
     return rejected(
       line,
       'bad-date',
-      `ordered_at ${quoted(orderedAtText)} is not a date: use ISO 8601 with an offset ` +
+      `${label('ordered_at')} ${quoted(orderedAtText)} is not a date: use ISO 8601 with an offset ` +
         `(2024-03-05T14:30:00+08:00), YYYY-MM-DD HH:MM[:SS], YYYY/M/D or 2024年3月5日 14:30 (${zone} time)`,
     );
   }
@@ -156,7 +178,7 @@ function orderFromRow(line: number, cell: (column: OrderColumn) => string, { zon
     return rejected(
       line,
       'future-date',
-      `ordered_at ${quoted(orderedAtText)} is more than a day after the import's as-of ${new Date(latest - FUTURE_TOLERANCE_MS).toISOString()}: ` +
+      `${label('ordered_at')} ${quoted(orderedAtText)} is more than a day after the import's as-of ${new Date(latest - FUTURE_TOLERANCE_MS).toISOString()}: ` +
         'a typing error, or pass --as-of to date the import',
     );
   }
@@ -164,10 +186,10 @@ function orderFromRow(line: number, cell: (column: OrderColumn) => string, { zon
   const amountText = cell('amount');
   const amount = parseAmount(amountText);
   if (amount === undefined) {
-    return rejected(line, 'bad-amount', `amount ${quoted(amountText)} is not an amount like 199, 199.50, ¥1,299.00 or 268.5元`);
+    return rejected(line, 'bad-amount', `${label('amount')} ${quoted(amountText)} is not an amount like 199, 199.50, ¥1,299.00 or 268.5元`);
   }
   if (amount < 0) {
-    return rejected(line, 'negative-amount', `amount ${amountText} is negative: leave refunds out of the import`);
+    return rejected(line, 'negative-amount', `${label('amount')} ${amountText} is negative: leave refunds out of the import`);
   }
 
   const parsed = OrderInputSchema.safeParse({
@@ -183,12 +205,11 @@ function orderFromRow(line: number, cell: (column: OrderColumn) => string, { zon
   const [key, , lineKey] = issue?.path ?? [];
   const field = key === 'lines' ? LINE_FIELDS.get(lineKey ?? '') : ORDER_FIELDS.get(key ?? '');
   if (!field) return rejected(line, 'bad-row', issue?.message ?? 'invalid row');
-  return rejected(line, field.reason, `${field.column} ${quoted(cell(field.column))}: ${issue?.message ?? 'invalid'}`);
+  return rejected(line, field.reason, `${label(field.column)} ${quoted(cell(field.column))}: ${issue?.message ?? 'invalid'}`);
 }
 
 const AMOUNT = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
-/** A plain decimal; thousands separators and currency signs are refused rather than guessed at. */
 /** A currency mark before or after the number, as shop exports write amounts (¥268.50, 268.50元). */
 const CURRENCY = /^(?:[¥￥]|RMB|CNY)\s*|\s*(?:元|RMB|CNY)$/gi;
 /** Thousands grouped with commas: 1,299.00. */

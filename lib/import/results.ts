@@ -14,6 +14,8 @@ export const CUSTOMER_REJECT_REASONS = [
   'bad-timezone',
   'bad-opt-in',
   'bad-push-endpoint',
+  // A platform export (--preset / --map) masks the phone: the customer is not imported, their orders are.
+  'masked-phone',
   'bad-row',
 ] as const;
 export type CustomerRejectReason = (typeof CUSTOMER_REJECT_REASONS)[number];
@@ -31,10 +33,19 @@ export const ORDER_REJECT_REASONS = [
   'customer-mismatch',
   'date-mismatch',
   'coupon-mismatch',
+  // An order total (--map order_amount) that differs between the lines of one order.
+  'amount-mismatch',
   'future-date',
   'bad-row',
 ] as const;
 export type OrderRejectReason = (typeof ORDER_REJECT_REASONS)[number];
+
+/**
+ * Rows of a shop export (--preset / --map) that are sound but are not purchases recall counts:
+ * an order not paid (or closed), a status the map does not list, a product no category matches.
+ */
+export const ORDER_SKIP_REASONS = ['not-paid', 'unknown-status', 'unknown-product'] as const;
+export type OrderSkipReason = (typeof ORDER_SKIP_REASONS)[number];
 
 export const REPLY_REJECT_REASONS = ['wrong-column-count', 'bad-phone', 'bad-date', 'future-date', 'bad-row'] as const;
 export type ReplyRejectReason = (typeof REPLY_REJECT_REASONS)[number];
@@ -46,6 +57,15 @@ export interface Rejected<R extends RejectReason = RejectReason> {
   ok: false;
   line: number;
   reason: R;
+  message: string;
+}
+
+/** A sound row that is not imported on purpose (counted apart from the rejected ones). */
+export interface Skipped {
+  ok: false;
+  skipped: true;
+  line: number;
+  reason: OrderSkipReason;
   message: string;
 }
 
@@ -82,6 +102,10 @@ export class ImportTally {
 
 export function rejected<R extends RejectReason>(line: number, reason: R, message: string): Rejected<R> {
   return { ok: false, line, reason, message };
+}
+
+export function skipped(line: number, reason: OrderSkipReason, message: string): Skipped {
+  return { ok: false, skipped: true, line, reason, message };
 }
 
 /** A cell as a message shows it: JSON-quoted, cut to 60 characters. */

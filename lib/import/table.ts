@@ -13,6 +13,11 @@ import { countNewlines, decodeText } from './text.ts';
 export interface ColumnSpec<K extends string> {
   required: readonly K[];
   optional: readonly K[];
+  /**
+   * The file's header of each column when a column mapping names them (order_id -> 订单编号: a
+   * preset or --map); one header may feed several columns. Without it the header names the columns.
+   */
+  headers?: ReadonlyMap<K, string>;
 }
 
 export interface TableRow<K extends string> {
@@ -63,17 +68,21 @@ export async function* readTable<K extends string>(
 }
 
 function columnsOf<K extends string>(header: Row, spec: ColumnSpec<K>, file: string, onIgnoredColumns: (columns: readonly string[]) => void): Map<K, number> {
-  const known = new Map<string, K>([...spec.required, ...spec.optional].map((column) => [column, column]));
+  const known = new Map<string, K[]>();
+  for (const column of [...spec.required, ...spec.optional]) {
+    const name = headerName(headerOf(column, spec));
+    known.set(name, [...(known.get(name) ?? []), column]);
+  }
   const columns = new Map<K, number>();
   const unknown: string[] = [];
   header.cells.forEach((cell, index) => {
-    const name = cell.trim().toLowerCase().replace(/[\s-]+/g, '_');
-    const column = known.get(name);
-    if (column === undefined) {
-      unknown.push(name === '' ? `(unnamed column ${index + 1})` : `"${cell.trim()}"`);
-    } else if (columns.has(column)) {
-      throw new CsvFormatError(file, header.line, `column "${column}" appears twice in the header`);
-    } else {
+    const matched = known.get(headerName(cell));
+    if (matched === undefined) {
+      unknown.push(cell.trim() === '' ? `(unnamed column ${index + 1})` : `"${cell.trim()}"`);
+      return;
+    }
+    for (const column of matched) {
+      if (columns.has(column)) throw new CsvFormatError(file, header.line, `column "${headerOf(column, spec)}" appears twice in the header`);
       columns.set(column, index);
     }
   });
@@ -89,7 +98,7 @@ function columnsOf<K extends string>(header: Row, spec: ColumnSpec<K>, file: str
     throw new CsvFormatError(
       file,
       header.line,
-      `missing column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} ` +
+      `missing column${missing.length > 1 ? 's' : ''} ${missing.map((column) => describeColumn(column, spec)).join(', ')} ` +
         `in the header: expected ${describeColumns(spec)}`,
     );
   }
@@ -98,9 +107,23 @@ function columnsOf<K extends string>(header: Row, spec: ColumnSpec<K>, file: str
   return columns;
 }
 
-function describeColumns(spec: ColumnSpec<string>): string {
-  const optional = spec.optional.map((column) => `,${column}`).join('');
-  return `${spec.required.join(',')}${optional ? `[${optional}]` : ''}`;
+/** Header cells compare without case, surrounding spaces, or the difference between "order id", order-id and order_id. */
+function headerName(text: string): string {
+  return text.trim().toLowerCase().replace(/[\s-]+/g, '_');
+}
+
+function headerOf<K extends string>(column: K, spec: ColumnSpec<K>): string {
+  return spec.headers?.get(column) ?? column;
+}
+
+function describeColumn<K extends string>(column: K, spec: ColumnSpec<K>): string {
+  return spec.headers ? `"${headerOf(column, spec)}" (${column})` : `"${column}"`;
+}
+
+function describeColumns<K extends string>(spec: ColumnSpec<K>): string {
+  const required = [...new Set(spec.required.map((column) => headerOf(column, spec)))];
+  const optional = [...new Set(spec.optional.map((column) => headerOf(column, spec)))].map((name) => `,${name}`).join('');
+  return `${required.join(',')}${optional ? `[${optional}]` : ''}`;
 }
 
 interface Row {

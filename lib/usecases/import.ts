@@ -5,22 +5,25 @@ import type { OptOutRow, ReplyRow } from '../import/replies.ts';
 import { recordOrder, type RecordOrderDeps } from './record-order.ts';
 import { optOutNumber, recordReply, type RecordReplyDeps } from './record-reply.ts';
 
-/** A row of an import: accepted, or rejected with its line and reason. */
+/** A row of an import: accepted, or rejected (or, from a shop export, `skipped` on purpose) with its line and reason. */
 export type ImportRow<T> =
   | { ok: true; line: number; value: T; warning?: { reason: string; message: string }; mobile?: string }
-  | { ok: false; line: number; reason: string; message: string };
+  | { ok: false; line: number; reason: string; message: string; skipped?: boolean };
 
 export interface ImportCounts {
   imported: number;
   /** Orders only: already recorded before (a re-import changes nothing). */
   unchanged: number;
   rejected: Record<string, number>;
+  /** Orders of a shop export only: sound rows not imported on purpose (not paid, unknown product). */
+  skipped: Record<string, number>;
   /** Customers only: rows imported whose contact cannot be used (masked, landline, invalid). */
   warnings: Record<string, number>;
 }
 
 export interface ImportHooks {
   onRejected?: (line: number, reason: string, message: string) => void;
+  onSkipped?: (line: number, reason: string, message: string) => void;
   onWarning?: (line: number, reason: string, message: string) => void;
   onProgress?: (rows: number) => void;
 }
@@ -92,7 +95,7 @@ export async function importCustomers(
   asOf: Date,
   hooks: ImportHooks = {},
 ): Promise<ImportCounts> {
-  const counts: ImportCounts = { imported: 0, unchanged: 0, rejected: {}, warnings: {} };
+  const counts: ImportCounts = { imported: 0, unchanged: 0, rejected: {}, skipped: {}, warnings: {} };
   await noteImportAfter(deps.store, asOf, counts, () => forEachKeyed(
     rows,
     (row) => (row.ok ? row.value.customerId : undefined),
@@ -136,13 +139,16 @@ export async function importOrders(
   asOf: Date,
   hooks: ImportHooks = {},
 ): Promise<ImportCounts> {
-  const counts: ImportCounts = { imported: 0, unchanged: 0, rejected: {}, warnings: {} };
+  const counts: ImportCounts = { imported: 0, unchanged: 0, rejected: {}, skipped: {}, warnings: {} };
   const atAsOf: RecordOrderDeps = { ...deps, clock: { now: () => asOf } };
   await noteImportAfter(deps.store, asOf, counts, () => forEachKeyed(
     oneOwnerPerOrder(orders),
     (row) => (row.ok ? row.value.customerId : undefined),
     async (row) => {
-      if (!row.ok) {
+      if (!row.ok && row.skipped) {
+        counts.skipped[row.reason] = (counts.skipped[row.reason] ?? 0) + 1;
+        hooks.onSkipped?.(row.line, row.reason, row.message);
+      } else if (!row.ok) {
         countRejected(counts, hooks, row.line, row.reason, row.message);
       } else {
         const result = await recordOrder(atAsOf, row.value);

@@ -117,6 +117,7 @@ describe('bad CSV rows and bad contact data', () => {
       imported: 6,
       unchanged: 0,
       rejected: { 'wrong-column-count': 1, 'missing-customer-id': 1, 'bad-timezone': 1, 'bad-opt-in': 1, 'bad-push-endpoint': 1, 'bad-phone': 1 },
+      skipped: {},
       // b8 a landline; b9 an extension, b10 not a number, b12 a data-only range: kept, said at import.
       warnings: { 'landline-phone': 1, 'invalid-phone': 3 },
     });
@@ -124,6 +125,7 @@ describe('bad CSV rows and bad contact data', () => {
       imported: 9,
       unchanged: 0,
       warnings: {},
+      skipped: {},
       rejected: { 'bad-date': 2, 'negative-amount': 1, 'unknown-category': 1, 'missing-category': 1, 'wrong-column-count': 1, 'customer-mismatch': 1 },
     });
     expect(rejected).toContain('customers.csv:3: wrong-column-count');
@@ -158,7 +160,7 @@ describe('bad CSV rows and bad contact data', () => {
     const counts = await importCustomers({ store }, readCustomerRows(Readable.from([gbk]), 'gbk.csv', { timeZone: 'Asia/Shanghai', defaultCountry: 'CN' }), new Date());
 
     // "是" (yes) is an opt-in word, as shops export it.
-    expect(counts).toEqual({ imported: 2, unchanged: 0, rejected: {}, warnings: {} });
+    expect(counts).toEqual({ imported: 2, unchanged: 0, rejected: {}, skipped: {}, warnings: {} });
     expect((await scanTable(store)).get('C#g1|PROFILE')).toMatchObject({ name: '刘姥姥', smsOptIn: true });
     expect((await scanTable(store)).get('C#g2|PROFILE')).toMatchObject({ name: '袭人', smsOptIn: true });
     count('csv files (BOM+CRLF, GBK)', 2);
