@@ -75,6 +75,7 @@ export function registerDataCommands(program: Command, io: CliIo): void {
     .option('--json', 'print the run summary as JSON', false)
     .option('--decisions <file>', 'write one JSON line per candidate (the audit trail)')
     .option('--allow-future', 'allow a real run dated more than a day after the clock (time travel on a demo store)', false)
+    .addHelpText('after', '\nExamples:\n  recall run --dry-run\n  recall run --as-of 2026-11-22 --decisions decisions.jsonl\n  recall --config experiment.json run --dry-run   (an experiment: the file, not the stored version)')
     .action(async (options: { asOf?: string; dryRun: boolean; backfill: boolean; json: boolean; decisions?: string; allowFuture: boolean }, command: Command) => {
       await withRuntime(command.optsWithGlobals(), io, (runtime) => runAndReport(runtime, io, options));
     });
@@ -86,6 +87,7 @@ export function registerDataCommands(program: Command, io: CliIo): void {
     .option('--to <date>', 'last run date of the period (default: today)')
     .option('--json', 'print the report as JSON', false)
     .option('--html <file>', 'also write the report as one self-contained HTML file (charts; learns the windows: a Scan)')
+    .addHelpText('after', '\nExamples:\n  recall report --html report.html\n  recall --aws --stack RecallCampaigns-prod report --from 2026-11-01 --to 2026-11-30 --json')
     .action(async (options: { from?: string; to?: string; json: boolean; html?: string }, command: Command) => {
       await withOperatorRuntime(command.optsWithGlobals(), io, async (runtime) => {
         const report = await reportOn(runtime, reportPeriod(options, runtime.config, io.now()), options.html);

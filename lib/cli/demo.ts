@@ -58,6 +58,7 @@ export function registerDemo(program: Command, io: CliIo): void {
     .option('--customers <n>', 'customers to seed', '20000')
     .option('--seed <n>', 'random seed', '20261122')
     .option('--live-days <n>', 'days before today lived day by day (daily runs, orders, answers to messages)', '14')
+    .addHelpText('after', '\nExamples:\n  recall demo\n  recall demo --customers 2000 --live-days 30')
     .action(async (options: { customers: string; seed: string; liveDays: string }, command: Command) => {
       const globals: GlobalOptions = command.optsWithGlobals();
       const customers = Number(options.customers);

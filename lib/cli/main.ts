@@ -41,6 +41,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     .description(`run a Lambda handler on an event: locally on the embedded store (default), or the deployed function (--aws: Lambda Invoke, with its log tail); functions: ${FUNCTION_NAMES.join(', ')}`)
     .option('--event <file>', 'event JSON (default: its sample in events/)')
     .option('--function-name <name>', 'the deployed function name (with --aws), instead of the stack outputs')
+    .addHelpText('after', '\nExamples:\n  recall invoke plan-recall --event events/plan-recall.manual.json\n  recall --aws --stack RecallCampaigns-prod invoke plan-recall')
     .action(async (name: string, options: { event?: string; functionName?: string }, command: Command) => {
       const globals: GlobalOptions = command.optsWithGlobals();
       const fn = functionName(name);

@@ -61,6 +61,7 @@ export function registerReconcile(program: Command, io: CliIo): void {
     .option('--step <id>', 'only this step')
     .option('--mark <how>', 'mark every listed message: sent | not-sent')
     .option('--json', 'print the result as JSON', false)
+    .addHelpText('after', '\nExamples:\n  recall reconcile --from 2026-11-01\n  recall --aws reconcile --customer C1042 --mark not-sent')
     .action(async (options: ReconcileOptions, command: Command) => {
       const mark = markOf(options.mark);
       await withOperatorRuntime(command.optsWithGlobals(), io, async (runtime) => {
