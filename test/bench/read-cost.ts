@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
@@ -8,9 +9,12 @@ import { OUTCOMES } from '../../lib/domain/guardrails.ts';
 import type { CustomerSnapshot } from '../../lib/ports/store.ts';
 import type { SendJob } from '../../lib/ports/messaging.ts';
 import type { LedgerEntry } from '../../lib/domain/records.ts';
+import { dueDate } from '../../lib/domain/journeys.ts';
+import { duePartitions } from '../../lib/usecases/due-index.ts';
 import { runDay } from '../../lib/usecases/run-day.ts';
 import { customerSnapshot } from '../../lib/usecases/seed.ts';
 import { dailyRun } from '../support/fixtures.ts';
+import { BilledUnits, billedWriteUnits, tableStorage, type TableStorage } from './billed-units.ts';
 
 const NULL_QUEUE = { enqueue: async () => {} };
 
@@ -35,9 +39,8 @@ function yearOfLedger(snapshot: CustomerSnapshot, today: string, random: ReturnT
   });
 }
 
-/** Seeds a shop whose history ends on `today` (profiles, category histories, journeys, order markers, a year of ledger). */
-export async function seedShop(store: DynamoStore, config: CampaignConfig, customers: number, today: string, seed: number, onProgress?: (count: number) => void): Promise<void> {
-  const random = createRandom(seed + 1);
+/** Writes snapshots in batched puts of 100, 4 batches in flight (as seeding does). */
+export async function writeSnapshots(store: DynamoStore, snapshots: Iterable<CustomerSnapshot>, onProgress?: (count: number) => void): Promise<void> {
   let batch: CustomerSnapshot[] = [];
   const writing = new Set<Promise<void>>();
   const flush = async () => {
@@ -51,13 +54,42 @@ export async function seedShop(store: DynamoStore, config: CampaignConfig, custo
     });
     if (writing.size >= 4) await Promise.race(writing);
   };
-  for (const { customer, orders } of generateDemoShop({ customers, seed, today, categories: config.categories, timeZone: config.merchantTimeZone })) {
-    const snapshot = customerSnapshot(config, customer, orders, today);
-    batch.push({ ...snapshot, ledger: yearOfLedger(snapshot, today, random) });
+  for (const snapshot of snapshots) {
+    batch.push(snapshot);
     if (batch.length >= 100) await flush();
   }
   if (batch.length > 0) await flush();
   await Promise.all(writing);
+}
+
+/** Seeds a shop whose history ends on `today` (profiles, category histories, journeys, order markers, a year of ledger). */
+export async function seedShop(store: DynamoStore, config: CampaignConfig, customers: number, today: string, seed: number, onProgress?: (count: number) => void): Promise<void> {
+  const random = createRandom(seed + 1);
+  function* snapshots() {
+    for (const { customer, orders } of generateDemoShop({ customers, seed, today, categories: config.categories, timeZone: config.merchantTimeZone })) {
+      const snapshot = customerSnapshot(config, customer, orders, today);
+      yield { ...snapshot, ledger: yearOfLedger(snapshot, today, random) };
+    }
+  }
+  await writeSnapshots(store, snapshots(), onProgress);
+}
+
+/**
+ * `count` customers due on `runDate` and sendable (SMS opt-in, a valid mobile number of their
+ * own, one cosmetics order exactly the category's window before it).
+ */
+export function* dueToday(config: CampaignConfig, count: number, runDate: string): Generator<CustomerSnapshot> {
+  const window = config.categories.find((category) => category.id === 'cosmetics')?.windowDays ?? 76;
+  const orderDate = addDays(runDate, -window);
+  for (let index = 0; index < count; index++) {
+    const customerId = `due-${String(index).padStart(7, '0')}`;
+    yield customerSnapshot(
+      config,
+      { customerId, phone: `+86138${String(100_000_000 + index).slice(-8)}`, name: '王芳', smsOptIn: true },
+      [{ orderId: `due-order-${index}`, customerId, orderedAt: `${orderDate}T12:00:00+08:00`, lines: [{ category: 'cosmetics', amount: 129 }] }],
+      runDate,
+    );
+  }
 }
 
 export interface ScanCost {
@@ -94,49 +126,88 @@ export async function fullScanForDue(store: DynamoStore, cutoff: string): Promis
   return cost;
 }
 
+/**
+ * The least a day's reads can cost: one index page per due partition, empty or not (0.5 unit
+ * each: every shard reads every step's partition), and one eventually consistent profile read per
+ * due customer (0.5 unit for an item under 4 KB).
+ */
+export function readFloor(config: CampaignConfig, dueCustomers: number): { duePartitions: number; perDueFloor: number; fixedFloor: number; floorReadUnits: number } {
+  const partitions = Array.from({ length: config.shards }, (_, shard) => duePartitions(config, shard).length).reduce((sum, count) => sum + count, 0);
+  return { duePartitions: partitions, perDueFloor: 0.5 * dueCustomers, fixedFloor: 0.5 * partitions, floorReadUnits: 0.5 * (dueCustomers + partitions) };
+}
+
 export interface ReadCostRow {
   customers: number;
   runDate: string;
   dueCustomers: number;
   dueMessages: number;
+  sent: number;
+  smsParts: number;
   runReadUnits: number;
+  duePartitions: number;
+  perDueFloor: number;
+  fixedFloor: number;
   floorReadUnits: number;
+  /** The run's read units over (per-due floor + fixed floor). */
   ratioToFloor: number;
   scanReadUnits: number;
   ratioScanToRun: number;
-  runWriteUnits: number;
-  sent: number;
-  smsParts: number;
+  /** What dynalite reported (base items only), beside what DynamoDB bills. */
+  reportedWriteUnits: number;
+  billedWriteUnits: number;
+  tableWriteUnits: number;
+  indexWriteUnits: number;
+  failedWriteUnits: number;
+  failedConditions: number;
+  /** The day's billed write units by request, summed. */
+  writesByRequest: { request: string; requests: number; billedWriteUnits: number }[];
+  storage: TableStorage & { bytesPerCustomer: number };
 }
 
 /**
  * Point 1: a shop as it would be after a year, the backlog of the first run absorbed, then one
- * ordinary day measured: the run's consumed read units beside the floor (one eventually
- * consistent read per due customer) and beside a full Scan.
+ * ordinary day measured: the run's read units beside the floor (`readFloor`) and beside a full
+ * Scan; its writes as DynamoDB bills them (`BilledUnits`, reading items before and after each
+ * write through `reader`); and the table's storage after it.
  */
-export async function measureReadCost(store: DynamoStore, config: CampaignConfig, customers: number, today: string): Promise<ReadCostRow> {
+export async function measureReadCost(store: DynamoStore, config: CampaignConfig, customers: number, today: string, reader: DynamoDBClient): Promise<ReadCostRow> {
   let smsParts = 0;
   const countingQueue = { enqueue: async (jobs: readonly SendJob[]) => void (smsParts += jobs.reduce((sum, job) => sum + (job.channel === 'sms' ? job.parts : 0), 0)) };
   const deps = { store, config, sendQueue: countingQueue, couponSecret: 'bench' };
   await runDay(deps, dailyRun(config, today));
   smsParts = 0;
   const runDate = addDays(today, 1);
-  const summary = await runDay(deps, dailyRun(config, runDate));
+  const meter = new BilledUnits({ read: reader });
+  const detach = meter.attach(store.client);
+  const summary = await runDay(deps, dailyRun(config, runDate)).finally(detach);
+  const billed = meter.total();
   const scan = await fullScanForDue(store, runDate);
-  const floor = summary.evaluated * 0.5;
+  const floor = readFloor(config, summary.evaluated);
+  const storage = await tableStorage(reader, store.tableName);
+  const storedBytes = storage.tableBytes + Object.values(storage.indexes).reduce((sum, index) => sum + index.bytes, 0);
   return {
     customers,
     runDate,
     dueCustomers: summary.evaluated,
     dueMessages: summary.due,
-    runReadUnits: summary.readUnits,
-    floorReadUnits: floor,
-    ratioToFloor: round(summary.readUnits / floor),
-    scanReadUnits: scan.readUnits,
-    ratioScanToRun: round(scan.readUnits / summary.readUnits),
-    runWriteUnits: summary.writeUnits,
     sent: summary.sent,
     smsParts,
+    runReadUnits: summary.readUnits,
+    ...floor,
+    ratioToFloor: round(summary.readUnits / floor.floorReadUnits),
+    scanReadUnits: scan.readUnits,
+    ratioScanToRun: round(scan.readUnits / summary.readUnits),
+    reportedWriteUnits: summary.writeUnits,
+    billedWriteUnits: billedWriteUnits(billed),
+    tableWriteUnits: billed.tableWriteUnits,
+    indexWriteUnits: billed.indexWriteUnits,
+    failedWriteUnits: billed.failedWriteUnits,
+    failedConditions: billed.failedConditions,
+    writesByRequest: meter
+      .breakdown()
+      .filter((line) => billedWriteUnits(line) > 0)
+      .map((line) => ({ request: line.request, requests: line.requests, billedWriteUnits: billedWriteUnits(line) })),
+    storage: { ...storage, bytesPerCustomer: Math.round(storedBytes / customers) },
   };
 }
 
@@ -144,41 +215,63 @@ export const round = (value: number, digits = 2) => Math.round(value * 10 ** dig
 
 export interface CurveRow {
   customers: number;
+  /** Customers in the due index waiting for a later day: every customer but the due ones. */
+  waitingCustomers: number;
+  /** Their journey states in the due index. */
+  waitingIndexEntries: number;
   dueCustomers: number;
   runReadUnits: number;
+  floorReadUnits: number;
+  ratioToFloor: number;
   scanReadUnits: number;
 }
 
-/**
- * Point 1, the curve: about `due` customers due on `runDate` in a table of `customers`; the rest
- * lapsed long ago (their cycles dormant, out of the index). The run's reads should stay flat while
- * the Scan grows with the table.
- */
-export async function measureCurvePoint(store: DynamoStore, config: CampaignConfig, customers: number, due: number, runDate: string, onProgress?: (count: number) => void): Promise<CurveRow> {
-  const window = config.categories.find((category) => category.id === 'cosmetics')?.windowDays ?? 76;
-  const orderDate = addDays(runDate, -window);
-  const dueCustomers = Array.from({ length: due }, (_, index) => {
-    const customerId = `due-${String(index).padStart(6, '0')}`;
-    return customerSnapshot(
-      config,
-      { customerId, phone: `+86138${String(10_000_000 + index).slice(-8)}`, name: '王芳', smsOptIn: true },
-      [{ orderId: `due-order-${index}`, customerId, orderedAt: `${orderDate}T12:00:00+08:00`, lines: [{ category: 'cosmetics', amount: 129 }] }],
-      runDate,
-    );
+function dueOn(config: CampaignConfig, snapshot: CustomerSnapshot, runDate: string): boolean {
+  return snapshot.journeys.some(({ state, waitsFor }) => {
+    const journey = config.journeys.find((candidate) => candidate.id === state.journeyId);
+    return waitsFor !== undefined && journey !== undefined && dueDate(config, journey, state) <= runDate;
   });
-  await store.putSnapshots(dueCustomers);
-  const lapsedUntil = addDays(runDate, -420);
-  let batch: CustomerSnapshot[] = [];
-  for (const { customer, orders } of generateDemoShop({ customers: customers - due, seed: 99, today: lapsedUntil, categories: config.categories, timeZone: config.merchantTimeZone })) {
-    batch.push(customerSnapshot(config, customer, orders, runDate));
-    if (batch.length >= 400) {
-      await Promise.all([0, 100, 200, 300].map((start) => store.putSnapshots(batch.slice(start, start + 100))));
-      onProgress?.(batch.length);
-      batch = [];
+}
+
+/**
+ * Demo-shop customers (histories ending the day before `runDate`) who wait in the due index for
+ * a later day and have nothing due on it: the others are drawn and left out.
+ */
+function* waitingCustomers(config: CampaignConfig, count: number, runDate: string, onEntries: (entries: number) => void): Generator<CustomerSnapshot> {
+  let kept = 0;
+  for (let seed = 99; kept < count; seed++) {
+    for (const { customer, orders } of generateDemoShop({ customers: 2 * (count - kept) + 100, seed, today: runDate, categories: config.categories, timeZone: config.merchantTimeZone })) {
+      const snapshot = customerSnapshot(config, { ...customer, customerId: `${customer.customerId}-${seed}` }, orders.map((order) => ({ ...order, customerId: `${customer.customerId}-${seed}` })), runDate);
+      const waiting = snapshot.journeys.filter(({ waitsFor }) => waitsFor !== undefined).length;
+      if (waiting === 0 || dueOn(config, snapshot, runDate)) continue;
+      onEntries(waiting);
+      yield snapshot;
+      if (++kept >= count) return;
     }
   }
-  await store.putSnapshots(batch);
+}
+
+/**
+ * Point 1, the curve: `due` customers due on `runDate` in a table of `customers`; every other
+ * customer waits in the due index for a later day (in the same partitions, later in their sort
+ * order), as in a shop whose customers keep buying. The run's reads should stay flat while the
+ * Scan grows with the table.
+ */
+export async function measureCurvePoint(store: DynamoStore, config: CampaignConfig, customers: number, due: number, runDate: string, onProgress?: (count: number) => void): Promise<CurveRow> {
+  let waitingIndexEntries = 0;
+  await writeSnapshots(store, dueToday(config, due, runDate));
+  await writeSnapshots(store, waitingCustomers(config, customers - due, runDate, (entries) => (waitingIndexEntries += entries)), onProgress);
   const summary = await runDay({ store, config, sendQueue: NULL_QUEUE, couponSecret: 'bench' }, { ...dailyRun(config, runDate), dryRun: true });
   const scan = await fullScanForDue(store, runDate);
-  return { customers, dueCustomers: summary.evaluated, runReadUnits: summary.readUnits, scanReadUnits: scan.readUnits };
+  const floor = readFloor(config, summary.evaluated);
+  return {
+    customers,
+    waitingCustomers: customers - due,
+    waitingIndexEntries,
+    dueCustomers: summary.evaluated,
+    runReadUnits: summary.readUnits,
+    floorReadUnits: floor.floorReadUnits,
+    ratioToFloor: round(summary.readUnits / floor.floorReadUnits),
+    scanReadUnits: scan.readUnits,
+  };
 }

@@ -1,35 +1,47 @@
 // `npm run bench [-- OPTIONS]` (`-- --help` lists them): every figure of the Performance section,
-// measured side by side in one run; printed as tables and written to bench-results.json.
+// measured side by side in one run, each printed with its target; written to bench-results.json.
+import './quiet.ts';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { table } from '../../lib/report/table.ts';
 import { createProgress } from '../../lib/cli/progress.ts';
-import { TestDynamo } from '../support/store.ts';
+import { TestDynamo, testDynamoClient } from '../support/store.ts';
 import { testConfig } from '../support/fixtures.ts';
 import { loadDefaultConfig } from '../../lib/config/load.ts';
 import { addDays } from '../../lib/domain/dates.ts';
-import { benchPacer } from './pacer.ts';
+import { benchPacer, PARTITION_LIMITS, pacerHotItem } from './pacer.ts';
 import { measureColdStart } from './cold-start.ts';
-import { measureCurvePoint, measureReadCost, seedShop } from './read-cost.ts';
-import { scaleModel } from './scale-model.ts';
+import { measureCurvePoint, measureReadCost, round, seedShop } from './read-cost.ts';
+import { PacerFiguresSchema, scaleModel, PRICES } from './scale-model.ts';
+import { measureSendPath } from './send-path.ts';
 import { measureThroughput } from './throughput.ts';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-const SECTIONS = ['read', 'curve', 'throughput', 'pacer', 'cold'] as const;
+const SECTIONS = ['read', 'curve', 'throughput', 'send', 'pacer', 'cold'] as const;
+const CURVE_DUE = 1000;
 
 const USAGE = `npm run bench [-- OPTIONS]: every figure of the Performance section, side by side in one run,
-printed as tables and written to bench-results.json (sections not run keep their earlier figures).
+each printed with its target and written to bench-results.json (sections not run keep their
+earlier figures, each with its date; the scale model is recomputed from whatever the file holds).
 
   --only LIST          sections to run, comma-separated (default ${SECTIONS.join(',')}):
-                         read        read units per due customer vs the floor (seeds --customers)
-                         curve       read cost per run at the --curve table sizes
-                         throughput  due customers per second: the daily run vs the bare store floor
-                         pacer       achieved SMS parts per second vs MPS (4 senders)
+                         read        an ordinary day's read units vs the floor (per due customer
+                                     and the fixed index pages) and a full Scan; its writes as
+                                     DynamoDB bills them; storage per customer (seeds --customers)
+                         curve       read units of a day with ${CURVE_DUE.toLocaleString('en-US')} due customers at the --curve
+                                     table sizes, every other customer waiting in the due index
+                         throughput  due customers per second, the daily run vs the bare store
+                                     floor: the median of --pairs interleaved pairs
+                         send        round trips and billed units per sent message on the Lambda
+                                     path (plan, scan-shard, send-message), request by request
+                         pacer       achieved SMS parts per second vs MPS (4 senders), the pacer
+                                     item's billed units and size, where its item limits MPS
                          cold        cold start of every bundled function vs a hello
   --customers N        customers seeded for "read" (default 100000)
   --curve N,N,...      table sizes for "curve" (default 10000,100000,1000000)
-  --throughput N       customers seeded for "throughput" (default 20000)
+  --throughput N       customers seeded for each side of each pair of "throughput" (default 20000)
+  --pairs N            interleaved pairs for "throughput" (default 3)
+  --send N             customers, all due and sendable, for "send" (default 2000)
   -h, --help           this text`;
 
 function usageError(message: string): never {
@@ -44,6 +56,8 @@ try {
       customers: { type: 'string', default: '100000' },
       curve: { type: 'string', default: '10000,100000,1000000' },
       throughput: { type: 'string', default: '20000' },
+      pairs: { type: 'string', default: '3' },
+      send: { type: 'string', default: '2000' },
       only: { type: 'string', default: SECTIONS.join(',') },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -59,21 +73,39 @@ if (values.help) {
 const only = new Set(values.only.split(',').map((section) => section.trim()));
 const unknownSections = [...only].filter((section) => !(SECTIONS as readonly string[]).includes(section));
 if (unknownSections.length > 0) usageError(`--only: unknown section ${unknownSections.map((section) => `"${section}"`).join(', ')}`);
-for (const [flag, text] of [['--customers', values.customers], ['--throughput', values.throughput], ...values.curve.split(',').map((size) => ['--curve', size])] as const) {
+const numbers: [string, string][] = [
+  ['--customers', values.customers],
+  ['--throughput', values.throughput],
+  ['--pairs', values.pairs],
+  ['--send', values.send],
+  ...values.curve.split(',').map((size): [string, string] => ['--curve', size]),
+];
+for (const [flag, text] of numbers) {
   if (!/^\d+$/.test(text.trim()) || Number(text) < 1) usageError(`${flag}: expected a positive whole number, got "${text}"`);
 }
+const curveSizes = values.curve.split(',').map(Number);
+if (curveSizes.some((size) => size < CURVE_DUE)) usageError(`--curve: every size must be at least the ${CURVE_DUE} due customers`);
+
 const TODAY = '2026-11-22';
 // Sections measured in an earlier run (`--only` skips them) are kept, each with its own date.
 const measuredAt = new Date().toISOString();
 const previous: Record<string, unknown> = await readFile('bench-results.json', 'utf8').then((text) => JSON.parse(text), () => ({}));
 const results: Record<string, unknown> = { ...previous, node: process.version };
 const measured = (results.measuredAt = typeof previous.measuredAt === 'object' && previous.measuredAt !== null ? { ...previous.measuredAt } : {}) as Record<string, string>;
+const targets = (results.targets = typeof previous.targets === 'object' && previous.targets !== null ? { ...previous.targets } : {}) as Record<string, { value: number; target: string; met: boolean }>;
 const print = (title: string, rows: Record<string, unknown>[]) => {
   const header = Object.keys(rows[0] ?? {});
   console.log(`\n${title}\n${table(header, rows.map((row) => header.map((key) => (typeof row[key] === 'object' ? JSON.stringify(row[key]) : String(row[key])))))}`);
 };
+/** Records a figure against its target and prints the verdict. */
+const judge = (name: string, value: number, target: string, met: boolean) => {
+  targets[name] = { value, target, met };
+  console.log(`${name}: ${value} (target ${target}): ${met ? 'met' : 'NOT met'}`);
+};
 
 const dynamo = await TestDynamo.start();
+// Reads items before and after each metered write, and the table's storage: never metered itself.
+const reader = testDynamoClient(dynamo.endpoint);
 try {
   // The default config, holdout included, as a merchant runs it.
   const config = await loadDefaultConfig();
@@ -84,44 +116,112 @@ try {
     const progress = createProgress(`seeding ${customers} customers with a year of ledger`, { total: customers });
     await seedShop(store, config, customers, TODAY, 20261122, (count) => progress.tick(count));
     progress.done();
-    const row = await measureReadCost(store, config, customers, TODAY);
+    const row = await measureReadCost(store, config, customers, TODAY, reader);
     measured.readCost = measuredAt;
     results.readCost = row;
-    print('1. Read cost of an ordinary day vs the floor (0.5 unit per due customer) and a full Scan', [{ ...row }]);
+    print(`1. Read units of an ordinary day vs the floor: 0.5 per due customer, plus 0.5 per due partition (${config.shards} shards x ${row.duePartitions / config.shards} partitions) read every day`, [
+      {
+        customers: row.customers,
+        'due customers': row.dueCustomers,
+        'run read units': row.runReadUnits,
+        'per-due floor': row.perDueFloor,
+        'fixed floor': row.fixedFloor,
+        'run / (per-due + fixed)': row.ratioToFloor,
+        'full Scan': row.scanReadUnits,
+        'Scan / run': row.ratioScanToRun,
+      },
+    ]);
+    judge('read: run / (per-due + fixed floor)', row.ratioToFloor, '<= 1.5', row.ratioToFloor <= 1.5);
+    console.log(
+      `The day's writes as DynamoDB bills them: ${row.billedWriteUnits} units (table ${row.tableWriteUnits} + index ${row.indexWriteUnits} + failed conditional writes ${row.failedWriteUnits}, ${row.failedConditions} of them); dynalite reported ${row.reportedWriteUnits}.`,
+    );
+    print('1a. The day\'s billed write units by request', row.writesByRequest);
+    console.log(`Storage after the day: ${row.storage.items.toLocaleString('en-US')} items, ${row.storage.bytesPerCustomer} bytes per customer (table and indexes, 100 bytes of overhead per item and index entry).`);
   }
 
   if (only.has('curve')) {
     const rows = [];
-    for (const customers of values.curve.split(',').map(Number)) {
+    for (const customers of curveSizes) {
       const store = await dynamo.freshStore();
-      const progress = createProgress(`curve: seeding ${customers} customers`, { total: customers });
-      rows.push(await measureCurvePoint(store, config, customers, 1000, addDays(TODAY, 1), (count) => progress.tick(count)));
+      const progress = createProgress(`curve: seeding ${customers} customers`, { total: customers - CURVE_DUE });
+      rows.push(await measureCurvePoint(store, config, customers, CURVE_DUE, addDays(TODAY, 1), (count) => progress.tick(count)));
       progress.done();
+      await store.client.send(new DeleteTableCommand({ TableName: store.tableName }));
     }
     const first = rows[0];
     measured.curve = measuredAt;
-    results.curve = rows.map((row) => ({ ...row, runVsSmallest: first ? Math.round((row.runReadUnits / first.runReadUnits) * 100) / 100 : 1 }));
-    print('1b. Fixed ~1,000 due customers, growing table: run read units stay flat, the Scan grows', results.curve as Record<string, unknown>[]);
+    const curve = rows.map((row) => ({ ...row, runVsSmallest: first ? round(row.runReadUnits / first.runReadUnits) : 1 }));
+    results.curve = curve;
+    print(`1b. ${CURVE_DUE.toLocaleString('en-US')} due customers, growing table, every other customer waiting in the due index for a later day`, curve);
+    const largest = Math.max(...curve.map((row) => row.runVsSmallest));
+    judge('curve: largest run / smallest run', largest, '<= 1.2', largest <= 1.2);
   }
 
   if (only.has('throughput')) {
     const customers = Number(values.throughput);
+    const pairs = Number(values.pairs);
     const throughputConfig = await testConfig({ holdoutPercent: config.holdoutPercent });
-    const engineStore = await dynamo.freshStore();
-    const floorStore = await dynamo.freshStore();
-    await seedShop(engineStore, throughputConfig, customers, TODAY, 7);
-    await seedShop(floorStore, throughputConfig, customers, TODAY, 7);
-    const row = await measureThroughput(engineStore, floorStore, throughputConfig, TODAY);
+    const seed = async () => {
+      const store = await dynamo.freshStore();
+      await seedShop(store, throughputConfig, customers, TODAY, 7);
+      return { store, drop: async () => void (await store.client.send(new DeleteTableCommand({ TableName: store.tableName }))) };
+    };
+    const row = await measureThroughput(seed, throughputConfig, TODAY, pairs, (pair) => console.log(`throughput pair (${pair.first} first): engine ${pair.engineCustomersPerSecond}/s, floor ${pair.floorCustomersPerSecond}/s, ${pair.shareOfFloor}`));
     measured.throughput = measuredAt;
     results.throughput = row;
-    print('2. Due customers per second: the daily run vs the bare store floor (same data)', [{ ...row }]);
+    print(`2. Due customers per second, the daily run vs the bare store floor: ${pairs} interleaved pairs on freshly seeded copies of one shop`, row.pairs.map((pair) => ({ ...pair })));
+    console.log(`median engine ${row.engineCustomersPerSecond}/s, floor ${row.floorCustomersPerSecond}/s; floor time by operation ${JSON.stringify(row.floorTimeByOperation)}`);
+    judge(`throughput: median share of the floor (spread ${row.shareOfFloorMin}-${row.shareOfFloorMax}, ${pairs} pairs)`, row.shareOfFloor, '>= 0.5', row.shareOfFloor >= 0.5);
+  }
+
+  if (only.has('send')) {
+    const customers = Number(values.send);
+    const sendConfig = await testConfig();
+    const store = await dynamo.freshStore();
+    const row = await measureSendPath(store, reader, sendConfig, customers, addDays(TODAY, 1));
+    measured.sendPath = measuredAt;
+    results.sendPath = row;
+    const { breakdown, customers: _customers, sent: _sent, smsParts: _smsParts, ...perSent } = row;
+    print(
+      `2b. One sent message on the Lambda path: ${row.customers} customers due and sendable, ${row.sent} sent (${row.smsParts} SMS parts)`,
+      Object.entries(perSent).map(([figure, value]) => ({ 'per sent message': figure, value })),
+    );
+    print('Per sent message, by phase and request (write units: base table, index writes, failed conditional writes)', breakdown.map((line) => ({ ...line })));
+    judge('send: round trips per sent message (DynamoDB + SQS)', row.roundTripsPerSent, '<= 6', row.roundTripsPerSent <= 6);
+    judge('send: billed write units per sent message', row.billedWriteUnitsPerSent, '<= 10', row.billedWriteUnitsPerSent <= 10);
   }
 
   if (only.has('pacer')) {
     const rows = await benchPacer({ mps: [10, 50, 200], senders: 4, seconds: 6 });
     measured.pacer = measuredAt;
     results.pacer = rows;
-    print('3. Pacer: 4 concurrent senders, 1- and 3-part messages, 20-40 ms SNS latency', rows.map((row) => ({ ...row })));
+    print(
+      '3. Pacer: 4 concurrent senders, 1- and 3-part messages, 20-40 ms SNS latency; its item\'s requests and billed units per message',
+      rows.map((row) => ({
+        mps: row.mps,
+        'parts/s': round(row.achievedPartsPerSecond, 1),
+        'share of MPS': round(row.shareOfMps),
+        'max parts in 1 s': row.maxPartsInAnyWindow,
+        'reads/msg': round(row.readsPerMessage),
+        'writes/msg': round(row.writesPerMessage),
+        'conflicts/msg': round(row.conflictsPerMessage),
+        'RCU/msg': round(row.billedReadUnitsPerMessage),
+        'WCU/msg': round(row.billedWriteUnitsPerMessage),
+        'item bytes': row.itemMeanBytes,
+      })),
+    );
+    const worst = Math.min(...rows.map((row) => row.shareOfMps));
+    judge('pacer: lowest share of MPS', round(worst), '0.9-1.0, never above MPS', worst >= 0.9 && rows.every((row) => row.maxPartsInAnyWindow <= row.mps));
+  }
+  const pacerFigures = PacerFiguresSchema.safeParse(results.pacer);
+  const hot = pacerFigures.success ? pacerHotItem(pacerFigures.data) : undefined;
+  if (hot) {
+    console.log(
+      `\n3b. The pacer's single item (computed, not measured: dynalite models no partition limits, and two cores cannot drive the 16 senders it would take): ` +
+        `${round(hot.writesPerMessage)} writes and ${round(hot.readsPerMessage)} strongly consistent reads per message (measured at ${hot.fromMps} MPS), ` +
+        `${round(hot.partsPerMessage)} parts per message, the item ${Math.round(hot.itemBytesAtZero)} + ${round(hot.itemBytesPerMps)} bytes per MPS: ` +
+        `its ${hot.limitBoundBy} reach one partition's ${hot.limitBoundBy === 'writes' ? `${PARTITION_LIMITS.writeUnitsPerSecond} WCU/s` : `${PARTITION_LIMITS.readUnitsPerSecond} RCU/s`} at about ${hot.limitMps} MPS (item ${hot.limitItemBytes} bytes).`,
+    );
   }
 
   if (only.has('cold')) {
@@ -129,13 +229,21 @@ try {
     measured.coldStart = measuredAt;
     results.coldStart = rows;
     print('4. Cold start: bundle size (minified, AWS SDK included) and module init in a fresh Node process', rows.map((row) => ({ ...row })));
+    const functions = rows.filter((row) => !row.bundle.startsWith('hello'));
+    const worst = Math.max(...functions.map((row) => row.ratioToHelloWithDynamo));
+    judge('cold: slowest function vs hello + DynamoDB client', worst, '<= 1.3', worst <= 1.3);
   }
 
-  const model = scaleModel(results, config);
-  results.scaleModel = model;
-  print('5. Scale model: 10M customers, 1% due per day', model.rows);
-  console.log(`\nFirst limit that binds: ${model.firstLimit}`);
+  const { model, missing } = scaleModel(results, config);
+  if (model) {
+    results.scaleModel = model;
+    print(`5. Scale model: 10M customers, 1% due per day (list prices ${PRICES.region}, as of ${PRICES.asOf})`, model.rows);
+    console.log(`\nFirst limit that binds: ${model.firstLimit}`);
+  } else {
+    console.log(`\n5. Scale model: not computed, bench-results.json lacks ${missing.join(', ')} (run those sections)`);
+  }
 } finally {
+  reader.destroy();
   await dynamo.stop();
 }
 

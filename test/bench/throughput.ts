@@ -8,15 +8,33 @@ import { dailyRun } from '../support/fixtures.ts';
 import { round } from './read-cost.ts';
 import type { JourneyState } from '../../lib/domain/records.ts';
 
-export interface ThroughputRow {
+/** One pair: the daily run and the floor loop, each on a freshly seeded copy of the same shop. */
+export interface ThroughputPair {
+  /** Which side ran first in this pair (the order alternates from pair to pair). */
+  first: 'engine' | 'floor';
   dueCustomers: number;
-  engineSeconds: number;
   engineCustomersPerSecond: number;
-  floorSeconds: number;
   floorCustomersPerSecond: number;
   shareOfFloor: number;
-  /** Share of the floor loop's summed store latency, per operation. */
+}
+
+export interface ThroughputRow {
+  pairs: ThroughputPair[];
+  dueCustomers: number;
+  /** Medians over the pairs; the share is the median of each pair's own ratio. */
+  engineCustomersPerSecond: number;
+  floorCustomersPerSecond: number;
+  shareOfFloor: number;
+  shareOfFloorMin: number;
+  shareOfFloorMax: number;
+  /** Share of the floor loop's summed store latency, per operation, over every pair. */
   floorTimeByOperation: Record<string, number>;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 /** Wraps the store calls the floor loop makes to sum their latency per operation. */
@@ -83,25 +101,61 @@ async function floorLoop(store: RecallStore, config: CampaignConfig, runDate: st
   return customers;
 }
 
-/** Point 2: the daily run against the bare floor loop, on two identical stores. */
-export async function measureThroughput(engineStore: DynamoStore, floorStore: DynamoStore, config: CampaignConfig, runDate: string): Promise<ThroughputRow> {
-  let started = performance.now();
-  const summary = await runDay({ store: engineStore, config, sendQueue: { enqueue: async () => {} }, couponSecret: 'bench' }, dailyRun(config, runDate));
-  const engineSeconds = (performance.now() - started) / 1000;
+/** A freshly seeded store, and how to drop its table once measured (dynalite keeps it in memory). */
+export interface SeededStore {
+  store: DynamoStore;
+  drop(): Promise<void>;
+}
+
+/**
+ * Point 2: the daily run against the bare floor loop, as `pairs` interleaved pairs: each side on
+ * its own freshly seeded copy of the same shop, the side that goes first alternating, so drift in
+ * the machine's load falls on both. Seeding is not timed. The figure is the median of the pairs'
+ * own ratios, with their spread.
+ */
+export async function measureThroughput(seed: () => Promise<SeededStore>, config: CampaignConfig, runDate: string, pairs: number, onPair?: (pair: ThroughputPair) => void): Promise<ThroughputRow> {
   const totals: Record<string, number> = {};
-  started = performance.now();
-  const floorCustomers = await floorLoop(floorStore, config, runDate, totals);
-  const floorSeconds = (performance.now() - started) / 1000;
+  const results: ThroughputPair[] = [];
+  for (let pair = 0; pair < pairs; pair++) {
+    const first = pair % 2 === 0 ? 'engine' : 'floor';
+    const [a, b] = await Promise.all([seed(), seed()]);
+    const stores = first === 'engine' ? { engine: a, floor: b } : { engine: b, floor: a };
+    const timeEngine = async () => {
+      const started = performance.now();
+      const summary = await runDay({ store: stores.engine.store, config, sendQueue: { enqueue: async () => {} }, couponSecret: 'bench' }, dailyRun(config, runDate));
+      return { customers: summary.evaluated, seconds: (performance.now() - started) / 1000 };
+    };
+    const timeFloor = async () => {
+      const started = performance.now();
+      const customers = await floorLoop(stores.floor.store, config, runDate, totals);
+      return { customers, seconds: (performance.now() - started) / 1000 };
+    };
+    let engine;
+    let floor;
+    if (first === 'engine') {
+      engine = await timeEngine();
+      floor = await timeFloor();
+    } else {
+      floor = await timeFloor();
+      engine = await timeEngine();
+    }
+    await Promise.all([a.drop(), b.drop()]);
+    const engineRate = engine.customers / engine.seconds;
+    const floorRate = floor.customers / floor.seconds;
+    const result = { first, dueCustomers: engine.customers, engineCustomersPerSecond: Math.round(engineRate), floorCustomersPerSecond: Math.round(floorRate), shareOfFloor: round(engineRate / floorRate) } as const;
+    results.push(result);
+    onPair?.(result);
+  }
   const totalLatency = Object.values(totals).reduce((sum, value) => sum + value, 0);
-  const engineRate = summary.evaluated / engineSeconds;
-  const floorRate = floorCustomers / floorSeconds;
+  const shares = results.map((pair) => pair.shareOfFloor);
   return {
-    dueCustomers: summary.evaluated,
-    engineSeconds: round(engineSeconds),
-    engineCustomersPerSecond: Math.round(engineRate),
-    floorSeconds: round(floorSeconds),
-    floorCustomersPerSecond: Math.round(floorRate),
-    shareOfFloor: round(engineRate / floorRate),
+    pairs: results,
+    dueCustomers: results[0]?.dueCustomers ?? 0,
+    engineCustomersPerSecond: Math.round(median(results.map((pair) => pair.engineCustomersPerSecond))),
+    floorCustomersPerSecond: Math.round(median(results.map((pair) => pair.floorCustomersPerSecond))),
+    shareOfFloor: round(median(shares)),
+    shareOfFloorMin: Math.min(...shares),
+    shareOfFloorMax: Math.max(...shares),
     floorTimeByOperation: Object.fromEntries(Object.entries(totals).map(([name, value]) => [name, round(value / totalLatency)])),
   };
 }

@@ -1,0 +1,5 @@
+// Imported first by the bench: the handlers' Powertools logger and metrics would print a line per
+// invocation between the tables (both read these when their modules load).
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
