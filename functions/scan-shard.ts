@@ -11,4 +11,8 @@ const deps = once(async () => {
   return { store, configs: configReader(store), sendQueue: sendQueue(), workQueue: workQueue(), events: eventPublisher(), couponSecret: await couponSecret() };
 });
 
-export const handler = createHandler(async (configVersion) => withConfig(await deps(), configVersion));
+/** Built at cold start (a missing secret fails the invocation); each job then gets its run's config version. */
+export const handler = createHandler(async () => {
+  const resolved = await deps();
+  return (configVersion) => withConfig(resolved, configVersion);
+});

@@ -18,12 +18,16 @@ const deps = once(async () => {
 /** One channel set per config version (the reader keeps each version's config object). */
 const channels = new WeakMap<CampaignConfig, Channels>();
 
-export const handler = createHandler(async (configVersion) => {
-  const resolved = await withConfig(await deps(), configVersion);
-  let transport = channels.get(resolved.config);
-  if (!transport) {
-    transport = new Channels({ sms: smsVoiceTransport(resolved.config), push: snsPushTransport() });
-    channels.set(resolved.config, transport);
-  }
-  return { ...resolved, transport };
+/** Built at cold start (a missing variable fails the invocation); each message then gets its run's config version. */
+export const handler = createHandler(async () => {
+  const base = await deps();
+  return async (configVersion) => {
+    const resolved = await withConfig(base, configVersion);
+    let transport = channels.get(resolved.config);
+    if (!transport) {
+      transport = new Channels({ sms: smsVoiceTransport(resolved.config), push: snsPushTransport() });
+      channels.set(resolved.config, transport);
+    }
+    return { ...resolved, transport };
+  };
 });

@@ -65,13 +65,15 @@ export interface InvokeOutcome {
  */
 export async function invokeLocally(runtime: LocalRuntime, name: FunctionName, event: unknown): Promise<InvokeOutcome> {
   const { config, store, clock, couponSecret, outbox } = runtime;
+  // Locally the store's one version (or the --config file) for every function, as in one run.
+  const version = runtime.configVersion === undefined ? {} : { configVersion: runtime.configVersion };
   const work = new MemoryQueue<ShardJobMessage>();
   const send = new MemoryQueue<SendJob>();
   const events = new JsonlEventPublisher(join(runtime.storeDir, 'events.jsonl'));
-  const scan = scanShard(async () => ({ config, store, sendQueue: send, workQueue: work, events, couponSecret }));
-  const deliver = sendMessage(async () => ({ config, store, transport: outbox, events, clock, sendQueue: send }));
+  const scan = scanShard(async () => async () => ({ config, store, sendQueue: send, workQueue: work, events, couponSecret, ...version }));
+  const deliver = sendMessage(async () => async () => ({ config, store, transport: outbox, events, clock, sendQueue: send }));
   const handlers: Record<FunctionName, (event: unknown, context: Context) => Promise<unknown>> = {
-    'plan-recall': planRecall(async () => ({ config, store, workQueue: work, events, clock })),
+    'plan-recall': planRecall(async () => ({ config, store, workQueue: work, events, clock, ...version })),
     'scan-shard': (event, context) => scan(SqsEventSchema.parse(event), context),
     'send-message': (event, context) => deliver(SqsEventSchema.parse(event), context),
     'record-order': recordOrder(async () => ({ config, store, clock, events, couponSecret })),

@@ -8,19 +8,19 @@ import { isPermanent } from '../errors.ts';
 import { logFailures, logger, metrics, MetricUnit, tracer } from './powertools.ts';
 
 /**
- * An SQS consumer: middy with the Powertools logger and metrics, each record handled on its own
- * (with the dependencies its own config version needs: docs/architecture.md#config-versions), and
- * a partial batch response so that only failed records return to the queue (and, after their
- * retries, its DLQ).
+ * An SQS consumer: middy with the Powertools logger and metrics, dependencies built once, each
+ * record handled on its own, and a partial batch response so that only failed records return to
+ * the queue (and, after their retries, its DLQ).
  */
-export function sqsBatchHandler(handleRecord: (record: SQSRecord, context: Context) => Promise<void>) {
+export function sqsBatchHandler<Deps>(deps: () => Promise<Deps>, handleRecord: (deps: Deps, record: SQSRecord, context: Context) => Promise<void>) {
   const processor = new BatchProcessor(EventType.SQS);
   return middy<SQSEvent>()
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .handler(async (event: SQSEvent, context: Context) => {
-      const handle = logFailures(dropPermanentFailures((record: SQSRecord) => handleRecord(record, context)));
+      const resolved = await deps();
+      const handle = logFailures(dropPermanentFailures((record: SQSRecord) => handleRecord(resolved, record, context)));
       return processPartialResponse(event, handle, processor, { context });
     });
 }

@@ -61,8 +61,8 @@ describe('the Lambda pipeline and the local run share every use case', () => {
     const sent: SendJob[] = [];
     const clock = fixedClock('2026-11-22T02:00:00Z');
     const plan = planHandler(async () => ({ config, store: lambda, workQueue: work, events, clock }));
-    const scan = scanHandler(async () => ({ config, store: lambda, sendQueue: send, workQueue: work, events, couponSecret: SECRET }));
-    const deliver = sendHandler(async () => ({ config, store: lambda, transport: { deliver: async (job) => void sent.push(job) }, events, clock, sendQueue: send }));
+    const scan = scanHandler(async () => async () => ({ config, store: lambda, sendQueue: send, workQueue: work, events, couponSecret: SECRET }));
+    const deliver = sendHandler(async () => async () => ({ config, store: lambda, transport: { deliver: async (job) => void sent.push(job) }, events, clock, sendQueue: send }));
 
     const planned = await plan({ asOf: TODAY, dryRun: false }, lambdaContext('plan-recall'));
     const drained = await drainQueues({ work, send }, { scanShard: (event) => scan(event, lambdaContext('scan-shard')), sendMessage: (event) => deliver(event, lambdaContext('send-message')) });
@@ -96,8 +96,8 @@ describe('the Lambda pipeline and the local run share every use case', () => {
     const events = { publish: async (batch: readonly DomainEvent[]) => void published.push(...batch) };
     const clock = fixedClock('2026-11-22T02:00:00Z');
     const plan = planHandler(async () => ({ config, store: lambda, workQueue: work, events, clock }));
-    const scan = scanHandler(async () => ({ config, store: lambda, sendQueue: send, workQueue: work, events, couponSecret: SECRET }));
-    const deliver = sendHandler(async () => ({ config, store: lambda, transport: { deliver: async () => {} }, events, clock, sendQueue: send }));
+    const scan = scanHandler(async () => async () => ({ config, store: lambda, sendQueue: send, workQueue: work, events, couponSecret: SECRET }));
+    const deliver = sendHandler(async () => async () => ({ config, store: lambda, transport: { deliver: async () => {} }, events, clock, sendQueue: send }));
     // 30 s left of the timeout: below the 60 s margin, so every job yields after its first batch.
     const nearTimeout = () => ({ ...lambdaContext('scan-shard'), getRemainingTimeInMillis: () => 30_000 });
 

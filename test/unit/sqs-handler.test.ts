@@ -15,7 +15,7 @@ import { loadSqsEvent, withBodies } from '../support/sample-events.ts';
 /** Runs `event` through an SQS consumer whose record handler is `handle`, as Lambda would. */
 async function consume(event: SQSEvent, handle: (record: SQSRecord) => Promise<void>) {
   const from = capturedLogLines().length;
-  const handler = sqsBatchHandler(async (record) => handle(record));
+  const handler = sqsBatchHandler(async () => ({}), async (_deps, record) => handle(record));
   const result = await handler(event, lambdaContext('sqs-consumer-test'));
   return { result, permanentFailures: metricSum('permanentFailures', from), failed: failedRecordLines(from) };
 }

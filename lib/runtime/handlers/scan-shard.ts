@@ -10,11 +10,11 @@ import { scanShardJob, type ShardJobDeps } from '../../usecases/pipeline.ts';
 const YIELD_MARGIN_MS = 60_000;
 
 /** One shard of a run from the work queue: guardrails, ledger claims, messages onto the send queue. */
-export function createHandler(deps: (configVersion?: number) => Promise<ShardJobDeps>) {
-  return sqsBatchHandler(async (record, context) => {
+export function createHandler(deps: () => Promise<(configVersion?: number) => Promise<ShardJobDeps>>) {
+  return sqsBatchHandler(deps, async (withVersion, record, context) => {
     const job = parseBody(record, ShardJobMessageSchema);
     // Every job of a run decides with the run's config version, whatever was pushed since.
-    const result = await scanShardJob(await deps(job.configVersion), job, () => context.getRemainingTimeInMillis() < YIELD_MARGIN_MS);
+    const result = await scanShardJob(await withVersion(job.configVersion), job, () => context.getRemainingTimeInMillis() < YIELD_MARGIN_MS);
     metrics.addMetric('candidatesDecided', MetricUnit.Count, result.decided);
     logger.info('shard job done', { runId: job.runId, shard: result.shard, decided: result.decided, continuedAfter: result.continuedAfter, completed: result.completed !== undefined });
   });

@@ -12,10 +12,11 @@ import { sendJob, type SendDeps } from '../../usecases/pipeline.ts';
  * sender, delivered at most once. A retryable refusal fails just its record (partial batch
  * response); a message that may have gone out is never retried.
  */
-export function createHandler(deps: (configVersion?: number) => Promise<SendDeps>) {
-  return sqsBatchHandler(async (record) => {
+export function createHandler(deps: () => Promise<(configVersion?: number) => Promise<SendDeps>>) {
+  return sqsBatchHandler(deps, async (withVersion, record) => {
     const job = parseBody(record, SendJobMessageSchema);
-    const result = await sendJob(await deps(job.configVersion), job).catch((error: unknown) => {
+    // The sender works with the config version of the run that decided the message.
+    const result = await sendJob(await withVersion(job.configVersion), job).catch((error: unknown) => {
       if (error instanceof UnconfirmedDeliveryError) metrics.addMetric('delivery_unconfirmed', MetricUnit.Count, 1);
       throw error;
     });
