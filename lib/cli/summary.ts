@@ -23,6 +23,7 @@ export function formatRunSummary(summary: RunSummary): string {
   return [
     `Recall run for ${summary.asOf}${mode ? ` (${mode})` : ''}`,
     `${number(summary.evaluated)} customers with ${number(summary.due)} due messages across ${summary.shards} shards`,
+    summary.configVersion === null ? 'config: the --config file (an experiment: not a stored version)' : `config: version ${summary.configVersion}`,
     '',
     table(['journey', 'step', 'due', 'sent', 'held-out', 'skipped', 'deferred'], rows),
     '',

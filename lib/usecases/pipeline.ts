@@ -120,7 +120,7 @@ export async function scanShardJob(deps: ShardJobDeps, job: ShardJobMessage, sho
   if (finished.size < run.meta.shards || !(await deps.store.completeRun(job.runId))) return base;
   const tally = new RunTally();
   for (const part of run.parts) tally.merge(RunTally.fromSnapshot(part.tally));
-  const summary = summarize(tally, { runDate: run.meta.runDate, dryRun: run.meta.dryRun, backfill: false }, run.meta.shards, { readUnits: 0, writeUnits: 0 });
+  const summary = summarize(tally, { runDate: run.meta.runDate, dryRun: run.meta.dryRun, backfill: false }, run.meta.shards, { readUnits: 0, writeUnits: 0 }, [], 0, run.meta.configVersion ?? null);
   await deps.events.publish([
     {
       type: 'RunCompleted',

@@ -29,6 +29,8 @@ export interface RunSummary {
   writeUnits: number;
   /** What the operator must know about this run's result (a run dated before the latest import). */
   warnings: string[];
+  /** The stored config version the run decided with; null for a `--config` file (an experiment). */
+  configVersion: number | null;
 }
 
 export interface StepCounts {
@@ -61,6 +63,7 @@ export function summarize(
   usage: { readUnits: number; writeUnits: number },
   warnings: string[] = [],
   unconfirmed = 0,
+  configVersion: number | null = null,
 ): RunSummary {
   const byJourney: Record<string, Record<string, StepCounts>> = {};
   for (const [journey, steps] of tally.byJourney) {
@@ -80,6 +83,7 @@ export function summarize(
     readUnits: Math.round(usage.readUnits * 10) / 10,
     writeUnits: Math.round(usage.writeUnits * 10) / 10,
     warnings,
+    configVersion,
   };
 }
 
@@ -145,5 +149,5 @@ export async function runDay(deps: RunDayDeps, options: RunOptions, concurrency 
   };
   // Read after the run's own units are counted: what the run cost stays what it wrote and read.
   const unconfirmed = options.dryRun ? 0 : (await deps.store.ledgerOfDay(options.runDate)).items.filter(isUnconfirmed).length;
-  return summarize(tally, options, deps.config.shards, usage, warnings, unconfirmed);
+  return summarize(tally, options, deps.config.shards, usage, warnings, unconfirmed, deps.configVersion ?? null);
 }

@@ -96,8 +96,8 @@ export async function measureSendPath(store: DynamoStore, reader: DynamoDBClient
   const clock = { now: () => now };
   const couponSecret = 'bench';
   const plan = planHandler(async () => ({ config, store, workQueue: work, events, clock }));
-  const scan = scanHandler(async () => ({ config, store, sendQueue: send, workQueue: work, events, couponSecret }));
-  const deliver = sendHandler(async () => ({ config, store, transport, events, clock, sendQueue: send }));
+  const scan = scanHandler(async () => async () => ({ config, store, sendQueue: send, workQueue: work, events, couponSecret }));
+  const deliver = sendHandler(async () => async () => ({ config, store, transport, events, clock, sendQueue: send }));
 
   const meter = new BilledUnits({ read: reader });
   const detach = meter.attach(store.client);

@@ -6,7 +6,7 @@ import { PutOptedOutNumberCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2'
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
-import { loadDefaultConfig } from '../../lib/config/load.ts';
+import { defaultConfigPath, loadDefaultConfig } from '../../lib/config/load.ts';
 import type { CampaignConfig } from '../../lib/config/schema.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
 import { storeVersion } from '../../lib/usecases/config-versions.ts';
@@ -97,6 +97,9 @@ describe('recall --aws: every data command on the deployed table (CloudFormation
     try {
       const run = await recall(['--endpoint', dynamo.endpoint, '--store', join(dir, 'local'), 'run', '--as-of', TODAY]);
       expect(run.code, run.err).toBe(0);
+      expect(run.out).toMatch(/^config: version 1$/m);
+      const experiment = await recall(['--endpoint', dynamo.endpoint, '--store', join(dir, 'local'), '--config', defaultConfigPath, 'run', '--as-of', TODAY, '--dry-run', '--json']);
+      expect(JSON.parse(experiment.out)).toMatchObject({ dryRun: true, configVersion: null });
     } finally {
       delete process.env.RECALL_COUPON_SECRET;
       delete process.env.RECALL_TABLE;
