@@ -16,6 +16,7 @@ import { accessOf, FUNCTION_PORTS } from '../lib/store/access.ts';
 import { recallTable } from '../lib/store/tables.ts';
 import { FUNCTION_NAMES, type FunctionName } from '../lib/store/access.ts';
 import { Monitoring } from './constructs/monitoring.ts';
+import { Imports } from './constructs/imports.ts';
 import { FailureQueue, PipelineQueue } from './constructs/queues.ts';
 import { RecallFunction } from './constructs/recall-function.ts';
 import { Sms } from './constructs/sms.ts';
@@ -35,6 +36,8 @@ export const metricsNamespace = (stage: string) => `RecallCampaigns/${stage}`;
 const SCAN_SHARD_TIMEOUT = Duration.minutes(15);
 /** A batch of 10 waits for pacer slots (seconds at most, see maxConcurrency) and 10 publishes. */
 const SEND_MESSAGE_TIMEOUT = Duration.seconds(60);
+/** An import segment; it hands the rest of a file on 60 s before the end (lib/runtime/handlers/import-file.ts YIELD_MARGIN_MS). */
+const IMPORT_FILE_TIMEOUT = Duration.minutes(15);
 /** AWS's advice for SQS event sources: room for the retries of a throttled batch. */
 const VISIBILITY_PER_TIMEOUT = 6;
 
@@ -80,7 +83,7 @@ export class RecallStack extends Stack {
 
   constructor(scope: Construct, id: string, props: RecallStackProps) {
     super(scope, id, props);
-    const { stage, config, schedule, shopBusName, alarmEmail, sms } = props.settings;
+    const { stage, config, schedule, shopBusName, alarmEmail, sms, importRetentionDays } = props.settings;
     const prod = stage === 'prod';
     // Production keeps its data (and the key and secret that data needs); dev is disposable.
     const removalPolicy = prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
@@ -148,7 +151,7 @@ export class RecallStack extends Stack {
     this.deliveryEventsTopic = this.sms.deliveryEventsTopic;
     if (this.sms.inboundTopic) this.inboundTopic = this.sms.inboundTopic;
 
-    const bus = new EventBus(this, 'EventBus', { eventBusName: `recall-${stage}`, description: 'MessageSent, CouponIssued, CustomerConverted, RunStarted, RunCompleted, WindowsLearned' });
+    const bus = new EventBus(this, 'EventBus', { eventBusName: `recall-${stage}`, description: 'MessageSent, CouponIssued, CustomerConverted, RunStarted, RunCompleted, WindowsLearned, ImportCompleted' });
 
     const work = new PipelineQueue(this, 'WorkQueue', {
       key: this.key,
@@ -314,6 +317,28 @@ export class RecallStack extends Stack {
       : undefined;
     if (this.inboundTopic && inboundFailures) this.inboundTopic.addSubscription(new LambdaSubscription(recordReply.function, { deadLetterQueue: inboundFailures }));
 
+    // Files dropped into the import bucket, through the CLI's readers and use cases: customers
+    // (C#*, and each number's link P#*), orders as record-order records them (coupon codes
+    // verified, CustomerConverted), opt-outs onto the opt-out list too; its claims (IMPORT#*);
+    // ImportCompleted. Asynchronous (S3's notification, and its own continuations), hence a DLQ.
+    const importFailures = new FailureQueue(this, 'ImportFileFailures', { removalPolicy, catches: { kind: 'lambda', what: "import-file's asynchronous invocations (S3 notifications and its continuations)" } });
+    const importFile = new RecallFunction(this, 'ImportFile', {
+      ...common,
+      name: 'import-file',
+      description: 'Files dropped into the import bucket (imports/customers|orders|opt-outs/): imported once per version, resumed from a record boundary near the timeout',
+      memorySize: 1024,
+      timeout: IMPORT_FILE_TIMEOUT,
+      deadLetterQueue: importFailures,
+    })
+      .bindTable(this.table, accessOf(FUNCTION_PORTS['import-file']))
+      .bindEventBus(bus)
+      .bindCouponSecret(couponSecret);
+    importFile.function.addEnvironment('SMS_OPT_OUT_LIST_NAME', optOutListName);
+    importFile.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['sms-voice:PutOptedOutNumber'], resources: [this.formatArn({ service: 'sms-voice', resource: 'opt-out-list', resourceName: optOutListName })] }),
+    );
+    const imports = new Imports(this, 'Imports', { stage, importer: importFile, retentionDays: importRetentionDays, removalPolicy });
+
     for (const [fn, why] of [
       [scanShard, 'scan-shard is invoked synchronously by its SQS event source mapping: a failed job returns to the work queue, whose redrive DLQ catches it after 3 receives'],
       [sendMessage, 'send-message is invoked synchronously by its SQS event source mapping: a failed message returns to the send queue, whose redrive DLQ catches it after 5 receives'],
@@ -350,6 +375,7 @@ export class RecallStack extends Stack {
       'learn-windows': learnWindows,
       'record-delivery': recordDelivery,
       'record-reply': recordReply,
+      'import-file': importFile,
     };
 
     new Monitoring(this, 'Monitoring', {
@@ -365,6 +391,7 @@ export class RecallStack extends Stack {
         'learn-windows async': learnFailures,
         'record-delivery async': deliveryFailures,
         'record-reply async': replyFailures,
+        'import-file async': importFailures,
         'delivery events subscription': deliveryEventFailures,
         ...(inboundFailures ? { 'inbound subscription': inboundFailures } : {}),
         schedules: scheduleFailures,
@@ -391,6 +418,7 @@ export class RecallStack extends Stack {
     if (this.inboundTopic) new CfnOutput(this, 'InboundTopicArn', { value: this.inboundTopic.topicArn, description: 'replies to the two-way numbers' });
     new CfnOutput(this, 'ReplyCallbackUrl', { value: this.replyCallbackUrl.url, description: "another SMS provider's reply callback (signed: docs/architecture.md#replies)" });
     new CfnOutput(this, 'ReplyCallbackSecretArn', { value: replyCallbackSecret.secretArn, description: 'the key the reply callback is signed with' });
+    new CfnOutput(this, 'ImportBucketName', { value: imports.bucket.bucketName, description: 'drop CSV files under imports/customers/, imports/orders/ or imports/opt-outs/; each result is written beside its file' });
 
     // What `recall --aws` reads and may do (docs/architecture.md#operating-on-aws), and the config's first version.
     const operator = new OperatorAccess(this, 'OperatorAccess', { stage, table: this.table, couponSecret, bus, optOutListArn: this.sms.optOutList.attrArn });

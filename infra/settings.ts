@@ -23,6 +23,9 @@ import type { CampaignConfig } from '../lib/config/schema.ts';
  *   smsMonthlySpendAlarmUsd
  *                 the month's SMS spend (USD) that raises the spend alarm (default 100); set it
  *                 below the account's SMS spend limit
+ *   importRetentionDays
+ *                 days a file dropped into the import bucket is kept (default 30, 1 to 365): the
+ *                 files hold customers' numbers and names
  */
 export const STAGES = ['dev', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -35,6 +38,8 @@ export interface RecallSettings {
   shopBusName: string;
   alarmEmail?: string;
   sms: SmsSettings;
+  /** Days the import bucket keeps a file (its noncurrent versions one day more). */
+  importRetentionDays: number;
 }
 
 export interface SmsSettings {
@@ -55,6 +60,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** A phone number or sender id of AWS End User Messaging SMS, by ARN. */
 const ORIGINATION_IDENTITY = /^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number\/[A-Za-z0-9_-]+|sender-id\/[A-Za-z0-9_-]+\/[A-Z]{2})$/;
 const DEFAULT_MONTHLY_SPEND_ALARM_USD = 100;
+const DEFAULT_IMPORT_RETENTION_DAYS = 30;
+const MAX_IMPORT_RETENTION_DAYS = 365;
 
 const isStage = (value: string): value is Stage => STAGES.some((known) => known === value);
 
@@ -106,6 +113,17 @@ function readSmsSettings(node: Node): SmsSettings {
   return { originationIdentities: [...new Set(originationIdentities)], twoWay, monthlySpendAlarmUsd };
 }
 
+/** -c importRetentionDays: whole days, 1 to MAX_IMPORT_RETENTION_DAYS. */
+function readImportRetentionDays(node: Node): number {
+  const value: unknown = node.tryGetContext('importRetentionDays');
+  if (value === undefined || value === null || value === '') return DEFAULT_IMPORT_RETENTION_DAYS;
+  const days = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isInteger(days) || days < 1 || days > MAX_IMPORT_RETENTION_DAYS) {
+    throw new SettingsError(`-c importRetentionDays: expected whole days from 1 to ${MAX_IMPORT_RETENTION_DAYS}, got ${JSON.stringify(value)}`);
+  }
+  return days;
+}
+
 export function parseTimeOfDay(key: string, value: string): { hour: number; minute: number } {
   const match = TIME_OF_DAY.exec(value);
   if (!match) throw new SettingsError(`-c ${key}: expected a time as HH:MM (24h), got "${value}"`);
@@ -131,5 +149,6 @@ export async function readSettings(node: Node): Promise<RecallSettings> {
     shopBusName,
     ...(alarmEmail ? { alarmEmail } : {}),
     sms: readSmsSettings(node),
+    importRetentionDays: readImportRetentionDays(node),
   };
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { createHandler as learnWindows } from '../runtime/handlers/learn-windows.ts';
@@ -11,10 +12,13 @@ import { createHandler as scanShard } from '../runtime/handlers/scan-shard.ts';
 import { createHandler as sendMessage } from '../runtime/handlers/send-message.ts';
 import { createHandler as recordDelivery } from '../runtime/handlers/record-delivery.ts';
 import { createHandler as recordReply } from '../runtime/handlers/record-reply.ts';
+import { createHandler as importFile } from '../runtime/handlers/import-file.ts';
 import { FUNCTION_NAMES, type FunctionName } from '../store/access.ts';
 import { SqsEventSchema } from '../events/aws-shapes.ts';
-import type { ShardJobMessage } from '../events/schemas.ts';
+import type { ImportContinuation, ImportResult, ShardJobMessage } from '../events/schemas.ts';
 import type { SendJob } from '../ports/messaging.ts';
+import type { ImportFileRef } from '../ports/store.ts';
+import type { ImportBucket } from '../usecases/import-file.ts';
 import { drainQueues, JsonlEventPublisher, lambdaContext, MemoryQueue } from '../runtime/local-pipeline.ts';
 import type { LocalRuntime } from '../runtime/local.ts';
 import { requireOutput, stackOutputs, type StackTarget } from '../runtime/operator.ts';
@@ -40,6 +44,7 @@ const DEFAULT_SAMPLES: Record<FunctionName, string> = {
   'record-order': 'record-order.order-placed',
   'run-test-campaign': 'run-test-campaign.dry-run',
   'learn-windows': 'learn-windows.manual',
+  'import-file': 'import-file.s3-object-created',
 };
 
 export async function readEvent(file: string | undefined, name: FunctionName): Promise<unknown> {
@@ -82,6 +87,22 @@ export async function invokeLocally(runtime: LocalRuntime, name: FunctionName, e
     'record-delivery': recordDelivery(async () => ({ store })),
     // A signed callback needs the key its provider signs with: RECALL_REPLY_CALLBACK_SECRET locally.
     'record-reply': recordReply(async () => ({ config, store, clock, callbackSecret: process.env.RECALL_REPLY_CALLBACK_SECRET ?? randomBytes(32).toString('hex') })),
+    // The bucket is a folder of the store; the continuations the function hands itself run here, in turn.
+    'import-file': async (event, context) => {
+      const continuations: ImportContinuation[] = [];
+      const handler = importFile(async () => ({
+        config,
+        store,
+        clock,
+        couponSecret,
+        events,
+        bucket: new FolderImportBucket(join(runtime.storeDir, 'bucket')),
+        continuations: { continueImport: async (continuation) => void continuations.push(continuation) },
+      }));
+      let response: unknown = await handler(event, context);
+      for (let next = continuations.shift(); next; next = continuations.shift()) response = await handler(next, lambdaContext('import-file'));
+      return response;
+    },
   };
   const response = await handlers[name](event, lambdaContext(name));
   const downstream = await drainQueues(
@@ -105,6 +126,30 @@ export async function invokeOnAws(name: FunctionName, event: unknown, options: S
     response: result.FunctionError ? { functionError: result.FunctionError, payload: safeJson(payload) } : safeJson(payload),
     ...(result.LogResult ? { logTail: Buffer.from(result.LogResult, 'base64').toString('utf8') } : {}),
   };
+}
+
+/** The import bucket of `recall invoke import-file`: a file's key is its path under `root`, its modification time its upload. */
+class FolderImportBucket implements ImportBucket {
+  constructor(private readonly root: string) {}
+
+  async read(file: ImportFileRef, range: { start: number; end?: number }): Promise<{ body: AsyncIterable<Uint8Array>; uploadedAt: Date }> {
+    const path = this.pathOf(file.key);
+    const found = await stat(path).catch(() => undefined);
+    if (!found?.isFile()) throw new UnknownFunctionError(`${path}: no such file (the event's key, under the store's bucket folder)`);
+    return { body: createReadStream(path, { start: range.start, ...(range.end === undefined ? {} : { end: range.end - 1 }) }), uploadedAt: found.mtime };
+  }
+
+  async writeResult(_file: ImportFileRef, key: string, result: ImportResult): Promise<void> {
+    const path = this.pathOf(key);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, `${JSON.stringify(result, null, 2)}\n`);
+  }
+
+  private pathOf(key: string): string {
+    const path = join(this.root, key);
+    if (relative(this.root, path).startsWith('..')) throw new UnknownFunctionError(`${key}: a key outside the store's bucket folder`);
+    return path;
+  }
 }
 
 /** Stack outputs are named after the function: plan-recall -> PlanRecallFunctionName. */

@@ -191,6 +191,127 @@ export const WindowsLearnedSchema = z.strictObject({
   learnedAt: z.iso.datetime({ offset: true }),
 });
 
+// --- Files dropped into the import bucket (docs/architecture.md#imports-on-aws) ---------------
+
+/** What a file under `imports/<kind>/` holds, read as `recall import <kind>` reads it. */
+export const IMPORT_KINDS = ['customers', 'orders', 'opt-outs'] as const;
+export type ImportKind = (typeof IMPORT_KINDS)[number];
+
+/** Where a file of `kind` is dropped: the bucket notifies import-file of new objects under it. */
+export const importPrefix = (kind: ImportKind): string => `imports/${kind}/`;
+
+/** The result of `<key>` is written to `<key>.result.json`, beside it and never imported itself. */
+export const IMPORT_RESULT_SUFFIX = '.result.json';
+
+/**
+ * S3's ObjectCreated notification as Lambda receives it: the fields import-file reads, the rest
+ * let through (Powertools' S3Schema refuses an upload from an IPv6 address). The key is URL-encoded,
+ * '+' for a space; a bucket without versioning sends no version id.
+ */
+export const S3ObjectCreatedEventSchema = z.object({
+  Records: z
+    .array(
+      z.object({
+        eventSource: z.literal('aws:s3'),
+        eventName: z.string().startsWith('ObjectCreated:'),
+        eventTime: z.iso.datetime(),
+        s3: z.object({
+          bucket: z.object({ name: z.string().min(1) }),
+          object: z.object({ key: z.string().min(1), size: z.number().int().nonnegative(), eTag: z.string().optional(), versionId: z.string().min(1).nullish() }),
+        }),
+      }),
+    )
+    .nonempty(),
+});
+export type S3ObjectCreatedEvent = z.infer<typeof S3ObjectCreatedEventSchema>;
+
+/** import-file invoking itself for the rest of a file: the object and the token the claim was handed to (the checkpoint is on the claim). */
+export const ImportContinuationSchema = z.strictObject({
+  source: z.literal('recall.import-file'),
+  bucket: z.string().min(1),
+  key: z.string().min(1),
+  versionId: z.string().min(1),
+  token: z.string().min(1),
+});
+export type ImportContinuation = z.infer<typeof ImportContinuationSchema>;
+
+/** How many rejected (and warned) rows an import keeps to show, the first by line; the counts have them all. */
+export const IMPORT_ROWS_SHOWN = 100;
+
+const ImportRowNoteSchema = z.strictObject({ line: z.number().int().positive(), reason: z.string().min(1), message: z.string() });
+export type ImportRowNote = z.infer<typeof ImportRowNoteSchema>;
+
+/** What an import did so far: rows by result, and the first rejected and warned rows by line. */
+export const ImportTallySchema = z.strictObject({
+  imported: z.number().int().nonnegative(),
+  /** Orders recorded before (a re-import changes nothing). */
+  unchanged: z.number().int().nonnegative(),
+  rejected: OutcomeCountsSchema,
+  /** Customers whose phone no SMS can reach (masked, landline, invalid): imported all the same. */
+  warnings: OutcomeCountsSchema,
+  /** Opt-out files: numbers by what became of them (opted-out, unknown-number). */
+  results: OutcomeCountsSchema,
+  rejectedRows: z.array(ImportRowNoteSchema).max(IMPORT_ROWS_SHOWN),
+  warningRows: z.array(ImportRowNoteSchema).max(IMPORT_ROWS_SHOWN),
+  /** Header columns recall does not read. */
+  ignoredColumns: z.array(z.string()),
+});
+export type ImportTally = z.infer<typeof ImportTallySchema>;
+
+/**
+ * Where an import goes on: every record before `offset` is written. A record boundary found on the
+ * bytes (lib/import/record-bounds.ts), so never inside a quoted cell or a character; the header's
+ * bytes are read again before it, and rows keep the file's own line numbers.
+ */
+export const ImportCheckpointSchema = z
+  .strictObject({
+    kind: z.enum(IMPORT_KINDS),
+    /** The object's upload time: the import's as-of in every segment. */
+    asOf: z.iso.datetime(),
+    /** The header's record (and any blank lines after it) is the file's first `headerBytes` bytes, ending before line `headerEndLine`. */
+    headerBytes: z.number().int().positive(),
+    headerEndLine: z.number().int().min(2),
+    offset: z.number().int().positive(),
+    /** The line the record at `offset` starts on. */
+    line: z.number().int().min(2),
+    /** Invocations so far. */
+    segments: z.number().int().positive(),
+    tally: ImportTallySchema,
+  })
+  .refine((checkpoint) => checkpoint.headerBytes <= checkpoint.offset && checkpoint.headerEndLine <= checkpoint.line, { message: 'the resume point is inside the header' });
+export type ImportCheckpoint = z.infer<typeof ImportCheckpointSchema>;
+
+/** A file imported: counts only, no row, number or name (the rows are in the result file next to it). */
+export const ImportCompletedSchema = z.strictObject({
+  bucket: z.string().min(1),
+  key: z.string().min(1),
+  versionId: z.string().min(1),
+  kind: z.enum(IMPORT_KINDS),
+  /** `failed`: the file broke off (`error` says where and why); the rows before that line are imported. */
+  status: z.enum(['completed', 'failed']),
+  asOf: z.iso.datetime(),
+  imported: z.number().int().nonnegative(),
+  unchanged: z.number().int().nonnegative(),
+  rejected: OutcomeCountsSchema,
+  warnings: OutcomeCountsSchema,
+  results: OutcomeCountsSchema,
+  error: z.string().min(1).optional(),
+  segments: z.number().int().positive(),
+  /** The result file: `<key>.result.json`, in the same bucket. */
+  resultKey: z.string().min(1),
+  completedAt: z.iso.datetime({ offset: true }),
+});
+export type ImportCompleted = z.infer<typeof ImportCompletedSchema>;
+
+/** The result file next to an imported file, as the claim keeps it until ImportCompleted is out. */
+export const ImportResultSchema = z.strictObject({
+  ...ImportCompletedSchema.shape,
+  rejectedRows: ImportTallySchema.shape.rejectedRows,
+  warningRows: ImportTallySchema.shape.warningRows,
+  ignoredColumns: ImportTallySchema.shape.ignoredColumns,
+});
+export type ImportResult = z.infer<typeof ImportResultSchema>;
+
 export const DOMAIN_EVENTS = {
   RunStarted: RunStartedSchema,
   RunCompleted: RunCompletedSchema,
@@ -198,6 +319,7 @@ export const DOMAIN_EVENTS = {
   CouponIssued: CouponIssuedSchema,
   CustomerConverted: CustomerConvertedSchema,
   WindowsLearned: WindowsLearnedSchema,
+  ImportCompleted: ImportCompletedSchema,
 } as const;
 export type DomainEventType = keyof typeof DOMAIN_EVENTS;
 export type DomainEvent = {

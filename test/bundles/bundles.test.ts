@@ -141,6 +141,16 @@ describe('the bundles that deploy, run in a fresh Node process against dynalite'
     expect(replay.response).toMatchObject({ status: 'duplicate' });
   });
 
+  it('import-file takes the S3 notification sample; a result file it wrote is not imported (no S3 read, no claim)', async () => {
+    const notification = await sample('import-file.s3-object-created.json');
+    notification.Records[0].s3.object.key += '.result.json';
+
+    const result = await invoke('import-file', notification, { AWS_LAMBDA_FUNCTION_NAME: 'recall-import-file', SMS_OPT_OUT_LIST_NAME: 'recall-test' });
+
+    expect(result.error).toBeUndefined();
+    expect(result.response).toEqual({ outcomes: [{ status: 'ignored', key: 'imports/orders/taobao 2026-11 订单.csv.result.json' }] });
+  });
+
   it('a malformed event fails with a clear message, not a crash of the runtime', async () => {
     const result = await invoke('record-order', { 'detail-type': 'OrderPlaced', detail: { orderId: '' } });
     expect(result.error?.message).toMatch(/record-order: not an OrderPlaced event/);

@@ -171,6 +171,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       'learn-windows': ['TABLE_NAME', 'EVENT_BUS_NAME'],
       'record-delivery': ['TABLE_NAME'],
       'record-reply': ['TABLE_NAME', 'REPLY_CALLBACK_SECRET_ARN', 'SMS_OPT_OUT_LIST_NAME'],
+      'import-file': ['TABLE_NAME', 'EVENT_BUS_NAME', 'COUPON_SECRET_ARN', 'SMS_OPT_OUT_LIST_NAME'],
     };
     it.each(FUNCTION_NAMES)('%s: exactly the environment lib/runtime/aws/ reads for it (the config is baked in, not an env var)', (name) => {
       const variables = environmentOf(template(), name);
@@ -195,8 +196,8 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
         .filter((s) => actionsOf(s).some((action) => action.startsWith('dynamodb:')) && referencedId(s.Resource) !== undefined)
         .map((s) => ({ actions: actionsOf(s).sort(), partitions: s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] }));
 
-    it('only scan-shard, run-test-campaign (they derive codes) and record-order (it verifies them) can read the coupon secret', () => {
-      expect(FUNCTION_NAMES.filter(readsSecret)).toEqual(['scan-shard', 'record-order', 'run-test-campaign']);
+    it('only scan-shard, run-test-campaign (they derive codes), record-order and import-file (they verify them) can read the coupon secret', () => {
+      expect(FUNCTION_NAMES.filter(readsSecret)).toEqual(['scan-shard', 'record-order', 'run-test-campaign', 'import-file']);
     });
 
     it('no function has a wildcard action or DeleteItem (no code path deletes); only learn-windows may Scan', () => {
@@ -412,7 +413,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       Object.keys(queues()).filter((id) => id.includes('DeadLetterQueue') || id.includes('Failures'));
 
     it('every dead-letter queue has a depth > 0 alarm', () => {
-      expect(deadLetterQueueIds()).toHaveLength(10);
+      expect(deadLetterQueueIds()).toHaveLength(11);
       for (const queue of deadLetterQueueIds()) {
         const alarm = alarms().find(
           (a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Dimensions).includes(`"${queue}"`),
@@ -492,6 +493,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
           'DeliveryEventsTopicArn',
           'ReplyCallbackUrl',
           'ReplyCallbackSecretArn',
+          'ImportBucketName',
         ].sort(),
       );
       template().hasOutput('DeliveryEventsTopicArn', { Value: { Ref: Object.keys(resourcesOf(template(), 'AWS::SNS::Topic')).find((id) => id.startsWith('SmsDeliveryEvents')) } });

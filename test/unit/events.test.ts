@@ -12,11 +12,13 @@ import { eventBridgeEnvelope, FunctionUrlRequestSchema, SnsEventSchema, SqsEvent
 import {
   DOMAIN_EVENTS,
   EVENT_SOURCE,
+  ImportContinuationSchema,
   InboundSmsSchema,
   LearnWindowsInputSchema,
   OrderPlacedEventSchema,
   PlanRecallInputSchema,
   ReplyCallbackSchema,
+  S3ObjectCreatedEventSchema,
   ScheduledInvocationSchema,
   SendJobMessageSchema,
   ShardJobMessageSchema,
@@ -57,6 +59,8 @@ const registry: Record<string, z.ZodType> = {
   'record-delivery': snsOf(SmsEventSchema),
   'record-reply.two-way': snsOf(InboundSmsSchema),
   'record-reply.callback': FunctionUrlRequestSchema.extend({ body: JSONStringified(ReplyCallbackSchema) }),
+  'import-file.s3-object-created': S3ObjectCreatedEventSchema,
+  'import-file.continuation': ImportContinuationSchema,
   ...Object.fromEntries(
     Object.entries(DOMAIN_EVENTS).map(([type, detail]) => [
       `event.${kebab(type)}`,

@@ -7,6 +7,7 @@ import { DynamoDecisions, DynamoDueIndex, DynamoRunPlans, DynamoRunProgress } fr
 import { ensureTable } from './provision.ts';
 import { DynamoReceipts, DynamoReplies } from './replies.ts';
 import { DynamoConfigReads, DynamoConfigVersions } from './config-versions.ts';
+import { DynamoImportClaims } from './import-claims.ts';
 import type { CapacityMeter } from './table.ts';
 
 type TablePort = Exclude<PortName, 'pacer'>;
@@ -27,6 +28,7 @@ const ADAPTERS = {
   replies: DynamoReplies,
   configReads: DynamoConfigReads,
   configPushes: DynamoConfigVersions,
+  importClaims: DynamoImportClaims,
 } satisfies Record<TablePort, unknown>;
 
 type Adapters = { [P in TablePort]?: InstanceType<(typeof ADAPTERS)[P]> };
@@ -67,6 +69,7 @@ export class DynamoStore implements RecallStore {
     if (held.has('replies')) this.adapters.replies = new ADAPTERS.replies(client, tableName, this.usage);
     if (held.has('configReads')) this.adapters.configReads = new ADAPTERS.configReads(client, tableName, this.usage);
     if (held.has('configPushes')) this.adapters.configPushes = new ADAPTERS.configPushes(client, tableName, this.usage);
+    if (held.has('importClaims')) this.adapters.importClaims = new ADAPTERS.importClaims(client, tableName, this.usage);
   }
 
   /** Creates the table when missing (the local runtime and tests; the stack makes it on AWS). */
@@ -158,4 +161,12 @@ export class DynamoStore implements RecallStore {
   readonly configHistory: RecallStore['configHistory'] = async (...args) => this.held('configHistory', 'configPushes').configHistory(...args);
 
   readonly putConfigVersion: RecallStore['putConfigVersion'] = async (...args) => this.held('putConfigVersion', 'configPushes').putConfigVersion(...args);
+
+  readonly claimImport: RecallStore['claimImport'] = async (...args) => this.held('claimImport', 'importClaims').claimImport(...args);
+
+  readonly handOffImport: RecallStore['handOffImport'] = async (...args) => this.held('handOffImport', 'importClaims').handOffImport(...args);
+
+  readonly finishImport: RecallStore['finishImport'] = async (...args) => this.held('finishImport', 'importClaims').finishImport(...args);
+
+  readonly markImportAnnounced: RecallStore['markImportAnnounced'] = async (...args) => this.held('markImportAnnounced', 'importClaims').markImportAnnounced(...args);
 }

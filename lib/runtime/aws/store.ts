@@ -3,7 +3,22 @@ import { dynamoClient } from '../../adapters/dynamo-client.ts';
 import { DynamoPacer } from '../../adapters/dynamo-pacer.ts';
 import { DynamoStore } from '../../adapters/dynamo/store.ts';
 import type { CampaignConfig } from '../../config/schema.ts';
-import type { BatchScans, ConfigReads, CustomerReads, Decisions, Deliveries, DueIndex, OrderHistory, Receipts, Replies, RunPlans, RunProgress } from '../../ports/store.ts';
+import type {
+  BatchScans,
+  ConfigReads,
+  CustomerImport,
+  CustomerReads,
+  Decisions,
+  Deliveries,
+  DueIndex,
+  ImportClaims,
+  ImportLog,
+  OrderHistory,
+  Receipts,
+  Replies,
+  RunPlans,
+  RunProgress,
+} from '../../ports/store.ts';
 import { FUNCTION_PORTS, type FunctionName } from '../../store/access.ts';
 import { requireEnv } from './env.ts';
 
@@ -20,6 +35,9 @@ interface PortTypes {
   receipts: Receipts;
   replies: Replies;
   configReads: ConfigReads;
+  customerImport: CustomerImport;
+  importLog: ImportLog;
+  importClaims: ImportClaims;
 }
 
 type Intersection<U> = (U extends unknown ? (value: U) => void : never) extends (value: infer I) => void ? I : never;
@@ -56,6 +74,7 @@ export const functionStores: { [F in FunctionName]: () => StoreOf<F> } = {
   'learn-windows': storeOf('learn-windows'),
   'record-delivery': storeOf('record-delivery'),
   'record-reply': storeOf('record-reply'),
+  'import-file': storeOf('import-file'),
 };
 
 export function pacer(config: CampaignConfig): DynamoPacer {

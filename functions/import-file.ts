@@ -1,0 +1,24 @@
+import { configReader, withConfig } from '../lib/runtime/aws/config.ts';
+import { once, systemClock } from '../lib/runtime/aws/env.ts';
+import { eventPublisher } from '../lib/runtime/aws/events.ts';
+import { importBucket, selfContinuations } from '../lib/runtime/aws/imports.ts';
+import { couponSecret } from '../lib/runtime/aws/secret.ts';
+import { smsOptOutList } from '../lib/runtime/aws/sms.ts';
+import { functionStores } from '../lib/runtime/aws/store.ts';
+import { createHandler } from '../lib/runtime/handlers/import-file.ts';
+
+const deps = once(async () => {
+  const store = functionStores['import-file']();
+  return {
+    store,
+    configs: configReader(store),
+    clock: systemClock,
+    events: eventPublisher(),
+    couponSecret: await couponSecret(),
+    bucket: importBucket(),
+    continuations: selfContinuations(),
+    optOutList: smsOptOutList(),
+  };
+});
+
+export const handler = createHandler(async () => withConfig(await deps()));
