@@ -1,9 +1,14 @@
 // `npm run bench [-- OPTIONS]` (`-- --help` lists them): every figure of the Performance section,
 // measured side by side in one run, each printed with its target; written to bench-results.json.
 import './quiet.ts';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
+import { dynamoClient } from '../../lib/adapters/dynamo-client.ts';
+import { startEmbeddedDynamo } from '../../lib/adapters/embedded-dynamo.ts';
 import { table } from '../../lib/report/table.ts';
 import { createProgress } from '../../lib/cli/progress.ts';
 import { TestDynamo, testDynamoClient } from '../support/store.ts';
@@ -103,6 +108,9 @@ const judge = (name: string, value: number, target: string, met: boolean) => {
   console.log(`${name}: ${value} (target ${target}): ${met ? 'met' : 'NOT met'}`);
 };
 
+/** dynalite keeps a table in memory until it is deleted. */
+const dropTable = async (store: DynamoStore) => void (await store.client.send(new DeleteTableCommand({ TableName: store.tableName })));
+
 const dynamo = await TestDynamo.start();
 // Reads items before and after each metered write, and the table's storage: never metered itself.
 const reader = testDynamoClient(dynamo.endpoint);
@@ -117,6 +125,7 @@ try {
     await seedShop(store, config, customers, TODAY, 20261122, (count) => progress.tick(count));
     progress.done();
     const row = await measureReadCost(store, config, customers, TODAY, reader);
+    await dropTable(store);
     measured.readCost = measuredAt;
     results.readCost = row;
     print(`1. Read units of an ordinary day vs the floor: 0.5 per due customer, plus 0.5 per due partition (${config.shards} shards x ${row.duePartitions / config.shards} partitions) read every day`, [
@@ -142,11 +151,21 @@ try {
   if (only.has('curve')) {
     const rows = [];
     for (const customers of curveSizes) {
-      const store = await dynamo.freshStore();
-      const progress = createProgress(`curve: seeding ${customers} customers`, { total: customers - CURVE_DUE });
-      rows.push(await measureCurvePoint(store, config, customers, CURVE_DUE, addDays(TODAY, 1), (count) => progress.tick(count)));
-      progress.done();
-      await store.client.send(new DeleteTableCommand({ TableName: store.tableName }));
+      // On disk: a million customers in dynalite's memory would take some 20 GB.
+      const directory = await mkdtemp(join(tmpdir(), 'recall-bench-curve-'));
+      const onDisk = await startEmbeddedDynamo(directory);
+      const client = dynamoClient(onDisk.endpoint);
+      try {
+        const store = new DynamoStore(client, 'recall');
+        await store.ensureTable();
+        const progress = createProgress(`curve: seeding ${customers} customers`, { total: customers - CURVE_DUE });
+        rows.push(await measureCurvePoint(store, config, customers, CURVE_DUE, addDays(TODAY, 1), (count) => progress.tick(count)));
+        progress.done();
+      } finally {
+        client.destroy();
+        await onDisk.close();
+        await rm(directory, { recursive: true, force: true });
+      }
     }
     const first = rows[0];
     measured.curve = measuredAt;
@@ -164,7 +183,7 @@ try {
     const seed = async () => {
       const store = await dynamo.freshStore();
       await seedShop(store, throughputConfig, customers, TODAY, 7);
-      return { store, drop: async () => void (await store.client.send(new DeleteTableCommand({ TableName: store.tableName }))) };
+      return { store, drop: () => dropTable(store) };
     };
     const row = await measureThroughput(seed, throughputConfig, TODAY, pairs, (pair) => console.log(`throughput pair (${pair.first} first): engine ${pair.engineCustomersPerSecond}/s, floor ${pair.floorCustomersPerSecond}/s, ${pair.shareOfFloor}`));
     measured.throughput = measuredAt;
@@ -179,6 +198,7 @@ try {
     const sendConfig = await testConfig();
     const store = await dynamo.freshStore();
     const row = await measureSendPath(store, reader, sendConfig, customers, addDays(TODAY, 1));
+    await dropTable(store);
     measured.sendPath = measuredAt;
     results.sendPath = row;
     const { breakdown, customers: _customers, sent: _sent, smsParts: _smsParts, ...perSent } = row;
