@@ -7,9 +7,8 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { handler } from '../../functions/import-file.ts';
-import { ImportContinuationSchema, ImportResultSchema, S3ObjectCreatedEventSchema, type ImportContinuation } from '../../lib/events/schemas.ts';
+import { ImportContinuationSchema, ImportResultSchema, S3ObjectCreatedEventSchema, type ImportContinuation, type S3ObjectCreatedEvent } from '../../lib/events/schemas.ts';
 import { readCustomerRows } from '../../lib/import/customers.ts';
 import { readOrders } from '../../lib/import/orders.ts';
 import { CsvFormatError } from '../../lib/import/results.ts';
@@ -96,8 +95,6 @@ async function until(condition: () => Promise<boolean>): Promise<void> {
   }
 }
 
-const OutcomesSchema = z.object({ outcomes: z.array(z.looseObject({ status: z.string(), key: z.string() })) });
-
 describe('import-file (the deployed handler on dynalite, S3 and Lambda mocked)', () => {
   const aws = mockAws();
   const s3 = mockClient(S3Client);
@@ -111,7 +108,7 @@ describe('import-file (the deployed handler on dynalite, S3 and Lambda mocked)',
     return { StatusCode: 202 };
   };
   let table: HandlerTable;
-  let sample: z.infer<typeof S3ObjectCreatedEventSchema>;
+  let sample: S3ObjectCreatedEvent;
 
   beforeAll(async () => {
     table = await startHandlerTable();
@@ -147,8 +144,8 @@ describe('import-file (the deployed handler on dynalite, S3 and Lambda mocked)',
   }
 
   async function deliver(event: unknown, context: Context = roomy()): Promise<ImportFileOutcome[]> {
-    const { outcomes } = OutcomesSchema.parse(await handler(event, context));
-    return outcomes as ImportFileOutcome[];
+    const { outcomes } = await handler(event, context);
+    return outcomes;
   }
 
   /** Delivers the continuations the function handed itself, each with `calls` looks at the clock, until none is left. */
@@ -218,9 +215,9 @@ describe('import-file (the deployed handler on dynalite, S3 and Lambda mocked)',
       // It stops before the fourth order, whose run of rows starts with a rejected row (line 7).
       expect(first).toEqual([{ status: 'continued', key, line: 7, segments: 1 }]);
       expect(duplicate).toEqual([{ status: 'busy', key, leaseUntil: expect.any(String) }]);
-      expect(rest.slice(0, -1).every((outcome) => outcome.status === 'continued')).toBe(true);
+      // Lines 16 and 23 start right after records whose quoted remarks hold line breaks (\r\n too), "" and Chinese.
+      expect(rest.map((outcome) => (outcome.status === 'continued' ? outcome.line : outcome.status))).toEqual([16, 19, 23, 'completed']);
       expect(rest.at(-1)).toMatchObject({ status: 'completed', key, imported: once.counts?.imported, unchanged: 0, rejected: once.counts?.rejected, segments: rest.length + 1 });
-      expect(rest.length).toBeGreaterThanOrEqual(3);
       expect(lateCopy).toEqual([{ status: 'already-imported', key }]);
       expect(afterwards).toEqual([{ status: 'already-imported', key }]);
       expectSameImport(before, await tableItems(table.store), once.state);
