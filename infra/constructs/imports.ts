@@ -79,7 +79,7 @@ export class Imports extends Construct {
         filter: { s3Key: { rules: [{ name: 'prefix', value: importPrefix(kind) }] } },
       })),
     };
-    cfnBucket.addDependency(invoke);
+    cfnBucket.addResourceDependency(invoke, 'S3 checks that it may invoke the function when the notification is set');
 
     // Read the version the notification names, by range; write the result beside it.
     importer.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'], resources: [`${bucketArn}/imports/*`] }));

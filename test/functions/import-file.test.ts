@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { PutOptedOutNumberCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { GetObjectCommand, PutObjectCommand, S3Client, type GetObjectCommandInput } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { sdkStreamMixin } from '@smithy/core/serde';
@@ -260,6 +261,21 @@ describe('import-file (the deployed handler on dynalite, S3 and Lambda mocked)',
       expect(result.warningRows.map(({ reason }) => reason).sort()).toEqual(['landline-phone', 'masked-phone', 'masked-phone']);
       expect(result.ignoredColumns).toEqual(['"地址"']);
     });
+  });
+
+  it("an opt-out list: every customer with a listed number opted out, the number onto the provider's list too, resumed across a timeout", async () => {
+    // The numbers of g-001 and g-002, whom the customers file above imported; one nobody has (it goes onto the list all the same); one that is no number.
+    const key = 'imports/opt-outs/provider-list.csv';
+    const file = Buffer.from('phone,opted_out_at\n13800138001,2026-11-20 10:00\n+86 138 0013 8002,\n13800139999,\nnot-a-number,\n', 'utf8');
+    const object = bucket.put(key, file, new Date('2026-11-23T02:00:00.000Z'));
+
+    await deliver(notification(object), contextRunningOutAfter(3));
+    const rest = await deliverContinuations(100);
+
+    expect(rest).toMatchObject([{ status: 'completed', kind: 'opt-outs', imported: 3, results: { 'opted-out': 2, 'unknown-number': 1 }, rejected: { 'bad-phone': 1 }, segments: 2 }]);
+    expect(await profileItem(table.store, 'g-001')).toMatchObject({ optedOut: true, optedOutAt: '2026-11-20T02:00:00.000Z' });
+    expect(await profileItem(table.store, 'g-002')).toMatchObject({ optedOut: true, optedOutAt: '2026-11-23T02:00:00.000Z' });
+    expect(aws.smsVoice.commandCalls(PutOptedOutNumberCommand).map((call) => call.args[0].input.OptedOutNumber)).toEqual(['+8613800138001', '+8613800138002', '+8613800139999']);
   });
 
   describe('an invocation that dies mid-file', () => {
