@@ -17,7 +17,7 @@ const YIELD_MARGIN_MS = 60_000;
 const LEASE_SLACK_MS = 30_000;
 
 /** An S3 key as the notification writes it: URL-encoded, '+' for a space. */
-export function decodeS3Key(key: string): string {
+function decodeS3Key(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
 }
 
