@@ -1,7 +1,7 @@
+import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nagPacks } from '../../infra/nag.ts';
-import { buildRecallApp } from '../../infra/recall-app.ts';
-import { SettingsError } from '../../infra/settings.ts';
+import { readSettings, SettingsError } from '../../infra/settings.ts';
 import { actionsOf, cdkJsonContext, functionLogicalId, functionProperties, referencedId, resourcesOf, statementsOf, synthesize, type Synthesized } from './support.ts';
 
 /**
@@ -92,13 +92,12 @@ describe('the import bucket and import-file', () => {
   });
 
   it('-c importRetentionDays sets the days; anything but whole days from 1 to 365 is refused by name', async () => {
-    const seven = await synthesize({ importRetentionDays: '7' });
-    const rules = Object.values(resourcesOf(seven.template, 'AWS::S3::Bucket'))[0]?.Properties?.LifecycleConfiguration as { Rules: { ExpirationInDays?: number }[] };
-    expect(rules.Rules[0]?.ExpirationInDays).toBe(7);
+    const settings = (importRetentionDays: unknown) => readSettings(new App({ context: { ...cdkJsonContext, importRetentionDays } }).node);
+
+    expect((await settings('7')).importRetentionDays).toBe(7);
+    expect((await settings(365)).importRetentionDays).toBe(365);
     for (const bad of ['0', '366', '2.5', 'a month']) {
-      await expect(buildRecallApp({ context: { ...cdkJsonContext, importRetentionDays: bad }, bundle: false })).rejects.toThrow(
-        new SettingsError(`-c importRetentionDays: expected whole days from 1 to 365, got ${JSON.stringify(bad)}`),
-      );
+      await expect(settings(bad)).rejects.toThrow(new SettingsError(`-c importRetentionDays: expected whole days from 1 to 365, got ${JSON.stringify(bad)}`));
     }
   });
 });
