@@ -421,7 +421,7 @@ export class RecallStack extends Stack {
     new CfnOutput(this, 'ImportBucketName', { value: imports.bucket.bucketName, description: 'drop CSV files under imports/customers/, imports/orders/ or imports/opt-outs/; each result is written beside its file' });
 
     // What `recall --aws` reads and may do (docs/architecture.md#operating-on-aws), and the config's first version.
-    const operator = new OperatorAccess(this, 'OperatorAccess', { stage, table: this.table, couponSecret, bus, optOutListArn: this.sms.optOutList.attrArn });
+    const operator = new OperatorAccess(this, 'OperatorAccess', { stage, table: this.table, couponSecret, bus, optOutListArn: this.sms.optOutList.attrArn, importBucket: imports.bucket });
     new ConfigSeed(this, 'ConfigSeed', { table: this.table, config });
     new CfnOutput(this, 'OperatorPolicyArn', { value: operator.policy.managedPolicyArn, description: 'attach to the role or group of the people who run recall --aws' });
     new CfnOutput(this, 'CouponSecretArn', { value: couponSecret.secretArn, description: 'the coupon HMAC key (imports verify coupon codes with it)' });

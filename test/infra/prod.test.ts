@@ -44,7 +44,7 @@ describe('RecallCampaigns-prod', () => {
     const alarmed = Object.values(resourcesOf(synth.template, 'AWS::CloudWatch::Alarm')).filter(
       (alarm) => alarm.Properties!.MetricName === 'ApproximateNumberOfMessagesVisible',
     );
-    expect(alarmed).toHaveLength(11);
+    expect(alarmed).toHaveLength(12);
   });
 
   it('cdk-nag AwsSolutions and Serverless: no unacknowledged error or warning', () => {

@@ -191,6 +191,8 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
     const readsSecret = (name: FunctionName) =>
       statementsOf(template(), name).some((s) => actionsOf(s).includes('secretsmanager:GetSecretValue') && referencedId(s.Resource) === secretId());
     const dynamoActions = (name: FunctionName) => [...allowedActions(template(), name)].filter((action) => action.startsWith('dynamodb:')).sort();
+    /** Every function but record-delivery reads the config version it runs with, and only reads it. */
+    const CONFIG_READS = { actions: ['dynamodb:GetItem', 'dynamodb:Query'], partitions: ['CONFIG'] };
     const leadingKeys = (name: FunctionName) =>
       statementsOf(template(), name)
         .filter((s) => actionsOf(s).some((action) => action.startsWith('dynamodb:')) && referencedId(s.Resource) !== undefined)
@@ -210,7 +212,8 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
     });
 
     it('learn-windows Scans the base table (no index) and publishes on our bus; it writes nothing', () => {
-      expect(dynamoActions('learn-windows')).toEqual(['dynamodb:Scan']);
+      expect(dynamoActions('learn-windows')).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan']);
+      expect(leadingKeys('learn-windows').filter((grant) => grant.partitions)).toEqual([CONFIG_READS]);
       const scans = statementsOf(template(), 'learn-windows').filter((s) => actionsOf(s).includes('dynamodb:Scan'));
       expect(scans).toHaveLength(1);
       expect(scans[0]!.Resource).toEqual({ 'Fn::GetAtt': [Object.keys(resourcesOf(template(), 'AWS::DynamoDB::Table'))[0], 'Arn'] });
@@ -241,8 +244,8 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
     });
 
     it('plan-recall writes run bookkeeping only, and sends to the work queue and our bus', () => {
-      expect(dynamoActions('plan-recall')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
-      expect(leadingKeys('plan-recall')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], partitions: ['RUN#*'] }]);
+      expect(dynamoActions('plan-recall')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+      expect(leadingKeys('plan-recall')).toEqual([{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], partitions: ['RUN#*'] }, CONFIG_READS]);
       const sends = statementsOf(template(), 'plan-recall').filter((s) => actionsOf(s).includes('sqs:SendMessage'));
       expect(new Set(sends.flatMap((s) => [s.Resource].flat().map(referencedId)))).toEqual(new Set([queueIdByName('WorkQueueAD'), queueIdByName('PlanRecallFailures')]));
       expect(allowedActions(template(), 'plan-recall')).toContain('events:PutEvents');
@@ -260,6 +263,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       expect(readsSecret('record-order')).toBe(true);
       expect(leadingKeys('record-order')).toEqual([
         { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], partitions: ['C#*'] },
+        CONFIG_READS,
       ]);
     });
 
@@ -268,6 +272,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       expect(leadingKeys('record-reply')).toEqual([
         { actions: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], partitions: ['C#*'] },
         { actions: ['dynamodb:Query'], partitions: ['P#*'] },
+        CONFIG_READS,
       ]);
     });
 
@@ -288,10 +293,10 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
 
     it('send-message cannot delete or put customer items: it reads profiles, updates the ledger, books the pacer', () => {
       expect(dynamoActions('send-message')).not.toContain('dynamodb:DeleteItem');
-      expect(dynamoActions('send-message')).not.toContain('dynamodb:Query');
       expect(leadingKeys('send-message')).toEqual([
         { actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], partitions: ['C#*'] },
         { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], partitions: ['PACER'] },
+        CONFIG_READS,
       ]);
       // Its one queue write: a message outside its send window goes back to the send queue, delayed.
       const sendsTo = statementsOf(template(), 'send-message')
@@ -305,6 +310,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
         { actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], partitions: ['C#*'] },
         { actions: ['dynamodb:UpdateItem'], partitions: ['P#*'] },
         { actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], partitions: ['RUN#*'] },
+        CONFIG_READS,
       ]);
       const indexQuery = statementsOf(template(), 'scan-shard').find((s) => JSON.stringify(s.Resource).includes(`/index/${recallTable.dueIndex.name}`));
       expect(indexQuery && actionsOf(indexQuery)).toEqual(['dynamodb:Query']);
@@ -314,6 +320,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       expect(leadingKeys('run-test-campaign')).toEqual([
         { actions: ['dynamodb:BatchGetItem', 'dynamodb:Query'], partitions: ['C#*'] },
         { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], partitions: ['PACER'] },
+        CONFIG_READS,
       ]);
     });
   });
@@ -494,10 +501,37 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
           'ReplyCallbackUrl',
           'ReplyCallbackSecretArn',
           'ImportBucketName',
+          'OperatorPolicyArn',
+          'CouponSecretArn',
+          'SmsOptOutListName',
         ].sort(),
       );
       template().hasOutput('DeliveryEventsTopicArn', { Value: { Ref: Object.keys(resourcesOf(template(), 'AWS::SNS::Topic')).find((id) => id.startsWith('SmsDeliveryEvents')) } });
       for (const name of FUNCTION_NAMES) template().hasOutput(outputKey(name), { Value: { Ref: functionLogicalId(template(), name) } });
+    });
+
+    it("an operator policy with exactly what recall --aws needs: the operator ports' table access, the coupon secret, the bus, the opt-out list, the stack's outputs", () => {
+      const [policy, ...others] = Object.values(resourcesOf(template(), 'AWS::IAM::ManagedPolicy'));
+      expect(others).toEqual([]);
+      const statements = (policy?.Properties?.PolicyDocument as { Statement: { Action: string | string[]; Condition?: Record<string, Record<string, string[]>> }[] }).Statement;
+      const actions = statements.flatMap((statement) => [statement.Action].flat());
+      expect(actions).not.toContain('dynamodb:DeleteItem');
+      expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+      expect(actions).toEqual(expect.arrayContaining(['dynamodb:Scan', 'secretsmanager:GetSecretValue', 'events:PutEvents', 'sms-voice:PutOptedOutNumber', 'cloudformation:DescribeStacks', 's3:PutObject', 's3:GetObject']));
+      const partitions = statements.flatMap((statement) => statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? []);
+      expect(new Set(partitions)).toEqual(new Set(['C#*', 'P#*', 'IMPORTS', 'CONFIG']));
+      template().hasOutput('OperatorPolicyArn', { Value: { Ref: Object.keys(resourcesOf(template(), 'AWS::IAM::ManagedPolicy'))[0] } });
+    });
+
+    it('the deploy seeds config version 1 from its config, only when the table holds none (a conditional put; a failed condition is not an error)', () => {
+      const [seed, ...others] = Object.values(resourcesOf(template(), 'Custom::AWS'));
+      expect(others).toEqual([]);
+      const create = JSON.stringify(seed?.Properties?.Create);
+      expect(create).toContain('\\"action\\":\\"putItem\\"');
+      expect(create).toContain('attribute_not_exists(pk)');
+      expect(create).toContain('V#00000001');
+      expect(create).toContain('ConditionalCheckFailedException');
+      expect(seed?.Properties?.Update).toBeUndefined();
     });
   });
 
