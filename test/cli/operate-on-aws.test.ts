@@ -127,10 +127,23 @@ describe('recall --aws: every data command on the deployed table (CloudFormation
     const windows = JSON.parse((await recall(onAws(['windows', '--json']))).out);
     expect(windows.windows.map((window: { category: string }) => window.category)).toEqual(config.categories.map((category) => category.id));
 
+    // A new customer with consent, then a reply with the opt-out keyword from them, then the provider's opt-out list.
+    await writeFile(join(dir, 'customers.csv'), 'customer_id,phone,name,sms_opt_in\nN-1,+8613800138999,林黛玉,是\n');
+    const customers = await recall(onAws(['import', 'customers', join(dir, 'customers.csv')]));
+    expect(customers.out).toMatch(/^Imported 1 customers/m);
+    await writeFile(join(dir, 'replies.csv'), 'phone,text,received_at\n+8613800138999,退订,2026-11-22 11:00\n');
+    const replies = await recall(onAws(['import', 'replies', join(dir, 'replies.csv')]));
+    expect(replies.code, replies.err).toBe(0);
     await writeFile(join(dir, 'opt-outs.csv'), `phone\n${couponed?.to}\n`);
     const optOuts = await recall(onAws(['import', 'opt-outs', join(dir, 'opt-outs.csv')]));
     expect(optOuts.code).toBe(0);
-    expect(aws.smsVoice.commandCalls(PutOptedOutNumberCommand).map((call) => call.args[0].input)).toEqual([{ OptOutListName: 'recall-test', OptedOutNumber: couponed?.to }]);
+    expect(aws.smsVoice.commandCalls(PutOptedOutNumberCommand).map((call) => call.args[0].input)).toEqual([
+      { OptOutListName: 'recall-test', OptedOutNumber: '+8613800138999' },
+      { OptOutListName: 'recall-test', OptedOutNumber: couponed?.to },
+    ]);
+    const { profiles } = await store.getProfiles(['N-1', customerId], { consistent: true });
+    expect(profiles.get('N-1')).toMatchObject({ smsOptIn: true, optedOut: true });
+    expect(profiles.get(customerId)).toMatchObject({ optedOut: true });
   });
 
   it('config push shows the diff and its warnings, refuses deploy-time settings, and stores a version that show, history and rollback see', async () => {
