@@ -8,6 +8,7 @@ import { registerImportCommands } from './import-commands.ts';
 import { registerDemo } from './demo.ts';
 import { registerReconcile } from './reconcile.ts';
 import { registerConfigCommands } from './config-commands.ts';
+import { registerAnalyze } from './analyze.ts';
 import { BadInputError, RecallError } from '../errors.ts';
 
 /** The version in package.json, the one place it is written. */
@@ -35,6 +36,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   registerDataCommands(program, io);
   registerReconcile(program, io);
   registerConfigCommands(program, io);
+  registerAnalyze(program, io);
 
   program
     .command('invoke <function>')

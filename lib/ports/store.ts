@@ -87,6 +87,9 @@ export interface CustomerSnapshot {
   ledger?: LedgerEntry[];
 }
 
+/** What record-order would have written for one customer's orders, built in memory (bulk imports). */
+export type OrderHistorySnapshot = Pick<CustomerSnapshot, 'categories' | 'journeys' | 'orders'> & { customerId: string };
+
 /** Read and write units this store consumed (the run summary's figures). */
 export interface CapacityUsage {
   readonly usage: { readUnits: number; writeUnits: number };
@@ -222,6 +225,8 @@ export interface RunProgress {
 export interface BatchScans extends CapacityUsage {
   scanDormant(segment: number, totalSegments: number, cursor?: Cursor): Promise<Page<JourneyState>>;
   scanCategories(segment: number, totalSegments: number, cursor?: Cursor): Promise<Page<CategoryHistory>>;
+  /** Every order marker (`recall analyze`). */
+  scanOrders(segment: number, totalSegments: number, cursor?: Cursor): Promise<Page<OrderMarker>>;
 }
 
 /** The report's reads of a period, by date: never the daily path. */
@@ -241,6 +246,14 @@ export interface CustomerImport extends CapacityUsage, ProfileReads {
   saveCustomer(contact: CustomerContact, consent: Consent, expected: Consent | undefined | 'any', mobile?: string): Promise<boolean>;
   /** Writes whole customers at once (bulk seeding): batched, retrying unprocessed items. */
   putSnapshots(snapshots: readonly CustomerSnapshot[]): Promise<void>;
+  /** The customers among `customerIds` with any stored item besides their profile (strongly consistent). */
+  customersWithHistory(customerIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * Writes customers' order histories at once (bulk imports), profiles untouched: batched, retrying
+   * unprocessed items, every other item before any order marker, so a marker stands for a history
+   * that is whole.
+   */
+  putOrderHistories(snapshots: readonly OrderHistorySnapshot[]): Promise<void>;
 }
 
 /** The latest import's as-of, so a run dated before it can say so. */

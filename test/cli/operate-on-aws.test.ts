@@ -124,6 +124,16 @@ describe('recall --aws: every data command on the deployed table (CloudFormation
     const reconcile = await recall(onAws(['reconcile', '--from', TODAY, '--to', TODAY]));
     expect(reconcile.out).toMatch(/^Unconfirmed messages decided 2026-11-22 to 2026-11-22: 0$/m);
 
+    // The repurchase analysis: every customer with an order counted once in each measure.
+    const analysis = JSON.parse((await recall(onAws(['analyze', '--json']), '2026-11-24T02:00:00Z')).out);
+    const lifecycle = analysis.lifecycle as Record<string, number>;
+    expect(Object.values(lifecycle).reduce((sum, count) => sum + count, 0)).toBe(analysis.customers);
+    expect(analysis.nextOrder[0].customers).toBe(analysis.customers);
+    expect(analysis.cohorts.reduce((sum: number, cohort: { customers: number }) => sum + cohort.customers, 0)).toBe(analysis.customers);
+    expect(analysis.rfm.cells.reduce((sum: number, cell: { customers: number }) => sum + cell.customers, 0)).toBe(analysis.customers);
+    expect(analysis.windows.map((window: { category: string }) => window.category)).toEqual(config.categories.map((category) => category.id));
+    expect(analysis.customers).toBeGreaterThan(100);
+
     const windows = JSON.parse((await recall(onAws(['windows', '--json']))).out);
     expect(windows.windows.map((window: { category: string }) => window.category)).toEqual(config.categories.map((category) => category.id));
 

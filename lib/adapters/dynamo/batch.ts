@@ -4,7 +4,7 @@ import { personKey } from '../../domain/hashing.ts';
 import type { Consent } from '../../domain/consent.ts';
 import type { CalendarDate } from '../../domain/dates.ts';
 import { CategoryHistorySchema, JourneyStateSchema, LedgerEntrySchema, OrderMarkerSchema, type CategoryHistory, type JourneyState, type LedgerEntry, type OrderMarker } from '../../domain/records.ts';
-import type { BatchScans, Cursor, CustomerContact, CustomerImport, CustomerSnapshot, ImportLog, Page, ReportReader } from '../../ports/store.ts';
+import type { BatchScans, Cursor, CustomerContact, CustomerImport, CustomerSnapshot, ImportLog, OrderHistorySnapshot, Page, ReportReader } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
 import { keys, recallTable } from '../../store/tables.ts';
 import { batchGetItems, journeyItem, ledgerDateKeys, orderDateKeys, ProfileReadingAdapter } from './items.ts';
@@ -39,6 +39,14 @@ export class DynamoBatchScans extends PortAdapter implements BatchScans {
     });
   }
 
+  scanOrders(segment: number, totalSegments: number, cursor?: Cursor): Promise<Page<OrderMarker>> {
+    return this.scan(segment, totalSegments, cursor, OrderMarkerSchema, {
+      FilterExpression: 'begins_with(#sk, :order)',
+      ExpressionAttributeNames: { '#sk': recallTable.sortKey },
+      ExpressionAttributeValues: { ':order': keys.order('') },
+    });
+  }
+
   private async scan<T>(
     segment: number,
     totalSegments: number,
@@ -65,11 +73,13 @@ export class DynamoReportReader extends PortAdapter implements ReportReader {
   /**
    * The index finds the day's entries; a message's status is then read from its item (strongly
    * consistent), never from the index copy: an index entry can lag its item on DynamoDB, and on
-   * dynalite a crash can leave it ahead (it writes the index before the item).
+   * dynalite a crash can leave it ahead (it writes the index before the item). The index does not
+   * project a message's status at all (status moves write no index entry): a message is the entry
+   * with a channel, which its claim sets.
    */
   async ledgerOfDay(runDate: CalendarDate): Promise<{ items: LedgerEntry[]; invalid: number }> {
     const day = await this.day((shard) => keys.ledgerDay(runDate, shard), LedgerEntrySchema);
-    const messages = day.items.filter((entry) => entry.status !== undefined);
+    const messages = day.items.filter((entry) => entry.channel !== undefined);
     const stored = await batchGetItems(
       this.table,
       messages.map((entry) => ({ pk: keys.customer(entry.customerId), sk: keys.ledger(entry.journeyId, entry.cycle, entry.stepId) })),
@@ -78,7 +88,7 @@ export class DynamoReportReader extends PortAdapter implements ReportReader {
     const byKey = new Map(stored.map((item) => [`${String(item.pk)}|${String(item.sk)}`, item]));
     let invalid = day.invalid;
     const items = day.items.flatMap((entry) => {
-      if (entry.status === undefined) return [entry];
+      if (entry.channel === undefined) return [entry];
       const parsed = LedgerEntrySchema.safeParse(byKey.get(`${keys.customer(entry.customerId)}|${keys.ledger(entry.journeyId, entry.cycle, entry.stepId)}`));
       if (parsed.success) return [parsed.data];
       invalid++;
@@ -218,23 +228,88 @@ export class DynamoCustomerImport extends ProfileReadingAdapter implements Custo
       return [
         { pk, sk: keys.profile, ...customer },
         ...(mobile !== undefined ? [phoneLink(customer.customerId, mobile)] : []),
-        ...categories.map((history) => ({ pk, sk: keys.category(history.category), ...history })),
-        ...journeys.map(({ scope, state, waitsFor }) => journeyItem(scope, state, waitsFor)),
-        ...orders.map((order) => ({ pk, sk: keys.order(order.orderId), customerId: customer.customerId, ...order, applied: true, ...orderDateKeys(customer.customerId, order.orderId, order.orderDate) })),
+        ...historyItems({ customerId: customer.customerId, categories, journeys }),
+        ...orderMarkerItems({ customerId: customer.customerId, orders }),
         ...ledger.map((entry) => ({ pk, sk: keys.ledger(entry.journeyId, entry.cycle, entry.stepId), ...entry, ...ledgerDateKeys(entry) })),
       ];
     });
-    for (const batch of chunk(items, BATCH_WRITE_LIMIT)) {
-      await this.table.untilProcessed(
-        batch.map((Item) => ({ PutRequest: { Item } })),
-        async (pending) => {
-          const result = await this.table.doc.send(this.table.checked(new BatchWriteCommand({ RequestItems: { [this.table.tableName]: pending }, ReturnConsumedCapacity: 'TOTAL' })));
-          this.table.count(result.ConsumedCapacity, 'write');
-          return (result.UnprocessedItems?.[this.table.tableName] ?? []).flatMap((request) => (request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : []));
-        },
+    for (const batch of chunk(items, BATCH_WRITE_LIMIT)) await this.putBatch(batch);
+  }
+
+  async customersWithHistory(customerIds: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    const ids = [...new Set(customerIds)];
+    // Two items of the partition at most: the profile, and whatever else there is on either side of it.
+    await inParallel(ids, HISTORY_CHECKS_IN_FLIGHT, async (customerId) => {
+      const result = await this.table.doc.send(
+        this.table.checked(
+          new QueryCommand({
+            TableName: this.table.tableName,
+            KeyConditionExpression: '#pk = :pk',
+            ProjectionExpression: '#sk',
+            ExpressionAttributeNames: { '#pk': recallTable.partitionKey, '#sk': recallTable.sortKey },
+            ExpressionAttributeValues: { ':pk': keys.customer(customerId) },
+            Limit: 2,
+            ConsistentRead: true,
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
       );
+      this.table.count(result.ConsumedCapacity, 'read', 1);
+      if ((result.Items ?? []).some((item) => item[recallTable.sortKey] !== keys.profile)) found.add(customerId);
+    });
+    return found;
+  }
+
+  async putOrderHistories(snapshots: readonly OrderHistorySnapshot[]): Promise<void> {
+    // A marker says its order is recorded (record-order then calls it a duplicate): it goes only
+    // once every history it stands for is written. A crash before leaves histories without
+    // markers, which a re-import finishes through record-order (each history remembers its orders).
+    for (const items of [snapshots.flatMap(historyItems), snapshots.flatMap(orderMarkerItems)]) {
+      await inParallel(chunk(items, BATCH_WRITE_LIMIT), BATCH_WRITES_IN_FLIGHT, (batch) => this.putBatch(batch));
     }
   }
+
+  private putBatch(batch: readonly Record<string, unknown>[]): Promise<void> {
+    return this.table.untilProcessed(
+      batch.map((Item) => ({ PutRequest: { Item } })),
+      async (pending) => {
+        const result = await this.table.doc.send(this.table.checked(new BatchWriteCommand({ RequestItems: { [this.table.tableName]: pending }, ReturnConsumedCapacity: 'TOTAL' })));
+        this.table.count(result.ConsumedCapacity, 'write');
+        return (result.UnprocessedItems?.[this.table.tableName] ?? []).flatMap((request) => (request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : []));
+      },
+    );
+  }
+}
+
+const HISTORY_CHECKS_IN_FLIGHT = 16;
+const BATCH_WRITES_IN_FLIGHT = 4;
+
+/** Runs `work` on every item, at most `limit` at once; the first failure fails it, once the rest settle. */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  const workers = Array.from({ length: Math.min(limit, items.length) }, worker);
+  const settled = await Promise.allSettled(workers);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** A customer's category histories and journey states, as record-order writes them. */
+function historyItems({ customerId, categories, journeys }: Pick<OrderHistorySnapshot, 'customerId' | 'categories' | 'journeys'>): Record<string, unknown>[] {
+  const pk = keys.customer(customerId);
+  return [...categories.map((history) => ({ pk, sk: keys.category(history.category), ...history })), ...journeys.map(({ scope, state, waitsFor }) => journeyItem(scope, state, waitsFor))];
+}
+
+/** A customer's order markers, applied, in the date index. */
+function orderMarkerItems({ customerId, orders }: Pick<OrderHistorySnapshot, 'customerId' | 'orders'>): Record<string, unknown>[] {
+  const pk = keys.customer(customerId);
+  return orders.map((order) => ({ pk, sk: keys.order(order.orderId), customerId, ...order, applied: true, ...orderDateKeys(customerId, order.orderId, order.orderDate) }));
 }
 
 export class DynamoImportLog extends PortAdapter implements ImportLog {

@@ -142,6 +142,8 @@ export class DynamoStore implements RecallStore {
 
   readonly scanCategories: RecallStore['scanCategories'] = async (...args) => this.held('scanCategories', 'batchScans').scanCategories(...args);
 
+  readonly scanOrders: RecallStore['scanOrders'] = async (...args) => this.held('scanOrders', 'batchScans').scanOrders(...args);
+
   readonly ledgerOfDay: RecallStore['ledgerOfDay'] = async (...args) => this.held('ledgerOfDay', 'reportReader').ledgerOfDay(...args);
 
   readonly ordersOfDay: RecallStore['ordersOfDay'] = async (...args) => this.held('ordersOfDay', 'reportReader').ordersOfDay(...args);
@@ -149,6 +151,10 @@ export class DynamoStore implements RecallStore {
   readonly saveCustomer: RecallStore['saveCustomer'] = async (...args) => this.held('saveCustomer', 'customerImport').saveCustomer(...args);
 
   readonly putSnapshots: RecallStore['putSnapshots'] = async (...args) => this.held('putSnapshots', 'customerImport').putSnapshots(...args);
+
+  readonly customersWithHistory: RecallStore['customersWithHistory'] = async (...args) => this.held('customersWithHistory', 'customerImport').customersWithHistory(...args);
+
+  readonly putOrderHistories: RecallStore['putOrderHistories'] = async (...args) => this.held('putOrderHistories', 'customerImport').putOrderHistories(...args);
 
   readonly noteImport: RecallStore['noteImport'] = async (...args) => this.held('noteImport', 'importLog').noteImport(...args);
 
