@@ -8,6 +8,7 @@ import { table } from '../report/table.ts';
 import type { OperatorRuntime } from '../runtime/operator.ts';
 import { planPush, refuseDeploySettings, rollbackTo, storeVersion, UnknownConfigVersionError, type PushPlan } from '../usecases/config-versions.ts';
 import { UsageError, withOperatorRuntime, type CliIo, type GlobalOptions } from './context.ts';
+import { forecastFrom, nextRunDate } from './forecast.ts';
 
 /* `recall config check|show|history|push|rollback` (docs/architecture.md#config-versions). */
 
@@ -49,6 +50,7 @@ export async function pushVersion(runtime: OperatorRuntime, io: CliIo, next: Cam
     return undefined;
   }
   for (const line of formatPushPlan(plan, source)) say(line);
+  if (plan.current) say(await forecastChange(runtime, plan.current.config, next, io.now()));
   if (options.dryRun) {
     say(`\n--dry-run: nothing stored in ${runtime.where}.`);
     return undefined;
@@ -56,6 +58,21 @@ export async function pushVersion(runtime: OperatorRuntime, io: CliIo, next: Cam
   const stored = await storeVersion(runtime.store, next, source, plan.current?.version ?? 0, runtime.clock);
   say(`\nStored ${describe(stored)} in ${runtime.where}: runs use it from their next start (functions within a minute).`);
   return stored;
+}
+
+/** How the push moves the next 30 days' forecast (docs/architecture.md#forecast). */
+async function forecastChange(runtime: OperatorRuntime, current: CampaignConfig, next: CampaignConfig, now: Date): Promise<string> {
+  const from = nextRunDate({ config: current }, now);
+  const [before, after] = [await forecastFrom({ ...runtime, config: current }, from, 30), await forecastFrom({ ...runtime, config: next }, from, 30)];
+  const change = (label: string, a: number, b: number, digits = 0) => `${label} ${a.toFixed(digits)} -> ${b.toFixed(digits)}`;
+  return (
+    `forecast, ${before.from} to ${before.to}: ` +
+    [
+      change('messages', before.totals.expectedMessages, after.totals.expectedMessages),
+      change(`SMS ${after.currency}`, before.totals.smsCost, after.totals.smsCost, 2),
+      change(`coupons ${after.currency}`, before.totals.couponValue, after.totals.couponValue, 2),
+    ].join(', ')
+  );
 }
 
 function versionNumber(text: string): number {

@@ -9,6 +9,7 @@ import { registerDemo } from './demo.ts';
 import { registerReconcile } from './reconcile.ts';
 import { registerConfigCommands } from './config-commands.ts';
 import { registerAnalyze } from './analyze.ts';
+import { registerForecast } from './forecast.ts';
 import { BadInputError, RecallError } from '../errors.ts';
 
 /** The version in package.json, the one place it is written. */
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   registerReconcile(program, io);
   registerConfigCommands(program, io);
   registerAnalyze(program, io);
+  registerForecast(program, io);
 
   program
     .command('invoke <function>')

@@ -94,10 +94,17 @@ describe('recall --aws: every data command on the deployed table (CloudFormation
     // The daily run (the deployed functions' job), here locally on the same table with the same coupon secret.
     process.env.RECALL_COUPON_SECRET = COUPON_SECRET;
     process.env.RECALL_TABLE = store.tableName;
+    // The forecast's first day is the next run's candidates, step by step (no orders in between).
+    const forecast = JSON.parse((await recall(onAws(['forecast', '--from', TODAY, '--days', '3', '--json']))).out) as { days: { day: string; journeyId: string; stepId: string; candidates: number }[] };
+    const firstDay = Object.fromEntries(forecast.days.filter((step) => step.day === TODAY).map((step) => [`${step.journeyId}/${step.stepId}`, step.candidates]));
     try {
-      const run = await recall(['--endpoint', dynamo.endpoint, '--store', join(dir, 'local'), 'run', '--as-of', TODAY]);
+      const run = await recall(['--endpoint', dynamo.endpoint, '--store', join(dir, 'local'), 'run', '--as-of', TODAY, '--json']);
       expect(run.code, run.err).toBe(0);
-      expect(run.out).toMatch(/^config: version 1$/m);
+      const summary = JSON.parse(run.out) as { configVersion: number; due: number; byJourney: Record<string, Record<string, { due: number }>> };
+      expect(summary.configVersion).toBe(1);
+      const due = Object.fromEntries(Object.entries(summary.byJourney).flatMap(([journey, steps]) => Object.entries(steps).map(([step, counts]) => [`${journey}/${step}`, counts.due])));
+      expect(firstDay).toEqual(due);
+      expect(summary.due).toBeGreaterThan(5);
       const experiment = await recall(['--endpoint', dynamo.endpoint, '--store', join(dir, 'local'), '--config', defaultConfigPath, 'run', '--as-of', TODAY, '--dry-run', '--json']);
       expect(JSON.parse(experiment.out)).toMatchObject({ dryRun: true, configVersion: null });
     } finally {
@@ -179,6 +186,9 @@ describe('recall --aws: every data command on the deployed table (CloudFormation
     expect(pushed.out).toMatch(/^-\s+"holdoutPercent": 10,\n\+\s+"holdoutPercent": 20,/m);
     expect(pushed.out).toContain(`warning: 1 template new or changed (${first?.id}/${first?.steps[0]?.id})`);
     for (const step of first?.steps.slice(1) ?? []) expect(pushed.out).toMatch(new RegExp(`warning: removes step ${first?.id}/${step.id}: \\d+ customers? waits? there`));
+    // The first journey keeps one step of its ladder and the holdout doubles: fewer messages expected.
+    const [, before, after] = /forecast, \S+ to \S+: messages (\d+) -> (\d+)/.exec(pushed.out) ?? [];
+    expect(Number(after)).toBeLessThan(Number(before));
     expect(pushed.out).toMatch(/Stored version 2 \(push .*edited\.json, 2026-11-22T02:00:00\.000Z\) in stack RecallCampaigns-test's table/);
 
     const shown = await recall(onAws(['config', 'show']));
