@@ -21,8 +21,9 @@ import { measureCurvePoint, measureReadCost, round, seedShop } from './read-cost
 import { PacerFiguresSchema, scaleModel, PRICES } from './scale-model.ts';
 import { measureSendPath } from './send-path.ts';
 import { measureThroughput } from './throughput.ts';
+import { measureImport } from './import.ts';
 
-const SECTIONS = ['read', 'curve', 'throughput', 'send', 'pacer', 'cold'] as const;
+const SECTIONS = ['read', 'curve', 'throughput', 'send', 'pacer', 'cold', 'import'] as const;
 const CURVE_DUE = 1000;
 
 const USAGE = `npm run bench [-- OPTIONS]: every figure of the Performance section, side by side in one run,
@@ -42,11 +43,17 @@ earlier figures, each with its date; the scale model is recomputed from whatever
                          pacer       achieved SMS parts per second vs MPS (4 senders), the pacer
                                      item's billed units and size, where its item limits MPS
                          cold        cold start of every bundled function vs a hello
+                         import      recall import orders vs a BatchWriteItem floor writing the
+                                     same items (median of --pairs interleaved pairs), and the
+                                     import's peak RSS on an --import-memory-rows file
   --customers N        customers seeded for "read" (default 100000)
   --curve N,N,...      table sizes for "curve" (default 10000,100000,1000000)
   --throughput N       customers seeded for each side of each pair of "throughput" (default 20000)
   --pairs N            interleaved pairs for "throughput" (default 3)
   --send N             customers, all due and sendable, for "send" (default 2000)
+  --import-rows N      order rows of the file for each side of each pair of "import" (default 20000)
+  --import-memory-rows N
+                       order rows of the file whose import's peak RSS "import" measures (default 1000000)
   -h, --help           this text`;
 
 function usageError(message: string): never {
@@ -63,6 +70,8 @@ try {
       throughput: { type: 'string', default: '20000' },
       pairs: { type: 'string', default: '3' },
       send: { type: 'string', default: '2000' },
+      'import-rows': { type: 'string', default: '20000' },
+      'import-memory-rows': { type: 'string', default: '1000000' },
       only: { type: 'string', default: SECTIONS.join(',') },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -83,6 +92,8 @@ const numbers: [string, string][] = [
   ['--throughput', values.throughput],
   ['--pairs', values.pairs],
   ['--send', values.send],
+  ['--import-rows', values['import-rows']],
+  ['--import-memory-rows', values['import-memory-rows']],
   ...values.curve.split(',').map((size): [string, string] => ['--curve', size]),
 ];
 for (const [flag, text] of numbers) {
@@ -102,6 +113,8 @@ const print = (title: string, rows: Record<string, unknown>[]) => {
   const header = Object.keys(rows[0] ?? {});
   console.log(`\n${title}\n${table(header, rows.map((row) => header.map((key) => (typeof row[key] === 'object' ? JSON.stringify(row[key]) : String(row[key])))))}`);
 };
+/** Written after every section, so a long run that is stopped keeps what it measured. */
+const save = () => writeFile('bench-results.json', `${JSON.stringify(results, null, 2)}\n`);
 /** Records a figure against its target and prints the verdict. */
 const judge = (name: string, value: number, target: string, met: boolean) => {
   targets[name] = { value, target, met };
@@ -146,6 +159,7 @@ try {
     );
     print('1a. The day\'s billed write units by request', row.writesByRequest);
     console.log(`Storage after the day: ${row.storage.items.toLocaleString('en-US')} items, ${row.storage.bytesPerCustomer} bytes per customer (table and indexes, 100 bytes of overhead per item and index entry).`);
+    await save();
   }
 
   if (only.has('curve')) {
@@ -159,8 +173,10 @@ try {
         const store = new DynamoStore(client, 'recall');
         await store.ensureTable();
         const progress = createProgress(`curve: seeding ${customers} customers`, { total: customers - CURVE_DUE });
-        rows.push(await measureCurvePoint(store, config, customers, CURVE_DUE, addDays(TODAY, 1), (count) => progress.tick(count)));
+        const row = await measureCurvePoint(store, config, customers, CURVE_DUE, addDays(TODAY, 1), (count) => progress.tick(count));
         progress.done();
+        rows.push(row);
+        console.log(`curve: ${customers} customers, ${row.waitingIndexEntries} waiting index entries, ${row.dueCustomers} due: ${row.runReadUnits} read units (floor ${row.floorReadUnits}), Scan ${row.scanReadUnits}`);
       } finally {
         client.destroy();
         await onDisk.close();
@@ -174,6 +190,7 @@ try {
     print(`1b. ${CURVE_DUE.toLocaleString('en-US')} due customers, growing table, every other customer waiting in the due index for a later day`, curve);
     const largest = Math.max(...curve.map((row) => row.runVsSmallest));
     judge('curve: largest run / smallest run', largest, '<= 1.2', largest <= 1.2);
+    await save();
   }
 
   if (only.has('throughput')) {
@@ -191,6 +208,7 @@ try {
     print(`2. Due customers per second, the daily run vs the bare store floor: ${pairs} interleaved pairs on freshly seeded copies of one shop`, row.pairs.map((pair) => ({ ...pair })));
     console.log(`median engine ${row.engineCustomersPerSecond}/s, floor ${row.floorCustomersPerSecond}/s; floor time by operation ${JSON.stringify(row.floorTimeByOperation)}`);
     judge(`throughput: median share of the floor (spread ${row.shareOfFloorMin}-${row.shareOfFloorMax}, ${pairs} pairs)`, row.shareOfFloor, '>= 0.5', row.shareOfFloor >= 0.5);
+    await save();
   }
 
   if (only.has('send')) {
@@ -209,6 +227,7 @@ try {
     print('Per sent message, by phase and request (write units: base table, index writes, failed conditional writes)', breakdown.map((line) => ({ ...line })));
     judge('send: round trips per sent message (DynamoDB + SQS)', row.roundTripsPerSent, '<= 6', row.roundTripsPerSent <= 6);
     judge('send: billed write units per sent message', row.billedWriteUnitsPerSent, '<= 10', row.billedWriteUnitsPerSent <= 10);
+    await save();
   }
 
   if (only.has('pacer')) {
@@ -232,6 +251,7 @@ try {
     );
     const worst = Math.min(...rows.map((row) => row.shareOfMps));
     judge('pacer: lowest share of MPS', round(worst), '0.9-1.0, never above MPS', worst >= 0.9 && rows.every((row) => row.maxPartsInAnyWindow <= row.mps));
+    await save();
   }
   const pacerFigures = PacerFiguresSchema.safeParse(results.pacer);
   const hot = pacerFigures.success ? pacerHotItem(pacerFigures.data) : undefined;
@@ -252,6 +272,23 @@ try {
     const functions = rows.filter((row) => !row.bundle.startsWith('hello'));
     const worst = Math.max(...functions.map((row) => row.ratioToHelloWithDynamo));
     judge('cold: slowest function vs hello + DynamoDB client', worst, '<= 1.3', worst <= 1.3);
+    await save();
+  }
+
+  if (only.has('import')) {
+    const rows = Number(values['import-rows']);
+    const pairs = Number(values.pairs);
+    const fresh = async () => {
+      const store = await dynamo.freshStore();
+      return { store, drop: () => dropTable(store) };
+    };
+    const row = await measureImport(fresh, config, TODAY, rows, pairs, Number(values['import-memory-rows']), (pair) => console.log(`import pair (${pair.first} first): import ${pair.importRowsPerSecond} rows/s, floor ${pair.floorRowsPerSecond} rows/s, ${pair.shareOfFloor}`));
+    measured.importOrders = measuredAt;
+    results.importOrders = row;
+    print(`6. recall import orders vs a BatchWriteItem floor writing the same ${row.items.toLocaleString('en-US')} items: ${row.rows.toLocaleString('en-US')} rows of ${row.customers.toLocaleString('en-US')} new customers, ${pairs} interleaved pairs`, row.pairs.map((pair) => ({ ...pair })));
+    console.log(`median import ${row.importRowsPerSecond} rows/s, floor ${row.floorRowsPerSecond} rows/s; the import's peak RSS on ${row.memory.rows.toLocaleString('en-US')} rows: ${row.memory.peakRssMb} MB (${row.memory.seconds} s, a store that keeps nothing)`);
+    judge(`import: median share of the floor (spread ${row.shareOfFloorMin}-${row.shareOfFloorMax}, ${pairs} pairs)`, row.shareOfFloor, '>= 0.5', row.shareOfFloor >= 0.5);
+    judge(`import: peak RSS (MB) importing ${row.memory.rows.toLocaleString('en-US')} rows`, row.memory.peakRssMb, '< 1024', row.memory.peakRssMb < 1024);
   }
 
   const { model, missing } = scaleModel(results, config);
@@ -267,5 +304,5 @@ try {
   await dynamo.stop();
 }
 
-await writeFile('bench-results.json', `${JSON.stringify(results, null, 2)}\n`);
+await save();
 console.log('\nwrote bench-results.json');
