@@ -14,6 +14,8 @@ import { formatReport, formatWindows } from '../report/text.ts';
 import type { Report } from '../domain/report.ts';
 import { makeReport } from '../usecases/report.ts';
 import { learnStoredWindows } from '../usecases/windows.ts';
+import { categorySurvival } from '../usecases/analyze.ts';
+import { MIN_REPEATERS } from '../domain/windows.ts';
 import { type LocalRuntime } from '../runtime/local.ts';
 import { runDay, type RunSummary } from '../usecases/run-day.ts';
 import { formatRunSummary } from './summary.ts';
@@ -101,15 +103,22 @@ export function registerDataCommands(program: Command, io: CliIo): void {
     .description("learn each category's window from the stored purchase histories (a parallel Scan: a batch job)")
     .option('--json', 'print the learned windows as JSON', false)
     .option('--apply', 'store the learned windows (windowSince = today) as a new config version after printing the diff; with --config FILE, write them into FILE too', false)
-    .addHelpText('after', '\nExamples:\n  recall windows\n  recall windows --apply\n  recall --aws windows --apply')
-    .action(async (options: { json: boolean; apply: boolean }, command: Command) => {
+    .option('--method <how>', 'what --apply takes as the window: repeaters (the median of those who came back) or survival (the Kaplan-Meier 50% point, counting those not back yet)', 'repeaters')
+    .addHelpText('after', '\nExamples:\n  recall windows\n  recall windows --apply\n  recall --aws windows --apply --method survival')
+    .action(async (options: { json: boolean; apply: boolean; method: string }, command: Command) => {
+      if (options.method !== 'repeaters' && options.method !== 'survival') throw new UsageError(`--method: expected repeaters or survival, got "${options.method}"`);
       const globals: GlobalOptions = command.optsWithGlobals();
       await withOperatorRuntime(globals, io, async (runtime) => {
         const learned = await learnStoredWindows(runtime);
         const windows = learned.windows.map(({ curve: _curve, ...window }) => window);
-        io.out(options.json ? JSON.stringify({ ...learned, windows }, null, 2) : formatWindows(learned));
+        const survival = options.method === 'survival' ? (await categorySurvival(runtime, localDate(io.now(), runtime.config.merchantTimeZone))).curves : undefined;
+        // Like the repeaters' median, a survival window needs MIN_REPEATERS second purchases behind it.
+        const survivalDays = survival && Object.fromEntries([...survival].map(([category, curve]) => [category, curve.events >= MIN_REPEATERS ? curve.medianDays : null]));
+        io.out(options.json ? JSON.stringify({ ...learned, windows, ...(survivalDays ? { survivalDays } : {}) }, null, 2) : formatWindows(learned));
+        if (survivalDays && !options.json) io.out(`\nBy survival (the 50% point of days to the second purchase, counting those not back yet): ${Object.entries(survivalDays).map(([category, days]) => `${category} ${days ?? '-'}`).join(', ')}`);
         if (!options.apply) return;
-        const changes = learned.windows.flatMap((window) => (window.learnedDays !== null && window.learnedDays !== window.configuredDays ? [{ category: window.category, windowDays: window.learnedDays }] : []));
+        const chosen = learned.windows.map((window) => ({ window, days: survivalDays ? (survivalDays[window.category] ?? null) : window.learnedDays }));
+        const changes = chosen.flatMap(({ window, days }) => (days !== null && days > 0 && days !== window.configuredDays ? [{ category: window.category, windowDays: days }] : []));
         const say = options.json ? io.err : io.out;
         if (changes.length === 0) {
           say('\nNothing to apply: every learned window equals the configured one or is flagged.');
@@ -119,7 +128,7 @@ export function registerDataCommands(program: Command, io: CliIo): void {
         if (globals.config) await applyToFile(globals.config, changes, since, say);
         const current = await runtime.store.currentConfig();
         if (!current) throw new NoStoredConfigError(`${runtime.where} holds no config version to apply the windows to`);
-        await pushVersion(runtime, io, withWindows(current.config, changes, since), 'windows --apply', { dryRun: false, say });
+        await pushVersion(runtime, io, withWindows(current.config, changes, since), survivalDays ? 'windows --apply --method survival' : 'windows --apply', { dryRun: false, say });
       });
     });
 }

@@ -61,19 +61,11 @@ export async function analyzeRepurchase(deps: { store: BatchScans; config: Campa
   const customers: CustomerOrders[] = [...byCustomer].map(([customerId, list]) => ({ customerId, orders: list }));
   const nextOrder = nextOrderChances(customers.map((customer) => customer.orders.length));
 
-  const observations = new Map(deps.config.categories.map((category) => [category.id, [] as { days: number; event: boolean }[]]));
-  const invalidHistories = await scanAll(
-    (segment, total, cursor) => deps.store.scanCategories(segment, total, cursor),
-    (history) => {
-      if (history.firstDate > asOf) return;
-      const event = history.secondDate !== undefined && history.secondDate <= asOf;
-      observations.get(history.category)?.push({ days: daysBetween(history.firstDate, event && history.secondDate ? history.secondDate : asOf), event });
-    },
-  );
+  const { curves, invalid: invalidHistories } = await categorySurvival(deps, asOf);
   const learned = await learnStoredWindows(deps);
   const windows = deps.config.categories.map((category) => {
     const window = learned.windows.find((candidate) => candidate.category === category.id);
-    return { category: category.id, configuredDays: category.windowDays, learnedDays: window?.learnedDays ?? null, survival: survivalCurve(observations.get(category.id) ?? []) };
+    return { category: category.id, configuredDays: category.windowDays, learnedDays: window?.learnedDays ?? null, survival: curves.get(category.id) ?? survivalCurve([]) };
   });
   return {
     asOf,
@@ -88,4 +80,21 @@ export async function analyzeRepurchase(deps: { store: BatchScans; config: Campa
     invalidItems: invalidOrders + invalidHistories,
     readUnits: Math.round((deps.store.usage.readUnits - before) * 10) / 10,
   };
+}
+
+/**
+ * Per configured category, the Kaplan-Meier curve of days from the first purchase in it to the
+ * second (censored at `asOf` for those not back yet): a parallel Scan of the category histories.
+ */
+export async function categorySurvival(deps: { store: BatchScans; config: CampaignConfig }, asOf: CalendarDate): Promise<{ curves: Map<string, SurvivalCurve>; invalid: number }> {
+  const observations = new Map(deps.config.categories.map((category) => [category.id, [] as { days: number; event: boolean }[]]));
+  const invalid = await scanAll(
+    (segment, total, cursor) => deps.store.scanCategories(segment, total, cursor),
+    (history) => {
+      if (history.firstDate > asOf) return;
+      const event = history.secondDate !== undefined && history.secondDate <= asOf;
+      observations.get(history.category)?.push({ days: daysBetween(history.firstDate, event && history.secondDate ? history.secondDate : asOf), event });
+    },
+  );
+  return { curves: new Map([...observations].map(([category, list]) => [category, survivalCurve(list)])), invalid };
 }

@@ -142,6 +142,17 @@ describe('recall report and recall windows', () => {
       expect((await recall(['--store', store, 'config', 'history'])).out).not.toMatch(/^\s*3\s/m);
     });
 
+    it('--method survival applies the Kaplan-Meier 50% point, which counts the buyers not back yet (30 days here, where the repeaters say 20); too few repeaters still apply nothing', async () => {
+      const applied = await recall(['--store', store, 'windows', '--apply', '--method', 'survival']);
+      expect(applied.code, applied.err).toBe(0);
+      expect(applied.out).toMatch(/By survival .*: cosmetics 30, .*pet-food -/);
+      expect(applied.out).toMatch(/-\s+"windowDays": 20,\n\+\s+"windowDays": 30,/);
+      expect(applied.out).toMatch(/Stored version 3 \(windows --apply --method survival/);
+      const refused = await recall(['--store', store, 'windows', '--method', 'median']);
+      expect(refused.code).toBe(2);
+      expect(refused.err).toMatch(/--method: expected repeaters or survival, got "median"/);
+    });
+
     it('--apply prints the diff, then writes only the learned windows and windowSince; the rest of the file is unchanged', async () => {
       const applied = await recall(['--store', store, '--config', configFile, 'windows', '--apply']);
 
