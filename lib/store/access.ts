@@ -67,9 +67,9 @@ export const PORT_ACCESS = {
   batchScans: access([], { scan: true }),
   /** The report's reads by date; a message's status from its item. */
   reportReader: access([{ actions: ['BatchGetItem'], partitions: [CUSTOMERS] }], { indexes: [recallTable.dateIndex.name] }),
-  /** Customer imports and bulk seeding; each number's link to its customers (`P#<person>`). */
+  /** Customer imports, bulk seeding and bulk order histories (whether a customer has any); each number's link to its customers (`P#<person>`). */
   customerImport: access([
-    { actions: ['BatchGetItem', 'UpdateItem', 'BatchWriteItem'], partitions: [CUSTOMERS] },
+    { actions: ['BatchGetItem', 'Query', 'UpdateItem', 'BatchWriteItem'], partitions: [CUSTOMERS] },
     { actions: ['PutItem', 'BatchWriteItem'], partitions: [PERSONS] },
   ]),
   /** record-delivery: provider events move messages. */

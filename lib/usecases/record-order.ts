@@ -64,13 +64,13 @@ export class FutureOrderError extends PermanentError {
 }
 
 /** Markers written before totals or categories were kept compare on what they have. */
-function sameOrder(stored: OrderMarker, order: OrderFingerprint): boolean {
+export function sameOrder(stored: Pick<OrderMarker, 'orderDate' | 'total' | 'categories'>, order: OrderFingerprint): boolean {
   if (stored.orderDate !== order.orderDate) return false;
   if (stored.total !== undefined && Math.abs(stored.total - order.total) > 0.005) return false;
   return stored.categories === undefined || stored.categories.join('\n') === order.categories.join('\n');
 }
 
-function describeConflict(stored: OrderMarker, order: OrderFingerprint): string {
+export function describeConflict(stored: Pick<OrderMarker, 'orderDate' | 'total' | 'categories'>, order: OrderFingerprint): string {
   const show = (date: string, total: number | undefined, categories: string[] | undefined) =>
     `${date}, total ${total ?? '?'}${categories ? `, ${categories.join('+')}` : ''}`;
   return `order ${order.orderId} was recorded as ${show(stored.orderDate, stored.total, stored.categories)}; this one says ${show(order.orderDate, order.total, order.categories)}`;
@@ -92,6 +92,11 @@ export function orderFacts(config: CampaignConfig, order: OrderInput): { facts: 
   };
 }
 
+/** What the order marker holds: a repeat of the id with other content is a conflict. */
+export function orderFingerprint(facts: OrderFacts, order: OrderInput): OrderFingerprint {
+  return { orderId: facts.orderId, customerId: facts.customerId, orderDate: facts.orderDate, total: facts.total, categories: [...new Set(order.lines.map((line) => line.category))].sort() };
+}
+
 /**
  * Records one order: the category histories, and the journey cycles it starts or restarts (the
  * exit rules). A cycle whose steps are already stale on the clock's date (history imported after
@@ -106,13 +111,7 @@ export async function recordOrder(deps: RecordOrderDeps, order: OrderInput, opti
   }
   const today = localDate(deps.clock.now(), config.merchantTimeZone);
   const { facts, unknownCategories } = orderFacts(config, order);
-  const fingerprint: OrderFingerprint = {
-    orderId: facts.orderId,
-    customerId: facts.customerId,
-    orderDate: facts.orderDate,
-    total: facts.total,
-    categories: [...new Set(order.lines.map((line) => line.category))].sort(),
-  };
+  const fingerprint = orderFingerprint(facts, order);
   const begun = await store.beginOrder(fingerprint);
   if (begun.state === 'seen' && begun.stored && !sameOrder(begun.stored, fingerprint)) {
     return { status: 'conflicting', conflict: describeConflict(begun.stored, fingerprint), unknownCategories, cyclesStarted: 0 };

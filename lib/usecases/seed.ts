@@ -4,20 +4,20 @@ import type { CustomerInput, OrderInput } from '../domain/model.ts';
 import { cyclesStartedBy, recordCategoryPurchase } from '../domain/orders.ts';
 import { positionOn } from '../domain/journeys.ts';
 import type { CalendarDate } from '../domain/dates.ts';
-import type { CustomerImport, CustomerSnapshot } from '../ports/store.ts';
+import type { CustomerImport, CustomerSnapshot, OrderHistorySnapshot } from '../ports/store.ts';
 import { dueSlot } from './due-index.ts';
 import { orderFacts } from './record-order.ts';
 import type { CategoryHistory, JourneyState } from '../domain/records.ts';
 
 /**
- * One customer's history folded into the items record-order would have written, order by
- * order, with the same domain functions, and positioned on `today` as record-order would. Seeding a shop this way costs one batched write per
- * item instead of a read-modify-write per order.
+ * One customer's orders folded into the items record-order would have written, order by order,
+ * with the same domain functions, and positioned on `today` as record-order would: the order
+ * markers, category histories and journey states (with their due slots). Each order id once.
  */
-export function customerSnapshot(config: CampaignConfig, customer: CustomerInput, orders: readonly OrderInput[], today: CalendarDate): CustomerSnapshot {
+export function orderHistorySnapshot(config: CampaignConfig, customerId: string, orders: readonly OrderInput[], today: CalendarDate): OrderHistorySnapshot {
   const categories = new Map<string, CategoryHistory>();
   const journeys = new Map<string, JourneyState>();
-  const markers: CustomerSnapshot['orders'] = [];
+  const markers: OrderHistorySnapshot['orders'] = [];
   for (const order of orders) {
     const { facts } = orderFacts(config, order);
     markers.push({ orderId: facts.orderId, orderDate: facts.orderDate, total: facts.total, categories: [...new Set(order.lines.map((line) => line.category))].sort() });
@@ -27,10 +27,8 @@ export function customerSnapshot(config: CampaignConfig, customer: CustomerInput
     }
     for (const { scope, state } of cyclesStartedBy(config, facts, journeys)) journeys.set(scope, state);
   }
-  const mobile = mobileNumber(customer.phone, config.defaultCountry);
   return {
-    customer,
-    ...(mobile.ok ? { mobile: mobile.e164 } : {}),
+    customerId,
     categories: [...categories.values()],
     journeys: [...journeys].flatMap(([scope, started]) => {
       const journey = config.journeys.find((candidate) => candidate.id === started.journeyId);
@@ -40,6 +38,17 @@ export function customerSnapshot(config: CampaignConfig, customer: CustomerInput
     }),
     orders: markers,
   };
+}
+
+/**
+ * A seeded customer: the profile as given, and their history as record-order would have written
+ * it (`orderHistorySnapshot`). Seeding a shop this way costs one batched write per item instead
+ * of a read-modify-write per order.
+ */
+export function customerSnapshot(config: CampaignConfig, customer: CustomerInput, orders: readonly OrderInput[], today: CalendarDate): CustomerSnapshot {
+  const { categories, journeys, orders: markers } = orderHistorySnapshot(config, customer.customerId, orders, today);
+  const mobile = mobileNumber(customer.phone, config.defaultCountry);
+  return { customer, ...(mobile.ok ? { mobile: mobile.e164 } : {}), categories, journeys, orders: markers };
 }
 
 export async function seedCustomers(
