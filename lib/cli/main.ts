@@ -10,6 +10,7 @@ import { registerReconcile } from './reconcile.ts';
 import { registerConfigCommands } from './config-commands.ts';
 import { registerAnalyze } from './analyze.ts';
 import { registerForecast } from './forecast.ts';
+import { registerSimulate } from './simulate.ts';
 import { BadInputError, RecallError } from '../errors.ts';
 
 /** The version in package.json, the one place it is written. */
@@ -39,6 +40,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   registerConfigCommands(program, io);
   registerAnalyze(program, io);
   registerForecast(program, io);
+  registerSimulate(program, io);
 
   program
     .command('invoke <function>')

@@ -121,8 +121,11 @@ export interface DueIndex extends CapacityUsage {
 
 /** What a shard job decides and writes. */
 export interface Decisions extends CapacityUsage, ProfileReads, JourneyWrites {
-  /** Claims a ledger entry (conditional put); returns the entry that already held its key, if any. */
-  claimLedger(entry: LedgerEntry): Promise<LedgerEntry | undefined>;
+  /**
+   * Claims a ledger entry (conditional put); returns the entry that already held its key, if any.
+   * `expiresOn`: the day the store may delete it (the config's `retentionDays` after its run); kept for good without.
+   */
+  claimLedger(entry: LedgerEntry, expiresOn?: CalendarDate): Promise<LedgerEntry | undefined>;
   /** A sender's move of a claimed message (the run withdraws a claim no sender took). */
   moveLedgerStatus(customerId: string, ledger: LedgerRef, move: MessageMove, extra?: MessageMoveFields): Promise<boolean>;
   /** Appends to the rolling cap if the profile is still at `profile.capVersion`. */
@@ -205,16 +208,16 @@ export interface CustomerReads extends CapacityUsage, ProfileReads, HistoryReads
 
 /** A pipeline run recorded once and planned once. */
 export interface RunPlans {
-  /** Records a run once; returns the stored run when it already existed. */
-  startRun(meta: RunMeta): Promise<RunMeta | undefined>;
+  /** Records a run once; returns the stored run when it already existed. The store may delete it from `expiresOn`. */
+  startRun(meta: RunMeta, expiresOn: CalendarDate): Promise<RunMeta | undefined>;
   /** True for the one caller that recorded the plan. */
   markRunPlanned(runId: string): Promise<boolean>;
 }
 
 /** A run's shard counts and its one completion. */
 export interface RunProgress {
-  /** Stores one shard job's counts once (a redelivered job adds nothing). */
-  putShardPart(runId: string, part: string, shardPart: ShardPart): Promise<void>;
+  /** Stores one shard job's counts once (a redelivered job adds nothing). The store may delete them from `expiresOn`. */
+  putShardPart(runId: string, part: string, shardPart: ShardPart, expiresOn: CalendarDate): Promise<void>;
   /** Every stored part of a run, or undefined when the run is unknown. */
   getRun(runId: string): Promise<{ meta: RunMeta; parts: ShardPart[] } | undefined>;
   /** True for exactly one caller: the one that gets to publish RunCompleted. */
@@ -227,6 +230,8 @@ export interface BatchScans extends CapacityUsage {
   scanCategories(segment: number, totalSegments: number, cursor?: Cursor): Promise<Page<CategoryHistory>>;
   /** Every order marker (`recall analyze`). */
   scanOrders(segment: number, totalSegments: number, cursor?: Cursor): Promise<Page<OrderMarker>>;
+  /** Every customer's profile (`recall simulate` copies them into its scratch store). */
+  scanProfiles(segment: number, totalSegments: number, cursor?: Cursor): Promise<Page<Profile>>;
 }
 
 /** The report's reads of a period, by date: never the daily path. */

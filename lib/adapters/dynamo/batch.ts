@@ -3,7 +3,7 @@ import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, U
 import { personKey } from '../../domain/hashing.ts';
 import type { Consent } from '../../domain/consent.ts';
 import type { CalendarDate } from '../../domain/dates.ts';
-import { CategoryHistorySchema, JourneyStateSchema, LedgerEntrySchema, OrderMarkerSchema, type CategoryHistory, type JourneyState, type LedgerEntry, type OrderMarker } from '../../domain/records.ts';
+import { CategoryHistorySchema, JourneyStateSchema, LedgerEntrySchema, OrderMarkerSchema, ProfileSchema, type CategoryHistory, type JourneyState, type LedgerEntry, type OrderMarker, type Profile } from '../../domain/records.ts';
 import type { BatchScans, Cursor, CustomerContact, CustomerImport, CustomerSnapshot, ImportLog, OrderHistorySnapshot, Page, ReportReader } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
 import { keys, recallTable } from '../../store/tables.ts';
@@ -44,6 +44,14 @@ export class DynamoBatchScans extends PortAdapter implements BatchScans {
       FilterExpression: 'begins_with(#sk, :order)',
       ExpressionAttributeNames: { '#sk': recallTable.sortKey },
       ExpressionAttributeValues: { ':order': keys.order('') },
+    });
+  }
+
+  scanProfiles(segment: number, totalSegments: number, cursor?: Cursor): Promise<Page<Profile>> {
+    return this.scan(segment, totalSegments, cursor, ProfileSchema, {
+      FilterExpression: '#sk = :profile',
+      ExpressionAttributeNames: { '#sk': recallTable.sortKey },
+      ExpressionAttributeValues: { ':profile': keys.profile },
     });
   }
 

@@ -144,6 +144,8 @@ export class DynamoStore implements RecallStore {
 
   readonly scanOrders: RecallStore['scanOrders'] = async (...args) => this.held('scanOrders', 'batchScans').scanOrders(...args);
 
+  readonly scanProfiles: RecallStore['scanProfiles'] = async (...args) => this.held('scanProfiles', 'batchScans').scanProfiles(...args);
+
   readonly ledgerOfDay: RecallStore['ledgerOfDay'] = async (...args) => this.held('ledgerOfDay', 'reportReader').ledgerOfDay(...args);
 
   readonly ordersOfDay: RecallStore['ordersOfDay'] = async (...args) => this.held('ordersOfDay', 'reportReader').ordersOfDay(...args);
