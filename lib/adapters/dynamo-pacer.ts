@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import * as z from 'zod';
 import type { Pacer } from '../ports/messaging.ts';
 import { PermanentError } from '../errors.ts';
+import { recallTable } from '../store/tables.ts';
 
 /**
  * The pacer's one item in the shared table, beside the customer partitions of `keys`. Every
@@ -23,6 +24,12 @@ const PacerItemSchema = z.object({
 });
 
 type Grant = [at: number, parts: number];
+
+/**
+ * The item's grants matter for one second: once no sender has written it for an hour, the table's
+ * TTL may delete it (every write moves `expiresAt` on; a sender that finds it gone starts a new one).
+ */
+export const PACER_KEEP_SECONDS = 3600;
 
 function encodeGrants(grants: readonly Grant[]): { since: number; grants: string } {
   const since = grants.length > 0 ? Math.min(...grants.map(([at]) => at)) : 0;
@@ -236,7 +243,7 @@ export class DynamoPacer implements Pacer {
       const result = await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...pacerKey, ...encodeGrants(grants), version: version + 1 },
+          Item: { ...pacerKey, ...encodeGrants(grants), version: version + 1, [recallTable.timeToLiveAttribute]: Math.floor(this.now() / 1000) + PACER_KEEP_SECONDS },
           ConditionExpression: version === 0 ? 'attribute_not_exists(#version)' : '#version = :version',
           ExpressionAttributeNames: { '#version': 'version' },
           ...(version === 0 ? {} : { ExpressionAttributeValues: { ':version': version } }),

@@ -34,6 +34,8 @@ export type Coupon = z.infer<typeof CouponSchema>;
 
 export const StepSchema = z.strictObject({
   id: IdSchema,
+  /** What the report calls the step (e.g. "第1张券"); the id when absent. */
+  name: z.string().trim().min(1).max(60).optional(),
   after: z.strictObject({
     days: z.number().int().nonnegative().max(3650),
     /** `anchor`: counted from the journey anchor (for category-window, from the end of the category window). */
@@ -125,6 +127,8 @@ export type Category = z.infer<typeof CategorySchema>;
 export const CampaignConfigSchema = z
   .strictObject({
     shopName: z.string().min(1).default('Our shop'),
+    /** The language of `recall report` (text and HTML); absent: Chinese when defaultCountry is CN, else English. */
+    language: z.enum(['zh', 'en']).optional(),
     merchantTimeZone: TimeZoneSchema.default('Asia/Shanghai'),
     defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 alpha-2 country code').default('CN'),
     sendWindow: z
@@ -141,6 +145,12 @@ export const CampaignConfigSchema = z
       .default({ maxMessages: 1, perDays: 7 }),
     holdoutPercent: z.number().min(0).max(50).default(10),
     attributionDays: z.number().int().positive().max(90).default(7),
+    /**
+     * Days a ledger item is kept after its run date; then the table's TTL deletes it. At least the
+     * longest coupon validity + `attributionDays` + REPORT_HORIZON_DAYS (checked below); the
+     * default is at least that for any valid config.
+     */
+    retentionDays: z.number().int().positive().max(3650).default(900),
     graceDays: z.number().int().nonnegative().max(365).default(14),
     /** Write shards of the due index; each shard is one job of the daily run. */
     shards: z.number().int().positive().max(1024).default(8),
@@ -179,6 +189,16 @@ export const CampaignConfigSchema = z
         message: 'must not be blank while defaultCountry is CN: China requires an opt-out instruction (e.g. 拒收请回复R) in every marketing SMS',
       });
     }
+    const minimum = ledgerRetentionMinimum(config);
+    if (config.retentionDays < minimum) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retentionDays'],
+        message:
+          `must be at least ${minimum} days: the longest coupon validity (${longestCouponDays(config)}) + attributionDays (${config.attributionDays}) + ` +
+          `the report horizon (${REPORT_HORIZON_DAYS}); a ledger item deleted sooner could still be redeemed, converted or reported`,
+      });
+    }
     if (config.sms.mps < config.sms.maxParts) {
       ctx.addIssue({ code: 'custom', path: ['sms', 'mps'], message: `must be at least sms.maxParts (${config.sms.maxParts}): a message of that many parts could never be sent` });
     }
@@ -198,3 +218,16 @@ export const CampaignConfigSchema = z
     });
   });
 export type CampaignConfig = z.infer<typeof CampaignConfigSchema>;
+
+/** The longest period one report covers (`recall report --from --to`), in days. */
+export const REPORT_HORIZON_DAYS = 400;
+
+/** The longest validity of any step's coupon, 0 without coupons. */
+export function longestCouponDays(config: Pick<CampaignConfig, 'journeys'>): number {
+  return Math.max(0, ...config.journeys.flatMap((journey) => journey.steps.map((step) => step.coupon?.validDays ?? 0)));
+}
+
+/** The shortest `retentionDays` that keeps a ledger item while a coupon, a conversion or a report can still need it. */
+export function ledgerRetentionMinimum(config: Pick<CampaignConfig, 'journeys' | 'attributionDays'>): number {
+  return longestCouponDays(config) + config.attributionDays + REPORT_HORIZON_DAYS;
+}

@@ -3,7 +3,7 @@
  * conversion of that message; an order carrying the message's coupon code is a redemption.
  * Pure: the record-order use case reads the ledger and writes the marks.
  */
-import type { CampaignConfig } from '../config/schema.ts';
+import { longestCouponDays, type CampaignConfig } from '../config/schema.ts';
 import { verifyCouponCode } from './coupon.ts';
 import { addDays, daysBetween, type CalendarDate } from './dates.ts';
 import type { Outcome } from './guardrails.ts';
@@ -63,6 +63,5 @@ export function couponMessage<T extends DecidedMessage>(secret: string | undefin
 
 /** How far back an order's ledger lookup reaches: the attribution window, or the longest-lived coupon. */
 export function ledgerLookback(config: CampaignConfig, orderDate: CalendarDate): CalendarDate {
-  const longestCoupon = Math.max(0, ...config.journeys.flatMap((journey) => journey.steps.map((step) => step.coupon?.validDays ?? 0)));
-  return addDays(orderDate, -Math.max(config.attributionDays, longestCoupon));
+  return addDays(orderDate, -Math.max(config.attributionDays, longestCouponDays(config)));
 }

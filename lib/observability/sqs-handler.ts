@@ -13,14 +13,27 @@ import { logFailures, logger, metrics, MetricUnit, tracer } from './powertools.t
  * the queue (and, after their retries, its DLQ).
  */
 export function sqsBatchHandler<Deps>(deps: () => Promise<Deps>, handleRecord: (deps: Deps, record: SQSRecord, context: Context) => Promise<void>) {
+  return sqsBatchConsumer(deps, async (resolved) => resolved, handleRecord);
+}
+
+/**
+ * An SQS consumer whose records share work done once per batch: `forBatch` runs before any record
+ * (the send batch's one profile read) and what it gives is handed to every record. If it fails,
+ * the whole batch goes back to the queue.
+ */
+export function sqsBatchConsumer<Deps, Batch>(
+  deps: () => Promise<Deps>,
+  forBatch: (deps: Deps, records: readonly SQSRecord[]) => Promise<Batch>,
+  handleRecord: (batch: Batch, record: SQSRecord, context: Context) => Promise<void>,
+) {
   const processor = new BatchProcessor(EventType.SQS);
   return middy<SQSEvent>()
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .handler(async (event: SQSEvent, context: Context) => {
-      const resolved = await deps();
-      const handle = logFailures(dropPermanentFailures((record: SQSRecord) => handleRecord(resolved, record, context)));
+      const batch = await forBatch(await deps(), event.Records);
+      const handle = logFailures(dropPermanentFailures((record: SQSRecord) => handleRecord(batch, record, context)));
       return processPartialResponse(event, handle, processor, { context });
     });
 }

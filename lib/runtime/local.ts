@@ -12,7 +12,7 @@ import type { Clock, SendJob, SendQueue } from '../ports/messaging.ts';
 import { seedConfig } from '../usecases/config-versions.ts';
 import { JsonlEventPublisher } from './local-pipeline.ts';
 import type { OperatorRuntime } from './operator.ts';
-import { deliverMessage, UnconfirmedDeliveryError, type DeliveryResult } from '../usecases/deliver.ts';
+import { deliverMessage, rereadProfiles, UnconfirmedDeliveryError, type DeliveryResult, type ProfileReread } from '../usecases/deliver.ts';
 import { recordDeliveryEvent } from '../usecases/record-delivery.ts';
 import type { RunDeps } from '../usecases/run-shard.ts';
 import { lockStore } from './store-lock.ts';
@@ -38,22 +38,33 @@ export const LOCAL_DELIVERIES_IN_FLIGHT = 10;
 
 /**
  * Delivers each claimed message on the spot, at most LOCAL_DELIVERIES_IN_FLIGHT at once across
- * every shard job of the run: the local stand-in for the send queue and its senders. A delivery
- * whose outcome is unknown stays unconfirmed (counted; the run goes on).
+ * every shard job of the run: the local stand-in for the send queue and its senders. Like an AWS
+ * sender's SQS batch, each LOCAL_DELIVERIES_IN_FLIGHT messages handed over share one consistent
+ * profile read when `reread` is given. A delivery whose outcome is unknown stays unconfirmed
+ * (counted; the run goes on).
  */
 export class InlineSendQueue implements SendQueue {
   readonly results: Record<DeliveryResult | 'unconfirmed', number> = { sent: 0, duplicate: 0, failed: 0, 'opted-out': 0, waiting: 0, unconfirmed: 0 };
   private readonly limit = pLimit(LOCAL_DELIVERIES_IN_FLIGHT);
 
-  constructor(private readonly deliver: (job: SendJob) => Promise<DeliveryResult>) {}
+  constructor(
+    private readonly deliver: (job: SendJob, reread?: ProfileReread) => Promise<DeliveryResult>,
+    private readonly reread?: (customerIds: readonly string[]) => Promise<ProfileReread>,
+  ) {}
 
   async enqueue(jobs: readonly SendJob[]): Promise<void> {
-    await Promise.all(jobs.map((job) => this.limit(() => this.deliverOne(job))));
+    const batches = Array.from({ length: Math.ceil(jobs.length / LOCAL_DELIVERIES_IN_FLIGHT) }, (_, i) => jobs.slice(i * LOCAL_DELIVERIES_IN_FLIGHT, (i + 1) * LOCAL_DELIVERIES_IN_FLIGHT));
+    await Promise.all(
+      batches.map(async (batch) => {
+        const reread = await this.reread?.(batch.map((job) => job.customerId));
+        await Promise.all(batch.map((job) => this.limit(() => this.deliverOne(job, reread))));
+      }),
+    );
   }
 
-  private async deliverOne(job: SendJob): Promise<void> {
+  private async deliverOne(job: SendJob, reread: ProfileReread | undefined): Promise<void> {
     try {
-      this.results[await this.deliver(job)]++;
+      this.results[await this.deliver(job, reread)]++;
     } catch (error) {
       if (!(error instanceof UnconfirmedDeliveryError)) throw error;
       this.results.unconfirmed++;
@@ -111,11 +122,14 @@ export async function openLocalRuntime(options: LocalOptions = {}): Promise<Loca
   const outbox = new OutboxTransport(join(storeDir, 'outbox.jsonl'));
   const failedPercent = options.failedDeliveryPercent ?? 0;
   // The outbox plays the provider too: each SMS it took comes back as a delivery event.
-  const sendQueue = new InlineSendQueue(async (job) => {
-    const result = await deliverMessage({ store, transport: outbox, clock }, job);
-    if (result === 'sent' && job.channel === 'sms') await recordDeliveryEvent({ store }, outboxDeliveryEvent(job, clock.now(), failedPercent));
-    return result;
-  });
+  const sendQueue = new InlineSendQueue(
+    async (job, reread) => {
+      const result = await deliverMessage({ store, transport: outbox, clock }, job, undefined, reread);
+      if (result === 'sent' && job.channel === 'sms') await recordDeliveryEvent({ store }, outboxDeliveryEvent(job, clock.now(), failedPercent));
+      return result;
+    },
+    (customerIds) => rereadProfiles(store, customerIds),
+  );
   const events = new JsonlEventPublisher(join(storeDir, 'events.jsonl'));
   const where = options.endpoint ? `the table ${store.tableName} at ${options.endpoint}` : `the embedded store ${storeDir}`;
   return { store, sendQueue, outbox, clock, config, ...(active.version === undefined ? {} : { configVersion: active.version }), couponSecret, storeDir, events, where, close };

@@ -40,7 +40,11 @@ export const recallTable = {
     partitionKey: 'byDatePk',
     sortKey: 'byDateSk',
     shards: 8,
-    /** What a report needs from a ledger item or an order marker. */
+    /**
+     * What a report needs from a ledger item or an order marker. A message's `status` and `sentAt`
+     * are not here: the report reads them from the item (ReportReader.ledgerOfDay), so a status
+     * move writes the item alone, never its index entry (issue 16: billed write units per message).
+     */
     projectedAttributes: [
       'customerId',
       'journeyId',
@@ -48,12 +52,10 @@ export const recallTable = {
       'stepId',
       'runDate',
       'outcome',
-      'status',
       'channel',
       'couponCode',
       'couponValue',
       'parts',
-      'sentAt',
       'convertedBy',
       'convertedAt',
       'revenue',

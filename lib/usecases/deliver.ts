@@ -1,5 +1,6 @@
 import { MESSAGE_MOVES } from '../domain/message-state.ts';
 import type { Deliveries } from '../ports/store.ts';
+import type { Profile } from '../domain/records.ts';
 import { OptedOutError, PermanentDeliveryError, RetryableDeliveryError, type Clock, type Pacer, type SendJob, type Transport } from '../ports/messaging.ts';
 import { PermanentError } from '../errors.ts';
 
@@ -22,17 +23,32 @@ export interface DeliverDeps {
   pacer?: Pacer;
 }
 
+/** A customer's profile as read again (strongly consistent) for a delivery. */
+export type ProfileReread = (customerId: string) => Promise<Profile | undefined>;
+
+/**
+ * One strongly consistent read of the profiles of a batch of messages (one sender's SQS batch, or
+ * one local hand-off), instead of one read per message. A customer outside the batch is read on
+ * its own, so no message is ever delivered unchecked.
+ */
+export async function rereadProfiles(store: Deliveries, customerIds: readonly string[]): Promise<ProfileReread> {
+  const batch = new Set(customerIds);
+  const { profiles } = batch.size > 0 ? await store.getProfiles([...batch], { consistent: true }) : { profiles: new Map<string, Profile>() };
+  return async (customerId) => (batch.has(customerId) ? profiles.get(customerId) : (await store.getProfiles([customerId], { consistent: true })).profiles.get(customerId));
+}
+
 /**
  * Delivers one claimed message at most once, by the moves of the message state table
  * (docs/architecture.md#message-states): claimed -> sending before the channel is called and
  * sending -> sent after. A crash in between leaves `sending`, reported as
  * unconfirmed and never retried, because SNS has no idempotency key. An opt-out that arrived
- * after the claim is honoured: the profile is read again (strongly consistent) just before sending.
+ * after the claim is honoured: the profile is read again (strongly consistent) before sending,
+ * by `reread` for the whole send batch when given, else for this message alone.
  */
-export async function deliverMessage(deps: DeliverDeps, job: SendJob, announce?: (sentAt: Date) => Promise<void>): Promise<DeliveryResult> {
+export async function deliverMessage(deps: DeliverDeps, job: SendJob, announce?: (sentAt: Date) => Promise<void>, reread?: ProfileReread): Promise<DeliveryResult> {
   const { store, transport, clock } = deps;
-  const { profiles } = await store.getProfiles([job.customerId], { consistent: true });
-  if (profiles.get(job.customerId)?.optedOut) {
+  const profile = await (reread ?? (await rereadProfiles(store, [job.customerId])))(job.customerId);
+  if (profile?.optedOut) {
     const settled = await store.moveLedgerStatus(job.customerId, job, MESSAGE_MOVES.withdrawn, { outcome: 'skipped:opted-out', error: 'opted out after the claim' });
     return settled ? 'opted-out' : 'duplicate';
   }

@@ -1,11 +1,11 @@
 import type { CampaignConfig } from '../config/schema.ts';
-import { localDate, refuseFutureRun, runMoment } from '../domain/dates.ts';
+import { addDays, localDate, refuseFutureRun, runMoment, type CalendarDate } from '../domain/dates.ts';
 import { windowState } from '../domain/send-window.ts';
 import type { DomainEvent, ShardJobMessage } from '../events/schemas.ts';
 import type { RunPlans, RunProgress } from '../ports/store.ts';
 import type { Clock, EventPublisher, SendJob, SendQueue, WorkQueue } from '../ports/messaging.ts';
 import type { RunMeta } from '../domain/records.ts';
-import { deliverMessage, type DeliverDeps, type DeliveryResult } from './deliver.ts';
+import { deliverMessage, rereadProfiles, type DeliverDeps, type DeliveryResult, type ProfileReread } from './deliver.ts';
 import { summarize, type RunSummary } from './run-day.ts';
 import { runShard, type RunDeps } from './run-shard.ts';
 import { RunTally } from './run-tally.ts';
@@ -53,6 +53,14 @@ export function withJourneys(config: CampaignConfig, journeys: readonly string[]
   return { ...config, journeys: config.journeys.filter((journey) => journeys.includes(journey.id)) };
 }
 
+/**
+ * A run's bookkeeping (its META and shard parts) matters while its jobs can still arrive: SQS keeps
+ * a message at most 14 days, so 30 days after the run date the table's TTL may delete it.
+ */
+export const RUN_RETENTION_DAYS = 30;
+
+const runKeptUntil = (runDate: CalendarDate) => addDays(runDate, RUN_RETENTION_DAYS);
+
 export async function planRecall(deps: PlanDeps, request: PlanRequest): Promise<PlanResult> {
   const { config } = deps;
   withJourneys(config, request.journeys);
@@ -63,7 +71,7 @@ export async function planRecall(deps: PlanDeps, request: PlanRequest): Promise<
   const meta: RunMeta = { runId: request.runId, runDate: moment.runDate, now: moment.now.toISOString(), shards: config.shards, dryRun: request.dryRun, ...version };
   // A run whose jobs were handed over is not planned twice; one whose enqueue failed (the
   // retry of the same trigger) is planned again from its stored moment: shard jobs are idempotent.
-  const run = (await deps.store.startRun(meta)) ?? meta;
+  const run = (await deps.store.startRun(meta, runKeptUntil(moment.runDate))) ?? meta;
   if (run.planned) return { runId: run.runId, runDate: run.runDate, shards: run.shards, planned: false };
   const jobs: ShardJobMessage[] = Array.from({ length: run.shards }, (_, shard) => ({
     runId: run.runId,
@@ -109,7 +117,7 @@ export async function scanShardJob(deps: ShardJobDeps, job: ShardJobMessage, sho
   const result = await runShard(runDeps, { shard: job.shard, ...(job.afterCustomer !== undefined ? { afterCustomer: job.afterCustomer } : {}) }, options, shouldYield);
   if (result.resumeAfter !== undefined) await deps.workQueue.enqueue([{ ...job, afterCustomer: result.resumeAfter }]);
   const final = result.resumeAfter === undefined;
-  await deps.store.putShardPart(job.runId, job.afterCustomer ?? '', { shard: job.shard, final, tally: result.tally.snapshot() });
+  await deps.store.putShardPart(job.runId, job.afterCustomer ?? '', { shard: job.shard, final, tally: result.tally.snapshot() }, runKeptUntil(job.runDate));
   const decided = Object.values(result.tally.totals).reduce((sum, count) => sum + count, 0);
   const base = { shard: job.shard, decided, ...(final ? {} : { continuedAfter: result.resumeAfter }) };
   if (!final) return base;
@@ -157,13 +165,28 @@ export const MAX_WAIT_SECONDS = 900;
  * back to the queue as a fresh message, delayed until the window opens (900 s at a time), so the
  * wait uses up no receives and never leads to the DLQ. Consent is read again at delivery.
  */
-export async function sendJob(deps: SendDeps, job: SendJob): Promise<DeliveryResult> {
-  const window = windowState(deps.clock.now(), job.timeZone ?? deps.config.merchantTimeZone, deps.config);
+export async function sendJob(deps: SendDeps, job: SendJob, reread?: ProfileReread): Promise<DeliveryResult> {
+  const window = sendWindow(deps, job);
   if (!window.open) {
     await deps.sendQueue.enqueue([job], { delaySeconds: Math.max(1, Math.min(MAX_WAIT_SECONDS, window.opensInSeconds)) });
     return 'waiting';
   }
-  return deliverMessage(deps, job, (sentAt) => deps.events.publish(sentEvents(deps.config, job, sentAt)));
+  return deliverMessage(deps, job, (sentAt) => deps.events.publish(sentEvents(deps.config, job, sentAt)), reread);
+}
+
+/**
+ * A sender's batch (SQS hands over up to 10): the profiles of the messages that go now, read again
+ * in one strongly consistent request for them all, not one per message; a message that waits for
+ * its window needs none.
+ */
+export async function rereadSendBatch(batch: readonly { deps: SendDeps; job: SendJob }[]): Promise<ProfileReread | undefined> {
+  const now = batch.filter(({ deps, job }) => sendWindow(deps, job).open);
+  const first = now[0];
+  return first ? rereadProfiles(first.deps.store, now.map(({ job }) => job.customerId)) : undefined;
+}
+
+function sendWindow(deps: SendDeps, job: SendJob) {
+  return windowState(deps.clock.now(), job.timeZone ?? deps.config.merchantTimeZone, deps.config);
 }
 
 function sentEvents(config: CampaignConfig, job: SendJob, sentAt: Date): DomainEvent[] {

@@ -4,15 +4,15 @@
  * report with the pure `buildReport`.
  */
 import pLimit from 'p-limit';
-import type { CampaignConfig } from '../config/schema.ts';
+import { REPORT_HORIZON_DAYS, type CampaignConfig } from '../config/schema.ts';
 import { addDays, daysBetween, type CalendarDate } from '../domain/dates.ts';
 import { buildReport, datesOf, type Report, type ReportRows } from '../domain/report.ts';
 import { NEXT_MONTH_DAYS, type ReportPeriod } from '../domain/repurchase.ts';
 import { BadInputError } from '../errors.ts';
 import type { ReportReader } from '../ports/store.ts';
 
-/** One report covers at most this many days (a Query per day and shard). */
-export const MAX_REPORT_DAYS = 400;
+/** One report covers at most this many days (a Query per day and shard): the horizon ledger retention counts with. */
+export const MAX_REPORT_DAYS = REPORT_HORIZON_DAYS;
 
 /** A bad period: bad input, exit code 2. */
 export class ReportPeriodError extends BadInputError {

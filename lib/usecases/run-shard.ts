@@ -102,6 +102,7 @@ export async function runShard(
   for (let i = 0; i < customerIds.length; i += PROFILE_BATCH) {
     const batch = customerIds.slice(i, i + PROFILE_BATCH);
     const { profiles, invalid } = await store.getProfiles(batch);
+    const handOff = new HandOff();
     await Promise.all(
       batch.map(async (customerId) => {
         const candidates = byCustomer.get(customerId) ?? [];
@@ -115,17 +116,40 @@ export async function runShard(
         const profile = profiles.get(customerId);
         const decisions = decideCustomer(profile, candidates, { config, runDate: options.runDate, now: options.now, backfill: options.backfill });
         for (const decision of decisions) {
-          const outcome = options.dryRun ? decision.outcome : await applyDecision(deps, options, profile, decision).catch(badRecord);
+          const outcome = options.dryRun ? decision.outcome : await applyDecision(deps, options, profile, decision, handOff).catch(badRecord);
           record(tally, options, customerId, decision.journey, decision.step.id, outcome);
         }
       }),
     );
+    await handOff.complete(deps.sendQueue);
     const last = batch[batch.length - 1];
     if (last !== undefined && i + PROFILE_BATCH < customerIds.length && shouldYield()) {
       return { tally, resumeAfter: last };
     }
   }
   return { tally };
+}
+
+/**
+ * The messages of one batch of customers, handed to the send queue together (SQS takes 10 a
+ * request; locally the inline sender still delivers at most LOCAL_DELIVERIES_IN_FLIGHT at once),
+ * and only then each one's move to the next step: a crash before the enqueue leaves claims that
+ * the next run finds due and hands over again.
+ */
+class HandOff {
+  private readonly jobs: SendJob[] = [];
+  private readonly moves: (() => Promise<void>)[] = [];
+
+  add(job: SendJob, move: () => Promise<void>): void {
+    this.jobs.push(job);
+    this.moves.push(move);
+  }
+
+  async complete(queue: SendQueue): Promise<void> {
+    if (this.jobs.length === 0) return;
+    await queue.enqueue(this.jobs);
+    await Promise.all(this.moves.map((move) => move()));
+  }
 }
 
 /** One customer's corrupt item (a ledger entry that does not parse) is a counted skip. */
@@ -142,17 +166,20 @@ function record(tally: RunTally, options: RunOptions, customerId: string, journe
 /**
  * Records one decision, each write conditional so that a re-run, a redelivered job or a racing
  * job changes nothing: the ledger claim first (one per customer, journey, cycle and step), then
- * the rolling cap, then the hand-off to the sender, and last the move to the next step.
+ * the rolling cap, then the hand-off to the sender (with the batch's others), and last the move
+ * to the next step.
  */
-async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profile | undefined, decision: Decision): Promise<Outcome> {
+async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profile | undefined, decision: Decision, handOff: HandOff): Promise<Outcome> {
   const { store, config } = deps;
   const { journey, state, step } = decision;
   const base = { customerId: state.customerId, journeyId: journey.id, cycle: state.cycle, stepId: step.id, runDate: options.runDate, ...versionOf(deps) };
+  // The table's TTL deletes the decision once nothing can need it (docs/architecture.md#retention).
+  const keepsUntil = addDays(options.runDate, config.retentionDays);
 
   if (decision.outcome.startsWith('deferred:') || decision.outcome === 'skipped:bad-record') return decision.outcome;
 
   if (decision.outcome !== 'sent' || !decision.contact || !profile) {
-    const existing = await store.claimLedger({ ...base, outcome: decision.outcome });
+    const existing = await store.claimLedger({ ...base, outcome: decision.outcome }, keepsUntil);
     const next = decision.outcome === 'skipped:stale' ? afterStale(config, journey, state, options.runDate) : advance(journey, state, options.runDate);
     // A message an earlier run claimed and no sender took (it was deferred after its claim), now
     // refused: it is settled as this skip, never left `claimed` and counted as sent.
@@ -173,15 +200,18 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
     runDate: options.runDate,
     couponKey: key,
   });
-  const existing = await store.claimLedger({
-    ...base,
-    outcome: 'sent',
-    status: 'claimed',
-    channel: step.channel,
-    recipient: decision.contact.channel === 'sms' ? maskPhone(decision.contact.to) : 'push endpoint',
-    parts,
-    ...(code ? { couponCode: code, ...(step.coupon ? { couponValue: step.coupon.value } : {}) } : {}),
-  });
+  const existing = await store.claimLedger(
+    {
+      ...base,
+      outcome: 'sent',
+      status: 'claimed',
+      channel: step.channel,
+      recipient: decision.contact.channel === 'sms' ? maskPhone(decision.contact.to) : 'push endpoint',
+      parts,
+      ...(code ? { couponCode: code, ...(step.coupon ? { couponValue: step.coupon.value } : {}) } : {}),
+    },
+    keepsUntil,
+  );
   if (existing && existing.outcome !== 'sent') {
     await saveNext(deps, decision, advance(journey, state, options.runDate));
     return existing.outcome;
@@ -218,7 +248,8 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
       timeZone: profile.timeZone ?? config.merchantTimeZone,
       ...versionOf(deps),
     };
-    await deps.sendQueue.enqueue([job]);
+    handOff.add(job, () => saveNext(deps, decision, advance(journey, state, options.runDate)));
+    return 'sent';
   }
   await saveNext(deps, decision, advance(journey, state, options.runDate));
   return 'sent';

@@ -52,7 +52,7 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
     sample = await loadSqsEvent('scan-shard.sqs-batch.json');
     sampleJob = ShardJobMessageSchema.parse(JSON.parse(sample.Records[0]?.body ?? ''));
     // What plan-recall wrote for the run before it enqueued the sample's job.
-    await table.store.startRun({ runId: RUN_ID, runDate: TODAY, now: sampleJob.now, shards: SHARDS, dryRun: false });
+    await table.store.startRun({ runId: RUN_ID, runDate: TODAY, now: sampleJob.now, shards: SHARDS, dryRun: false }, TODAY);
   });
   beforeEach(() => {
     aws.reset();
@@ -181,7 +181,7 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
 
     it('a bad record beside a good one: the bad one is dropped and counted, the good one is processed, the bad one writes nothing', async () => {
       const runId = 'manual-malformed-neighbour';
-      await table.store.startRun({ runId, runDate: TODAY, now: sampleJob.now, shards: SHARDS, dryRun: true });
+      await table.store.startRun({ runId, runDate: TODAY, now: sampleJob.now, shards: SHARDS, dryRun: true }, TODAY);
       const event = withBodies(sample, ['not json at all', { ...sampleJob, runId, dryRun: true, shard: 2 }]);
       const before = await tableItems(table.store);
       const since = capturedLogLines().length;
@@ -200,7 +200,7 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
     // towards the run's finished shards, so RunCompleted could go out while a shard still runs.
     it('a job for a shard outside its run is refused for good (counted, not retried), and writes nothing', async () => {
       const runId = 'manual-out-of-range';
-      await table.store.startRun({ runId, runDate: TODAY, now: sampleJob.now, shards: SHARDS, dryRun: true });
+      await table.store.startRun({ runId, runDate: TODAY, now: sampleJob.now, shards: SHARDS, dryRun: true }, TODAY);
       const before = await tableItems(table.store);
       const since = capturedLogLines().length;
 
@@ -263,7 +263,7 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
       raceStore = await table.dynamo.freshStore();
       const config = campaignConfig();
       await seedCustomers({ store: raceStore, config }, TODAY, generateDemoShop({ ...SHOP, today: TODAY, categories: config.categories, timeZone: config.merchantTimeZone }));
-      await raceStore.startRun({ runId: RUN_ID, runDate: TODAY, now: sampleJob.now, shards: SHARDS, dryRun: false });
+      await raceStore.startRun({ runId: RUN_ID, runDate: TODAY, now: sampleJob.now, shards: SHARDS, dryRun: false }, TODAY);
     });
 
     /** A cold start of the function's module with the env as it is now: a Lambda instance of its own. */

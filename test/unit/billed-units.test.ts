@@ -78,15 +78,19 @@ describe('a write as billed', () => {
     expect(billWrite(waiting(), waiting({ stepIndex: { N: '1' } }), true, TABLE)).toEqual({ tableUnits: 1, indexUnits: 0, indexWrites: 0 });
   });
 
-  it('follows the table as defined: a ledger status move rewrites its date-index entry while status is projected', () => {
-    const ledger = (status: string): Item => ({
+  it('follows the table as defined: a ledger status move writes no date-index entry (status and sentAt are not projected), an outcome change does', () => {
+    const ledger = (status: string, outcome = 'sent', sentAt?: string): Item => ({
       pk: { S: 'C#c1' },
       sk: { S: 'L#recall#2026-09-01#coupon-1' },
       byDatePk: { S: 'L#2026-11-23#1' },
       byDateSk: { S: 'c1#L#recall#2026-09-01#coupon-1' },
+      outcome: { S: outcome },
       status: { S: status },
+      ...(sentAt ? { sentAt: { S: sentAt } } : {}),
     });
-    const projected = recallTable.dateIndex.projectedAttributes.some((name) => name === 'status');
-    expect(billWrite(ledger('claimed'), ledger('sending'), false).indexWrites).toBe(projected ? 1 : 0);
+    expect(recallTable.dateIndex.projectedAttributes).toContain('outcome');
+    expect(billWrite(ledger('claimed'), ledger('sending'), false).indexWrites).toBe(0);
+    expect(billWrite(ledger('sending'), ledger('sent', 'sent', '2026-11-23T02:00:01.000Z'), false).indexWrites).toBe(0);
+    expect(billWrite(ledger('claimed'), ledger('failed', 'skipped:opted-out'), false).indexWrites).toBe(1);
   });
 });

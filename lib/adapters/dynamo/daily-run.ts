@@ -20,6 +20,7 @@ import { keys, recallTable } from '../../store/tables.ts';
 import { moveMessage } from './customers.ts';
 import { ledgerDateKeys, ProfileReadingAdapter, putJourneyState } from './items.ts';
 import { decodeCursor, encodeCursor, isConditionFailure, parseAll, PortAdapter, type CapacityMeter } from './table.ts';
+import { expiresOn } from './ttl.ts';
 
 /* The daily run's ports: the due index, a shard job's decisions, and the run's bookkeeping. */
 
@@ -61,14 +62,14 @@ export class DynamoDecisions extends ProfileReadingAdapter implements Decisions 
     return moveMessage(this.table, customerId, ledger, move, extra);
   }
 
-  async claimLedger(entry: LedgerEntry): Promise<LedgerEntry | undefined> {
+  async claimLedger(entry: LedgerEntry, expiry?: CalendarDate): Promise<LedgerEntry | undefined> {
     const key = { pk: keys.customer(entry.customerId), sk: keys.ledger(entry.journeyId, entry.cycle, entry.stepId) };
     try {
       const result = await this.table.doc.send(
         this.table.checked(
           new PutCommand({
             TableName: this.table.tableName,
-            Item: { ...key, ...entry, ...ledgerDateKeys(entry) },
+            Item: { ...key, ...entry, ...ledgerDateKeys(entry), ...(expiry ? expiresOn(expiry) : {}) },
             ConditionExpression: 'attribute_not_exists(pk)',
             ReturnConsumedCapacity: 'TOTAL',
           }),
@@ -179,10 +180,10 @@ export class DynamoRunPlans extends PortAdapter implements RunPlans {
     super(client, tableName, PORT_ACCESS.runPlans, usage);
   }
 
-  async startRun(meta: RunMeta): Promise<RunMeta | undefined> {
+  async startRun(meta: RunMeta, expiry: CalendarDate): Promise<RunMeta | undefined> {
     const key = { pk: keys.run(meta.runId), sk: keys.runMeta };
     const created = await this.table.conditional(
-      new PutCommand({ TableName: this.table.tableName, Item: { ...key, ...meta }, ConditionExpression: 'attribute_not_exists(pk)', ReturnConsumedCapacity: 'TOTAL' }),
+      new PutCommand({ TableName: this.table.tableName, Item: { ...key, ...meta, ...expiresOn(expiry) }, ConditionExpression: 'attribute_not_exists(pk)', ReturnConsumedCapacity: 'TOTAL' }),
     );
     if (created) return undefined;
     const existing = await this.table.doc.send(this.table.checked(new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })));
@@ -200,11 +201,11 @@ export class DynamoRunProgress extends PortAdapter implements RunProgress {
     super(client, tableName, PORT_ACCESS.runProgress, usage);
   }
 
-  async putShardPart(runId: string, part: string, shardPart: ShardPart): Promise<void> {
+  async putShardPart(runId: string, part: string, shardPart: ShardPart, expiry: CalendarDate): Promise<void> {
     await this.table.conditional(
       new PutCommand({
         TableName: this.table.tableName,
-        Item: { pk: keys.run(runId), sk: keys.shardPart(shardPart.shard, part), ...shardPart },
+        Item: { pk: keys.run(runId), sk: keys.shardPart(shardPart.shard, part), ...shardPart, ...expiresOn(expiry) },
         ConditionExpression: 'attribute_not_exists(pk)',
         ReturnConsumedCapacity: 'TOTAL',
       }),
