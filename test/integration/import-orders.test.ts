@@ -182,4 +182,39 @@ describe('importOrders', () => {
     expect(recordedOneByOne).toBeGreaterThan(12 + 3);
     expect(recordedOneByOne).toBeLessThan(200);
   });
+
+  it('a crash after the histories and before the order markers: importing the file again ends as recording it order by order', { timeout: 300_000 }, async () => {
+    // Prepare: a store whose batched write stops after the histories and journey states.
+    const lines = [HEADER];
+    for (const { orders } of generateDemoShop({ customers: 120, seed: 9, today: TODAY, categories: config.categories, timeZone: config.merchantTimeZone })) {
+      for (const order of orders) for (const line of order.lines) lines.push(row(order.orderId, order.customerId, order.orderedAt, line.category, line.amount));
+    }
+    // More orders in one category than a history remembers: written one by one, never by the batch.
+    for (let i = 0; i < 14; i++) lines.push(row(`x-loyal-${i}`, 'x-loyal', `2025-01-${String(i + 10)}T12:00:00+08:00`, 'cosmetics', 120));
+    const file = `${lines.join('\n')}\n`;
+    const read = () => readOrders(csv(file), 'orders.csv', { timeZone: config.merchantTimeZone, asOf: AS_OF, categories: config.categories });
+    const [crashed, reference] = [await dynamo.freshStore(), await dynamo.freshStore()];
+    const crashing = Object.assign(Object.create(crashed) as DynamoStore, {
+      putOrderHistories: async (...[snapshots]: Parameters<DynamoStore['putOrderHistories']>) => {
+        await crashed.putOrderHistories(snapshots.map((snapshot) => ({ ...snapshot, orders: [] })));
+        throw new Error('crashed before the order markers');
+      },
+    });
+    const deps = (store: DynamoStore) => ({ store, config, clock: { now: () => AS_OF } });
+    await expect(importOrders(deps(crashing), read(), AS_OF)).rejects.toThrow('crashed before the order markers');
+    const halfWritten = await scanTable(crashed);
+
+    // Act
+    const counts = await importOrders(deps(crashed), read(), AS_OF);
+    await reference.noteImport(AS_OF.toISOString());
+    const expected = await importOneByOne(deps(reference), read());
+
+    // Assess: the crash left histories without markers; the re-import recorded every order once.
+    expect([...halfWritten.keys()].some((key) => key.includes('|CAT#'))).toBe(true);
+    expect([...halfWritten.keys()].some((key) => key.includes('|O#'))).toBe(false);
+    expect(counts).toEqual(expected.counts);
+    const [after, want] = [await scanTable(crashed), await scanTable(reference)];
+    expect([...after.keys()]).toEqual([...want.keys()]);
+    expect([...want].filter(([key, item]) => canonical(after.get(key)) !== canonical(item)).map(([key]) => key)).toEqual([]);
+  });
 });
