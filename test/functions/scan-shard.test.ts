@@ -125,11 +125,12 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
       const result = await handler(jobFor(7), lambdaContext('scan-shard'));
 
       expect(result).toEqual({ batchItemFailures: [] });
-      // The job enqueues each message as it is decided: the first call was refused, then retried.
+      // The job hands a batch of customers' messages over together (one SendMessageBatch for the
+      // five): that call was refused, then retried whole.
       const accepted = sendQueueJobs(1);
       remember(accepted);
       expect(accepted).toHaveLength(5);
-      expect(aws.sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(accepted.length + 1);
+      expect(aws.sqs.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input.Entries?.length)).toEqual([5, 5]);
       expect(new Set(accepted.map(keyOf)).size).toBe(accepted.length);
       expect(claimsAdded(before, await tableItems(table.store))).toEqual(accepted.map(keyOf).sort());
     });
