@@ -1,4 +1,6 @@
 import { chmod, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import dynalite from 'dynalite';
 
 export interface EmbeddedDynamo {
@@ -7,16 +9,52 @@ export interface EmbeddedDynamo {
 }
 
 /**
+ * The server's thread: dynalite and its LevelDB work beside the process's own thread, as a real
+ * DynamoDB would, so a command's requests and the store's work share the machine's cores.
+ */
+const SERVER_THREAD = `
+const { parentPort, workerData } = require('node:worker_threads');
+const server = require(workerData.dynalite)(workerData.options);
+server.once('error', (error) => parentPort.postMessage({ error: error.message }));
+server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+parentPort.once('message', () => server.close(() => parentPort.close()));
+`;
+
+/**
  * dynalite, a DynamoDB-API server, on a free loopback port: on disk under `path` (data survives
- * between commands), or in memory without one. The data directory holds customers' phones: it is
- * made readable by its owner only, also when an older version left it open to everyone.
+ * between commands), in a thread of its own, or in memory in this thread without one (tests and
+ * the bench, whose fault proxies and meters sit beside it). The data directory holds customers'
+ * phones: it is made readable by its owner only, also when an older version left it open to
+ * everyone.
  */
 export async function startEmbeddedDynamo(path?: string): Promise<EmbeddedDynamo> {
-  if (path) {
-    await mkdir(path, { recursive: true, mode: 0o700 });
-    await chmod(path, 0o700);
-  }
-  const server = dynalite({ ...(path ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const options = { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 };
+  if (!path) return listen(dynalite(options));
+  await mkdir(path, { recursive: true, mode: 0o700 });
+  await chmod(path, 0o700);
+  // No inherited flags (--input-type=module, a loader): the thread's script is plain CommonJS.
+  const worker = new Worker(SERVER_THREAD, { eval: true, execArgv: [], workerData: { dynalite: createRequire(import.meta.url).resolve('dynalite'), options: { ...options, path } } });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the dynalite thread exited (${code}) before listening`)));
+    worker.once('message', (message: { port?: number; error?: string }) => (message.port ? resolve(message.port) : reject(new Error(message.error ?? 'dynalite is not listening on a TCP port'))));
+  }).catch(async (error: unknown) => {
+    await worker.terminate();
+    throw error;
+  });
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        worker.removeAllListeners('exit');
+        worker.once('exit', () => resolve());
+        worker.postMessage('close');
+      }),
+  };
+}
+
+/** An in-memory dynalite listening in this thread. */
+async function listen(server: ReturnType<typeof dynalite>): Promise<EmbeddedDynamo> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

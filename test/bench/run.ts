@@ -17,13 +17,14 @@ import { loadDefaultConfig } from '../../lib/config/load.ts';
 import { addDays } from '../../lib/domain/dates.ts';
 import { benchPacer, PARTITION_LIMITS, pacerHotItem } from './pacer.ts';
 import { measureColdStart } from './cold-start.ts';
+import { DEMO_BASE, measureDemo } from './demo.ts';
 import { measureCurvePoint, measureReadCost, round, seedShop } from './read-cost.ts';
 import { PacerFiguresSchema, scaleModel, PRICES } from './scale-model.ts';
 import { measureSendPath } from './send-path.ts';
 import { measureThroughput } from './throughput.ts';
 import { measureImport } from './import.ts';
 
-const SECTIONS = ['read', 'curve', 'throughput', 'send', 'pacer', 'cold', 'import'] as const;
+const SECTIONS = ['read', 'curve', 'throughput', 'send', 'pacer', 'cold', 'import', 'demo'] as const;
 const CURVE_DUE = 1000;
 
 const USAGE = `npm run bench [-- OPTIONS]: every figure of the Performance section, side by side in one run,
@@ -46,6 +47,8 @@ earlier figures, each with its date; the scale model is recomputed from whatever
                          import      recall import orders vs a BatchWriteItem floor writing the
                                      same items (median of --pairs interleaved pairs), and the
                                      import's peak RSS on an --import-memory-rows file
+                         demo        npm start (recall demo) vs commit ${DEMO_BASE}'s, same arguments,
+                                     --demo-pairs interleaved pairs (its worktree kept in the temp dir)
   --customers N        customers seeded for "read" (default 100000)
   --curve N,N,...      table sizes for "curve" (default 10000,100000,1000000)
   --throughput N       customers seeded for each side of each pair of "throughput" (default 20000)
@@ -54,6 +57,9 @@ earlier figures, each with its date; the scale model is recomputed from whatever
   --import-rows N      order rows of the file for each side of each pair of "import" (default 20000)
   --import-memory-rows N
                        order rows of the file whose import's peak RSS "import" measures (default 1000000)
+  --demo-customers N   --customers of both demos in "demo" (default 20000, npm start's)
+  --demo-days N        --live-days of both demos in "demo" (default 14, npm start's)
+  --demo-pairs N       interleaved pairs for "demo" (default 1)
   -h, --help           this text`;
 
 function usageError(message: string): never {
@@ -72,6 +78,9 @@ try {
       send: { type: 'string', default: '2000' },
       'import-rows': { type: 'string', default: '20000' },
       'import-memory-rows': { type: 'string', default: '1000000' },
+      'demo-customers': { type: 'string', default: '20000' },
+      'demo-days': { type: 'string', default: '14' },
+      'demo-pairs': { type: 'string', default: '1' },
       only: { type: 'string', default: SECTIONS.join(',') },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -94,6 +103,9 @@ const numbers: [string, string][] = [
   ['--send', values.send],
   ['--import-rows', values['import-rows']],
   ['--import-memory-rows', values['import-memory-rows']],
+  ['--demo-customers', values['demo-customers']],
+  ['--demo-days', values['demo-days']],
+  ['--demo-pairs', values['demo-pairs']],
   ...values.curve.split(',').map((size): [string, string] => ['--curve', size]),
 ];
 for (const [flag, text] of numbers) {
@@ -289,6 +301,21 @@ try {
     console.log(`median import ${row.importRowsPerSecond} rows/s, floor ${row.floorRowsPerSecond} rows/s; the import's peak RSS on ${row.memory.rows.toLocaleString('en-US')} rows: ${row.memory.peakRssMb} MB (${row.memory.seconds} s, a store that keeps nothing)`);
     judge(`import: median share of the floor (spread ${row.shareOfFloorMin}-${row.shareOfFloorMax}, ${pairs} pairs)`, row.shareOfFloor, '>= 0.5', row.shareOfFloor >= 0.5);
     judge(`import: peak RSS (MB) importing ${row.memory.rows.toLocaleString('en-US')} rows`, row.memory.peakRssMb, '< 1024', row.memory.peakRssMb < 1024);
+  }
+
+  if (only.has('demo')) {
+    const pairs = Number(values['demo-pairs']);
+    const row = await measureDemo({
+      customers: Number(values['demo-customers']),
+      liveDays: Number(values['demo-days']),
+      pairs,
+      onPair: (pair) => console.log(`demo pair (${pair.first} first): ${DEMO_BASE} ${pair.baseSeconds} s, now ${pair.currentSeconds} s, ${pair.ratio}`),
+    });
+    measured.demo = measuredAt;
+    results.demo = row;
+    print(`7. npm start (recall demo ${row.args.join(' ')}) vs commit ${row.base}'s, ${pairs} interleaved pair(s), its dependencies ${row.dependencies}`, row.pairs.map((pair) => ({ ...pair })));
+    judge(`demo: median time vs ${row.base}'s (spread ${row.ratioMin}-${row.ratioMax}, ${pairs} pairs)`, row.ratio, '< 0.5', row.ratio < 0.5);
+    await save();
   }
 
   const { model, missing } = scaleModel(results, config);
