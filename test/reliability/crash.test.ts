@@ -267,8 +267,10 @@ describe('crash at every write, then a fresh process runs the use case again', (
 
     const report = await crashAtEveryWrite('send-message', initial, run);
 
-    // Per message: the pacer's booking, claimed -> sending, the publish, sending -> sent.
-    expect(report.crashPoints).toBe(jobs.length * 4);
+    // Per message: the pacer's booking, claimed -> sending, the publish, sending -> sent; on a busy
+    // machine a booking that finds its second taken books again, one more write to crash at.
+    expect(report.crashPoints).toBeGreaterThanOrEqual(jobs.length * 4);
+    expect(report.crashPoints).toBeLessThanOrEqual(jobs.length * 6);
     expect(report.failures).toEqual([]);
     expect(report.duplicates).toBe(0);
     expect(report.unconfirmed).toBeGreaterThan(0);
