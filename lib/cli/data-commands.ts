@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { applyWindowChanges, unifiedDiff, type WindowChange } from '../config/edit.ts';
 import { withWindows } from '../config/versions.ts';
@@ -10,6 +10,8 @@ import { parseConfigText } from '../config/load.ts';
 import { CalendarDateSchema, type CampaignConfig } from '../config/schema.ts';
 import { addDays, localDate, refuseFutureRun, runMoment } from '../domain/dates.ts';
 import { renderReportHtml } from '../report/html.ts';
+import { LANGUAGES, reportLanguage, type Language } from '../report/i18n.ts';
+import { reportTables, tableCsv } from '../report/tables.ts';
 import { formatReport, formatWindows } from '../report/text.ts';
 import type { Report } from '../domain/report.ts';
 import { makeReport } from '../usecases/report.ts';
@@ -55,15 +57,37 @@ export function reportPeriod(options: { from?: string; to?: string }, config: Ca
   return { from: options.from ?? addDays(to, -29), to, asOf };
 }
 
-/** The report of a period, and with `html` its HTML file (window learning included: a Scan). */
-export async function reportOn(runtime: OperatorRuntime, period: { from: string; to: string; asOf: string }, html: string | undefined): Promise<Report> {
+/** `--lang`, else the config's language; a bad value is bad input. */
+export function languageOption(config: CampaignConfig, requested: string | undefined): Language {
+  if (requested !== undefined && !LANGUAGES.some((language) => language === requested)) throw new UsageError(`--lang: expected ${LANGUAGES.join(' or ')}, got "${requested}"`);
+  return reportLanguage(config, requested);
+}
+
+/**
+ * The report of a period; with `html` its HTML file (window learning included: a Scan); with `csv`
+ * every table of it as DIR/<table>.csv. Returns the CSV files written.
+ */
+export async function reportOn(
+  runtime: OperatorRuntime,
+  period: { from: string; to: string; asOf: string },
+  output: { language: Language; html?: string | undefined; csv?: string | undefined },
+): Promise<{ report: Report; csvFiles: string[] }> {
   const report = await makeReport(runtime, { from: period.from, to: period.to }, period.asOf);
-  if (html) {
+  if (output.html) {
     const learned = await learnStoredWindows(runtime);
-    await mkdir(dirname(html), { recursive: true });
-    await writeFile(html, renderReportHtml({ report, config: runtime.config, windows: learned.windows }));
+    await mkdir(dirname(output.html), { recursive: true });
+    await writeFile(output.html, renderReportHtml({ report, config: runtime.config, language: output.language, windows: learned.windows }));
   }
-  return report;
+  const csvFiles: string[] = [];
+  if (output.csv) {
+    await mkdir(output.csv, { recursive: true });
+    for (const table of reportTables(report, output.language)) {
+      const file = join(output.csv, `${table.id}.csv`);
+      await writeFile(file, tableCsv(table));
+      csvFiles.push(file);
+    }
+  }
+  return { report, csvFiles };
 }
 
 /** `recall run`, `recall report`, `recall windows`. */
@@ -89,12 +113,17 @@ export function registerDataCommands(program: Command, io: CliIo): void {
     .option('--to <date>', 'last run date of the period (default: today)')
     .option('--json', 'print the report as JSON', false)
     .option('--html <file>', 'also write the report as one self-contained HTML file (charts; learns the windows: a Scan)')
-    .addHelpText('after', '\nExamples:\n  recall report --html report.html\n  recall --aws --stack RecallCampaigns-prod report --from 2026-11-01 --to 2026-11-30 --json')
-    .action(async (options: { from?: string; to?: string; json: boolean; html?: string }, command: Command) => {
+    .option('--lang <language>', `language of the text and HTML report: ${LANGUAGES.join(' or ')} (default: the config's language; zh for a shop in China)`)
+    .option('--csv <dir>', 'also write every table as DIR/<table>.csv (UTF-8 with a BOM, for Excel)')
+    .addHelpText('after', '\nExamples:\n  recall report --html report.html --lang en\n  recall report --csv report-csv\n  recall --aws --stack RecallCampaigns-prod report --from 2026-11-01 --to 2026-11-30 --json')
+    .action(async (options: { from?: string; to?: string; json: boolean; html?: string; lang?: string; csv?: string }, command: Command) => {
       await withOperatorRuntime(command.optsWithGlobals(), io, async (runtime) => {
-        const report = await reportOn(runtime, reportPeriod(options, runtime.config, io.now()), options.html);
-        io.out(options.json ? JSON.stringify(report, null, 2) : formatReport(report));
-        if (options.html && !options.json) io.out(`\nHTML report: ${options.html}`);
+        const language = languageOption(runtime.config, options.lang);
+        const { report, csvFiles } = await reportOn(runtime, reportPeriod(options, runtime.config, io.now()), { language, html: options.html, csv: options.csv });
+        io.out(options.json ? JSON.stringify(report, null, 2) : formatReport(report, language));
+        const say = options.json ? io.err : io.out;
+        if (options.html) say(`\nHTML report: ${options.html}`);
+        if (csvFiles.length) say(`CSV: ${csvFiles.join(', ')}`);
       });
     });
 

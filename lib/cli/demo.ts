@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { addDays, runMoment } from '../domain/dates.ts';
 import { liveDays, splitShop } from '../demo/live.ts';
+import { reportLanguage } from '../report/i18n.ts';
 import { formatHeadline } from '../report/text.ts';
 import { maskPhone } from '../domain/phone.ts';
 import { generateDemoShop } from '../demo/shop.ts';
@@ -99,9 +100,10 @@ export function registerDemo(program: Command, io: CliIo): void {
         const html = join(storeDir, 'report.html');
         // The lived days and today, at most the last 30 days.
         const period = { from: addDays(moment.runDate, -Math.min(lived, 29)), to: moment.runDate, asOf: moment.runDate };
-        const report = await reportOn(runtime, period, html);
+        const language = reportLanguage(config);
+        const { report } = await reportOn(runtime, period, { language, html });
         io.out(`\nReport ${report.period.from} to ${report.period.to}:`);
-        for (const line of formatHeadline(report)) io.out(`  ${line}`);
+        for (const line of formatHeadline(report, language)) io.out(`  ${line}`);
         io.out(`  HTML report: ${html}`);
         io.out(`\nNext: npm run recall -- report --store ${storeDir}            (per journey and step; --html FILE, --json)`);
         io.out(`      npm run recall -- windows --store ${storeDir}           (learned windows beside the configured ones)`);

@@ -4,7 +4,8 @@ import { addDays, daysBetween, type CalendarDate } from './dates.ts';
 import { wentOut } from './message-state.ts';
 import type { LedgerEntry, OrderMarker } from './records.ts';
 import { shopRepurchase, type ReportPeriod, type ShopRepurchase } from './repurchase.ts';
-import { lift, type Lift } from './stats.ts';
+import { cohorts, type Cohort } from './analysis.ts';
+import { lift, wilsonInterval, type Lift } from './stats.ts';
 
 /*
  * What the recalls of a period achieved against doing nothing (docs/architecture.md#measurement):
@@ -65,6 +66,18 @@ export interface StepResult {
    * control group or without spend.
    */
   returnOnSpend: number | null;
+  /**
+   * 95% interval of `incrementalRevenue`: Newcombe's interval of the lift with each group's
+   * conversions weighted by its average order (`incrementalRevenueInterval`); null without a
+   * control group or without any conversion.
+   */
+  incrementalRevenueInterval: [number, number] | null;
+  /** `incrementalRevenueInterval` per unit spent: the interval of `returnOnSpend`. */
+  returnOnSpendInterval: [number, number] | null;
+  /** Spend per conversion the messages added (sent x lift); null unless the lift is above 0 and something was spent. */
+  costPerIncrementalConversion: number | null;
+  /** Its 95% interval from the lift's; the upper end null (unbounded) when the lift's interval reaches 0. */
+  costPerIncrementalConversionInterval: [number, number | null] | null;
   /** Recipients (distinct customers) who opted out within 7 days after a message of this step. */
   optOuts: number;
   /** `optOuts` over `sent`; null when nothing was sent. */
@@ -106,6 +119,21 @@ export interface DailyPoint {
   conversionsHeldOut: number;
 }
 
+/** Messages and their conversions over a span of run dates (a day, or a week on quiet periods). */
+export interface TrendPoint {
+  from: CalendarDate;
+  to: CalendarDate;
+  sent: number;
+  heldOut: number;
+  conversionsSent: number;
+  conversionsHeldOut: number;
+}
+
+/** Below this many sent messages on the median day, the trend is summed by week: daily rates would be noise. */
+export const QUIET_DAY_MESSAGES = 20;
+/** Periods longer than this are summed by week whatever their volume. */
+export const LONGEST_DAILY_TREND = 62;
+
 export interface Report {
   period: ReportPeriod & { days: number };
   /** The day the report was made (merchant zone): conversions counted up to now. */
@@ -114,6 +142,16 @@ export interface Report {
   totals: StepResult;
   byJourney: Record<string, { total: StepResult; steps: Record<string, StepResult> }>;
   daily: DailyPoint[];
+  /** `daily` summed by week (from the period's first day) when days are quiet or the period long; else `daily`. */
+  trend: { bucket: 'day' | 'week'; points: TrendPoint[] };
+  /** Journey names, and step names (the step id where the config names none), from the config. */
+  names: { journeys: Record<string, string>; steps: Record<string, Record<string, string>> };
+  /**
+   * Next-month repurchase by the month of a customer's first order among the order markers the
+   * report read (from `since`): a customer who bought before `since` counts in the month of the
+   * first order seen, so the earliest month mixes new and returning customers.
+   */
+  cohorts: { since: CalendarDate | null; months: Cohort[] };
   shop: ShopRepurchase;
   /** Deferred candidates are decided again on the next run and not stored: not in the ledger. */
   deferred: 'not persisted';
@@ -219,6 +257,9 @@ class StepTally {
     };
     const spend = this.spendUsd * this.pricing.perUsd + this.couponCost;
     const optOutRate = rate(this.optedOut.size, this.sent);
+    const liftOfStep = bothGroups ? lift(this.conversionsSent, this.sent, this.conversionsHeldOut, this.heldOut) : null;
+    const revenueInterval = bothGroups ? incrementalRevenueInterval(this.sent, this.conversionsSent, this.revenueSent, this.heldOut, this.conversionsHeldOut, this.revenueHeldOut) : null;
+    const perIncremental = liftOfStep && spend > 0 ? costPerIncrementalConversion(spend, this.sent, liftOfStep) : null;
     return {
       candidates: this.candidates,
       sent: this.sent,
@@ -228,7 +269,7 @@ class StepTally {
       skipped: this.skipped,
       conversions: { sent: this.conversionsSent, heldOut: this.conversionsHeldOut },
       conversionRate: { sent: rate(this.conversionsSent, this.sent), heldOut: rate(this.conversionsHeldOut, this.heldOut) },
-      lift: bothGroups ? lift(this.conversionsSent, this.sent, this.conversionsHeldOut, this.heldOut) : null,
+      lift: liftOfStep,
       redemptions: this.redemptions,
       revenue: { sent: round2(this.revenueSent), heldOut: round2(this.revenueHeldOut) },
       incrementalRevenue,
@@ -240,6 +281,10 @@ class StepTally {
       smsSpend,
       costPerConversion: this.conversionsSent > 0 ? round2(spend / this.conversionsSent) : null,
       returnOnSpend: incrementalRevenue !== null && spend > 0 ? round2(incrementalRevenue / spend) : null,
+      incrementalRevenueInterval: revenueInterval,
+      returnOnSpendInterval: revenueInterval && spend > 0 ? [round2(revenueInterval[0] / spend), round2(revenueInterval[1] / spend)] : null,
+      costPerIncrementalConversion: perIncremental?.value ?? null,
+      costPerIncrementalConversionInterval: perIncremental?.interval ?? null,
       optOuts: this.optedOut.size,
       optOutRate,
       optOutFlag: optOutRate !== null && optOutRate > OPT_OUT_FLAG_RATE,
@@ -249,6 +294,39 @@ class StepTally {
 }
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
+
+/**
+ * The 95% interval of sent x (revenue per sent message - revenue per held-out message). The
+ * revenue per message is a group's conversion rate times its average order; the averages are taken
+ * as known and the rates carry the uncertainty, combined as Newcombe's hybrid score interval does
+ * for the lift (each side from the two Wilson intervals), each group's term weighted by its average
+ * order. With equal averages it is exactly sent x average order x the lift's interval. A group
+ * without conversions takes the other's average order; null when neither converted.
+ */
+export function incrementalRevenueInterval(sent: number, convertedSent: number, revenueSent: number, heldOut: number, convertedHeldOut: number, revenueHeldOut: number): [number, number] | null {
+  if (convertedSent + convertedHeldOut === 0) return null;
+  const averageSent = convertedSent > 0 ? revenueSent / convertedSent : revenueHeldOut / convertedHeldOut;
+  const averageHeldOut = convertedHeldOut > 0 ? revenueHeldOut / convertedHeldOut : averageSent;
+  const p1 = convertedSent / sent;
+  const p2 = convertedHeldOut / heldOut;
+  const [l1, u1] = wilsonInterval(convertedSent, sent);
+  const [l2, u2] = wilsonInterval(convertedHeldOut, heldOut);
+  const perMessage = p1 * averageSent - p2 * averageHeldOut;
+  const below = Math.hypot(averageSent * (p1 - l1), averageHeldOut * (u2 - p2));
+  const above = Math.hypot(averageSent * (u1 - p1), averageHeldOut * (p2 - l2));
+  return [Math.round(sent * (perMessage - below)), Math.round(sent * (perMessage + above))];
+}
+
+/**
+ * Spend per added conversion: spend / (sent x lift), with the interval from the lift's (a higher
+ * lift, a lower cost). Null while the lift is not above 0: nothing was added to divide by.
+ */
+export function costPerIncrementalConversion(spend: number, sent: number, measured: Lift): { value: number; interval: [number, number | null] } | null {
+  if (measured.absolute <= 0) return null;
+  const [low, high] = measured.absoluteInterval;
+  return { value: round2(spend / (sent * measured.absolute)), interval: [round2(spend / (sent * high)), low > 0 ? round2(spend / (sent * low)) : null] };
+}
+
 const round4 = (value: number) => Math.round(value * 10_000) / 10_000;
 /** Counts by a key that comes from outside (a provider's reason, a reply): own keys only, never the prototype's. */
 const increment = (counts: Record<string, number>, key: string) => {
@@ -359,13 +437,17 @@ export function buildReport(config: CampaignConfig, rows: ReportRows, period: Re
     byJourney[journeyId] = { total: journey.total.result(), steps };
   }
 
+  const dailyPoints = [...daily.values()];
   return {
     period: { ...period, days: daysBetween(period.from, period.to) + 1 },
     asOf,
     attributionDays: config.attributionDays,
     totals: totals.result(),
     byJourney,
-    daily: [...daily.values()],
+    daily: dailyPoints,
+    trend: trendOf(dailyPoints),
+    names: namesOf(config, byJourney),
+    cohorts: cohortsOf(rows.orders, asOf),
     shop: shopRepurchase(rows.orders, period, asOf),
     deferred: 'not persisted',
     openWindowFrom: addDays(asOf, -config.attributionDays),
@@ -374,3 +456,45 @@ export function buildReport(config: CampaignConfig, rows: ReportRows, period: Re
   };
 }
 
+
+/** The daily points as they are, or summed by week from the first day when days are quiet or many. */
+export function trendOf(daily: readonly DailyPoint[]): Report['trend'] {
+  const sorted = daily.map((point) => point.sent).sort((a, b) => a - b);
+  const median = sorted.length === 0 ? 0 : ((sorted[Math.floor((sorted.length - 1) / 2)] ?? 0) + (sorted[Math.ceil((sorted.length - 1) / 2)] ?? 0)) / 2;
+  const point = (days: readonly DailyPoint[]): TrendPoint => ({
+    from: days[0]?.date ?? '',
+    to: days[days.length - 1]?.date ?? '',
+    sent: days.reduce((sum, day) => sum + day.sent, 0),
+    heldOut: days.reduce((sum, day) => sum + day.heldOut, 0),
+    conversionsSent: days.reduce((sum, day) => sum + day.conversionsSent, 0),
+    conversionsHeldOut: days.reduce((sum, day) => sum + day.conversionsHeldOut, 0),
+  });
+  if (daily.length <= LONGEST_DAILY_TREND && median >= QUIET_DAY_MESSAGES) return { bucket: 'day', points: daily.map((day) => point([day])) };
+  const weeks: TrendPoint[] = [];
+  for (let start = 0; start < daily.length; start += 7) weeks.push(point(daily.slice(start, start + 7)));
+  return { bucket: 'week', points: weeks };
+}
+
+function namesOf(config: CampaignConfig, byJourney: Report['byJourney']): Report['names'] {
+  const journeys: Record<string, string> = {};
+  const steps: Record<string, Record<string, string>> = {};
+  for (const [journeyId, { steps: results }] of Object.entries(byJourney)) {
+    const journey = config.journeys.find((candidate) => candidate.id === journeyId);
+    journeys[journeyId] = journey?.name ?? journeyId;
+    steps[journeyId] = Object.fromEntries(Object.keys(results).map((stepId) => [stepId, journey?.steps.find((step) => step.id === stepId)?.name ?? stepId]));
+  }
+  return { journeys, steps };
+}
+
+/** Next-month repurchase by first-order month over the order markers read (see `Report['cohorts']`). */
+function cohortsOf(orders: readonly OrderMarker[], asOf: CalendarDate): Report['cohorts'] {
+  const byCustomer = new Map<string, Map<string, { date: CalendarDate; total: number }>>();
+  for (const order of orders) {
+    if (order.orderDate > asOf) continue;
+    const customer = byCustomer.get(order.customerId) ?? new Map<string, { date: CalendarDate; total: number }>();
+    customer.set(order.orderId, { date: order.orderDate, total: order.total ?? 0 });
+    byCustomer.set(order.customerId, customer);
+  }
+  const since = orders.reduce<CalendarDate | null>((earliest, order) => (order.orderDate <= asOf && (earliest === null || order.orderDate < earliest) ? order.orderDate : earliest), null);
+  return { since, months: cohorts([...byCustomer].map(([customerId, byId]) => ({ customerId, orders: [...byId.values()] })), asOf) };
+}

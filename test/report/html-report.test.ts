@@ -7,7 +7,8 @@ import { learnWindows } from '../../lib/domain/windows.ts';
 import { renderReportHtml } from '../../lib/report/html.ts';
 import type { LedgerEntry, OrderMarker } from '../../lib/domain/records.ts';
 import { buildReport } from '../../lib/domain/report.ts';
-import { charts, ensureChromium, renderInChromium, seriesCount, type ChromiumAvailability } from '../support/chromium.ts';
+import { COLORS } from '../../lib/report/charts.ts';
+import { charts, ensureChromium, renderInChromium, shapesColoured, svgTexts, type ChromiumAvailability } from '../support/chromium.ts';
 import { testConfig } from '../support/fixtures.ts';
 
 const FROM = '2026-11-01';
@@ -88,56 +89,74 @@ describe('the HTML report in headless Chromium', () => {
     return renderInChromium(chromium.path, file);
   }
 
-  it('renders with no console output at all, its script runs, and every chart has its series', async (context) => {
-    if (!chromium.ok) context.skip(`Chromium unavailable: ${chromium.reason}`);
-    // Prepare
-    const config = await testConfig();
-    const report = buildReport(config, { ledger: ledger(), orders: orders() }, { from: FROM, to: TO }, '2026-11-20');
-    const html = renderReportHtml({ report, config, windows: learnWindows(config, purchasePairs()) });
+  const expected = {
+    en: { sent: 'sent', heldOut: 'held out (control)', rateSent: 'conversion, sent', stages: ['sent', 'delivered', 'converted', 'redeemed'], total: 'total', lang: 'en' },
+    zh: { sent: '发送', heldOut: '对照组（未发送）', rateSent: '转化率（发送）', stages: ['发送', '送达', '转化', '核销'], total: '合计', lang: 'zh-CN' },
+  } as const;
 
-    // Act
-    const rendered = await page('report.html', html);
+  for (const language of ['zh', 'en'] as const) {
+    it(`in ${language}: renders with no console output at all, and every chart has its series`, async (context) => {
+      if (!chromium.ok) context.skip(`Chromium unavailable: ${chromium.reason}`);
+      // Prepare
+      const config = await testConfig();
+      const report = buildReport(config, { ledger: ledger(), orders: orders() }, { from: FROM, to: TO }, '2026-11-20');
+      const html = renderReportHtml({ report, config, language, windows: learnWindows(config, purchasePairs()) });
+      const words = expected[language];
 
-    // Assess
-    expect(rendered.console).toEqual([]);
-    expect(rendered.dom).toMatch(/<body[^>]*data-interactive="true"/);
-    const found = charts(rendered.dom);
-    const daily = found.filter((chart) => chart.chart === 'daily');
-    const journeys = found.filter((chart) => chart.chart === 'journeys');
-    const windows = found.filter((chart) => chart.chart === 'window');
-    expect(daily).toHaveLength(1);
-    // Messages (sent, held out) and their conversions (sent, held out).
-    expect(seriesCount(daily[0]?.markup ?? '')).toBe(4);
-    // Sent vs held out, one bar per journey in each.
-    expect(journeys).toHaveLength(1);
-    expect(seriesCount(journeys[0]?.markup ?? '')).toBe(2);
-    expect([...(journeys[0]?.markup ?? '').matchAll(/class="label"/g)]).toHaveLength(3);
-    // One panel per configured category; a curve where there are second purchases.
-    expect(windows.map((chart) => chart.category)).toEqual(config.categories.map((category) => category.id));
-    const curves = Object.fromEntries(windows.map((chart) => [chart.category, seriesCount(chart.markup)]));
-    expect(curves).toEqual({ cosmetics: 1, 'womens-shoes': 1, 'mens-shoes': 1, 'womens-clothing': 1, 'mens-clothing': 0, skincare: 0, 'baby-care': 0, 'pet-food': 0 });
-    // The configured window on every curve; the learned 50% point only where there are 30 repeaters.
-    for (const chart of windows.filter((candidate) => seriesCount(candidate.markup) > 0)) expect(chart.markup).toContain('class="window"');
-    const learned = windows.filter((chart) => chart.markup.includes('class="learned"')).map((chart) => chart.category);
-    expect(learned).toEqual(['cosmetics', 'womens-shoes', 'mens-shoes']);
-    expect(windows.find((chart) => chart.category === 'womens-clothing')?.markup).toContain('too few repeaters');
-    // The funnel per journey and in total; why messages failed; the survey's answers; the flagged step.
-    const funnel = found.filter((chart) => chart.chart === 'funnel');
-    expect(funnel).toHaveLength(1);
-    expect(seriesCount(funnel[0]?.markup ?? '')).toBe(4);
-    expect([...(funnel[0]?.markup ?? '').matchAll(/class="label"[^>]*>([^<]+)</g)].map((match) => match[1])).toEqual(['category-recall', 'lifecycle', 'spend-200-ladder', 'total']);
-    const failures = found.filter((chart) => chart.chart === 'failures');
-    expect(failures).toHaveLength(1);
-    expect(failures[0]?.markup).toMatch(/>BLOCKED</);
-    expect(failures[0]?.markup).toMatch(/>expired</);
-    const survey = found.filter((chart) => chart.chart === 'survey');
-    expect(survey).toHaveLength(1);
-    expect(survey[0]?.markup).toMatch(/>price<\/text><text class="value"[^>]*>28 \(66\.7%\)</);
-    expect(rendered.dom).toMatch(/<ul class="flags"><li>lifecycle\/sleeping: 14 of \d+ recipients/);
-    expect(rendered.dom).toMatch(/<table data-table="funnel">/);
-    // Self-contained: nothing to fetch.
-    expect(html).not.toMatch(/\b(?:src|href)\s*=|url\(|@import/i);
-  });
+      // Act
+      const rendered = await page(`report-${language}.html`, html);
+
+      // Assess
+      expect(rendered.console).toEqual([]);
+      expect(rendered.dom).toContain(`<html lang="${words.lang}">`);
+      const found = charts(rendered.dom);
+      const only = (name: string) => {
+        const matching = found.filter((chart) => chart.chart === name);
+        expect(matching, name).toHaveLength(1);
+        return matching[0]?.markup ?? '';
+      };
+      // The trend: 14 days of 15 to 38 sent messages a day are not quiet, so per day: bars of sent
+      // and held out, and a line of each group's conversion rate.
+      const trend = only('trend');
+      expect(found.find((chart) => chart.chart === 'trend')?.attributes.bucket).toBe('day');
+      expect(svgTexts(trend)).toEqual(expect.arrayContaining([words.sent, words.heldOut, words.rateSent, '11-01', '11-14']));
+      expect(shapesColoured(trend, COLORS.sent)).toBeGreaterThanOrEqual(14);
+      expect(shapesColoured(trend, COLORS.heldOut)).toBeGreaterThanOrEqual(14);
+      expect(shapesColoured(trend, COLORS.converted, 'stroke')).toBeGreaterThanOrEqual(1);
+      // Sent vs held out per journey, named from the config, each bar with its whisker.
+      const journeys = only('journeys');
+      const names = config.journeys.map((journey) => journey.name);
+      for (const name of names) expect(svgTexts(journeys).join('\n')).toContain(name.slice(0, 12));
+      // Three bars each, and the legend's swatch.
+      expect(shapesColoured(journeys, COLORS.sent)).toBe(3 + 1);
+      expect(shapesColoured(journeys, COLORS.heldOut)).toBe(3 + 1);
+      expect(shapesColoured(journeys, COLORS.ink, 'stroke')).toBe(6 * 3);
+      // The funnel per journey and in total, four stages.
+      const funnel = only('funnel');
+      expect(svgTexts(funnel)).toEqual(expect.arrayContaining([...words.stages, words.total]));
+      for (const colour of [COLORS.handedOver, COLORS.delivered, COLORS.converted, COLORS.redeemed]) expect(shapesColoured(funnel, colour)).toBe(4 + 1);
+      // Why messages failed; the survey's answers, largest first.
+      expect(svgTexts(only('failures'))).toEqual(expect.arrayContaining(['BLOCKED', 'expired']));
+      const survey = svgTexts(only('survey'));
+      expect(survey).toEqual(expect.arrayContaining(['price', 'quality', '28 (66.7%)']));
+      // Cohorts: the months of the order markers (October and November 2026).
+      expect(svgTexts(only('cohorts'))).toEqual(expect.arrayContaining(['2026-10', '2026-11']));
+      // One window panel per configured category; a curve where there are second purchases, the learned point from 30 repeaters.
+      const windows = found.filter((chart) => chart.chart === 'window');
+      expect(windows.map((chart) => chart.attributes.category)).toEqual(config.categories.map((category) => category.id));
+      const curves = windows.filter((chart) => shapesColoured(chart.markup, COLORS.curve, 'stroke') > 0).map((chart) => chart.attributes.category);
+      expect(curves).toEqual(['cosmetics', 'womens-shoes', 'mens-shoes', 'womens-clothing']);
+      const learned = windows.filter((chart) => shapesColoured(chart.markup, COLORS.learned) > 0).map((chart) => chart.attributes.category);
+      expect(learned).toEqual(['cosmetics', 'womens-shoes', 'mens-shoes']);
+      // The tables, a row per step, journey total and total; the flagged step.
+      expect([...rendered.dom.matchAll(/<table data-table="([a-z]+)">/g)].map((match) => match[1])).toEqual(['decisions', 'results', 'funnel']);
+      expect(rendered.dom).toMatch(/<ul class="flags"><li>[^<]*sleeping[^<]*14[^<]*<\/li>/);
+      // Self-contained: nothing to fetch (an SVG's url(#id) points inside the file).
+      expect(html).not.toMatch(/\b(?:src|href)\s*=|url\((?!#)|@import/i);
+      expect(html).toContain("'Microsoft YaHei', 'PingFang SC'");
+      expect(html).toContain("'Noto Sans CJK SC'");
+    });
+  }
 
   it('the check sees a broken page: console errors and blocked requests are reported', async (context) => {
     if (!chromium.ok) context.skip(`Chromium unavailable: ${chromium.reason}`);

@@ -72,15 +72,21 @@ export async function renderInChromium(path: string, file: string): Promise<Rend
   }
 }
 
-/** The markup of each `<svg data-chart="...">` in a DOM, in order. */
-export function charts(dom: string): { chart: string; category?: string; markup: string }[] {
-  return [...dom.matchAll(/<svg\b[^>]*\bdata-chart="([^"]+)"[^>]*>[\s\S]*?<\/svg>/g)].map((match) => {
-    const category = /data-category="([^"]+)"/.exec(match[0])?.[1];
-    return { chart: match[1] ?? '', ...(category ? { category } : {}), markup: match[0] };
-  });
+/** Each `<figure data-chart="...">` of a DOM (a chart's inline SVG), in order, with its other data attributes. */
+export function charts(dom: string): { chart: string; attributes: Record<string, string>; markup: string }[] {
+  return [...dom.matchAll(/<figure\b([^>]*)\bdata-chart="([^"]+)"([^>]*)>([\s\S]*?)<\/figure>/g)].map((match) => ({
+    chart: match[2] ?? '',
+    attributes: Object.fromEntries([...`${match[1] ?? ''} ${match[3] ?? ''}`.matchAll(/data-([a-z-]+)="([^"]*)"/g)].map((attribute) => [attribute[1] ?? '', attribute[2] ?? ''])),
+    markup: match[4] ?? '',
+  }));
 }
 
-/** How many `<path class="series ...">` a piece of markup holds. */
-export function seriesCount(markup: string): number {
-  return [...markup.matchAll(/<path\b[^>]*\bclass="series\b/g)].length;
+/** The texts an SVG draws (axis labels, legend entries, bar labels), in order. */
+export function svgTexts(markup: string): string[] {
+  return [...markup.matchAll(/<text\b[^>]*>([^<]*)<\/text>/g)].map((match) => (match[1] ?? '').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>'));
+}
+
+/** How many shapes an SVG fills (or strokes) with a colour: a series' bars or line. */
+export function shapesColoured(markup: string, colour: string, attribute: 'fill' | 'stroke' = 'fill'): number {
+  return [...markup.matchAll(new RegExp(`<path\\b[^>]*\\b${attribute}="${colour}"`, 'gi'))].length;
 }

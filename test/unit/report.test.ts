@@ -61,9 +61,10 @@ describe('buildReport', () => {
     expect(report.deferred).toBe('not persisted');
     expect(Object.keys(report.byJourney)).toEqual(['category-recall', 'lifecycle']);
 
-    const text = formatReport(report);
-    expect(text).toContain('deferred: not persisted');
-    expect(text).toMatch(/category-recall\s+coupon-1\s+2\/5 40\.0%\s+1\/2 50\.0%\s+-10\.0 pts \(95% CI .* not significant\)/);
+    const text = formatReport(report, 'en');
+    expect(text).toContain('Deferred candidates are not persisted');
+    expect(text).toMatch(/^Category window recall: 4 x 50 staged coupons · coupon-1\s+2\/5 40\.0%\s+1\/2 50\.0%\s+-10\.0 \[-\d+\.\d, \+\d+\.\d\] not significant/m);
+    expect(formatReport(report, 'zh')).toMatch(/^Category window recall: 4 x 50 staged coupons · coupon-1\s+2\/5 40\.0%\s+1\/2 50\.0%\s+-10\.0 \[-\d+\.\d, \+\d+\.\d\] 不显著/m);
   });
 
   it('uses the coupon value stored at claim time; older items take it from the config', async () => {
@@ -160,9 +161,9 @@ describe('buildReport', () => {
     expect(steps?.['coupon-1']).toMatchObject({ optOuts: 1, optOutRate: 0.01, optOutFlag: false });
     expect(steps?.['coupon-2']).toMatchObject({ optOuts: 2, optOutRate: 0.02, optOutFlag: true });
     expect(report.totals).toMatchObject({ sent: 200, optOuts: 2, optOutRate: 0.01, optOutFlag: false });
-    const text = formatReport(report);
-    expect(text).toMatch(/^Flagged: category-recall\/coupon-2: 2 of 100 recipients \(2\.0%\) opted out within 7 days/m);
-    expect(text).not.toMatch(/Flagged: category-recall\/coupon-1/);
+    const text = formatReport(report, 'en');
+    expect(text).toMatch(/^Category window recall: 4 x 50 staged coupons · coupon-2: 2 of 100 recipients \(2\.0%\) opted out within 7 days, over 1%$/m);
+    expect(text).not.toMatch(/coupon-1: \d+ of \d+ recipients/);
   });
 
   it('counts survey answers by reason, every configured reason shown', async () => {
@@ -178,7 +179,8 @@ describe('buildReport', () => {
     // Assess
     expect(report.byJourney.lifecycle?.steps.lost?.survey).toEqual({ price: 2, quality: 1, service: 0, other: 0 });
     expect(report.totals.survey).toEqual({ price: 2, quality: 1 });
-    expect(formatReport(report)).toMatch(/^Survey lifecycle\/lost: price 2, quality 1, service 0, other 0 \(3 answers from 5 recipients, 60\.0%\)$/m);
+    const text = formatReport(report, 'en');
+    for (const [answer, count] of [['price', 2], ['quality', 1], ['service', 0], ['other', 0]] as const) expect(text).toMatch(new RegExp(`^Recency lifecycle: sleeping, pre-lost, lost · lost\\s+${answer}\\s+${count}$`, 'm'));
   });
 
   it('refuses a period that ends before it starts or is longer than 400 days', () => {
