@@ -290,7 +290,7 @@ export class DynamoCustomerImport extends ProfileReadingAdapter implements Custo
   }
 }
 
-const HISTORY_CHECKS_IN_FLIGHT = 16;
+const HISTORY_CHECKS_IN_FLIGHT = 48;
 const BATCH_WRITES_IN_FLIGHT = 4;
 
 /** Runs `work` on every item, at most `limit` at once; the first failure fails it, once the rest settle. */
