@@ -41,9 +41,10 @@ describe('recall report and recall windows', () => {
     expect(demo.code).toBe(0);
     expect(demo.out).toMatch(/Living the last 10 days \(2026-11-12 to 2026-11-21\)/);
     expect(demo.out).toMatch(/Report 2026-11-12 to 2026-11-22:/);
-    expect(demo.out).toMatch(/Messages sent [\d,]+ \([\d,]+ SMS parts\), held out [\d,]+/);
-    expect(demo.out).toMatch(/Conversion within 7 days: sent [\d.]+% vs held out [\d.]+%; lift /);
-    expect(demo.out).toMatch(/Shop repurchase rate [\d.]+%/);
+    // The default shop is Chinese: its report is too.
+    expect(demo.out).toMatch(/已发送消息: [\d,]+ \([\d,]+ 条计费短信；对照组 [\d,]+ 人\)/);
+    expect(demo.out).toMatch(/转化率：发送 vs 对照: [\d.]+% vs [\d.]+% \(消息后 7 天内\)/);
+    expect(demo.out).toMatch(/复购率: [\d.]+%/);
     expect(demo.out).toContain(`HTML report: ${join(store, 'report.html')}`);
     expect(await readFile(join(store, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/);
     expect(demo.out).not.toMatch(/\+86\d{11}/);
@@ -59,8 +60,14 @@ describe('recall report and recall windows', () => {
       [
         ...['candidates', 'sent', 'unconfirmed', 'notDelivered', 'heldOut', 'skipped', 'conversions', 'conversionRate', 'lift', 'redemptions', 'revenue', 'incrementalRevenue', 'couponCost', 'smsParts'],
         ...['delivered', 'failures', 'funnel', 'smsSpend', 'costPerConversion', 'returnOnSpend', 'optOuts', 'optOutRate', 'optOutFlag', 'survey'],
+        ...['incrementalRevenueInterval', 'returnOnSpendInterval', 'costPerIncrementalConversion', 'costPerIncrementalConversionInterval'],
       ].sort(),
     );
+    expect(json.trend.bucket).toMatch(/^(?:day|week)$/);
+    expect(json.trend.points[0]).toMatchObject({ from: '2026-11-12', sent: expect.any(Number) });
+    expect(json.names.journeys['category-recall']).toBe('Category window recall: 4 x 50 staged coupons');
+    expect(json.names.steps['category-recall']?.['coupon-1']).toBe('coupon-1');
+    expect(json.cohorts.months.length).toBeGreaterThan(0);
     expect(json.totals.funnel.sent).toBeGreaterThanOrEqual(json.totals.sent);
     expect(json.totals.smsSpend).toMatchObject({ usd: expect.any(Number), shopCurrency: expect.any(Number), code: 'CNY' });
     expect(json.smsPricing).toEqual({ pricePerPartUsd: 0.02, currency: 'CNY', perUsd: 7.1 });
@@ -74,15 +81,30 @@ describe('recall report and recall windows', () => {
 
   it('report prints tables and writes --html; bad periods exit 2', async () => {
     const html = join(dir, 'out', 'report.html');
-    const report = await recall(['--store', join(dir, 'demo'), 'report', '--html', html]);
+    const csv = join(dir, 'out', 'csv');
+    const report = await recall(['--store', join(dir, 'demo'), 'report', '--lang', 'en', '--html', html, '--csv', csv]);
     expect(report.code).toBe(0);
-    expect(report.out).toMatch(/journey\s+step\s+candidates\s+sent\s+unconfirmed\s+held-out\s+skipped/);
-    expect(report.out).toMatch(/^Unconfirmed 0$/m);
-    expect(report.out).toMatch(/deferred: not persisted/);
-    expect(report.out).toMatch(/journey\s+step\s+sent\s+delivered\s+unconfirmed\s+failed\s+converted\s+redeemed\s+SMS USD\s+SMS CNY/);
-    expect(report.out).toMatch(/^SMS spend [\d.,]+ USD = [\d.,]+ CNY/m);
+    expect(report.out).toMatch(/^journey · step\s+candidates\s+sent\s+held out\s+skipped\s+not delivered$/m);
+    expect(report.out).toMatch(/^unconfirmed: 0 \(every sent message confirmed\)$/m);
+    expect(report.out).toMatch(/Deferred candidates are not persisted/);
+    expect(report.out).toMatch(/^journey · step\s+sent\s+delivered\s+unconfirmed\s+failed, by reason\s+converted\s+redeemed\s+SMS spend\s+coupon cost\s+spend\s+opt-outs \(7 days\)$/m);
+    expect(report.out).toMatch(/^spend: SMS \+ coupons: CN¥[\d.,]+ \(SMS CN¥[\d.,]+, coupons CN¥[\d.,]+\)$/m);
     expect(report.out).toContain(`HTML report: ${html}`);
-    expect(await readFile(html, 'utf8')).toContain('data-chart="daily"');
+    const page = await readFile(html, 'utf8');
+    expect(page).toContain('<html lang="en">');
+    expect(page).toContain('data-chart="trend"');
+    // Every table as CSV, each line a row of the report.
+    const decisions = await readFile(join(csv, 'decisions.csv'), 'utf8');
+    expect(decisions.startsWith('\uFEFFjourney id,journey,step id,step,candidates,sent,held out,skipped,not delivered\r\n')).toBe(true);
+    const journeysAndSteps = report.out.split('Decisions\n')[1]?.split('\n\n')[0]?.split('\n').slice(2) ?? [];
+    expect(decisions.trim().split('\r\n').slice(1)).toHaveLength(journeysAndSteps.length);
+    expect(report.out).toContain(`CSV: ${['decisions', 'results', 'funnel', 'trend', 'cohorts', 'failures', 'survey'].map((table) => join(csv, `${table}.csv`)).join(', ')}`);
+
+    const chinese = await recall(['--store', join(dir, 'demo'), 'report']);
+    expect(chinese.out).toMatch(/^旅程 · 步骤\s+候选\s+发送\s+对照\s+跳过\s+未送达$/m);
+    const unknown = await recall(['--store', join(dir, 'demo'), 'report', '--lang', 'fr']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/--lang: expected zh or en, got "fr"/);
 
     const backwards = await recall(['--store', join(dir, 'demo'), 'report', '--from', '2026-11-20', '--to', '2026-11-01']);
     expect(backwards.code).toBe(2);
