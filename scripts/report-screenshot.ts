@@ -1,9 +1,9 @@
-// `npm run report:screenshot [-- --store DIR --customers N]`: a PNG of the demo shop's HTML report
-// for the README (docs/report.png), taken with headless Chromium (Debian's `chromium` package).
+// `npm run report:screenshot [-- --store DIR --customers N]`: a PNG of the demo shop's whole HTML
+// report for the README (docs/report.png), taken with headless Chromium (Debian's `chromium` package).
 // Uses DIR/report.html when it exists (`npm start` writes .recall/demo/report.html), else runs
 // the demo into DIR first.
 import { execFile } from 'node:child_process';
-import { access, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -12,7 +12,7 @@ import { CHROMIUM, CHROMIUM_FLAGS } from '../test/support/chromium.ts';
 
 const run = promisify(execFile);
 const OUTPUT = 'docs/report.png';
-const MAX_BYTES = 500 * 1024;
+const MAX_BYTES = 1024 * 1024;
 
 const { values } = parseArgs({ options: { store: { type: 'string', default: join('.recall', 'demo') }, customers: { type: 'string', default: '20000' } } });
 const store = values.store ?? join('.recall', 'demo');
@@ -25,7 +25,7 @@ if (!(await exists(CHROMIUM))) {
   process.exit(1);
 }
 const { stdout: fonts } = await run('fc-list', [':lang=zh', 'family']).catch(() => ({ stdout: '' }));
-if (fonts.trim() === '') console.warn('No Chinese font found (fc-list :lang=zh): names will show as boxes. apt-get install -y fonts-wqy-microhei');
+if (fonts.trim() === '') console.warn('No Chinese font found (fc-list :lang=zh): Chinese will show as boxes. apt-get install -y fonts-noto-cjk');
 
 if (!(await exists(report))) {
   console.log(`${report} not found: running the demo into ${store} first`);
@@ -34,17 +34,18 @@ if (!(await exists(report))) {
 }
 
 await mkdir('docs', { recursive: true });
+const WIDTH = 1280;
 const profile = await mkdtemp(join(tmpdir(), 'chromium-screenshot-'));
 try {
-  await run(CHROMIUM, [
-    ...CHROMIUM_FLAGS,
-    `--user-data-dir=${profile}`,
-    '--force-device-scale-factor=1',
-    // The headline, the three charts and the start of the table.
-    '--window-size=1280,1760',
-    `--screenshot=${resolve(OUTPUT)}`,
-    `file://${report}`,
-  ], { timeout: 120_000 });
+  // The whole page: its height measured first, on a copy whose one script (the report has none,
+  // and its policy forbids them) writes the height into the title.
+  const probe = join(profile, 'measure.html');
+  const html = await readFile(report, 'utf8');
+  await writeFile(probe, html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '').replace('</body>', '<script>document.title = "height:" + document.documentElement.scrollHeight;</script></body>'));
+  const { stdout: dom } = await run(CHROMIUM, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, '--force-device-scale-factor=1', `--window-size=${WIDTH},1000`, '--dump-dom', `file://${probe}`], { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+  const height = Number(/<title>height:(\d+)<\/title>/.exec(dom)?.[1] ?? 'NaN');
+  if (!Number.isFinite(height)) throw new Error(`could not measure the height of ${report}`);
+  await run(CHROMIUM, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, '--force-device-scale-factor=1', `--window-size=${WIDTH},${height}`, `--screenshot=${resolve(OUTPUT)}`, `file://${report}`], { timeout: 120_000 });
 } finally {
   await rm(profile, { recursive: true, force: true });
 }

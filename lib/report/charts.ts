@@ -81,13 +81,15 @@ export function journeyChart(report: Report, language: Language, format: Formats
   const whiskers = journeys.flatMap(([, { total }], index) =>
     groups(total).flatMap((group, side) => (group.n > 0 ? [[index, ...wilsonInterval(group.x, group.n), side === 0 ? -1 : 1]] : [])),
   );
+  // The axis reaches the highest whisker, rounded up to 5 points: the intervals are never cut off.
+  const top = Math.min(1, Math.ceil(Math.max(0.01, ...whiskers.map((whisker) => whisker[2] ?? 0)) * 20) / 20);
   const rateLabel = { show: true, position: 'top' as const, formatter: (params: { value: unknown }) => (typeof params.value === 'number' ? format.percent(params.value) : '-') };
   return renderChart(
     {
       legend: { top: 0 },
       grid: { left: 56, right: 24, top: 40, bottom: 64 },
       xAxis: { type: 'category', data: names, axisLabel: { interval: 0, width: Math.max(120, 860 / Math.max(1, journeys.length) - 16), overflow: 'break', lineHeight: 16 } },
-      yAxis: percentAxis(),
+      yAxis: { ...percentAxis(), max: top },
       series: [
         { type: 'bar', name: words.stages.sent, barWidth: BAR, barGap: '0%', data: journeys.map(([, { total }]) => total.conversionRate.sent), itemStyle: { color: COLORS.sent }, label: rateLabel },
         { type: 'bar', name: words.heldOutSeries, barWidth: BAR, data: journeys.map(([, { total }]) => total.conversionRate.heldOut), itemStyle: { color: COLORS.heldOut }, label: rateLabel },

@@ -87,7 +87,7 @@ const words = {
     nextMonth: 'next-month repurchase',
     nextMonthDetail: (returning: string, buyers: string, from: string, to: string, progress: string) => `${returning} of ${buyers} buyers of ${from} to ${to} back within 30 days${progress}`,
     progress: (elapsed: number): string => (elapsed === 0 ? ' (not started)' : ` (${elapsed} of 30 days)`),
-    notSignificantValue: (value: string) => `not significant (estimate ${value})`,
+    notSignificantValue: (value: string) => `estimate ${value}`,
     // Sections.
     trendTitle: (bucket: 'day' | 'week'): string => (bucket === 'day' ? 'Messages and conversion rate per day' : 'Messages and conversion rate per week'),
     trendNote: (bucket: 'day' | 'week'): string =>
@@ -240,7 +240,7 @@ const words = {
     nextMonth: '次月复购率',
     nextMonthDetail: (returning: string, buyers: string, from: string, to: string, progress: string) => `${from} 至 ${to} 的 ${buyers} 位买家中 ${returning} 位在 30 天内回购${progress}`,
     progress: (elapsed: number): string => (elapsed === 0 ? '（尚未开始）' : `（已过 ${elapsed}/30 天）`),
-    notSignificantValue: (value: string) => `不显著（估计 ${value}）`,
+    notSignificantValue: (value: string) => `估计 ${value}`,
     trendTitle: (bucket: 'day' | 'week'): string => (bucket === 'day' ? '每日消息数与转化率' : '每周消息数与转化率'),
     trendNote: (bucket: 'day' | 'week'): string =>
       bucket === 'day' ? '柱：当天决定的消息数。线：当天消息的转化率。' : '按周汇总（从本期第一天起算）：每天的数量太少，看不出趋势。柱：消息数；线：转化率。',
