@@ -135,9 +135,9 @@ export function funnelChart(report: Report, language: Language, format: Formats)
   return renderChart(
     {
       legend: { top: 0 },
-      grid: { left: 220, right: 90, top: 36, bottom: 28 },
+      grid: { left: 260, right: 90, top: 36, bottom: 28 },
       xAxis: { ...percentAxis(), max: 1, name: words.shareOfSent, nameLocation: 'middle', nameGap: 22 },
-      yAxis: { type: 'category', inverse: true, data: rows.map(([name]) => name), axisLabel: { width: 200, overflow: 'break' } },
+      yAxis: { type: 'category', inverse: true, data: rows.map(([name]) => name), axisLabel: { width: 200, overflow: 'breakAll' } },
       series: stages.map(([stage, color]) => ({
         type: 'bar' as const,
         name: words.stages[stage],
