@@ -20,10 +20,7 @@ export interface HtmlReportInput {
   windows?: readonly WindowLearning[];
 }
 
-export function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
-const esc = escapeXml;
+const esc = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 const figure = (chart: string, svg: string, extra = '') => `<figure class="chart" data-chart="${esc(chart)}"${extra}>${svg}</figure>`;
 
