@@ -23,8 +23,9 @@ import { PacerFiguresSchema, scaleModel, PRICES } from './scale-model.ts';
 import { measureSendPath } from './send-path.ts';
 import { measureThroughput } from './throughput.ts';
 import { measureImport } from './import.ts';
+import { measureSimulate } from './simulate.ts';
 
-const SECTIONS = ['read', 'curve', 'throughput', 'send', 'pacer', 'cold', 'import', 'demo'] as const;
+const SECTIONS = ['read', 'curve', 'throughput', 'send', 'pacer', 'cold', 'import', 'demo', 'simulate'] as const;
 const CURVE_DUE = 1000;
 
 const USAGE = `npm run bench [-- OPTIONS]: every figure of the Performance section, side by side in one run,
@@ -49,6 +50,9 @@ earlier figures, each with its date; the scale model is recomputed from whatever
                                      import's peak RSS on an --import-memory-rows file
                          demo        npm start (recall demo) vs commit ${DEMO_BASE}'s, same arguments,
                                      --demo-pairs interleaved pairs (its worktree kept in the temp dir)
+                         simulate    recall simulate replaying --simulate-days days of a generated
+                                     --simulate-customers shop: customer-days per second, and a year
+                                     of 20,000 customers at that rate
   --customers N        customers seeded for "read" (default 100000)
   --curve N,N,...      table sizes for "curve" (default 10000,100000,1000000)
   --throughput N       customers seeded for each side of each pair of "throughput" (default 20000)
@@ -60,6 +64,9 @@ earlier figures, each with its date; the scale model is recomputed from whatever
   --demo-customers N   --customers of both demos in "demo" (default 20000, npm start's)
   --demo-days N        --live-days of both demos in "demo" (default 14, npm start's)
   --demo-pairs N       interleaved pairs for "demo" (default 1)
+  --simulate-customers N
+                       customers of the shop "simulate" replays (default 1000)
+  --simulate-days N    days "simulate" replays (default 60)
   -h, --help           this text`;
 
 function usageError(message: string): never {
@@ -81,6 +88,8 @@ try {
       'demo-customers': { type: 'string', default: '20000' },
       'demo-days': { type: 'string', default: '14' },
       'demo-pairs': { type: 'string', default: '1' },
+      'simulate-customers': { type: 'string', default: '1000' },
+      'simulate-days': { type: 'string', default: '60' },
       only: { type: 'string', default: SECTIONS.join(',') },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -106,6 +115,8 @@ const numbers: [string, string][] = [
   ['--demo-customers', values['demo-customers']],
   ['--demo-days', values['demo-days']],
   ['--demo-pairs', values['demo-pairs']],
+  ['--simulate-customers', values['simulate-customers']],
+  ['--simulate-days', values['simulate-days']],
   ...values.curve.split(',').map((size): [string, string] => ['--curve', size]),
 ];
 for (const [flag, text] of numbers) {
@@ -315,6 +326,18 @@ try {
     results.demo = row;
     print(`7. npm start (recall demo ${row.args.join(' ')}) vs commit ${row.base}'s, ${pairs} interleaved pair(s), its dependencies ${row.dependencies}`, row.pairs.map((pair) => ({ ...pair })));
     judge(`demo: median time vs ${row.base}'s (spread ${row.ratioMin}-${row.ratioMax}, ${pairs} pairs)`, row.ratio, '< 0.5', row.ratio < 0.5);
+    await save();
+  }
+
+  if (only.has('simulate')) {
+    const days = Number(values['simulate-days']);
+    const progress = createProgress('simulating', { total: days });
+    const row = await measureSimulate(config, TODAY, Number(values['simulate-customers']), days, () => progress.tick(1));
+    progress.done();
+    measured.simulate = measuredAt;
+    results.simulate = row;
+    print(`8. recall simulate: ${row.days} days of a ${row.customers.toLocaleString('en-US')}-customer shop (${row.orders.toLocaleString('en-US')} orders, ${row.messages.toLocaleString('en-US')} messages) in an in-memory scratch store`, [{ ...row }]);
+    judge('simulate: minutes for a year of 20,000 customers at the measured rate', row.yearOf20kMinutes, '< 10', row.yearOf20kMinutes < 10);
     await save();
   }
 
