@@ -318,7 +318,9 @@ describe('the CLI', () => {
     expect(imported.err).toMatch(/customers\.csv:2: bad-opt-in/);
     const report = await readFile(join(dir, 'demo', 'report.html'), 'utf8');
     expect(report).toMatch(/^<!doctype html>/);
-    expect(fullPhoneNumbersIn(report)).toEqual([]);
+    // What the page shows (its text, the charts' labels included), not the SVG geometry: a path's
+    // digits ("3.5 0 0 1 25 3.5") read as a phone number to the detector.
+    expect(fullPhoneNumbersIn(report.replace(/<[^>]*>/g, ' '))).toEqual([]);
     const outbox = (await readFile(join(dir, 'demo', 'outbox.jsonl'), 'utf8')).trim().split('\n');
     expect(outbox.length).toBeGreaterThan(0);
     expect(outbox.filter((line) => fullPhoneNumbersIn(line).length === 0)).toEqual([]);
