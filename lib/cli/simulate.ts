@@ -14,7 +14,8 @@ import { loadExportMap, namesCustomers } from '../import/mapping.ts';
 import { readOrders } from '../import/orders.ts';
 import { PRESET_NAMES, PRESETS, type PresetName } from '../import/presets.ts';
 import { loadProductCategories, productCategories } from '../import/product-categories.ts';
-import type { Cursor } from '../ports/store.ts';
+import type { CustomerSnapshot } from '../ports/store.ts';
+import { scanAll } from '../usecases/scan.ts';
 import { table } from '../report/table.ts';
 import type { OperatorRuntime } from '../runtime/operator.ts';
 import { importCustomers, type ImportRow } from '../usecases/import.ts';
@@ -92,26 +93,23 @@ async function scratchStore(runtime: OperatorRuntime, config: CampaignConfig, cu
   } else if (fromExport.length > 0) {
     await importCustomers({ store: scratch }, (async function* () { yield* fromExport; })(), asOf);
   } else {
-    const segments = 4;
-    await Promise.all(
-      Array.from({ length: segments }, async (_, segment) => {
-        let cursor: Cursor | undefined;
-        do {
-          const page = await runtime.store.scanProfiles(segment, segments, cursor);
-          const kept = page.items.filter((profile) => !profile.optedOut);
-          const customer = (profile: (typeof kept)[number]) => ({
-            customerId: profile.customerId,
-            name: profile.name,
-            smsOptIn: profile.smsOptIn,
-            ...(profile.phone ? { phone: profile.phone } : {}),
-            ...(profile.timeZone ? { timeZone: profile.timeZone } : {}),
-            ...(profile.pushEndpoint ? { pushEndpoint: profile.pushEndpoint } : {}),
-          });
-          if (kept.length > 0) await scratch.putSnapshots(kept.map((profile) => ({ customer: customer(profile), categories: [], journeys: [], orders: [] })));
-          cursor = page.next;
-        } while (cursor);
-      }),
+    const snapshots: CustomerSnapshot[] = [];
+    await scanAll(
+      (segment, total, cursor) => runtime.store.scanProfiles(segment, total, cursor),
+      (profile) => {
+        if (profile.optedOut) return;
+        const customer = {
+          customerId: profile.customerId,
+          name: profile.name,
+          smsOptIn: profile.smsOptIn,
+          ...(profile.phone ? { phone: profile.phone } : {}),
+          ...(profile.timeZone ? { timeZone: profile.timeZone } : {}),
+          ...(profile.pushEndpoint ? { pushEndpoint: profile.pushEndpoint } : {}),
+        };
+        snapshots.push({ customer, categories: [], journeys: [], orders: [] });
+      },
     );
+    await scratch.putSnapshots(snapshots);
   }
   return { scratch, close: async () => { scratch.client.destroy(); await server.close(); } };
 }

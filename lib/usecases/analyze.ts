@@ -1,7 +1,8 @@
 import type { CampaignConfig } from '../config/schema.ts';
 import { cohorts, lifecycleSizes, magicNumber, nextOrderChances, rfmGrid, survivalCurve, type Cohort, type CustomerOrders, type LifecycleSizes, type NextOrderChance, type RfmGrid, type SurvivalCurve } from '../domain/analysis.ts';
 import { daysBetween, type CalendarDate } from '../domain/dates.ts';
-import type { BatchScans, Cursor, Page } from '../ports/store.ts';
+import type { BatchScans } from '../ports/store.ts';
+import { scanAll } from './scan.ts';
 import { learnStoredWindows } from './windows.ts';
 
 /** What `recall analyze --json` prints (docs/architecture.md#repurchase-analysis). */
@@ -19,25 +20,6 @@ export interface RepurchaseAnalysis {
   /** Order markers and histories that failed validation (counted, not used). */
   invalidItems: number;
   readUnits: number;
-}
-
-const SEGMENTS = 4;
-
-/** Every item of a parallel Scan, segment by segment. */
-async function scanAll<T>(scan: (segment: number, total: number, cursor?: Cursor) => Promise<Page<T>>, onItem: (item: T) => void): Promise<number> {
-  let invalid = 0;
-  await Promise.all(
-    Array.from({ length: SEGMENTS }, async (_, segment) => {
-      let cursor: Cursor | undefined;
-      do {
-        const page = await scan(segment, SEGMENTS, cursor);
-        for (const item of page.items) onItem(item);
-        invalid += page.invalid;
-        cursor = page.next;
-      } while (cursor);
-    }),
-  );
-  return invalid;
 }
 
 /**

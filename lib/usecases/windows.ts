@@ -2,7 +2,8 @@ import type { CampaignConfig } from '../config/schema.ts';
 import { WindowLearner, type WindowLearning } from '../domain/windows.ts';
 import type { z } from 'zod';
 import type { WindowsLearnedSchema } from '../events/schemas.ts';
-import type { BatchScans, Cursor } from '../ports/store.ts';
+import type { BatchScans } from '../ports/store.ts';
+import { scanAll } from './scan.ts';
 import type { Clock, EventPublisher } from '../ports/messaging.ts';
 
 export interface LearnedWindows {
@@ -20,22 +21,17 @@ export interface LearnedWindows {
  * Window learning over every stored category history: a parallel Scan in `segments` segments.
  * This is an explicit batch job (`recall windows`, the HTML report), never the daily path.
  */
-export async function learnStoredWindows(deps: { store: BatchScans; config: CampaignConfig }, segments = 4): Promise<LearnedWindows> {
+export async function learnStoredWindows(deps: { store: BatchScans; config: CampaignConfig }, segments = SCAN_SEGMENTS): Promise<LearnedWindows> {
   const before = deps.store.usage.readUnits;
   const learner = new WindowLearner(deps.config);
   let histories = 0;
-  let invalidItems = 0;
-  await Promise.all(
-    Array.from({ length: segments }, async (_, segment) => {
-      let cursor: Cursor | undefined;
-      do {
-        const page = await deps.store.scanCategories(segment, segments, cursor);
-        for (const history of page.items) learner.add(history);
-        histories += page.items.length;
-        invalidItems += page.invalid;
-        cursor = page.next;
-      } while (cursor);
-    }),
+  const invalidItems = await scanAll(
+    (segment, total, cursor) => deps.store.scanCategories(segment, total, cursor),
+    (history) => {
+      learner.add(history);
+      histories++;
+    },
+    segments,
   );
   return {
     windows: learner.result(),
