@@ -3,7 +3,7 @@ import { WindowLearner, type WindowLearning } from '../domain/windows.ts';
 import type { z } from 'zod';
 import type { WindowsLearnedSchema } from '../events/schemas.ts';
 import type { BatchScans } from '../ports/store.ts';
-import { scanAll } from './scan.ts';
+import { SCAN_SEGMENTS, scanAll } from './scan.ts';
 import type { Clock, EventPublisher } from '../ports/messaging.ts';
 
 export interface LearnedWindows {
