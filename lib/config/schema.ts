@@ -29,8 +29,22 @@ export const CouponSchema = z.strictObject({
   value: z.number().positive(),
   minSpend: z.number().nonnegative(),
   validDays: z.number().int().positive().max(366),
+  /** Member tiers get a bigger coupon (docs/architecture.md#members): tier id to value; others get `value`. */
+  valueByTier: z.record(z.string(), z.number().positive()).optional(),
+  /** Tier id to minimum spend; others spend `minSpend`. */
+  minSpendByTier: z.record(z.string(), z.number().nonnegative()).optional(),
 });
 export type Coupon = z.infer<typeof CouponSchema>;
+
+/** One arm of a tested step (docs/architecture.md#variants): what it changes from the step. */
+export const VariantSchema = z.strictObject({
+  id: IdSchema,
+  /** Relative share of the step's customers (weights need not sum to 100). */
+  weight: z.number().positive().max(1000),
+  template: z.string().min(1).optional(),
+  coupon: CouponSchema.optional(),
+});
+export type Variant = z.infer<typeof VariantSchema>;
 
 export const StepSchema = z.strictObject({
   id: IdSchema,
@@ -50,15 +64,76 @@ export const StepSchema = z.strictObject({
    */
   replies: z.record(z.string().trim().min(1), IdSchema).optional(),
   replyDays: z.number().int().positive().max(90).default(7),
+  /** Tested arms: each customer gets one, by a stable hash of (customer, journey, step). */
+  variants: z.array(VariantSchema).min(2).max(10).optional(),
 });
 export type Step = z.infer<typeof StepSchema>;
+
+/** A date-triggered message is sent from `daysBefore` its day until `lateDays` after it, never later. */
+const DateTimingShape = {
+  daysBefore: z.number().int().nonnegative().max(60).default(0),
+  lateDays: z.number().int().nonnegative().max(30).default(0),
+};
+
+export const HolidaySchema = z.strictObject({ date: CalendarDateSchema, name: z.string().trim().min(1).max(30) });
+export type Holiday = z.infer<typeof HolidaySchema>;
 
 export const TriggerSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('category-window') }),
   z.strictObject({ type: z.literal('recency') }),
   z.strictObject({ type: z.literal('purchase'), minAmount: z.number().positive() }),
+  /** The customer's birthday (the `birthday` column), once a year (docs/architecture.md#birthdays-and-holidays). */
+  z.strictObject({ type: z.literal('birthday'), ...DateTimingShape }),
+  /** Listed dates (lunar holidays move each year: list each year's date), once per holiday. */
+  z.strictObject({ type: z.literal('holiday'), dates: z.array(HolidaySchema).min(1).max(100), ...DateTimingShape }),
+  /** A customer reaching a higher member tier (`tiers`: only these; default every tier above the first), once per tier. */
+  z.strictObject({ type: z.literal('tier-up'), tiers: z.array(IdSchema).min(1).optional() }),
 ]);
 export type Trigger = z.infer<typeof TriggerSchema>;
+export type DateTrigger = Extract<Trigger, { type: 'birthday' | 'holiday' }>;
+
+/** Birthday and holiday journeys: one message on a date, which expires after it. */
+export function isDateTriggered(trigger: Trigger): trigger is DateTrigger {
+  return trigger.type === 'birthday' || trigger.type === 'holiday';
+}
+
+const RangeSchema = z
+  .strictObject({ min: z.number().nonnegative().optional(), max: z.number().nonnegative().optional() })
+  .refine((range) => range.min === undefined || range.max === undefined || range.min <= range.max, 'min must not exceed max');
+
+/**
+ * Who a journey may message (docs/architecture.md#audiences); every condition given must hold on
+ * the day a step is decided. Customers outside it end the step as `skipped:audience`.
+ */
+export const AudienceSchema = z.strictObject({
+  /** Member tier ids. */
+  tiers: z.array(IdSchema).min(1).optional(),
+  /** Bought in at least one of these categories (ever). */
+  categories: z.array(IdSchema).min(1).optional(),
+  /** Orders within the tier period (`tierPeriodDays`). */
+  orders: RangeSchema.optional(),
+  /** Spend within the tier period. */
+  spend: RangeSchema.optional(),
+  /** Last order at most this many days before the day. Holiday journeys need it: their reads follow it. */
+  lastOrderWithinDays: z.number().int().positive().max(3650).optional(),
+  hasSms: z.boolean().optional(),
+  hasPush: z.boolean().optional(),
+});
+export type Audience = z.infer<typeof AudienceSchema>;
+
+/**
+ * A member tier (docs/architecture.md#members): reached when every threshold it sets is met over
+ * the tier period (`requires: any`: one is enough). The first tier sets none: everyone has it.
+ */
+export const TierSchema = z.strictObject({
+  id: IdSchema,
+  /** What messages call it (`{tier}`), e.g. 至尊VIP. */
+  name: z.string().trim().min(1).max(20),
+  minSpend: z.number().nonnegative().optional(),
+  minOrders: z.number().int().positive().optional(),
+  requires: z.enum(['all', 'any']).default('all'),
+});
+export type Tier = z.infer<typeof TierSchema>;
 
 export const ExitRuleSchema = z.enum(['category-purchase', 'any-purchase', 'never']);
 export type ExitRule = z.infer<typeof ExitRuleSchema>;
@@ -68,6 +143,9 @@ export const exitRuleOf: Record<Trigger['type'], ExitRule> = {
   'category-window': 'category-purchase',
   recency: 'any-purchase',
   purchase: 'never',
+  birthday: 'never',
+  holiday: 'never',
+  'tier-up': 'never',
 };
 
 export const JourneySchema = z
@@ -79,6 +157,7 @@ export const JourneySchema = z
     priority: z.number().int(),
     trigger: TriggerSchema,
     exit: ExitRuleSchema,
+    audience: AudienceSchema.optional(),
     steps: z.array(StepSchema).min(1).max(12),
     /**
      * Where `--backfill` enters a long-lapsed cycle: `first` (a staged ladder starts at its first
@@ -102,6 +181,31 @@ export const JourneySchema = z
         ctx.addIssue({ code: 'custom', path: ['steps', index, 'id'], message: `duplicate step id "${step.id}"` });
       }
       seen.add(step.id);
+    });
+    if (isDateTriggered(journey.trigger)) {
+      if (journey.steps.length !== 1) {
+        ctx.addIssue({ code: 'custom', path: ['steps'], message: `a ${journey.trigger.type} journey sends one message: give it exactly one step` });
+      }
+      if (journey.steps[0] && journey.steps[0].after.days !== 0) {
+        ctx.addIssue({ code: 'custom', path: ['steps', 0, 'after', 'days'], message: `must be 0: a ${journey.trigger.type} message is timed by trigger.daysBefore` });
+      }
+    }
+    if (journey.trigger.type === 'holiday' && journey.audience?.lastOrderWithinDays === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['audience', 'lastOrderWithinDays'],
+        message: 'a holiday journey needs it (e.g. 365: customers who bought within a year): its reads follow customers by last order date, never the whole table',
+      });
+    }
+    journey.steps.forEach((step, index) => {
+      const ids = new Set<string>();
+      step.variants?.forEach((variant, at) => {
+        if (ids.has(variant.id)) ctx.addIssue({ code: 'custom', path: ['steps', index, 'variants', at, 'id'], message: `duplicate variant id "${variant.id}"` });
+        ids.add(variant.id);
+        if (variant.coupon && !step.coupon) {
+          ctx.addIssue({ code: 'custom', path: ['steps', index, 'variants', at, 'coupon'], message: 'the step has no coupon: a variant may change a coupon, not add one' });
+        }
+      });
     });
     const first = journey.steps[0];
     if (first && first.after.from !== 'anchor') {
@@ -144,6 +248,15 @@ export const CampaignConfigSchema = z
       })
       .default({ maxMessages: 1, perDays: 7 }),
     holdoutPercent: z.number().min(0).max(50).default(10),
+    /**
+     * `journey`: each journey holds out its own customers; `global`: the same customers are held
+     * out of every journey, so the report can measure the whole programme (docs/architecture.md#measurement).
+     */
+    holdout: z.strictObject({ scope: z.enum(['journey', 'global']).default('journey') }).default({ scope: 'journey' }),
+    /** Member tiers, lowest first (docs/architecture.md#members); none: no tiers. */
+    tiers: z.array(TierSchema).max(10).default([]),
+    /** The period tier thresholds, audience orders and spend count over, in days, or `lifetime`. */
+    tierPeriodDays: z.union([z.number().int().positive().max(3650), z.literal('lifetime')]).default(365),
     attributionDays: z.number().int().positive().max(90).default(7),
     /**
      * Days a ledger item is kept after its run date; then the table's TTL deletes it. At least the
@@ -209,6 +322,7 @@ export const CampaignConfigSchema = z
       }
       categoryIds.add(category.id);
     });
+    checkTiers(config, ctx);
     const journeyIds = new Set<string>();
     config.journeys.forEach((journey, index) => {
       if (journeyIds.has(journey.id)) {
@@ -219,12 +333,57 @@ export const CampaignConfigSchema = z
   });
 export type CampaignConfig = z.infer<typeof CampaignConfigSchema>;
 
+type ConfigInput = Pick<CampaignConfig, 'tiers' | 'journeys' | 'categories'>;
+
+/** Tiers ascend, the first is everyone's, and every tier or category a journey names exists. */
+function checkTiers(config: ConfigInput, ctx: z.RefinementCtx): void {
+  const tierIds = new Set(config.tiers.map((tier) => tier.id));
+  if (tierIds.size !== config.tiers.length) ctx.addIssue({ code: 'custom', path: ['tiers'], message: 'tier ids must be unique' });
+  const [base, ...higher] = config.tiers;
+  if (base && (base.minSpend !== undefined || base.minOrders !== undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['tiers', 0], message: 'the first tier is every customer\'s: it sets no minSpend or minOrders' });
+  }
+  higher.forEach((tier, index) => {
+    const below = config.tiers[index];
+    if (tier.minSpend === undefined && tier.minOrders === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['tiers', index + 1], message: 'a tier above the first needs minSpend or minOrders' });
+    } else if (below && ((tier.minSpend ?? Infinity) < (below.minSpend ?? 0) || (tier.minOrders ?? Infinity) < (below.minOrders ?? 0))) {
+      ctx.addIssue({ code: 'custom', path: ['tiers', index + 1], message: `tiers go lowest first: "${tier.id}" asks less than "${below.id}"` });
+    }
+  });
+  const categoryIds = new Set(config.categories.map((category) => category.id));
+  config.journeys.forEach((journey, index) => {
+    const unknownTier = (ids: readonly string[] | undefined, path: (string | number)[]) => {
+      for (const id of ids ?? []) {
+        if (!tierIds.has(id)) ctx.addIssue({ code: 'custom', path: ['journeys', index, ...path], message: `unknown tier "${id}" (tiers: ${[...tierIds].join(', ') || 'none'})` });
+      }
+    };
+    unknownTier(journey.audience?.tiers, ['audience', 'tiers']);
+    if (journey.trigger.type === 'tier-up') {
+      if (config.tiers.length < 2) ctx.addIssue({ code: 'custom', path: ['journeys', index, 'trigger'], message: 'a tier-up journey needs at least two tiers' });
+      unknownTier(journey.trigger.tiers, ['trigger', 'tiers']);
+    }
+    for (const id of journey.audience?.categories ?? []) {
+      if (!categoryIds.has(id)) ctx.addIssue({ code: 'custom', path: ['journeys', index, 'audience', 'categories'], message: `unknown category "${id}"` });
+    }
+    journey.steps.forEach((step, at) => {
+      for (const [where, coupon] of [['coupon', step.coupon], ...(step.variants ?? []).map((variant, v) => [`variants.${v}.coupon`, variant.coupon] as const)] as const) {
+        unknownTier(Object.keys(coupon?.valueByTier ?? {}), ['steps', at, ...where.split('.'), 'valueByTier']);
+        unknownTier(Object.keys(coupon?.minSpendByTier ?? {}), ['steps', at, ...where.split('.'), 'minSpendByTier']);
+      }
+    });
+  });
+}
+
 /** The longest period one report covers (`recall report --from --to`), in days. */
 export const REPORT_HORIZON_DAYS = 400;
 
 /** The longest validity of any step's coupon, 0 without coupons. */
 export function longestCouponDays(config: Pick<CampaignConfig, 'journeys'>): number {
-  return Math.max(0, ...config.journeys.flatMap((journey) => journey.steps.map((step) => step.coupon?.validDays ?? 0)));
+  return Math.max(
+    0,
+    ...config.journeys.flatMap((journey) => journey.steps.flatMap((step) => [step.coupon?.validDays ?? 0, ...(step.variants ?? []).map((variant) => variant.coupon?.validDays ?? 0)])),
+  );
 }
 
 /** The shortest `retentionDays` that keeps a ledger item while a coupon, a conversion or a report can still need it. */

@@ -1,7 +1,8 @@
-import type { CampaignConfig, Journey, Step } from '../config/schema.ts';
+import { isDateTriggered, type CampaignConfig, type Journey, type Step } from '../config/schema.ts';
 import { daysBetween, localMinutes, minutesOfDay, type CalendarDate } from './dates.ts';
-import { isHeldOut } from './hashing.ts';
+import { isHeldOutOf } from './hashing.ts';
 import { backfillEntry, cycleStart, isStale, ledgerKey } from './journeys.ts';
+import { inAudience, memberOn } from './members.ts';
 import { mobileNumber } from './phone.ts';
 import type { JourneyState, Profile, RecentSend } from './records.ts';
 
@@ -10,6 +11,10 @@ export const OUTCOMES = [
   'sent',
   'held-out',
   'skipped:stale',
+  /** A birthday or holiday message not sent by its day (plus `lateDays`): never sent later. */
+  'skipped:expired',
+  /** The customer is outside the journey's audience on the day (docs/architecture.md#audiences). */
+  'skipped:audience',
   'skipped:no-consent',
   'skipped:invalid-contact',
   'skipped:bad-record',
@@ -82,8 +87,8 @@ function byPriority(a: Candidate, b: Candidate): number {
 
 /**
  * Every candidate message of one customer in one run, through the guardrails of docs/architecture.md#guardrails in
- * order: consent, contact, holdout, frequency cap, priority, quiet hours. Each candidate gets
- * exactly one outcome; at most one is `sent`.
+ * order: lateness (a birthday or holiday message expires), audience, consent, contact, holdout,
+ * frequency cap, priority, quiet hours. Each candidate gets exactly one outcome; at most one is `sent`.
  */
 export function decideCustomer(profile: Profile | undefined, candidates: readonly Candidate[], ctx: DecideContext): Decision[] {
   const { config, runDate } = ctx;
@@ -97,8 +102,17 @@ export function decideCustomer(profile: Profile | undefined, candidates: readonl
     return step !== undefined && resumedKeys.has(ledgerKey(candidate.state, step.id));
   };
   const ordered = [...candidates].sort((a, b) => Number(isResumed(b)) - Number(isResumed(a)) || byPriority(a, b));
+  const member = memberOn(config, profile?.member, runDate);
   for (const candidate of ordered) {
     const { journey } = candidate;
+    if (isDateTriggered(journey.trigger)) {
+      const step = journey.steps[candidate.state.stepIndex];
+      // Never sent after its day (plus lateDays), not even by --backfill.
+      if (step && isStale(config, journey, candidate.state, runDate)) {
+        decisions.push({ journey, stored: candidate.state, state: candidate.state, step, outcome: 'skipped:expired' });
+        continue;
+      }
+    }
     // A dormant cycle (its steps went by stale) is only looked at again by --backfill.
     const backfillFrom = ctx.backfill && candidate.state.dormant ? cycleStart(candidate.state) : undefined;
     const stale = backfillFrom !== undefined || isStale(config, journey, candidate.state, runDate);
@@ -113,6 +127,10 @@ export function decideCustomer(profile: Profile | undefined, candidates: readonl
       decide(profile && hasConsent(profile, step) && !contactFor(profile, step, config) ? 'skipped:invalid-contact' : 'skipped:stale');
       continue;
     }
+    if (profile && !inAudience(journey.audience, member, { hasSms: mobileNumber(profile.phone, config.defaultCountry).ok, hasPush: profile.pushEndpoint !== undefined }, runDate)) {
+      decide('skipped:audience');
+      continue;
+    }
     if (!profile || !hasConsent(profile, step)) {
       decide('skipped:no-consent');
       continue;
@@ -123,7 +141,7 @@ export function decideCustomer(profile: Profile | undefined, candidates: readonl
       decide(stale ? 'skipped:invalid-contact' : 'deferred:invalid-contact');
       continue;
     }
-    if (isHeldOut(profile.customerId, journey.id, config.holdoutPercent)) {
+    if (isHeldOutOf(config, profile.customerId, journey.id)) {
       decide('held-out');
       continue;
     }

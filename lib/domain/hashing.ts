@@ -23,6 +23,17 @@ export function shardOf(customerId: string, shards: number): number {
   return fnv1a(customerId) % shards;
 }
 
+/**
+ * The config's control group (docs/architecture.md#measurement): per journey, or with
+ * `holdout.scope: global` the same customers out of every journey.
+ */
+export function isHeldOutOf(config: { holdoutPercent: number; holdout: { scope: 'journey' | 'global' } }, customerId: string, journeyId: string): boolean {
+  return isHeldOut(customerId, config.holdout.scope === 'global' ? GLOBAL_HOLDOUT : journeyId, config.holdoutPercent);
+}
+
+/** What the global control group hashes with in place of a journey id (no journey id can be empty). */
+const GLOBAL_HOLDOUT = '';
+
 /** Deterministic holdout: the same customer is always held out of the same journey. */
 export function isHeldOut(customerId: string, journeyId: string, percent: number): boolean {
   if (percent <= 0) return false;

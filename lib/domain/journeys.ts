@@ -1,4 +1,4 @@
-import type { CampaignConfig, Category, Journey } from '../config/schema.ts';
+import { isDateTriggered, type CampaignConfig, type Category, type Journey } from '../config/schema.ts';
 import { addDays, daysBetween, laterDate, type CalendarDate } from './dates.ts';
 import type { JourneyState } from './records.ts';
 
@@ -6,22 +6,29 @@ import type { JourneyState } from './records.ts';
  * A journey state (lib/domain/records.ts) is where one customer stands in one cycle of one
  * journey. A cycle is the run of steps that one anchor starts: a category-window cycle per
  * (customer, category, last purchase), a recency cycle per (customer, last purchase), a ladder
- * cycle per qualifying order.
+ * cycle per qualifying order, a birthday cycle per year, a holiday cycle per holiday, a tier-up
+ * cycle per tier reached.
  */
 /** Identifies one decided step; the coupon code and the cap slot are derived from it. */
 export function ledgerKey(state: Pick<JourneyState, 'customerId' | 'journeyId' | 'cycle'>, stepId: string): string {
   return `${state.customerId}#${state.journeyId}#${state.cycle}#${stepId}`;
 }
 
-/** The journey-state item key within the customer: one per journey scope. */
-export function journeyScope(journey: Journey, category: string | undefined, orderId: string | undefined): string {
+/**
+ * The journey-state item key within the customer: one per journey scope. `cycle` names a ladder's
+ * order and a tier-up's tier, which each have a scope of their own.
+ */
+export function journeyScope(journey: Journey, category: string | undefined, cycle: string | undefined): string {
   switch (journey.trigger.type) {
     case 'category-window':
       return `${journey.id}#${category ?? ''}`;
     case 'recency':
+    case 'birthday':
+    case 'holiday':
       return journey.id;
     case 'purchase':
-      return `${journey.id}#${orderId ?? ''}`;
+    case 'tier-up':
+      return `${journey.id}#${cycle ?? ''}`;
   }
 }
 
@@ -36,6 +43,8 @@ export function categoryOf(config: CampaignConfig, categoryId: string | undefine
 export function stepDelayDays(config: CampaignConfig, journey: Journey, stepIndex: number, category?: string): number {
   const step = journey.steps[stepIndex];
   if (!step) throw new RangeError(`journey ${journey.id} has no step ${stepIndex}`);
+  // A birthday or holiday cycle is anchored on its day; its one message is due `daysBefore` it.
+  if (isDateTriggered(journey.trigger)) return -journey.trigger.daysBefore;
   if (journey.trigger.type === 'category-window' && step.after.from === 'anchor') {
     const window = categoryOf(config, category)?.windowDays;
     if (window === undefined) throw new RangeError(`unknown category ${category ?? '(none)'}`);
@@ -64,7 +73,12 @@ export function daysLate(config: CampaignConfig, journey: Journey, state: Journe
   return daysBetween(due, runDate);
 }
 
+/**
+ * A due step too late to send: past `graceDays`, or for a birthday or holiday message, past its
+ * day plus `lateDays` (it has expired; docs/architecture.md#birthdays-and-holidays).
+ */
 export function isStale(config: CampaignConfig, journey: Journey, state: JourneyState, runDate: CalendarDate): boolean {
+  if (isDateTriggered(journey.trigger)) return daysBetween(state.anchorDate, runDate) > journey.trigger.lateDays;
   return daysLate(config, journey, state, runDate) > config.graceDays;
 }
 
@@ -77,9 +91,9 @@ export function startCycle(
   journey: Journey,
   customerId: string,
   anchorDate: CalendarDate,
-  scope: { category?: string; orderId?: string },
+  scope: { category?: string; orderId?: string; cycle?: string },
 ): JourneyState {
-  const cycle = scope.orderId ?? (scope.category ? `${scope.category}@${anchorDate}` : anchorDate);
+  const cycle = scope.cycle ?? scope.orderId ?? (scope.category ? `${scope.category}@${anchorDate}` : anchorDate);
   return {
     customerId,
     journeyId: journey.id,
@@ -105,6 +119,11 @@ export function advance(journey: Journey, state: JourneyState, runDate: Calendar
  * a new one); a recency customer waits for the next threshold that is not stale yet.
  */
 export function afterStale(config: CampaignConfig, journey: Journey, state: JourneyState, runDate: CalendarDate): JourneyState {
+  // An expired birthday or holiday message is over: no --backfill sends it later.
+  if (isDateTriggered(journey.trigger)) {
+    const { dormant: _dormant, ...rest } = state;
+    return { ...rest, stepIndex: journey.steps.length };
+  }
   if (journey.trigger.type !== 'recency') return { ...state, stepIndex: journey.steps.length, dormant: true };
   let next = advance(journey, state, runDate);
   while (!isFinished(journey, next) && isStale(config, journey, next, runDate)) {

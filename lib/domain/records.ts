@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { CalendarDateSchema } from '../config/schema.ts';
 import { OUTCOMES } from './guardrails.ts';
+import { MemberSchema } from './members.ts';
 import { PermanentError } from '../errors.ts';
 
 /*
@@ -29,6 +30,10 @@ export const ProfileSchema = z.object({
   optedOutAt: z.string().optional(),
   optInAt: z.string().optional(),
   pushEndpoint: z.string().optional(),
+  /** `MM-DD` (docs/architecture.md#birthdays-and-holidays). */
+  birthday: z.string().regex(/^\d{2}-\d{2}$/).optional(),
+  /** Orders, spend and tier (docs/architecture.md#members), kept by record-order. */
+  member: MemberSchema.optional(),
   /** The messages sent within the cap period (date and ledger key), oldest first. */
   recentSends: z.array(RecentSendSchema).default([]),
   /** Optimistic lock on `recentSends`: two racing jobs cannot both take the last slot. */
@@ -88,6 +93,10 @@ export const LedgerEntrySchema = z.object({
   outcome: z.enum(OUTCOMES),
   /** The stored config version the run decided with (docs/architecture.md#config-versions); absent: a config file, an experiment. */
   configVersion: z.number().int().positive().optional(),
+  /** The customer's member tier on the day it was decided (docs/architecture.md#members). */
+  tier: z.string().optional(),
+  /** The step's variant the customer was assigned (docs/architecture.md#variants). */
+  variant: z.string().optional(),
   /** Only for messages (docs/architecture.md#message-states); `sending` that stays is unconfirmed. */
   status: LedgerStatusSchema.optional(),
   /** Who made the status's last move when it was not our sender (an operator's mark, a provider event). */
