@@ -40,3 +40,23 @@ export function isHeldOut(customerId: string, journeyId: string, percent: number
   const digest = createHash('sha256').update(`${customerId}\u0000${journeyId}`).digest();
   return (digest.readUInt32BE(0) / 0x1_0000_0000) * 100 < percent;
 }
+
+/**
+ * A customer's arm of a tested step (docs/architecture.md#variants): a sha256 of (customer,
+ * journey, step) spread over the cumulative weights, so a re-run, a resumed job or a test campaign
+ * picks the same one. Tagged `variant` and hashed with the step, so it is independent of the
+ * holdout hash: each arm holds a fair share of the held-out customers, its own control.
+ */
+export function variantOf<V extends { weight: number }>(customerId: string, journeyId: string, stepId: string, variants: readonly V[]): V | undefined {
+  const total = variants.reduce((sum, variant) => sum + variant.weight, 0);
+  if (total <= 0) return undefined;
+  const digest = createHash('sha256').update(`variant\u0000${customerId}\u0000${journeyId}\u0000${stepId}`).digest();
+  // 48 bits: the share a weight gets is exact to far below any measurable difference.
+  const point = (digest.readUIntBE(0, 6) / 2 ** 48) * total;
+  let reached = 0;
+  for (const variant of variants) {
+    reached += variant.weight;
+    if (point < reached) return variant;
+  }
+  return variants[variants.length - 1];
+}
