@@ -174,19 +174,32 @@ type OrderOutcome = { status: 'recorded' | 'duplicate'; unknownCategories: strin
 
 export type ImportOrdersDeps = RecordOrderDeps & { store: RecordOrderDeps['store'] & ImportLog & Pick<CustomerImport, 'customersWithHistory' | 'putOrderHistories'> };
 
+/** The rows held (default WAITING_ROWS) and written at a time (default GROUP_ROWS): a small window lets a test reach the late-row path with a small file. */
+export interface ImportOrdersWindow {
+  waitingRows?: number;
+  groupRows?: number;
+}
+
 /**
  * Records orders as record-order records them, one customer's in file order (attribution and
  * coupon codes included: pass the coupon secret). `asOf` is when the import is considered to
  * happen: lateness is judged on its date, not on the machine's clock.
  *
  * Rows wait, grouped by customer, until WAITING_ROWS are held; then the least recently seen
- * customers' rows are written. A customer with no stored history (a profile alone does not count)
- * has their history folded in memory by record-order's own domain functions and written in
- * batches (`putOrderHistories`); a customer with one, or whose later rows come after their first
- * write, goes through record-order order by order. So a file in any order ends as recording its
- * orders one by one would; one sorted by customer (most exports) is written in batches.
+ * customers' rows are written, GROUP_ROWS at a time (`window` can set both; tests use a small
+ * one). A customer with no stored history (a profile alone does not count) has their history
+ * folded in memory by record-order's own domain functions and written in batches
+ * (`putOrderHistories`); a customer with one, or whose later rows come after their first write,
+ * goes through record-order order by order. So a file in any order ends as recording its orders
+ * one by one would; one sorted by customer (most exports) is written in batches.
  */
-export async function importOrders(deps: ImportOrdersDeps, orders: AsyncIterable<ImportRow<OrderInput>>, asOf: Date, hooks: ImportHooks = {}): Promise<ImportCounts> {
+export async function importOrders(
+  deps: ImportOrdersDeps,
+  orders: AsyncIterable<ImportRow<OrderInput>>,
+  asOf: Date,
+  hooks: ImportHooks = {},
+  { waitingRows = WAITING_ROWS, groupRows = GROUP_ROWS }: ImportOrdersWindow = {},
+): Promise<ImportCounts> {
   const counts: ImportCounts = { imported: 0, unchanged: 0, rejected: {}, skipped: {}, warnings: {} };
   const atAsOf: RecordOrderDeps = { ...deps, clock: { now: () => asOf } };
   const today = localDate(asOf, deps.config.merchantTimeZone);
@@ -243,7 +256,7 @@ export async function importOrders(deps: ImportOrdersDeps, orders: AsyncIterable
     const waiting = new WaitingRows();
     const groups = new KeyedTasks(GROUPS_IN_FLIGHT);
     const writeOldest = () => {
-      const group = waiting.takeOldest(GROUP_ROWS);
+      const group = waiting.takeOldest(groupRows);
       return groups.add([...group.keys()], () => writeGroup(group));
     };
     try {
@@ -258,7 +271,7 @@ export async function importOrders(deps: ImportOrdersDeps, orders: AsyncIterable
             hooks.onProgress?.(1);
           } else {
             waiting.add(row);
-            if (waiting.rows >= WAITING_ROWS) await writeOldest();
+            if (waiting.rows >= waitingRows) await writeOldest();
           }
         }
       } finally {
