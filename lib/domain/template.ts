@@ -1,7 +1,8 @@
 /**
  * Message rendering (docs/architecture.md#messages): a step template filled with the customer's name, the
- * category and the coupon, plus the opt-out text that promotional SMS to China must carry.
+ * category, the member tier and the coupon, plus the opt-out text that promotional SMS to China must carry.
  */
+import type { Coupon, Step, Tier, Variant } from '../config/schema.ts';
 import { COUPON_CODE_LENGTH } from './coupon.ts';
 import { PermanentError } from '../errors.ts';
 
@@ -9,6 +10,7 @@ export const TEMPLATE_PLACEHOLDERS = [
   'shop',
   'name',
   'category',
+  'tier',
   'couponValue',
   'minSpend',
   'code',
@@ -28,6 +30,8 @@ export interface MessageVars {
   shop: string;
   name: string;
   category: string;
+  /** The member tier's name on the day (docs/architecture.md#members); empty without tiers. */
+  tier?: string;
   couponValue?: number;
   minSpend?: number;
   code?: string;
@@ -75,6 +79,8 @@ function valueOf(placeholder: TemplatePlaceholder, vars: MessageVars): string | 
       return displayName(vars.name);
     case 'category':
       return vars.category;
+    case 'tier':
+      return vars.tier ?? '';
     case 'couponValue':
       return vars.couponValue === undefined ? undefined : formatAmount(vars.couponValue);
     case 'minSpend':
@@ -84,6 +90,17 @@ function valueOf(placeholder: TemplatePlaceholder, vars: MessageVars): string | 
     case 'expiry':
       return vars.expiry;
   }
+}
+
+/** A coupon's amounts for one tier (docs/architecture.md#members): `valueByTier` / `minSpendByTier`, else the coupon's own. */
+export function couponForTier(coupon: Coupon, tier: Pick<Tier, 'id'> | undefined): { value: number; minSpend: number } {
+  const byTier = <T>(amounts: Record<string, T> | undefined): T | undefined => (tier && amounts && Object.hasOwn(amounts, tier.id) ? amounts[tier.id] : undefined);
+  return { value: byTier(coupon.valueByTier) ?? coupon.value, minSpend: byTier(coupon.minSpendByTier) ?? coupon.minSpend };
+}
+
+/** What a customer's arm sends: the variant's template and coupon where it sets them, else the step's. */
+export function armOf(step: Step, variant: Variant | undefined): { template: string; coupon: Coupon | undefined } {
+  return { template: variant?.template ?? step.template, coupon: variant?.coupon ?? step.coupon };
 }
 
 /** Punctuation after which the opt-out text follows directly, as Chinese text has no spaces. */
@@ -126,8 +143,10 @@ const WORST_CASE_CODE = 'Z'.repeat(COUPON_CODE_LENGTH);
 export interface WorstCaseOptions {
   /** The configured shop name; without it, a name as long as the longest customer name. */
   shop?: string;
-  /** The step's coupon; without it, WORST_CASE_AMOUNT for both amounts. */
+  /** The step's coupon (for the tier below); without it, WORST_CASE_AMOUNT for both amounts. */
   coupon?: { value: number; minSpend: number };
+  /** The tier's name; without it, empty (a config without tiers). */
+  tier?: string;
 }
 
 export function worstCaseMessage(
@@ -142,6 +161,7 @@ export function worstCaseMessage(
       shop: options.shop ?? WORST_CASE_NAME,
       name: WORST_CASE_NAME,
       category: longestCategoryName,
+      tier: options.tier ?? '',
       couponValue: options.coupon?.value ?? WORST_CASE_AMOUNT,
       minSpend: options.coupon?.minSpend ?? WORST_CASE_AMOUNT,
       code: WORST_CASE_CODE,

@@ -124,7 +124,7 @@ function rateSteps(config: CampaignConfig, recent: Report | undefined, day: Cale
     if (!journey.enabled) continue;
     for (const step of journey.steps) {
       const seen = recent?.byJourney[journey.id]?.steps[step.id];
-      const rendered = renderStepMessage(config, 'forecast', { step, name: '', category: journey.trigger.type === 'category-window' ? longestCategory : undefined, runDate: day, couponKey: 'forecast' }).parts;
+      const rendered = renderStepMessage(config, 'forecast', { step, tier: config.tiers[0], variant: undefined, name: '', category: journey.trigger.type === 'category-window' ? longestCategory : undefined, runDate: day, couponKey: 'forecast' }).parts;
       const fromRecent = seen !== undefined && seen.candidates >= MIN_RECENT_CANDIDATES;
       rates.set(`${journey.id}\u0000${step.id}`, {
         journeyId: journey.id,

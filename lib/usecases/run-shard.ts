@@ -1,11 +1,14 @@
 import type { CampaignConfig, Journey } from '../config/schema.ts';
 import { addDays, type CalendarDate } from '../domain/dates.ts';
 import { decideCustomer, type Candidate, type Decision, type Outcome } from '../domain/guardrails.ts';
-import { personKey } from '../domain/hashing.ts';
+import { personKey, variantOf } from '../domain/hashing.ts';
+import { memberOn } from '../domain/members.ts';
 import { MESSAGE_MOVES } from '../domain/message-state.ts';
 import { maskPhone } from '../domain/phone.ts';
-import { advance, afterStale, dueCutoff, isFinished, ledgerKey } from '../domain/journeys.ts';
-import type { Cursor, Decisions, DueIndex } from '../ports/store.ts';
+import { advance, afterStale, dueCutoff, isFinished, ledgerKey, startCycle } from '../domain/journeys.ts';
+import { dateReadsOn, type DateRead } from '../domain/calendar.ts';
+import { shardOf } from '../domain/hashing.ts';
+import type { CalendarReads, Cursor, Decisions, DueIndex, Page } from '../ports/store.ts';
 import type { SendJob, SendQueue } from '../ports/messaging.ts';
 import { CorruptItemError } from '../domain/records.ts';
 import { duePartitions, dueSlot, scopeOf } from './due-index.ts';
@@ -14,7 +17,7 @@ import { RunTally } from './run-tally.ts';
 import type { JourneyState, Profile } from '../domain/records.ts';
 
 export interface RunDeps {
-  store: DueIndex & Decisions;
+  store: DueIndex & CalendarReads & Decisions;
   sendQueue: SendQueue;
   config: CampaignConfig;
   /** The stored version `config` is (docs/architecture.md#config-versions); absent for a config file: an experiment. */
@@ -98,6 +101,23 @@ export async function runShard(
     byCustomer.set(state.customerId, list);
   }
 
+  // Birthday and holiday messages first due today: new cycles, found through the calendar index.
+  const fresh = new Set<JourneyState>();
+  for (const read of dateReadsOn(config, options.runDate)) {
+    for (const customerId of await customersOf(store, read, job.shard, options.runDate)) {
+      if (job.afterCustomer !== undefined && customerId <= job.afterCustomer) continue;
+      // Customers the index names in another shard (a changed `shards`) are that shard's.
+      if (shardOf(customerId, config.shards) !== job.shard) continue;
+      const list = byCustomer.get(customerId) ?? [];
+      // Deferred on an earlier run today, it waits in the due index already: one candidate per cycle.
+      if (list.some((candidate) => candidate.journey.id === read.journey.id && candidate.state.cycle === read.cycle)) continue;
+      const state = startCycle(read.journey, customerId, read.anchorDate, { cycle: read.cycle });
+      fresh.add(state);
+      list.push({ journey: read.journey, state });
+      byCustomer.set(customerId, list);
+    }
+  }
+
   const customerIds = [...byCustomer.keys()].sort();
   for (let i = 0; i < customerIds.length; i += PROFILE_BATCH) {
     const batch = customerIds.slice(i, i + PROFILE_BATCH);
@@ -116,7 +136,7 @@ export async function runShard(
         const profile = profiles.get(customerId);
         const decisions = decideCustomer(profile, candidates, { config, runDate: options.runDate, now: options.now, backfill: options.backfill });
         for (const decision of decisions) {
-          const outcome = options.dryRun ? decision.outcome : await applyDecision(deps, options, profile, decision, handOff).catch(badRecord);
+          const outcome = options.dryRun ? decision.outcome : await applyDecision(deps, options, profile, decision, handOff, fresh.has(decision.stored)).catch(badRecord);
           record(tally, options, customerId, decision.journey, decision.step.id, outcome);
         }
       }),
@@ -128,6 +148,25 @@ export async function runShard(
     }
   }
   return { tally };
+}
+
+/** The customers of one shard a birthday or holiday read finds, every page. */
+async function customersOf(store: CalendarReads, read: DateRead, shard: number, runDate: CalendarDate): Promise<string[]> {
+  const pages = (query: (cursor?: Cursor) => Promise<Page<string>>) => allCustomers(query);
+  if (read.kind === 'holiday') return pages((cursor) => store.orderedSince(read.lastOrderFrom, runDate, shard, cursor));
+  const found = await Promise.all(read.monthDays.map((monthDay) => pages((cursor) => store.birthdaysOn(monthDay, shard, cursor))));
+  return [...new Set(found.flat())];
+}
+
+async function allCustomers(query: (cursor?: Cursor) => Promise<Page<string>>): Promise<string[]> {
+  const customers: string[] = [];
+  let cursor: Cursor | undefined;
+  do {
+    const page = await query(cursor);
+    customers.push(...page.items);
+    cursor = page.next;
+  } while (cursor);
+  return customers;
 }
 
 /**
@@ -169,18 +208,31 @@ function record(tally: RunTally, options: RunOptions, customerId: string, journe
  * the rolling cap, then the hand-off to the sender (with the batch's others), and last the move
  * to the next step.
  */
-async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profile | undefined, decision: Decision, handOff: HandOff): Promise<Outcome> {
+async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profile | undefined, decision: Decision, handOff: HandOff, fresh: boolean): Promise<Outcome> {
   const { store, config } = deps;
   const { journey, state, step } = decision;
-  const base = { customerId: state.customerId, journeyId: journey.id, cycle: state.cycle, stepId: step.id, runDate: options.runDate, ...versionOf(deps) };
+  // The tier on the run's date and the arm go on every claim, held-out ones too: each variant's control.
+  const tier = memberOn(config, profile?.member, options.runDate).tier;
+  const variant = step.variants ? variantOf(state.customerId, journey.id, step.id, step.variants) : undefined;
+  const base = {
+    customerId: state.customerId,
+    journeyId: journey.id,
+    cycle: state.cycle,
+    stepId: step.id,
+    runDate: options.runDate,
+    ...(tier ? { tier: tier.id } : {}),
+    ...(variant ? { variant: variant.id } : {}),
+    ...versionOf(deps),
+  };
   // The table's TTL deletes the decision once nothing can need it (docs/architecture.md#retention).
   const keepsUntil = addDays(options.runDate, config.retentionDays);
 
-  if (decision.outcome.startsWith('deferred:') || decision.outcome === 'skipped:bad-record') return decision.outcome;
+  if (decision.outcome.startsWith('deferred:')) return waitInDueIndex(deps, decision, fresh, decision.outcome);
+  if (decision.outcome === 'skipped:bad-record') return decision.outcome;
 
   if (decision.outcome !== 'sent' || !decision.contact || !profile) {
     const existing = await store.claimLedger({ ...base, outcome: decision.outcome }, keepsUntil);
-    const next = decision.outcome === 'skipped:stale' ? afterStale(config, journey, state, options.runDate) : advance(journey, state, options.runDate);
+    const next = decision.outcome === 'skipped:stale' || decision.outcome === 'skipped:expired' ? afterStale(config, journey, state, options.runDate) : advance(journey, state, options.runDate);
     // A message an earlier run claimed and no sender took (it was deferred after its claim), now
     // refused: it is settled as this skip, never left `claimed` and counted as sent.
     const withdrawn =
@@ -188,13 +240,15 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
       existing.status === 'claimed' &&
       decision.outcome.startsWith('skipped:') &&
       (await store.moveLedgerStatus(base.customerId, base, MESSAGE_MOVES.withdrawn, { outcome: decision.outcome, error: 'refused by a later run before it was sent' }));
-    await saveNext(deps, decision, next);
+    await saveNext(deps, decision, next, fresh);
     return existing && !withdrawn ? existing.outcome : decision.outcome;
   }
 
   const key = ledgerKey(state, step.id);
-  const { text, parts, couponCode: code, couponExpiry: expiry } = renderStepMessage(config, deps.couponSecret, {
+  const { text, parts, couponCode: code, couponValue, couponExpiry: expiry } = renderStepMessage(config, deps.couponSecret, {
     step,
+    tier,
+    variant,
     name: profile.name,
     category: state.category,
     runDate: options.runDate,
@@ -208,12 +262,12 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
       channel: step.channel,
       recipient: decision.contact.channel === 'sms' ? maskPhone(decision.contact.to) : 'push endpoint',
       parts,
-      ...(code ? { couponCode: code, ...(step.coupon ? { couponValue: step.coupon.value } : {}) } : {}),
+      ...(code ? { couponCode: code, ...(couponValue === undefined ? {} : { couponValue }) } : {}),
     },
     keepsUntil,
   );
   if (existing && existing.outcome !== 'sent') {
-    await saveNext(deps, decision, advance(journey, state, options.runDate));
+    await saveNext(deps, decision, advance(journey, state, options.runDate), fresh);
     return existing.outcome;
   }
   if (!existing || existing.status === 'claimed') {
@@ -232,7 +286,7 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
       if (personal === 'taken') await store.releasePersonSlot(person, send, config.frequencyCap.maxMessages);
       // Another job took a slot first (perhaps for this very message). The claim stays: if that
       // job handed it over, the sender delivers it; if not, a later run resumes it.
-      return 'deferred:capped';
+      return waitInDueIndex(deps, decision, fresh, 'deferred:capped');
     }
     const job: SendJob = {
       customerId: base.customerId,
@@ -248,10 +302,10 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
       timeZone: profile.timeZone ?? config.merchantTimeZone,
       ...versionOf(deps),
     };
-    handOff.add(job, () => saveNext(deps, decision, advance(journey, state, options.runDate)));
+    handOff.add(job, () => saveNext(deps, decision, advance(journey, state, options.runDate), fresh));
     return 'sent';
   }
-  await saveNext(deps, decision, advance(journey, state, options.runDate));
+  await saveNext(deps, decision, advance(journey, state, options.runDate), fresh);
   return 'sent';
 }
 
@@ -259,8 +313,21 @@ function versionOf(deps: RunDeps): { configVersion?: number } {
   return deps.configVersion === undefined ? {} : { configVersion: deps.configVersion };
 }
 
-async function saveNext(deps: RunDeps, decision: Decision, next: JourneyState): Promise<void> {
+/**
+ * Writes the state after a decision, conditional on the stored one being `decision.stored`; a
+ * fresh birthday or holiday cycle (nothing stored yet) only if no newer cycle is stored.
+ */
+async function saveNext(deps: RunDeps, decision: Decision, next: JourneyState, fresh: boolean): Promise<void> {
   const waitsFor = isFinished(decision.journey, next) ? undefined : dueSlot(deps.config, decision.journey, next);
   // A false return means another job already moved this state on: nothing left to do.
-  await deps.store.saveJourneyState(scopeOf(decision.journey, decision.stored), next, waitsFor, decision.stored);
+  await deps.store.saveJourneyState(scopeOf(decision.journey, decision.stored), next, waitsFor, fresh ? undefined : decision.stored);
+}
+
+/**
+ * A deferred message waits where it is. A fresh birthday or holiday cycle is stored in the due
+ * index now, so the runs after today find it there until it is sent or expires.
+ */
+async function waitInDueIndex(deps: RunDeps, decision: Decision, fresh: boolean, outcome: Outcome): Promise<Outcome> {
+  if (fresh) await deps.store.saveJourneyState(scopeOf(decision.journey, decision.stored), decision.stored, dueSlot(deps.config, decision.journey, decision.stored));
+  return outcome;
 }

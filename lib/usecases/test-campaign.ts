@@ -2,7 +2,9 @@ import * as z from 'zod';
 import type { CampaignConfig, Journey } from '../config/schema.ts';
 import { localDate, type CalendarDate } from '../domain/dates.ts';
 import { decideCustomer, type Outcome } from '../domain/guardrails.ts';
+import { variantOf } from '../domain/hashing.ts';
 import { startCycle } from '../domain/journeys.ts';
+import { memberOn } from '../domain/members.ts';
 import { maskPhone, mobileNumber } from '../domain/phone.ts';
 import { smsParts } from '../domain/sms.ts';
 import type { Cursor, CustomerReads, DueIndex } from '../ports/store.ts';
@@ -126,6 +128,9 @@ export async function runTestCampaign(deps: TestCampaignDeps, input: TestCampaig
     const [decision] = decideCustomer(profile, [{ journey, state }], { config, runDate: today, now, backfill: false });
     const message = renderStepMessage(config, deps.couponSecret, {
       step,
+      // As the daily run would pick them today: the same tier and the same arm.
+      tier: memberOn(config, profile.member, today).tier,
+      variant: step.variants ? variantOf(customerId, journey.id, step.id, step.variants) : undefined,
       name: profile.name,
       category: state.category,
       runDate: today,

@@ -34,9 +34,9 @@ describe('placeholdersIn', () => {
     expect(placeholdersIn('{} { name } {1st} {name}')).toEqual(['name']);
   });
 
-  it('knows exactly the seven documented placeholders', () => {
+  it('knows exactly the eight documented placeholders', () => {
     expect([...TEMPLATE_PLACEHOLDERS].sort()).toEqual(
-      ['category', 'code', 'couponValue', 'expiry', 'minSpend', 'name', 'shop'].sort(),
+      ['category', 'code', 'couponValue', 'expiry', 'minSpend', 'name', 'shop', 'tier'].sort(),
     );
   });
 });
