@@ -13,11 +13,13 @@ import {
   COUPON_PLACEHOLDERS,
   MAX_NAME_CHARS,
   TEMPLATE_PLACEHOLDERS,
+  armOf,
+  couponForTier,
   isTemplatePlaceholder,
   placeholdersIn,
   worstCaseMessage,
 } from '../domain/template.ts';
-import { CampaignConfigSchema, type CampaignConfig, type Step } from './schema.ts';
+import { CampaignConfigSchema, type CampaignConfig, type Coupon, type Step } from './schema.ts';
 import { BadInputError } from '../errors.ts';
 
 export interface ConfigProblem {
@@ -57,28 +59,49 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return formatted;
 }
 
-function worstCaseParts(step: Step, config: CampaignConfig): { parts: SmsParts; category: string } {
-  let worst: { parts: SmsParts; category: string } | undefined;
+/** One message a step can send: the step's own, or a variant's template and coupon. */
+interface Arm {
+  template: string;
+  coupon: Coupon | undefined;
+  channel: Step['channel'];
+}
+
+/** The longest rendering over every category and every tier (its name and its coupon amounts). */
+function worstCaseParts(arm: Arm, config: CampaignConfig): { parts: SmsParts; category: string; tier: string | undefined } {
+  let worst: { parts: SmsParts; category: string; tier: string | undefined } | undefined;
+  const tiers = config.tiers.length > 0 ? config.tiers : [undefined];
   for (const category of config.categories) {
-    const text = worstCaseMessage(step.template, config.sms.optOutText, category.name, {
-      shop: config.shopName,
-      coupon: step.coupon,
-    });
-    const parts = smsParts(text);
-    const longer =
-      worst === undefined ||
-      parts.parts > worst.parts.parts ||
-      (parts.parts === worst.parts.parts && parts.units > worst.parts.units);
-    if (longer) worst = { parts, category: category.name };
+    for (const tier of tiers) {
+      const text = worstCaseMessage(arm.template, config.sms.optOutText, category.name, {
+        shop: config.shopName,
+        ...(arm.coupon ? { coupon: couponForTier(arm.coupon, tier) } : {}),
+        ...(tier ? { tier: tier.name } : {}),
+      });
+      const parts = smsParts(text);
+      const longer =
+        worst === undefined ||
+        parts.parts > worst.parts.parts ||
+        (parts.parts === worst.parts.parts && parts.units > worst.parts.units);
+      if (longer) worst = { parts, category: category.name, tier: tier?.name };
+    }
   }
   // The schema requires at least one category.
   if (worst === undefined) throw new Error('no categories to render a worst case with');
   return worst;
 }
 
+/** The step's template and every variant that changes it or its coupon, each with its path. */
 function templateProblems(step: Step, path: string, config: CampaignConfig): ConfigProblem[] {
+  const arms = (step.variants ?? [])
+    .map((variant, index) => ({ variant, index }))
+    .filter(({ variant }) => variant.template !== undefined || variant.coupon !== undefined)
+    .map(({ variant, index }) => ({ arm: { ...armOf(step, variant), channel: step.channel }, path: `${path.replace(/\.template$/, '')}.variants[${index}].${variant.template === undefined ? 'coupon' : 'template'}` }));
+  return [{ arm: { template: step.template, coupon: step.coupon, channel: step.channel }, path }, ...arms].flatMap(({ arm, path: at }) => armProblems(arm, at, config));
+}
+
+function armProblems(arm: Arm, path: string, config: CampaignConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const used = placeholdersIn(step.template);
+  const used = placeholdersIn(arm.template);
   const unknown = used.filter((name) => !isTemplatePlaceholder(name));
   for (const name of unknown) {
     problems.push({
@@ -86,7 +109,7 @@ function templateProblems(step: Step, path: string, config: CampaignConfig): Con
       message: `unknown placeholder {${name}}; known: ${TEMPLATE_PLACEHOLDERS.map((known) => `{${known}}`).join(' ')}`,
     });
   }
-  if (step.coupon === undefined) {
+  if (arm.coupon === undefined) {
     const needCoupon = used.filter((name) => COUPON_PLACEHOLDERS.some((placeholder) => placeholder === name));
     if (needCoupon.length > 0) {
       problems.push({
@@ -96,14 +119,14 @@ function templateProblems(step: Step, path: string, config: CampaignConfig): Con
     }
   }
   // Push has no parts; an unknown placeholder cannot be rendered, and is already reported.
-  if (step.channel === 'sms' && unknown.length === 0) {
-    const { parts, category } = worstCaseParts(step, config);
+  if (arm.channel === 'sms' && unknown.length === 0) {
+    const { parts, category, tier } = worstCaseParts(arm, config);
     if (parts.parts > config.sms.maxParts) {
       problems.push({
         path,
         message:
           `can be ${parts.parts} SMS parts (${parts.encoding}, ${parts.units} units) with a ${MAX_NAME_CHARS}-character ` +
-          `name, category "${category}" and the opt-out text; sms.maxParts is ${config.sms.maxParts}`,
+          `name, category "${category}"${tier === undefined ? '' : `, tier "${tier}"`} and the opt-out text; sms.maxParts is ${config.sms.maxParts}`,
       });
     }
   }
