@@ -25,6 +25,8 @@ export const MemberSchema = z.object({
   recentOrderIds: z.array(z.string()).default([]),
   /** The tier as of the latest order counted: what a tier-up is measured from. */
   tier: z.string().optional(),
+  /** Optimistic lock: every write is conditional on the version read, so two orders of one customer never lose one. */
+  version: z.number().int().nonnegative().default(0),
 });
 export type Member = z.infer<typeof MemberSchema>;
 
@@ -68,9 +70,21 @@ export function countMemberOrder(config: Pick<CampaignConfig, 'tierPeriodDays' |
     lastOrderDate,
     categories: [...new Set([...current.categories, ...order.categories])].sort(),
     recentOrderIds: [...current.recentOrderIds, order.orderId].slice(-RECENT_ORDERS_KEPT),
+    version: current.version + 1,
   };
   const tier = tierOn(config, next, lastOrderDate);
   return tier ? { ...next, tier: tier.id } : next;
+}
+
+/**
+ * Member figures from a customer's recorded orders (`recall migrate`, and record-order on a profile
+ * that had none yet), oldest first, so the orders remembered are the latest.
+ */
+export function memberFromOrders(config: Pick<CampaignConfig, 'tierPeriodDays' | 'tiers'>, orders: readonly MemberOrder[]): Member | undefined {
+  const sorted = [...orders].sort((a, b) => a.orderDate.localeCompare(b.orderDate) || a.orderId.localeCompare(b.orderId));
+  let member: Member | undefined;
+  for (const order of sorted) member = countMemberOrder(config, member, order) ?? member;
+  return member;
 }
 
 function addToDays(days: readonly z.infer<typeof MemberDaySchema>[], order: MemberOrder): z.infer<typeof MemberDaySchema>[] {

@@ -1,7 +1,8 @@
 import type { CampaignConfig } from '../config/schema.ts';
 import type { CalendarDate } from './dates.ts';
 import { journeyScope, startCycle } from './journeys.ts';
-import type { CategoryHistory, JourneyState } from './records.ts';
+import { tierReached, type Member, type MemberOrder } from './members.ts';
+import type { CategoryHistory, JourneyState, OrderMarker } from './records.ts';
 
 const RECENT_ORDERS_KEPT = 10;
 
@@ -96,4 +97,35 @@ export function cyclesStartedBy(
     }
   }
   return started;
+}
+
+/**
+ * The `tier-up` cycles an order starts (docs/architecture.md#members): when it lifts the customer
+ * above the tier they had on the order's day, one cycle of each enabled tier-up journey that lists
+ * the tier reached (default: every tier above the first), scoped and named by the tier, unless a
+ * state of that scope exists: once per tier ever, however often the customer falls and rises.
+ * A fall starts nothing.
+ */
+export function tierUpCyclesStartedBy(
+  config: CampaignConfig,
+  order: Pick<OrderFacts, 'customerId' | 'orderDate'>,
+  before: Member | undefined,
+  after: Member,
+  existing: ReadonlyMap<string, JourneyState>,
+): { scope: string; state: JourneyState }[] {
+  const tier = tierReached(config, before, after, order.orderDate);
+  if (!tier) return [];
+  const started: { scope: string; state: JourneyState }[] = [];
+  for (const journey of config.journeys) {
+    if (!journey.enabled || journey.trigger.type !== 'tier-up') continue;
+    const tiers = journey.trigger.tiers ?? config.tiers.slice(1).map((candidate) => candidate.id);
+    const scope = journeyScope(journey, undefined, tier.id);
+    if (tiers.includes(tier.id) && !existing.has(scope)) started.push({ scope, state: startCycle(journey, order.customerId, order.orderDate, { cycle: tier.id }) });
+  }
+  return started;
+}
+
+/** What an order (or its marker) counts for the customer's membership: the categories the config knows. */
+export function memberOrder(config: Pick<CampaignConfig, 'categories'>, order: Pick<OrderMarker, 'orderId' | 'orderDate' | 'total' | 'categories'>): MemberOrder {
+  return { orderId: order.orderId, orderDate: order.orderDate, total: order.total ?? 0, categories: (order.categories ?? []).filter((category) => config.categories.some((known) => known.id === category)) };
 }

@@ -3,6 +3,7 @@ import type { Consent } from '../domain/consent.ts';
 import type { CalendarDate } from '../domain/dates.ts';
 import type { CustomerInput, CustomerUpdate } from '../domain/model.ts';
 import type { MessageMove } from '../domain/message-state.ts';
+import type { Member } from '../domain/members.ts';
 import type { CategoryHistory, JourneyState, LedgerEntry, OrderMarker, Profile, RunMeta, ShardPart } from '../domain/records.ts';
 import type { ImportCheckpoint, ImportResult } from '../events/schemas.ts';
 
@@ -88,7 +89,16 @@ export interface CustomerSnapshot {
 }
 
 /** What record-order would have written for one customer's orders, built in memory (bulk imports). */
-export type OrderHistorySnapshot = Pick<CustomerSnapshot, 'categories' | 'journeys' | 'orders'> & { customerId: string };
+export type OrderHistorySnapshot = Pick<CustomerSnapshot, 'categories' | 'journeys' | 'orders'> & { customerId: string; member?: MemberFigures };
+
+/** A customer's member figures (docs/architecture.md#members) and the shard of their calendar-index entry. */
+export interface MemberFigures {
+  member: Member;
+  shard: number;
+}
+
+/** The member figures a profile holds: `corrupt` when they do not parse (a write may replace them). */
+export type StoredMember = { state: 'none' } | { state: 'stored'; member: Member } | { state: 'corrupt' };
 
 /** Read and write units this store consumed (the run summary's figures). */
 export interface CapacityUsage {
@@ -201,6 +211,17 @@ export interface OrderHistory extends CapacityUsage, HistoryReads, JourneyWrites
   markConverted(customerId: string, ledger: LedgerRef, conversion: ConversionMark): Promise<boolean>;
   /** Marks a message's coupon redeemed, once: true when it now names this order (also on a replay). */
   markRedeemed(customerId: string, ledger: LedgerRef, orderId: string): Promise<boolean>;
+  /** The profile's member figures (strongly consistent). */
+  getMember(customerId: string): Promise<StoredMember>;
+  /**
+   * Writes the member figures and the last order's calendar-index entry on the profile (creating
+   * one holding the customer id alone when there is none), other fields untouched, if the stored
+   * member is still at `expectedVersion` (`undefined`: none is stored; `any`: replace a corrupt
+   * one). False when not.
+   */
+  saveMember(customerId: string, figures: MemberFigures, expectedVersion: number | undefined | 'any'): Promise<boolean>;
+  /** Every order marker of one customer (strongly consistent); `invalid` counts those that do not parse. */
+  ordersOf(customerId: string): Promise<{ items: OrderMarker[]; invalid: number }>;
 }
 
 /** The test campaign's reads of real customers. */

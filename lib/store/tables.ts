@@ -87,6 +87,10 @@ export const keys = {
   configVersion: (version: number) => `V#${String(version).padStart(8, '0')}`,
   latestImport: 'LATEST',
   shardPart: (shard: number, part: string) => `SHARD#${shard}#${part}`,
+  /** Calendar-index partition of the customers whose last order is in `month` (YYYY-MM), in one shard. */
+  lastOrderMonth: (month: string, shard: number) => `A#${month}#${shard}`,
+  /** Calendar-index sort key of a customer's last order: by date, then customer. */
+  lastOrderSort: (lastOrderDate: string, customerId: string) => `${lastOrderDate}#${customerId}`,
   /** One partition of the due index: a step of a journey in one shard (and category). */
   duePartition: (journeyId: string, stepId: string, shard: number, category?: string) =>
     category ? `${journeyId}#${stepId}#${shard}#${category}` : `${journeyId}#${stepId}#${shard}`,

@@ -1,10 +1,12 @@
 import type { CampaignConfig } from '../config/schema.ts';
 import { attributedMessage, couponMessage, ledgerLookback } from '../domain/attribution.ts';
-import { localDate } from '../domain/dates.ts';
+import { localDate, type CalendarDate } from '../domain/dates.ts';
+import { shardOf } from '../domain/hashing.ts';
 import { categoryOf, positionOn } from '../domain/journeys.ts';
+import { countMemberOrder, memberFromOrders, type Member } from '../domain/members.ts';
 import type { OrderInput } from '../domain/model.ts';
-import { cyclesStartedBy, recordCategoryPurchase, type OrderFacts } from '../domain/orders.ts';
-import type { OrderFingerprint, OrderHistory } from '../ports/store.ts';
+import { cyclesStartedBy, memberOrder, recordCategoryPurchase, tierUpCyclesStartedBy, type OrderFacts } from '../domain/orders.ts';
+import type { CustomerHistory, OrderFingerprint, OrderHistory, StoredMember } from '../ports/store.ts';
 import type { Clock, EventPublisher } from '../ports/messaging.ts';
 import type { OrderMarker } from '../domain/records.ts';
 import { dueSlot } from './due-index.ts';
@@ -98,8 +100,8 @@ export function orderFingerprint(facts: OrderFacts, order: OrderInput): OrderFin
 }
 
 /**
- * Records one order: the category histories, and the journey cycles it starts or restarts (the
- * exit rules). A cycle whose steps are already stale on the clock's date (history imported after
+ * Records one order: the category histories, the member figures (and a tier-up it brings), and
+ * the journey cycles it starts or restarts (the exit rules). A cycle whose steps are already stale on the clock's date (history imported after
  * the fact) is stored dormant, past those steps. Idempotent per order and per line: a marker item says whether the order was fully
  * applied, each category history remembers the orders it counted, and every journey write is
  * conditional on the stored cycle being older, so a replay or a retry after a crash changes nothing.
@@ -119,7 +121,7 @@ export async function recordOrder(deps: RecordOrderDeps, order: OrderInput, opti
   if (begun.state === 'seen' && begun.stored?.applied) return { status: 'duplicate', unknownCategories, cyclesStarted: 0 };
 
   for (let attempt = 0; ; attempt++) {
-    const history = await store.getCustomerHistory(facts.customerId);
+    const [history, stored] = await Promise.all([store.getCustomerHistory(facts.customerId), store.getMember(facts.customerId)]);
     let conflict = false;
     for (const category of facts.categories) {
       // A history that no longer parses is lost either way: this order starts it again.
@@ -127,10 +129,12 @@ export async function recordOrder(deps: RecordOrderDeps, order: OrderInput, opti
       const next = recordCategoryPurchase(history.categories.get(category), facts.customerId, category, facts.orderId, facts.orderDate);
       if (next && !(await store.saveCategoryHistory(next, { replaceCorrupt }))) conflict = true;
     }
+    const member = conflict ? undefined : await countMember(deps, facts, history, stored, today);
+    if (member && !member.saved) conflict = true;
     if (conflict && attempt < MAX_CONFLICT_RETRIES) continue;
     if (conflict) throw new Error(`order ${facts.orderId}: customer ${facts.customerId} kept changing under ${MAX_CONFLICT_RETRIES} retries`);
 
-    let cyclesStarted = 0;
+    let cyclesStarted = member?.cyclesStarted ?? 0;
     for (const { scope, state } of cyclesStartedBy(config, facts, history.journeys)) {
       const journey = config.journeys.find((candidate) => candidate.id === state.journeyId);
       if (!journey) continue;
@@ -160,6 +164,37 @@ export async function recordOrder(deps: RecordOrderDeps, order: OrderInput, opti
     await store.completeOrder(facts.customerId, facts.orderId);
     return { status: 'recorded', unknownCategories, cyclesStarted, ...measured };
   }
+}
+
+/**
+ * Counts the order in the profile's member figures, conditional on the version read (false when
+ * another order wrote first: the caller reads again). A profile without figures (recorded before
+ * they were kept) starts from the customer's applied order markers, so its first order does not
+ * forget the rest (`recall migrate` does the same for customers who order no more). A tier-up's
+ * cycles are saved before the figures: a retry after a crash between the two finds the cycle
+ * there, and a retry after the figures finds the order counted and starts nothing.
+ */
+async function countMember(deps: RecordOrderDeps, facts: OrderFacts, history: CustomerHistory, stored: StoredMember, today: CalendarDate): Promise<{ saved: boolean; cyclesStarted: number }> {
+  const { store, config } = deps;
+  let before: Member | undefined;
+  if (stored.state === 'stored') {
+    before = stored.member;
+  } else {
+    const markers = await store.ordersOf(facts.customerId);
+    before = memberFromOrders(config, markers.items.filter((marker) => marker.applied && marker.orderId !== facts.orderId).map((marker) => memberOrder(config, marker)));
+  }
+  const after = countMemberOrder(config, before, memberOrder(config, facts));
+  if (!after) return { saved: true, cyclesStarted: 0 };
+  let cyclesStarted = 0;
+  for (const { scope, state } of tierUpCyclesStartedBy(config, facts, before, after, history.journeys)) {
+    const journey = config.journeys.find((candidate) => candidate.id === state.journeyId);
+    if (!journey) continue;
+    const positioned = positionOn(config, journey, state, today);
+    if (await store.saveJourneyState(scope, positioned, dueSlot(config, journey, positioned))) cyclesStarted++;
+  }
+  const expected = stored.state === 'stored' ? stored.member.version : stored.state === 'corrupt' ? 'any' : undefined;
+  const saved = await store.saveMember(facts.customerId, { member: after, shard: shardOf(facts.customerId, config.shards) }, expected);
+  return { saved, cyclesStarted };
 }
 
 /**

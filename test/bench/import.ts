@@ -184,6 +184,9 @@ function emptyStore(): ImportOrdersDeps['store'] {
     getCustomerLedger: async () => [],
     markConverted: async () => false,
     markRedeemed: async () => false,
+    getMember: async () => ({ state: 'none' }),
+    saveMember: async () => true,
+    ordersOf: async () => ({ items: [], invalid: 0 }),
   };
 }
 

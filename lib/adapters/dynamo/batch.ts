@@ -7,6 +7,7 @@ import { CategoryHistorySchema, JourneyStateSchema, LedgerEntrySchema, OrderMark
 import type { BatchScans, Cursor, CustomerContact, CustomerImport, CustomerSnapshot, ImportLog, OrderHistorySnapshot, Page, ReportReader } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
 import { keys, recallTable } from '../../store/tables.ts';
+import { writeMember } from './customers.ts';
 import { batchGetItems, journeyItem, ledgerDateKeys, orderDateKeys, ProfileReadingAdapter } from './items.ts';
 import { BATCH_WRITE_LIMIT, chunk, decodeCursor, encodeCursor, parseAll, PortAdapter, type CapacityMeter } from './table.ts';
 import { PermanentError } from '../../errors.ts';
@@ -271,11 +272,14 @@ export class DynamoCustomerImport extends ProfileReadingAdapter implements Custo
 
   async putOrderHistories(snapshots: readonly OrderHistorySnapshot[]): Promise<void> {
     // A marker says its order is recorded (record-order then calls it a duplicate): it goes only
-    // once every history it stands for is written. A crash before leaves histories without
-    // markers, which a re-import finishes through record-order (each history remembers its orders).
-    for (const items of [snapshots.flatMap(historyItems), snapshots.flatMap(orderMarkerItems)]) {
-      await inParallel(chunk(items, BATCH_WRITE_LIMIT), BATCH_WRITES_IN_FLIGHT, (batch) => this.putBatch(batch));
-    }
+    // once every history and member figure it stands for is written. A crash before leaves them
+    // without markers, which a re-import finishes through record-order (each remembers its orders).
+    await inParallel(chunk(snapshots.flatMap(historyItems), BATCH_WRITE_LIMIT), BATCH_WRITES_IN_FLIGHT, (batch) => this.putBatch(batch));
+    // One update per profile (its other fields stay), on none being there: a member that appeared
+    // meanwhile (a re-import of the same rows after a crash, a racing order) is kept.
+    const members = snapshots.flatMap(({ customerId, member }) => (member ? [{ customerId, member }] : []));
+    await inParallel(members, MEMBER_WRITES_IN_FLIGHT, async ({ customerId, member }) => void (await writeMember(this.table, customerId, member, undefined)));
+    await inParallel(chunk(snapshots.flatMap(orderMarkerItems), BATCH_WRITE_LIMIT), BATCH_WRITES_IN_FLIGHT, (batch) => this.putBatch(batch));
   }
 
   private putBatch(batch: readonly Record<string, unknown>[]): Promise<void> {
@@ -292,6 +296,8 @@ export class DynamoCustomerImport extends ProfileReadingAdapter implements Custo
 
 const HISTORY_CHECKS_IN_FLIGHT = 48;
 const BATCH_WRITES_IN_FLIGHT = 4;
+/** Single-item updates cost one round trip each: as many in flight as a batch write carries items. */
+const MEMBER_WRITES_IN_FLIGHT = 25;
 
 /** Runs `work` on every item, at most `limit` at once; the first failure fails it, once the rest settle. */
 async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

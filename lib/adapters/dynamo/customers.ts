@@ -1,7 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { OPERATOR_MARKED, type MessageMove } from '../../domain/message-state.ts';
-import { LedgerEntrySchema, OrderMarkerSchema, type CategoryHistory, type JourneyState, type LedgerEntry } from '../../domain/records.ts';
+import { MemberSchema } from '../../domain/members.ts';
+import { LedgerEntrySchema, OrderMarkerSchema, type CategoryHistory, type JourneyState, type LedgerEntry, type OrderMarker } from '../../domain/records.ts';
 import type {
   ConversionMark,
   CustomerHistory,
@@ -9,15 +10,17 @@ import type {
   Deliveries,
   DueSlot,
   LedgerRef,
+  MemberFigures,
   MessageMoveFields,
   OrderBegun,
   OrderFingerprint,
   OrderHistory,
+  StoredMember,
 } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
 import { keys } from '../../store/tables.ts';
 import { orderDateKeys, ProfileReadingAdapter, putJourneyState, readCustomerHistory } from './items.ts';
-import { PortAdapter, type CapacityMeter, type DynamoTable } from './table.ts';
+import { parseAll, PortAdapter, type CapacityMeter, type DynamoTable } from './table.ts';
 
 /* The ports on customers' items outside the daily run: the sender, record-order, the test campaign. */
 
@@ -91,6 +94,45 @@ export async function readCustomerLedger(table: DynamoTable, customerId: string,
     const parsed = LedgerEntrySchema.safeParse(item);
     return parsed.success ? [parsed.data] : [];
   });
+}
+
+/**
+ * The member figures and the last order's calendar-index entry on the profile, other fields
+ * untouched (a customer without a profile gets one holding their id alone). `expectedVersion`: the
+ * stored member's version, `undefined` when there must be none, `any` to replace whatever is there.
+ */
+export function writeMember(table: DynamoTable, customerId: string, { member, shard }: MemberFigures, expectedVersion: number | undefined | 'any'): Promise<boolean> {
+  const names: Record<string, string> = { '#customerId': 'customerId', '#member': 'member' };
+  const values: Record<string, unknown> = { ':customerId': customerId, ':member': member };
+  let update = 'SET #customerId = if_not_exists(#customerId, :customerId), #member = :member';
+  if (member.lastOrderDate !== undefined) {
+    // The calendar index's keys (docs/architecture.md#the-calendar-index).
+    names['#calPk'] = 'calPk';
+    names['#calSk'] = 'calSk';
+    values[':calPk'] = keys.lastOrderMonth(member.lastOrderDate.slice(0, 7), shard);
+    values[':calSk'] = keys.lastOrderSort(member.lastOrderDate, customerId);
+    update += ', #calPk = :calPk, #calSk = :calSk';
+  }
+  let condition: string | undefined;
+  if (expectedVersion === undefined) {
+    condition = 'attribute_not_exists(#member)';
+  } else if (expectedVersion !== 'any') {
+    names['#version'] = 'version';
+    values[':previous'] = expectedVersion;
+    // Figures written before they had a version read as version 0.
+    condition = expectedVersion === 0 ? 'attribute_not_exists(#member.#version) OR #member.#version = :previous' : '#member.#version = :previous';
+  }
+  return table.conditional(
+    new UpdateCommand({
+      TableName: table.tableName,
+      Key: { pk: keys.customer(customerId), sk: keys.profile },
+      UpdateExpression: update,
+      ...(condition ? { ConditionExpression: condition } : {}),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
 }
 
 export class DynamoDeliveries extends ProfileReadingAdapter implements Deliveries {
@@ -183,6 +225,38 @@ export class DynamoOrderHistory extends PortAdapter implements OrderHistory {
 
   markRedeemed(customerId: string, ledger: LedgerRef, orderId: string): Promise<boolean> {
     return this.table.markOnce(ledgerKey(customerId, ledger), { redeemedBy: orderId }, 'redeemedBy', orderId);
+  }
+
+  async getMember(customerId: string): Promise<StoredMember> {
+    const result = await this.table.doc.send(
+      this.table.checked(
+        new GetCommand({
+          TableName: this.table.tableName,
+          Key: { pk: keys.customer(customerId), sk: keys.profile },
+          ProjectionExpression: '#member',
+          ExpressionAttributeNames: { '#member': 'member' },
+          ConsistentRead: true,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    );
+    this.table.count(result.ConsumedCapacity, 'read', 1);
+    const stored: unknown = result.Item?.member;
+    if (stored === undefined) return { state: 'none' };
+    const parsed = MemberSchema.safeParse(stored);
+    return parsed.success ? { state: 'stored', member: parsed.data } : { state: 'corrupt' };
+  }
+
+  saveMember(customerId: string, figures: MemberFigures, expectedVersion: number | undefined | 'any'): Promise<boolean> {
+    return writeMember(this.table, customerId, figures, expectedVersion);
+  }
+
+  async ordersOf(customerId: string): Promise<{ items: OrderMarker[]; invalid: number }> {
+    const items = await this.table.queryPartition({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :order)',
+      ExpressionAttributeValues: { ':pk': keys.customer(customerId), ':order': keys.order('') },
+    });
+    return parseAll(OrderMarkerSchema, items);
   }
 }
 

@@ -138,6 +138,12 @@ export class DynamoStore implements RecallStore {
 
   readonly markRedeemed: RecallStore['markRedeemed'] = async (...args) => this.held('markRedeemed', 'orderHistory').markRedeemed(...args);
 
+  readonly getMember: RecallStore['getMember'] = async (...args) => this.held('getMember', 'orderHistory').getMember(...args);
+
+  readonly saveMember: RecallStore['saveMember'] = async (...args) => this.held('saveMember', 'orderHistory').saveMember(...args);
+
+  readonly ordersOf: RecallStore['ordersOf'] = async (...args) => this.held('ordersOf', 'orderHistory').ordersOf(...args);
+
   readonly scanDormant: RecallStore['scanDormant'] = async (...args) => this.held('scanDormant', 'batchScans').scanDormant(...args);
 
   readonly scanCategories: RecallStore['scanCategories'] = async (...args) => this.held('scanCategories', 'batchScans').scanCategories(...args);
