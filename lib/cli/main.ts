@@ -11,6 +11,7 @@ import { registerConfigCommands } from './config-commands.ts';
 import { registerAnalyze } from './analyze.ts';
 import { registerForecast } from './forecast.ts';
 import { registerSimulate } from './simulate.ts';
+import { registerMigrate } from './migrate.ts';
 import { BadInputError, RecallError } from '../errors.ts';
 
 /** The version in package.json, the one place it is written. */
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   registerAnalyze(program, io);
   registerForecast(program, io);
   registerSimulate(program, io);
+  registerMigrate(program, io);
 
   program
     .command('invoke <function>')
