@@ -122,6 +122,14 @@ export class RecallStack extends Stack {
       projectionType: ProjectionType.INCLUDE,
       nonKeyAttributes: [...recallTable.dateIndex.projectedAttributes],
     });
+    // Birthdays and last orders by day, for the birthday and holiday reads of the daily run.
+    this.table.addGlobalSecondaryIndex({
+      indexName: recallTable.calendarIndex.name,
+      partitionKey: { name: recallTable.calendarIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: recallTable.calendarIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...recallTable.calendarIndex.projectedAttributes],
+    });
 
     const couponSecret = new Secret(this, 'CouponSecret', {
       description: `recall campaigns (${stage}): HMAC key coupon codes are derived with`,

@@ -101,7 +101,7 @@ export function registerImportCommands(program: Command, io: CliIo): void {
       await withOperatorRuntime(command.optsWithGlobals(), io, async (runtime) => {
         const asOf = importAsOf(options, runtime.config, io.now());
         const progress = createProgress(`importing ${file}`);
-        const rows = readCustomerRows(createReadStream(file), file, { timeZone: runtime.config.merchantTimeZone, defaultCountry: runtime.config.defaultCountry, onIgnoredColumns: ignored(file, io) });
+        const rows = readCustomerRows(createReadStream(file), file, { timeZone: runtime.config.merchantTimeZone, defaultCountry: runtime.config.defaultCountry, asOf, onIgnoredColumns: ignored(file, io) });
         const counts = await importCustomers(runtime, rows, asOf, importHooks(file, io, progress));
         progress.done();
         io.out(formatImportCounts('customers', counts));

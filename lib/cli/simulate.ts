@@ -89,9 +89,9 @@ async function scratchStore(runtime: OperatorRuntime, config: CampaignConfig, cu
   const scratch = new DynamoStore(dynamoClient(server.endpoint), 'simulation');
   await scratch.ensureTable();
   if (customersFile) {
-    await importCustomers({ store: scratch }, readCustomerRows(createReadStream(customersFile), customersFile, { timeZone: config.merchantTimeZone, defaultCountry: config.defaultCountry }), asOf);
+    await importCustomers({ store: scratch, config }, readCustomerRows(createReadStream(customersFile), customersFile, { timeZone: config.merchantTimeZone, defaultCountry: config.defaultCountry }), asOf);
   } else if (fromExport.length > 0) {
-    await importCustomers({ store: scratch }, (async function* () { yield* fromExport; })(), asOf);
+    await importCustomers({ store: scratch, config }, (async function* () { yield* fromExport; })(), asOf);
   } else {
     const snapshots: CustomerSnapshot[] = [];
     await scanAll(

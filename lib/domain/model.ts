@@ -28,6 +28,8 @@ export const CustomerUpdateSchema = z.object({
   /** When the customer (re)subscribed: clears an earlier opt-out. ISO 8601 instant with offset. */
   optInAt: z.iso.datetime({ offset: true }).optional(),
   pushEndpoint: CustomerInputSchema.shape.pushEndpoint,
+  /** `MM-DD` (docs/architecture.md#birthdays-and-holidays): the birthday journey's day. */
+  birthday: z.string().regex(/^\d{2}-\d{2}$/).optional(),
 });
 export type CustomerUpdate = z.infer<typeof CustomerUpdateSchema>;
 

@@ -1,8 +1,10 @@
 import type { Readable } from 'node:stream';
-import { knownTimeZone } from '../domain/dates.ts';
+import { BadBirthdayError, parseBirthday } from '../domain/calendar.ts';
+import { knownTimeZone, localDate, type CalendarDate } from '../domain/dates.ts';
 import { mobileNumber } from '../domain/phone.ts';
 import { CustomerUpdateSchema, type CustomerUpdate } from '../domain/model.ts';
 import { parseOrderedAt } from './dates.ts';
+import { BIRTHDAY_HEADERS } from './presets.ts';
 import { quoted, rejected, type CustomerRejectReason, type Rejected } from './results.ts';
 import { orUndefined, readTable } from './table.ts';
 
@@ -13,8 +15,9 @@ import { orUndefined, readTable } from './table.ts';
 
 const CUSTOMER_COLUMNS = {
   required: ['customer_id', 'phone', 'name'],
-  optional: ['timezone', 'sms_opt_in', 'opted_out', 'opt_in_at', 'push_endpoint'],
+  optional: ['timezone', 'sms_opt_in', 'opted_out', 'opt_in_at', 'push_endpoint', 'birthday'],
 } as const;
+const CUSTOMER_ALIASES = new Map<CustomerColumn, readonly string[]>([['birthday', BIRTHDAY_HEADERS]]);
 export type CustomerColumn = (typeof CUSTOMER_COLUMNS)['required' | 'optional'][number];
 
 const CUSTOMER_FIELDS = new Map<PropertyKey, { column: CustomerColumn; reason: CustomerRejectReason }>([
@@ -59,6 +62,8 @@ export interface CustomerReadOptions {
   defaultCountry: string;
   /** Told once of the header's columns recall does not read (they are ignored). */
   onIgnoredColumns?: (columns: readonly string[]) => void;
+  /** When the import is considered to happen: a birthday after its day is refused. */
+  asOf?: Date;
 }
 
 /**
@@ -69,13 +74,17 @@ export interface CustomerReadOptions {
  */
 export async function* readCustomerRows(input: Readable, file: string, options: CustomerReadOptions): AsyncGenerator<CustomerRowResult> {
   const zone = knownTimeZone(options.timeZone);
-  for await (const row of readTable(input, file, CUSTOMER_COLUMNS, options.onIgnoredColumns)) {
-    yield row.ok ? customerFromRow(row.line, row.cell, zone, options.defaultCountry) : row;
+  const today = options.asOf ? localDate(options.asOf, zone) : undefined;
+  for await (const row of readTable(input, file, { ...CUSTOMER_COLUMNS, aliases: CUSTOMER_ALIASES }, options.onIgnoredColumns)) {
+    yield row.ok ? customerFromRow(row.line, row.cell, zone, options.defaultCountry, today) : row;
   }
 }
 
-/** One customer row from its cells by column ('' for a column the file does not have). */
-export function customerFromRow(line: number, cell: (column: CustomerColumn) => string, zone: string, defaultCountry: string): CustomerRowResult {
+/**
+ * One customer row from its cells by column ('' for a column the file does not have). `today`: the
+ * import's date, after which no birthday can be (without it, a birthday's year is not checked).
+ */
+export function customerFromRow(line: number, cell: (column: CustomerColumn) => string, zone: string, defaultCountry: string, today?: CalendarDate): CustomerRowResult {
   const customerId = cell('customer_id');
   if (customerId === '') return rejected(line, 'missing-customer-id', 'customer_id is empty');
   const smsOptIn = booleanCell(cell('sms_opt_in'));
@@ -86,6 +95,14 @@ export function customerFromRow(line: number, cell: (column: CustomerColumn) => 
   const optInAt = optInAtText === '' ? undefined : parseOrderedAt(optInAtText, zone);
   if (optInAtText !== '' && optInAt === undefined) {
     return rejected(line, 'bad-opt-in', `opt_in_at ${quoted(optInAtText)} is not a date: use ISO 8601 or YYYY-MM-DD[ HH:MM[:SS]] (${zone} time)`);
+  }
+  const birthdayText = cell('birthday');
+  let birthday: string | undefined;
+  try {
+    birthday = birthdayText === '' ? undefined : parseBirthday(birthdayText, today ?? '9999-12-31');
+  } catch (error) {
+    if (!(error instanceof BadBirthdayError)) throw error;
+    return rejected(line, 'bad-birthday', error.message);
   }
   const phone = cell('phone');
   if (phone.length > PHONE_MAX_CHARS) {
@@ -101,6 +118,7 @@ export function customerFromRow(line: number, cell: (column: CustomerColumn) => 
     optedOut,
     optInAt,
     pushEndpoint: orUndefined(cell('push_endpoint')),
+    birthday,
   }).filter(([, value]) => value !== undefined);
   const parsed = CustomerUpdateSchema.safeParse(Object.fromEntries(given));
   if (parsed.success) {

@@ -18,6 +18,12 @@ import type { ExportMap } from './mapping.ts';
  *   here is counted as `unknown-status`, named, so a merchant can list it in a --map.
  */
 
+/**
+ * Headers customer exports give a birthday under (a CRM's or a membership system's), read as the
+ * `birthday` column of `import customers`.
+ */
+export const BIRTHDAY_HEADERS = ['生日', '出生日期', '会员生日', 'date_of_birth', 'birth_date', 'dob'] as const;
+
 export const PRESET_NAMES = ['taobao', 'youzan'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 

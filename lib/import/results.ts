@@ -14,6 +14,7 @@ export const CUSTOMER_REJECT_REASONS = [
   'bad-timezone',
   'bad-opt-in',
   'bad-push-endpoint',
+  'bad-birthday',
   // A platform export (--preset / --map) masks the phone: the customer is not imported, their orders are.
   'masked-phone',
   'bad-row',

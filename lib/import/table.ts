@@ -18,6 +18,8 @@ export interface ColumnSpec<K extends string> {
    * preset or --map); one header may feed several columns. Without it the header names the columns.
    */
   headers?: ReadonlyMap<K, string>;
+  /** Other headers a column goes by (生日 for birthday): the first of them in the file is read. */
+  aliases?: ReadonlyMap<K, readonly string[]>;
 }
 
 export interface TableRow<K extends string> {
@@ -70,8 +72,9 @@ export async function* readTable<K extends string>(
 function columnsOf<K extends string>(header: Row, spec: ColumnSpec<K>, file: string, onIgnoredColumns: (columns: readonly string[]) => void): Map<K, number> {
   const known = new Map<string, K[]>();
   for (const column of [...spec.required, ...spec.optional]) {
-    const name = headerName(headerOf(column, spec));
-    known.set(name, [...(known.get(name) ?? []), column]);
+    for (const name of [headerOf(column, spec), ...(spec.aliases?.get(column) ?? [])].map(headerName)) {
+      known.set(name, [...(known.get(name) ?? []), column]);
+    }
   }
   const columns = new Map<K, number>();
   const unknown: string[] = [];

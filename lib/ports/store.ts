@@ -73,8 +73,14 @@ export interface OrderFingerprint {
 /** `seen`: the order id was marked before; `stored` is its marker (absent when corrupt). */
 export type OrderBegun = { state: 'new' } | { state: 'seen'; stored?: OrderMarker };
 
+/** A customer's birthday (`MM-DD`) and the shard whose jobs read it (of the config's `shards`). */
+export interface BirthdayEntry {
+  monthDay: string;
+  shard: number;
+}
+
 /** The contact fields of an import row; `undefined` leaves the stored value. */
-export type CustomerContact = Omit<CustomerUpdate, 'smsOptIn' | 'optedOut' | 'optInAt'>;
+export type CustomerContact = Omit<CustomerUpdate, 'smsOptIn' | 'optedOut' | 'optInAt' | 'birthday'> & { birthday?: BirthdayEntry };
 
 /** Everything stored about one customer, built in memory from their history (bulk seeding). */
 export interface CustomerSnapshot {
@@ -84,6 +90,8 @@ export interface CustomerSnapshot {
   categories: CategoryHistory[];
   journeys: { scope: string; state: JourneyState; waitsFor: DueSlot | undefined }[];
   orders: { orderId: string; orderDate: string; total?: number; categories?: string[] }[];
+  /** The customer's birthday, in the calendar index. */
+  birthday?: BirthdayEntry;
   /** Past decisions, when a snapshot stands for a shop that has been running (benchmarks). */
   ledger?: LedgerEntry[];
 }
@@ -127,6 +135,17 @@ export interface HistoryReads {
 export interface DueIndex extends CapacityUsage {
   /** States in `partition` whose step counts from a date on or before `cutoff`. */
   queryDue(partition: DuePartition, cutoff: CalendarDate, cursor?: Cursor): Promise<Page<JourneyState>>;
+}
+
+/**
+ * Birthdays and last orders by day (docs/architecture.md#the-calendar-index): whom a run's
+ * birthday and holiday reads find, one shard at a time, as customer ids.
+ */
+export interface CalendarReads extends CapacityUsage {
+  /** The customers of `shard` whose birthday is `monthDay` (`MM-DD`). */
+  birthdaysOn(monthDay: string, shard: number, cursor?: Cursor): Promise<Page<string>>;
+  /** The customers of `shard` whose last order is on a day from `from` to `to`, both included. */
+  orderedSince(from: CalendarDate, to: CalendarDate, shard: number, cursor?: Cursor): Promise<Page<string>>;
 }
 
 /** What a shard job decides and writes. */
@@ -345,4 +364,4 @@ export interface ConfigPushes extends ConfigReads {
 }
 
 /** Every port: what the local runtime (one process, one store) holds. */
-export type RecallStore = DueIndex & Decisions & Deliveries & OrderHistory & CustomerReads & RunPlans & RunProgress & BatchScans & ReportReader & CustomerImport & ImportLog & ImportClaims & Receipts & Replies & ConfigPushes;
+export type RecallStore = DueIndex & CalendarReads & Decisions & Deliveries & OrderHistory & CustomerReads & RunPlans & RunProgress & BatchScans & ReportReader & CustomerImport & ImportLog & ImportClaims & Receipts & Replies & ConfigPushes;

@@ -46,6 +46,8 @@ const access = (items: ItemAccess[], extra: Partial<Omit<TableAccess, 'items'>> 
 export const PORT_ACCESS = {
   /** Journey states waiting for a step, by partition and cutoff: the daily run's reads. */
   dueIndex: access([], { indexes: [recallTable.dueIndex.name] }),
+  /** Birthdays and last orders by day, in one shard: the daily run's birthday and holiday reads. */
+  calendarReads: access([], { indexes: [recallTable.calendarIndex.name] }),
   /** scan-shard's writes: ledger claims, cap slots, journey states; the profiles it decides on. */
   decisions: access([
     { actions: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'], partitions: [CUSTOMERS] },
@@ -98,7 +100,7 @@ export type FunctionName = (typeof FUNCTION_NAMES)[number];
 /** The ports each deployed function's use case takes: its grant, and all its handler gets. */
 export const FUNCTION_PORTS = {
   'plan-recall': ['runPlans', 'configReads'],
-  'scan-shard': ['dueIndex', 'decisions', 'runProgress', 'configReads'],
+  'scan-shard': ['dueIndex', 'calendarReads', 'decisions', 'runProgress', 'configReads'],
   'send-message': ['deliveries', 'pacer', 'configReads'],
   'record-order': ['orderHistory', 'configReads'],
   'run-test-campaign': ['dueIndex', 'customerReads', 'pacer', 'configReads'],

@@ -10,6 +10,7 @@
  *   L#<journey>#<cycle>#<step>   the send ledger: one item per decided step, claimed by a
  *                                conditional put, so no step is ever decided twice
  *   O#<orderId>                  processed-order marker (with the order's date and total)
+ *   BDAY                         the customer's birthday, in the calendar index (`B#<MM-DD>#<shard>`)
  *
  * Ledger items and order markers are also in the date index (`byDatePk` = `L#<runDate>#<shard>` or
  * `O#<orderDate>#<shard>`), so the report reads a period by date with queries, never a Scan.
@@ -66,6 +67,17 @@ export const recallTable = {
       'applied',
     ],
   },
+  /**
+   * Sparse and write-sharded by the config's `shards` (as the due index): a customer's birthday
+   * (`BDAY` item, `B#<MM-DD>#<shard>`) and last order (on the profile, `A#<YYYY-MM>#<shard>`), so
+   * a shard job reads its own birthday and holiday customers (docs/architecture.md#the-calendar-index).
+   */
+  calendarIndex: {
+    name: 'calendar',
+    partitionKey: 'calPk',
+    sortKey: 'calSk',
+    projectedAttributes: ['customerId'],
+  },
   timeToLiveAttribute: 'expiresAt',
 } as const;
 
@@ -102,4 +114,8 @@ export const keys = {
   orderDay: (orderDate: string, shard: number) => `O#${orderDate}#${shard}`,
   /** Date-index sort key: the customer, then the item's own sort key. */
   dateSort: (customerId: string, sk: string) => `${customerId}#${sk}`,
+  /** A customer's birthday item (`C#<customer>` / `BDAY`), in the calendar index. */
+  birthday: 'BDAY',
+  /** Calendar-index partition of one month-day's birthdays (`MM-DD`) in one shard; the sort key is the customer id. */
+  birthdayDay: (monthDay: string, shard: number) => `B#${monthDay}#${shard}`,
 } as const;

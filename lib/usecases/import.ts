@@ -10,6 +10,7 @@ import type { JourneyState } from '../domain/records.ts';
 import type { CustomerImport, ImportLog, OrderFingerprint, OrderHistorySnapshot } from '../ports/store.ts';
 import { dueSlot } from './due-index.ts';
 import type { OptOutRow, ReplyRow } from '../import/replies.ts';
+import type { CustomerContact } from '../ports/store.ts';
 import { describeConflict, orderFacts, orderFingerprint, recordOrder, sameOrder, type RecordOrderDeps } from './record-order.ts';
 import { orderHistorySnapshot } from './seed.ts';
 import { optOutNumber, recordReply, type RecordReplyDeps } from './record-reply.ts';
@@ -106,13 +107,25 @@ function countRejected(counts: ImportCounts, hooks: ImportHooks, line: number, r
 
 const MAX_CONSENT_RETRIES = 5;
 
+/** `config`: its `shards` place a birthday in the calendar index (a file with a birthday column needs it). */
+export interface CustomerImportDeps {
+  store: CustomerImport;
+  config?: Pick<CampaignConfig, 'shards'>;
+}
+
+function birthdayShard(deps: CustomerImportDeps, customerId: string): number {
+  if (!deps.config) throw new Error(`customer ${customerId}: a birthday needs the config's shards to be imported`);
+  return shardOf(customerId, deps.config.shards);
+}
+
 /**
  * Writes one import row: the contact fields it gives and the consent merged over the stored one
  * (`nextConsent`), conditional on the stored consent, so an opt-out that lands meanwhile wins.
  * `mobile` is the phone as E.164 when it is a mobile number: replies from it find this customer.
  */
-export async function importCustomer(deps: { store: CustomerImport }, update: CustomerUpdate, asOf: string, mobile?: string): Promise<void> {
-  const { smsOptIn, optedOut, optInAt, ...contact } = update;
+export async function importCustomer(deps: CustomerImportDeps, update: CustomerUpdate, asOf: string, mobile?: string): Promise<void> {
+  const { smsOptIn, optedOut, optInAt, birthday, ...given } = update;
+  const contact: CustomerContact = { ...given, ...(birthday === undefined ? {} : { birthday: { monthDay: birthday, shard: birthdayShard(deps, update.customerId) } }) };
   for (let attempt = 0; attempt < MAX_CONSENT_RETRIES; attempt++) {
     const { profiles, invalid } = await deps.store.getProfiles([update.customerId], { consistent: true });
     const stored = profiles.get(update.customerId);
@@ -129,7 +142,7 @@ export async function importCustomer(deps: { store: CustomerImport }, update: Cu
  * opt-out it records.
  */
 export async function importCustomers(
-  deps: { store: CustomerImport & ImportLog },
+  deps: CustomerImportDeps & { store: ImportLog },
   rows: AsyncIterable<ImportRow<CustomerUpdate>>,
   asOf: Date,
   hooks: ImportHooks = {},

@@ -7,7 +7,6 @@ import { MESSAGE_MOVES } from '../domain/message-state.ts';
 import { maskPhone } from '../domain/phone.ts';
 import { advance, afterStale, dueCutoff, isFinished, ledgerKey, startCycle } from '../domain/journeys.ts';
 import { dateReadsOn, type DateRead } from '../domain/calendar.ts';
-import { shardOf } from '../domain/hashing.ts';
 import type { CalendarReads, Cursor, Decisions, DueIndex, Page } from '../ports/store.ts';
 import type { SendJob, SendQueue } from '../ports/messaging.ts';
 import { CorruptItemError } from '../domain/records.ts';
@@ -106,8 +105,6 @@ export async function runShard(
   for (const read of dateReadsOn(config, options.runDate)) {
     for (const customerId of await customersOf(store, read, job.shard, options.runDate)) {
       if (job.afterCustomer !== undefined && customerId <= job.afterCustomer) continue;
-      // Customers the index names in another shard (a changed `shards`) are that shard's.
-      if (shardOf(customerId, config.shards) !== job.shard) continue;
       const list = byCustomer.get(customerId) ?? [];
       // Deferred on an earlier run today, it waits in the due index already: one candidate per cycle.
       if (list.some((candidate) => candidate.journey.id === read.journey.id && candidate.state.cycle === read.cycle)) continue;

@@ -368,7 +368,7 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
   });
 
   describe('data', () => {
-    it('the table is the shared definition: keys, due and date indexes (INCLUDE projection), TTL, on-demand, PITR, KMS', () => {
+    it('the table is the shared definition: keys, due, date and calendar indexes (INCLUDE projection), TTL, on-demand, PITR, KMS', () => {
       const key = Object.keys(resourcesOf(template(), 'AWS::KMS::Key'))[0];
       template().hasResourceProperties('AWS::DynamoDB::Table', {
         KeySchema: [
@@ -391,6 +391,14 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
               { AttributeName: recallTable.dateIndex.sortKey, KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...recallTable.dateIndex.projectedAttributes] },
+          }),
+          Match.objectLike({
+            IndexName: recallTable.calendarIndex.name,
+            KeySchema: [
+              { AttributeName: recallTable.calendarIndex.partitionKey, KeyType: 'HASH' },
+              { AttributeName: recallTable.calendarIndex.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...recallTable.calendarIndex.projectedAttributes] },
           }),
         ],
         TimeToLiveSpecification: { AttributeName: recallTable.timeToLiveAttribute, Enabled: true },

@@ -69,7 +69,7 @@ describe('declared access', () => {
         { actions: ['PutItem', 'Query', 'UpdateItem'], partitions: ['RUN#*'] },
         { actions: ['GetItem', 'Query'], partitions: ['CONFIG'] },
       ],
-      indexes: [recallTable.dueIndex.name],
+      indexes: [recallTable.calendarIndex.name, recallTable.dueIndex.name],
       scan: false,
     });
     expect(accessOf(FUNCTION_PORTS['learn-windows'])).toEqual({ items: [{ actions: ['GetItem', 'Query'], partitions: ['CONFIG'] }], indexes: [], scan: true });

@@ -4,7 +4,7 @@ import { personKey } from '../../domain/hashing.ts';
 import type { Consent } from '../../domain/consent.ts';
 import type { CalendarDate } from '../../domain/dates.ts';
 import { CategoryHistorySchema, JourneyStateSchema, LedgerEntrySchema, OrderMarkerSchema, ProfileSchema, type CategoryHistory, type JourneyState, type LedgerEntry, type OrderMarker, type Profile } from '../../domain/records.ts';
-import type { BatchScans, Cursor, CustomerContact, CustomerImport, CustomerSnapshot, ImportLog, OrderHistorySnapshot, Page, ReportReader } from '../../ports/store.ts';
+import type { BatchScans, BirthdayEntry, Cursor, CustomerContact, CustomerImport, CustomerSnapshot, ImportLog, OrderHistorySnapshot, Page, ReportReader } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
 import { keys, recallTable } from '../../store/tables.ts';
 import { writeMember } from './customers.ts';
@@ -179,6 +179,18 @@ function consentCondition(expected: Consent | undefined | 'any', values: Record<
   return clauses.join(' AND ');
 }
 
+/** `C#<customer>` / `BDAY`: the customer's birthday in the calendar index, read by its shard's jobs on the day. */
+function birthdayItem(customerId: string, birthday: BirthdayEntry): Record<string, unknown> & { pk: string; sk: string } {
+  const { calendarIndex } = recallTable;
+  return {
+    pk: keys.customer(customerId),
+    sk: keys.birthday,
+    customerId,
+    [calendarIndex.partitionKey]: keys.birthdayDay(birthday.monthDay, birthday.shard),
+    [calendarIndex.sortKey]: customerId,
+  };
+}
+
 /** `P#<person>` / `C#<customer>`: the number's person key (lib/domain/hashing.ts) links to the customer. */
 function phoneLink(customerId: string, phone: string): Record<string, unknown> {
   return { pk: keys.person(personKey({ channel: 'sms', to: phone })), sk: keys.customer(customerId), customerId };
@@ -191,6 +203,23 @@ export class DynamoCustomerImport extends ProfileReadingAdapter implements Custo
 
   async saveCustomer(contact: CustomerContact, consent: Consent, expected: Consent | undefined | 'any', mobile?: string): Promise<boolean> {
     const saved = await this.saveProfile(contact, consent, expected);
+    // The birthday's calendar-index entry (one per customer: a new birthday moves it).
+    if (saved && contact.birthday !== undefined) {
+      const { pk, sk, ...fields } = birthdayItem(contact.customerId, contact.birthday);
+      const result = await this.table.doc.send(
+        this.table.checked(
+          new UpdateCommand({
+            TableName: this.table.tableName,
+            Key: { pk, sk },
+            UpdateExpression: `SET ${Object.keys(fields).map((name) => `#${name} = :${name}`).join(', ')}`,
+            ExpressionAttributeNames: Object.fromEntries(Object.keys(fields).map((name) => [`#${name}`, name])),
+            ExpressionAttributeValues: Object.fromEntries(Object.entries(fields).map(([name, value]) => [`:${name}`, value])),
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      );
+      this.table.count(result.ConsumedCapacity, 'write');
+    }
     // The number's link to this customer: a reply from it finds every customer id that has it.
     if (saved && mobile !== undefined) {
       const result = await this.table.doc.send(this.table.checked(new PutCommand({ TableName: this.table.tableName, Item: phoneLink(contact.customerId, mobile), ReturnConsumedCapacity: 'TOTAL' })));
@@ -206,6 +235,7 @@ export class DynamoCustomerImport extends ProfileReadingAdapter implements Custo
       ['name', contact.name],
       ['timeZone', contact.timeZone],
       ['pushEndpoint', contact.pushEndpoint],
+      ['birthday', contact.birthday?.monthDay],
       ['smsOptIn', consent.smsOptIn],
       ['optedOut', consent.optedOut],
       ['optedOutAt', consent.optedOutAt],
@@ -232,10 +262,11 @@ export class DynamoCustomerImport extends ProfileReadingAdapter implements Custo
   }
 
   async putSnapshots(snapshots: readonly CustomerSnapshot[]): Promise<void> {
-    const items = snapshots.flatMap(({ customer, mobile, categories, journeys, orders, ledger = [] }): Record<string, unknown>[] => {
+    const items = snapshots.flatMap(({ customer, mobile, birthday, categories, journeys, orders, ledger = [] }): Record<string, unknown>[] => {
       const pk = keys.customer(customer.customerId);
       return [
-        { pk, sk: keys.profile, ...customer },
+        { pk, sk: keys.profile, ...customer, ...(birthday ? { birthday: birthday.monthDay } : {}) },
+        ...(birthday ? [birthdayItem(customer.customerId, birthday)] : []),
         ...(mobile !== undefined ? [phoneLink(customer.customerId, mobile)] : []),
         ...historyItems({ customerId: customer.customerId, categories, journeys }),
         ...orderMarkerItems({ customerId: customer.customerId, orders }),

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import type { CalendarDate } from '../../domain/dates.ts';
 import {
   CorruptItemError,
@@ -14,7 +15,7 @@ import {
   type ShardPart,
 } from '../../domain/records.ts';
 import type { MessageMove } from '../../domain/message-state.ts';
-import type { Cursor, Decisions, DuePartition, DueIndex, DueSlot, LedgerRef, MessageMoveFields, Page, RunPlans, RunProgress } from '../../ports/store.ts';
+import type { CalendarReads, Cursor, Decisions, DuePartition, DueIndex, DueSlot, LedgerRef, MessageMoveFields, Page, RunPlans, RunProgress } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
 import { keys, recallTable } from '../../store/tables.ts';
 import { moveMessage } from './customers.ts';
@@ -22,7 +23,7 @@ import { ledgerDateKeys, ProfileReadingAdapter, putJourneyState } from './items.
 import { decodeCursor, encodeCursor, isConditionFailure, parseAll, PortAdapter, type CapacityMeter } from './table.ts';
 import { expiresOn } from './ttl.ts';
 
-/* The daily run's ports: the due index, a shard job's decisions, and the run's bookkeeping. */
+/* The daily run's ports: the due index, the calendar index, a shard job's decisions, and the run's bookkeeping. */
 
 export class DynamoDueIndex extends PortAdapter implements DueIndex {
   constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
@@ -51,6 +52,66 @@ export class DynamoDueIndex extends PortAdapter implements DueIndex {
     const next = encodeCursor(result.LastEvaluatedKey);
     return { ...parseAll(JourneyStateSchema, result.Items), ...(next ? { next } : {}) };
   }
+}
+
+export class DynamoCalendarReads extends PortAdapter implements CalendarReads {
+  constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
+    super(client, tableName, PORT_ACCESS.calendarReads, usage);
+  }
+
+  async birthdaysOn(monthDay: string, shard: number, cursor?: Cursor): Promise<Page<string>> {
+    const { items, next } = await this.query(keys.birthdayDay(monthDay, shard), undefined, decodeCursor(cursor));
+    return { ...parseAll(CalendarEntrySchema, items), ...(next ? { next: encodeCursor(next) } : {}) };
+  }
+
+  /** One `A#<month>#<shard>` partition after another, from `from`'s month to `to`'s; the cursor names the month it stopped in. */
+  async orderedSince(from: CalendarDate, to: CalendarDate, shard: number, cursor?: Cursor): Promise<Page<string>> {
+    const position = MonthCursorSchema.parse(decodeCursor(cursor) ?? { month: from.slice(0, 7) });
+    const range = {
+      from: position.month === from.slice(0, 7) ? keys.lastOrderSort(from, '') : undefined,
+      to: position.month === to.slice(0, 7) ? keys.lastOrderSort(to, '\uffff') : undefined,
+    };
+    const { items, next } = await this.query(keys.lastOrderMonth(position.month, shard), range, position.key);
+    const month = next ? position.month : nextMonth(position.month);
+    const goesOn = next !== undefined || month <= to.slice(0, 7);
+    const parsed = parseAll(CalendarEntrySchema, items);
+    return { ...parsed, ...(goesOn ? { next: encodeCursor({ month, ...(next ? { key: next } : {}) }) } : {}) };
+  }
+
+  private async query(partition: string, range: { from?: string | undefined; to?: string | undefined } | undefined, startKey: Record<string, unknown> | undefined) {
+    const { calendarIndex } = recallTable;
+    const bounds = [range?.from !== undefined ? '#sk >= :from' : undefined, range?.to !== undefined ? '#sk <= :to' : undefined].filter((clause) => clause !== undefined);
+    const sortCondition = bounds.length === 2 ? ' AND #sk BETWEEN :from AND :to' : bounds.length === 1 ? ` AND ${bounds[0] ?? ''}` : '';
+    const result = await this.table.doc.send(
+      this.table.checked(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          IndexName: calendarIndex.name,
+          KeyConditionExpression: `#pk = :pk${sortCondition}`,
+          ExpressionAttributeNames: { '#pk': calendarIndex.partitionKey, ...(sortCondition ? { '#sk': calendarIndex.sortKey } : {}) },
+          ExpressionAttributeValues: {
+            ':pk': partition,
+            ...(range?.from !== undefined ? { ':from': range.from } : {}),
+            ...(range?.to !== undefined ? { ':to': range.to } : {}),
+          },
+          ExclusiveStartKey: startKey,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    );
+    this.table.count(result.ConsumedCapacity, 'read', 0.5);
+    return { items: result.Items, next: result.LastEvaluatedKey };
+  }
+}
+
+/** What the calendar index projects: the customer id. */
+const CalendarEntrySchema = z.object({ customerId: z.string().min(1) }).transform((entry) => entry.customerId);
+
+const MonthCursorSchema = z.object({ month: z.string().regex(/^\d{4}-\d{2}$/), key: z.record(z.string(), z.unknown()).optional() });
+
+function nextMonth(month: string): string {
+  const [year = 0, number = 0] = month.split('-').map(Number);
+  return number === 12 ? `${String(year + 1).padStart(4, '0')}-01` : `${String(year).padStart(4, '0')}-${String(number + 1).padStart(2, '0')}`;
 }
 
 export class DynamoDecisions extends ProfileReadingAdapter implements Decisions {

@@ -12,7 +12,7 @@ import { wait } from '../retry.ts';
 
 /* The table, made from the shared definition where no stack made it: the local runtime and tests. */
 
-function indexDefinition(index: typeof recallTable.dueIndex | typeof recallTable.dateIndex): GlobalSecondaryIndex {
+function indexDefinition(index: typeof recallTable.dueIndex | typeof recallTable.dateIndex | typeof recallTable.calendarIndex): GlobalSecondaryIndex {
   return {
     IndexName: index.name,
     KeySchema: [
@@ -24,20 +24,23 @@ function indexDefinition(index: typeof recallTable.dueIndex | typeof recallTable
 }
 
 /**
- * Creates the table (and its TTL) when missing. A table made before the date index existed gets
- * it added where the API allows (DynamoDB backfills it; dynalite cannot, and a report on such a
- * store says so).
+ * Creates the table (and its TTL) when missing. A table made before the date or calendar index
+ * existed gets it added where the API allows (DynamoDB backfills it; dynalite cannot: a report on
+ * such a store says so, and its birthdays come with the next customer import).
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const { partitionKey, sortKey, dueIndex, dateIndex } = recallTable;
-  const attributes = [partitionKey, sortKey, dueIndex.partitionKey, dueIndex.sortKey, dateIndex.partitionKey, dateIndex.sortKey].map((name) => ({
+  const { partitionKey, sortKey, dueIndex, dateIndex, calendarIndex } = recallTable;
+  const indexes = [dueIndex, dateIndex, calendarIndex];
+  const attributes = [partitionKey, sortKey, ...indexes.flatMap((index) => [index.partitionKey, index.sortKey])].map((name) => ({
     AttributeName: name,
     AttributeType: 'S' as const,
   }));
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (!Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === dateIndex.name)) {
-      await client.send(new UpdateTableCommand({ TableName: tableName, AttributeDefinitions: attributes, GlobalSecondaryIndexUpdates: [{ Create: indexDefinition(dateIndex) }] })).catch(() => undefined);
+    // One index per update, as DynamoDB allows.
+    for (const index of indexes) {
+      if (Table?.GlobalSecondaryIndexes?.some((existing) => existing.IndexName === index.name)) continue;
+      await client.send(new UpdateTableCommand({ TableName: tableName, AttributeDefinitions: attributes, GlobalSecondaryIndexUpdates: [{ Create: indexDefinition(index) }] })).catch(() => undefined);
     }
     return;
   } catch (error) {
@@ -52,7 +55,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         { AttributeName: partitionKey, KeyType: 'HASH' },
         { AttributeName: sortKey, KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: [indexDefinition(dueIndex), indexDefinition(dateIndex)],
+      GlobalSecondaryIndexes: indexes.map(indexDefinition),
     }),
   );
   for (let attempt = 0; attempt < 50; attempt++) {

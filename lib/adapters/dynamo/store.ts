@@ -3,7 +3,7 @@ import type { RecallStore } from '../../ports/store.ts';
 import { PORT_ACCESS, type PortName } from '../../store/access.ts';
 import { DynamoBatchScans, DynamoCustomerImport, DynamoImportLog, DynamoReportReader } from './batch.ts';
 import { DynamoCustomerReads, DynamoDeliveries, DynamoOrderHistory } from './customers.ts';
-import { DynamoDecisions, DynamoDueIndex, DynamoRunPlans, DynamoRunProgress } from './daily-run.ts';
+import { DynamoCalendarReads, DynamoDecisions, DynamoDueIndex, DynamoRunPlans, DynamoRunProgress } from './daily-run.ts';
 import { ensureTable } from './provision.ts';
 import { DynamoReceipts, DynamoReplies } from './replies.ts';
 import { DynamoConfigReads, DynamoConfigVersions } from './config-versions.ts';
@@ -14,6 +14,7 @@ type TablePort = Exclude<PortName, 'pacer'>;
 
 const ADAPTERS = {
   dueIndex: DynamoDueIndex,
+  calendarReads: DynamoCalendarReads,
   decisions: DynamoDecisions,
   runPlans: DynamoRunPlans,
   runProgress: DynamoRunProgress,
@@ -55,6 +56,7 @@ export class DynamoStore implements RecallStore {
   ) {
     const held = new Set(ports);
     if (held.has('dueIndex')) this.adapters.dueIndex = new ADAPTERS.dueIndex(client, tableName, this.usage);
+    if (held.has('calendarReads')) this.adapters.calendarReads = new ADAPTERS.calendarReads(client, tableName, this.usage);
     if (held.has('decisions')) this.adapters.decisions = new ADAPTERS.decisions(client, tableName, this.usage);
     if (held.has('runPlans')) this.adapters.runPlans = new ADAPTERS.runPlans(client, tableName, this.usage);
     if (held.has('runProgress')) this.adapters.runProgress = new ADAPTERS.runProgress(client, tableName, this.usage);
@@ -87,6 +89,10 @@ export class DynamoStore implements RecallStore {
   }
 
   readonly queryDue: RecallStore['queryDue'] = async (...args) => this.held('queryDue', 'dueIndex').queryDue(...args);
+
+  readonly birthdaysOn: RecallStore['birthdaysOn'] = async (...args) => this.held('birthdaysOn', 'calendarReads').birthdaysOn(...args);
+
+  readonly orderedSince: RecallStore['orderedSince'] = async (...args) => this.held('orderedSince', 'calendarReads').orderedSince(...args);
 
   readonly claimLedger: RecallStore['claimLedger'] = async (...args) => this.held('claimLedger', 'decisions').claimLedger(...args);
 

@@ -5,6 +5,7 @@ import { DynamoStore } from '../../adapters/dynamo/store.ts';
 import type { CampaignConfig } from '../../config/schema.ts';
 import type {
   BatchScans,
+  CalendarReads,
   ConfigReads,
   CustomerImport,
   CustomerReads,
@@ -25,6 +26,7 @@ import { requireEnv } from './env.ts';
 /** The port types behind the names in lib/store/access.ts (the pacer is built apart: `pacer`). */
 interface PortTypes {
   dueIndex: DueIndex;
+  calendarReads: CalendarReads;
   decisions: Decisions;
   runPlans: RunPlans;
   runProgress: RunProgress;
