@@ -5,6 +5,7 @@ import { wentOut } from './message-state.ts';
 import type { LedgerEntry, OrderMarker } from './records.ts';
 import { shopRepurchase, type ReportPeriod, type ShopRepurchase } from './repurchase.ts';
 import { cohorts, type Cohort } from './analysis.ts';
+import { programmeResult, tierResults, variantResults, type ProgrammeResult, type TierResult, type VariantResult } from './segments.ts';
 import { lift, wilsonInterval, type Lift } from './stats.ts';
 
 /*
@@ -144,8 +145,14 @@ export interface Report {
   daily: DailyPoint[];
   /** `daily` summed by week (from the period's first day) when days are quiet or the period long; else `daily`. */
   trend: { bucket: 'day' | 'week'; points: TrendPoint[] };
-  /** Journey names, and step names (the step id where the config names none), from the config. */
-  names: { journeys: Record<string, string>; steps: Record<string, Record<string, string>> };
+  /** Journey names, step names (the step id where the config names none) and tier names, from the config. */
+  names: { journeys: Record<string, string>; steps: Record<string, Record<string, string>>; tiers: Record<string, string> };
+  /** Each arm of every tested step against the step's control (docs/architecture.md#variants); empty without variants. */
+  variants: VariantResult[];
+  /** Messages per member tier on the day they were decided (docs/architecture.md#members); empty without tiers. */
+  tiers: TierResult[];
+  /** Every messaged customer against the global control (`holdout.scope: global`); null otherwise. */
+  programme: ProgrammeResult | null;
   /**
    * Next-month repurchase by the month of a customer's first order among the order markers the
    * report read (from `since`): a customer who bought before `since` counts in the month of the
@@ -395,12 +402,14 @@ export function buildReport(config: CampaignConfig, rows: ReportRows, period: Re
   const journeys = new Map<string, { total: StepTally; steps: Map<string, StepTally> }>();
   const daily = new Map<CalendarDate, DailyPoint>(datesOf(period).map((date) => [date, { date, sent: 0, heldOut: 0, conversionsSent: 0, conversionsHeldOut: 0 }]));
   const seen = new Set<string>();
+  const counted: LedgerEntry[] = [];
 
   for (const item of rows.ledger) {
     if (item.runDate < period.from || item.runDate > period.to) continue;
     const key = `${item.customerId}#${item.journeyId}#${item.cycle}#${item.stepId}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    counted.push(item);
     const value = couponValueOf(config, item);
     totals.add(item, value);
     const journey = journeys.get(item.journeyId) ?? { total: new StepTally(pricing), steps: new Map<string, StepTally>() };
@@ -447,6 +456,9 @@ export function buildReport(config: CampaignConfig, rows: ReportRows, period: Re
     daily: dailyPoints,
     trend: trendOf(dailyPoints),
     names: namesOf(config, byJourney),
+    variants: variantResults(config, counted),
+    tiers: tierResults(config, counted),
+    programme: programmeResult(config, counted),
     cohorts: cohortsOf(rows.orders, asOf),
     shop: shopRepurchase(rows.orders, period, asOf),
     deferred: 'not persisted',
@@ -483,7 +495,8 @@ function namesOf(config: CampaignConfig, byJourney: Report['byJourney']): Report
     journeys[journeyId] = journey?.name ?? journeyId;
     steps[journeyId] = Object.fromEntries(Object.keys(results).map((stepId) => [stepId, journey?.steps.find((step) => step.id === stepId)?.name ?? stepId]));
   }
-  return { journeys, steps };
+  const tiers = Object.fromEntries(config.tiers.map((tier) => [tier.id, tier.name]));
+  return { journeys, steps, tiers };
 }
 
 /** Next-month repurchase by first-order month over the order markers read (see `Report['cohorts']`). */

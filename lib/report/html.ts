@@ -30,7 +30,7 @@ function htmlTable(table: ReportTable): string {
   const rows = table.rows.map(
     (row) => `<tr${row.total ? ' class="total"' : ''}>${row.cells.map((cell, index) => `<td data-label="${esc(headers[index] ?? '')}">${esc(cell.text)}</td>`).join('')}</tr>`,
   );
-  return `<h3>${esc(table.title)}</h3><div class="table"><table data-table="${table.id}"><thead><tr>${headers.map((header) => `<th>${esc(header)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+  return `<h3>${esc(table.title)}</h3><div class="table"><table data-table="${table.id}"><thead><tr>${headers.map((header) => `<th>${esc(header)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>${table.note ? `<p class="sub">${esc(table.note)}</p>` : ''}`;
 }
 
 const STYLE = `
@@ -57,7 +57,10 @@ export function renderReportHtml(input: HtmlReportInput): string {
   const format = formats(language, report.smsPricing.currency);
   const heading = words.title(config.shopName);
   const tables = reportTables(report, language);
-  const shown = tables.filter((table) => table.shown);
+  const isSegment = (table: ReportTable) => table.id === 'variants' || table.id === 'tiers' || table.id === 'programme';
+  const shown = tables.filter((table) => table.shown && !isSegment(table));
+  // Present only when the period has variants, tiers or a global control.
+  const segments = tables.filter(isSegment);
   const kpis = headlineKpis(report, language)
     .map((kpi) => `<div class="kpi"><div class="kpi-label">${esc(kpi.label)}</div><div class="kpi-value">${esc(kpi.value)}</div><div class="kpi-detail">${esc(kpi.detail)}</div></div>`)
     .join('');
@@ -126,7 +129,7 @@ ${cohortSection}
 <h2>${esc(words.windowsTitle)}</h2>
 ${windowSection}
 </section>
-<section>
+${segments.length ? `<section>\n<h2>${esc(words.segmentsTitle)}</h2>\n${segments.map(htmlTable).join('\n')}\n</section>\n` : ''}<section>
 <h2>${esc(words.tablesTitle)}</h2>
 ${shown.map(htmlTable).join('\n')}
 <p class="sub">${esc(words.tablesNote)}</p>

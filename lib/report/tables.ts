@@ -9,8 +9,10 @@ import { formats, wordsOf, type Formats, type Language, type Words } from './i18
 
 export interface ReportTable {
   /** The CSV file's name without `.csv`. */
-  id: 'decisions' | 'results' | 'funnel' | 'trend' | 'cohorts' | 'failures' | 'survey';
+  id: 'decisions' | 'results' | 'funnel' | 'trend' | 'cohorts' | 'failures' | 'survey' | 'variants' | 'tiers' | 'programme';
   title: string;
+  /** What the table's figures mean, shown under it. */
+  note?: string;
   /** Shown in the text and HTML report; the others back a chart and are exported only. */
   shown: boolean;
   columns: { header: string; csvHeaders: string[] }[];
@@ -209,7 +211,111 @@ export function reportTables(report: Report, language: Language): ReportTable[] 
     cohorts,
     reasons('failures', byStep.flatMap((row) => Object.entries(row.result.failures).map(([reason, count]): [string, string, number] => [row.label, reason, count]))),
     reasons('survey', byStep.flatMap((row) => Object.entries(row.result.survey).map(([answer, count]): [string, string, number] => [row.label, answer, count]))),
+    // Only with data: a shop without variants, tiers or a global control sees no empty table.
+    ...segmentTables(report, words, format).filter((table) => table.rows.length > 0),
   ];
+}
+
+/** Lift cells as the results table has them: the text, then points, low, high and significance for CSV. */
+function liftCell(lift: Lift | null, words: Words, format: Formats): Cell {
+  const c = words.columns;
+  return cell(
+    compactLift(lift, words, format),
+    lift ? round(lift.absolute * 100, 4) : null,
+    lift ? round(lift.absoluteInterval[0] * 100, 4) : null,
+    lift ? round(lift.absoluteInterval[1] * 100, 4) : null,
+    lift ? (lift.significant ? c.yes : c.no) : null,
+  );
+}
+
+/** Variants per tested step, messages per tier, and the programme against the global control. */
+function segmentTables(report: Report, words: Words, format: Formats): ReportTable[] {
+  const c = words.columns;
+  const conversion = (x: number, n: number, rate: number | null) => cell(n === 0 ? '-' : `${format.number(x)}/${format.number(n)} ${format.percent(rate)}`, x, rate === null ? null : round(rate, 6));
+  const headers = (list: [string, string[]][]) => list.map(([header, csvHeaders]) => ({ header, csvHeaders: csvHeaders.length ? csvHeaders : [header] }));
+  const liftHeaders: [string, string[]] = [c.lift, [c.liftPoints, c.liftLow, c.liftHigh, c.significant]];
+  const variants: ReportTable = {
+    id: 'variants',
+    title: words.tables.variants,
+    note: words.variantsNote,
+    shown: true,
+    columns: headers([
+      [`${c.journey} · ${c.step}`, [c.journeyId, c.journey, c.stepId, c.step]],
+      [c.variant, []],
+      [c.messages, []],
+      [c.conversionSent, [c.conversionSent, `${c.conversionSent} ${c.rate}`]],
+      [c.conversionHeldOut, [c.heldOut, c.conversionHeldOut, `${c.conversionHeldOut} ${c.rate}`]],
+      liftHeaders,
+      [c.neededPerArm, []],
+    ]),
+    rows: report.variants.map((variant) => {
+      const journey = report.names.journeys[variant.journeyId] ?? variant.journeyId;
+      const step = report.names.steps[variant.journeyId]?.[variant.stepId] ?? variant.stepId;
+      const control = conversion(variant.control.conversions, variant.control.heldOut, variant.control.conversionRate);
+      return {
+        total: false,
+        cells: [
+          cell(`${journey} · ${step}`, variant.journeyId, journey, variant.stepId, step),
+          cell(variant.variantId),
+          plain(variant.messages, format),
+          conversion(variant.conversions, variant.messages, variant.conversionRate),
+          { ...control, csv: [variant.control.heldOut, ...control.csv] },
+          liftCell(variant.lift, words, format),
+          variant.neededPerArm === null ? cell('-', null) : plain(variant.neededPerArm, format),
+        ],
+      };
+    }),
+  };
+  const tiers: ReportTable = {
+    id: 'tiers',
+    title: words.tables.tiers,
+    note: words.tiersNote,
+    shown: true,
+    columns: headers([
+      [c.tier, [c.tierId, c.tier]],
+      [c.messages, []],
+      [c.conversionSent, [c.conversionSent, `${c.conversionSent} ${c.rate}`]],
+      [c.revenue, []],
+    ]),
+    rows: report.tiers.map((tier) => ({
+      total: false,
+      cells: [
+        cell(report.names.tiers[tier.tierId] ?? tier.tierId, tier.tierId, report.names.tiers[tier.tierId] ?? tier.tierId),
+        plain(tier.messages, format),
+        conversion(tier.conversions, tier.messages, tier.conversionRate),
+        cell(format.money(tier.revenue), tier.revenue),
+      ],
+    })),
+  };
+  const { programme } = report;
+  const programmeTable: ReportTable = {
+    id: 'programme',
+    title: words.tables.programme,
+    note: words.programmeNote,
+    shown: true,
+    columns: headers([
+      [c.scope, []],
+      [c.conversionMessaged, [c.messagedCustomers, c.messagedConverted, c.messagedRate]],
+      [c.conversionControl, [c.controlCustomers, c.controlConverted, c.controlRate]],
+      liftHeaders,
+      [c.revenueBoth, [c.messagedRevenue, c.controlRevenue]],
+    ]),
+    rows: programme
+      ? [
+          {
+            total: true,
+            cells: [
+              cell(words.programme),
+              { ...conversion(programme.messaged.converted, programme.messaged.customers, programme.messaged.conversionRate), csv: [programme.messaged.customers, programme.messaged.converted, programme.messaged.conversionRate === null ? null : round(programme.messaged.conversionRate, 6)] },
+              { ...conversion(programme.control.converted, programme.control.customers, programme.control.conversionRate), csv: [programme.control.customers, programme.control.converted, programme.control.conversionRate === null ? null : round(programme.control.conversionRate, 6)] },
+              liftCell(programme.lift, words, format),
+              cell(`${format.money(programme.messaged.revenue)} / ${format.money(programme.control.revenue)}`, programme.messaged.revenue, programme.control.revenue),
+            ],
+          },
+        ]
+      : [],
+  };
+  return [variants, tiers, programmeTable];
 }
 
 /** A table as CSV for Excel: UTF-8 with a byte order mark (Chinese opens right), CRLF line ends, RFC 4180 quoting. */

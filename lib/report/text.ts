@@ -139,6 +139,7 @@ export function formatReport(report: Report, language: Language): string {
         shown.columns.map((column) => column.header),
         shown.rows.map((row) => row.cells.map((cell) => cell.text)),
       ),
+      ...(shown.note ? [shown.note] : []),
     ]),
     '',
     words.journeysNote,
