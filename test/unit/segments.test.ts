@@ -4,6 +4,7 @@ import type { CampaignConfig } from '../../lib/config/schema.ts';
 import type { LedgerEntry } from '../../lib/domain/records.ts';
 import { buildReport } from '../../lib/domain/report.ts';
 import { messagesPerArm, programmeResult, tierResults, variantResults } from '../../lib/domain/segments.ts';
+import { renderReportHtml } from '../../lib/report/html.ts';
 import { formatReport } from '../../lib/report/text.ts';
 import { reportTables, tableCsv } from '../../lib/report/tables.ts';
 
@@ -141,6 +142,7 @@ describe('the report with variants, tiers and a global control', () => {
     const en = formatReport(report, 'en');
     const zh = formatReport(report, 'zh');
     const csv = Object.fromEntries(reportTables(report, 'en').map((table) => [table.id, tableCsv(table)]));
+    const html = renderReportHtml({ report, config, language: 'zh' });
 
     // Assess
     expect(en).toContain('Variants: each arm against the control');
@@ -152,6 +154,9 @@ describe('the report with variants, tiers and a global control', () => {
     expect(zh).toContain('全部旅程 vs 全局对照组');
     expect(csv['variants']?.split('\r\n')[1]).toBe('lifecycle,"Recency lifecycle: sleeping, pre-lost, lost",sleeping,sleeping,bold,1000,70,0.07,1000,50,0.05,2,-0.09,4.1158,no,2213');
     expect(csv['tiers']).toContain('vip,至尊VIP,1000,70,0.07,7000');
+    expect(csv['programme']).toContain('1000,70,0.07,1000,50,0.05,2,-0.09,4.1158,no,7000,5000');
+    expect(html).toContain('<h2>方案、会员等级与整体计划</h2>');
+    for (const id of ['variants', 'tiers', 'programme']) expect(html).toContain(`data-table="${id}"`);
   });
 
   it('leaves the sections out without data for them', () => {
@@ -162,5 +167,6 @@ describe('the report with variants, tiers and a global control', () => {
     expect(report).toMatchObject({ variants: [], tiers: [], programme: null });
     expect(reportTables(report, 'en').map((table) => table.id)).not.toEqual(expect.arrayContaining(['variants']));
     expect(formatReport(report, 'en')).not.toMatch(/Variants|member tier|global control/);
+    expect(renderReportHtml({ report, config, language: 'en' })).not.toContain('Variants, tiers and the programme');
   });
 });
