@@ -34,7 +34,7 @@ export interface IndexShape {
 export const RECALL_TABLE: TableShape = {
   partitionKey: recallTable.partitionKey,
   sortKey: recallTable.sortKey,
-  indexes: [recallTable.dueIndex, recallTable.dateIndex],
+  indexes: [recallTable.dueIndex, recallTable.dateIndex, recallTable.calendarIndex],
 };
 
 /** Per item and per index entry, what DynamoDB adds to the stored size. */

@@ -1,7 +1,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
-import type { CampaignConfig } from '../../lib/config/schema.ts';
+import type { CampaignConfig, Journey } from '../../lib/config/schema.ts';
+import { dateReadsOn } from '../../lib/domain/calendar.ts';
+import { shardOf } from '../../lib/domain/hashing.ts';
+import { countMemberOrder } from '../../lib/domain/members.ts';
 import { addDays } from '../../lib/domain/dates.ts';
 import { createRandom } from '../../lib/demo/random.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
@@ -274,4 +277,109 @@ export async function measureCurvePoint(store: DynamoStore, config: CampaignConf
     ratioToFloor: round(summary.readUnits / floor.floorReadUnits),
     scanReadUnits: scan.readUnits,
   };
+}
+
+export interface DateDayRow {
+  day: string;
+  kind: 'birthday' | 'holiday';
+  customers: number;
+  /** Customers the day's birthday and holiday reads found (and the due index, none here). */
+  candidates: number;
+  sent: number;
+  runReadUnits: number;
+  /** Index queries of the day: every due partition of every shard, and the calendar ones. */
+  dueQueries: number;
+  calendarQueries: number;
+  perCandidateFloor: number;
+  fixedFloor: number;
+  /** The run's read units over (0.5 per candidate + 0.5 per index query). */
+  ratioToFloor: number;
+}
+
+const DATE_STEP = { id: 'greeting', after: { days: 0, from: 'anchor' as const }, channel: 'sms' as const, template: '【{shop}】{name}，祝你快乐！', replyDays: 7 };
+
+/** The default config with a birthday journey and a holiday journey (双12, customers who bought within 30 days). */
+export function calendarConfig(config: CampaignConfig, holiday: string): CampaignConfig {
+  const journeys: Journey[] = [
+    { id: 'birthday', name: '生日', enabled: true, priority: 90, exit: 'never', trigger: { type: 'birthday', daysBefore: 0, lateDays: 0 }, steps: [DATE_STEP] },
+    {
+      id: 'holidays',
+      name: '节日',
+      enabled: true,
+      priority: 80,
+      exit: 'never',
+      trigger: { type: 'holiday', dates: [{ date: holiday, name: '双12' }], daysBefore: 0, lateDays: 0 },
+      audience: { lastOrderWithinDays: 30 },
+      steps: [DATE_STEP],
+    },
+  ];
+  return { ...config, journeys: [...config.journeys, ...journeys] };
+}
+
+/**
+ * Customers with a birthday spread over the year and one order in the year before `today`: the
+ * profile (with its birthday), the BDAY item and the last order's calendar key, as an import of
+ * customers and orders leaves them.
+ */
+export async function seedCalendarShop(store: DynamoStore, config: CampaignConfig, customers: number, today: string, onProgress?: (count: number) => void): Promise<void> {
+  const random = createRandom(20261212);
+  const ids = Array.from({ length: customers }, (_, index) => `cal-${String(index).padStart(7, '0')}`);
+  function* snapshots(): Generator<CustomerSnapshot> {
+    for (const [index, customerId] of ids.entries()) {
+      const monthDay = addDays('2028-01-01', random.int(0, 365)).slice(5);
+      yield {
+        customer: { customerId, phone: `+86139${String(100_000_000 + index).slice(-8)}`, name: '王芳', smsOptIn: true },
+        birthday: { monthDay, shard: shardOf(customerId, config.shards) },
+        categories: [],
+        journeys: [],
+        orders: [],
+      };
+    }
+  }
+  await writeSnapshots(store, snapshots());
+  for (let start = 0; start < ids.length; start += 1000) {
+    const batch = ids.slice(start, start + 1000).map((customerId) => {
+      const orderDate = addDays(today, -random.int(0, 364));
+      const member = countMemberOrder(config, undefined, { orderId: `${customerId}-1`, orderDate, total: 129, categories: ['cosmetics'] });
+      return { customerId, categories: [], journeys: [], orders: [], ...(member ? { member: { member, shard: shardOf(customerId, config.shards) } } : {}) };
+    });
+    await store.putOrderHistories(batch);
+    onProgress?.(batch.length);
+  }
+}
+
+/**
+ * Issue 15: a birthday day and a holiday day. Each day's reads: the due partitions (fixed), the
+ * calendar-index queries (one or two birthday partitions per shard; the months of
+ * `lastOrderWithinDays` per shard on a holiday), and the candidates' profiles (0.5 unit each).
+ */
+export async function measureDateDays(store: DynamoStore, config: CampaignConfig, customers: number, days: { birthday: string; holiday: string }): Promise<DateDayRow[]> {
+  const deps = { store, config, sendQueue: NULL_QUEUE, couponSecret: 'bench' };
+  const rows: DateDayRow[] = [];
+  for (const [kind, day] of [['birthday', days.birthday], ['holiday', days.holiday]] as const) {
+    const summary = await runDay(deps, dailyRun(config, day));
+    const dueQueries = Array.from({ length: config.shards }, (_, shard) => duePartitions(config, shard).length).reduce((sum, count) => sum + count, 0);
+    const calendarQueries = config.shards * dateReadsOn(config, day).reduce((sum, read) => sum + (read.kind === 'birthday' ? read.monthDays.length : monthsFrom(read.lastOrderFrom, day)), 0);
+    const perCandidateFloor = 0.5 * summary.evaluated;
+    const fixedFloor = 0.5 * (dueQueries + calendarQueries);
+    rows.push({
+      day,
+      kind,
+      customers,
+      candidates: summary.evaluated,
+      sent: summary.sent,
+      runReadUnits: summary.readUnits,
+      dueQueries,
+      calendarQueries,
+      perCandidateFloor,
+      fixedFloor,
+      ratioToFloor: round(summary.readUnits / (perCandidateFloor + fixedFloor)),
+    });
+  }
+  return rows;
+}
+
+/** Months from `from`'s to `to`'s, both counted. */
+function monthsFrom(from: string, to: string): number {
+  return (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + Number(to.slice(5, 7)) - Number(from.slice(5, 7)) + 1;
 }

@@ -18,14 +18,14 @@ import { addDays } from '../../lib/domain/dates.ts';
 import { benchPacer, PARTITION_LIMITS, pacerHotItem } from './pacer.ts';
 import { measureColdStart } from './cold-start.ts';
 import { DEMO_BASE, measureDemo } from './demo.ts';
-import { measureCurvePoint, measureReadCost, round, seedShop } from './read-cost.ts';
+import { calendarConfig, measureCurvePoint, measureDateDays, measureReadCost, round, seedCalendarShop, seedShop } from './read-cost.ts';
 import { PacerFiguresSchema, scaleModel, PRICES } from './scale-model.ts';
 import { measureSendPath } from './send-path.ts';
 import { measureThroughput } from './throughput.ts';
 import { measureImport } from './import.ts';
 import { measureSimulate } from './simulate.ts';
 
-const SECTIONS = ['read', 'curve', 'throughput', 'send', 'pacer', 'cold', 'import', 'demo', 'simulate'] as const;
+const SECTIONS = ['read', 'calendar', 'curve', 'throughput', 'send', 'pacer', 'cold', 'import', 'demo', 'simulate'] as const;
 const CURVE_DUE = 1000;
 
 const USAGE = `npm run bench [-- OPTIONS]: every figure of the Performance section, side by side in one run,
@@ -36,6 +36,9 @@ earlier figures, each with its date; the scale model is recomputed from whatever
                          read        an ordinary day's read units vs the floor (per due customer
                                      and the fixed index pages) and a full Scan; its writes as
                                      DynamoDB bills them; storage per customer (seeds --customers)
+                         calendar    read units of a birthday day and a holiday day (双12, customers
+                                     who bought within 30 days) per candidate vs the floor
+                                     (seeds --calendar-customers)
                          curve       read units of a day with ${CURVE_DUE.toLocaleString('en-US')} due customers at the --curve
                                      table sizes, every other customer waiting in the due index
                          throughput  due customers per second, the daily run vs the bare store
@@ -54,6 +57,8 @@ earlier figures, each with its date; the scale model is recomputed from whatever
                                      --simulate-customers shop: customer-days per second, and a year
                                      of 20,000 customers at that rate
   --customers N        customers seeded for "read" (default 100000)
+  --calendar-customers N
+                       customers seeded for "calendar", birthdays over the year (default 20000)
   --curve N,N,...      table sizes for "curve" (default 10000,100000,1000000)
   --throughput N       customers seeded for each side of each pair of "throughput" (default 20000)
   --pairs N            interleaved pairs for "throughput" (default 3)
@@ -80,6 +85,7 @@ try {
     options: {
       customers: { type: 'string', default: '100000' },
       curve: { type: 'string', default: '10000,100000,1000000' },
+      'calendar-customers': { type: 'string', default: '20000' },
       throughput: { type: 'string', default: '20000' },
       pairs: { type: 'string', default: '3' },
       send: { type: 'string', default: '2000' },
@@ -107,6 +113,7 @@ const unknownSections = [...only].filter((section) => !(SECTIONS as readonly str
 if (unknownSections.length > 0) usageError(`--only: unknown section ${unknownSections.map((section) => `"${section}"`).join(', ')}`);
 const numbers: [string, string][] = [
   ['--customers', values.customers],
+  ['--calendar-customers', values['calendar-customers']],
   ['--throughput', values.throughput],
   ['--pairs', values.pairs],
   ['--send', values.send],
@@ -182,6 +189,31 @@ try {
     );
     print('1a. The day\'s billed write units by request', row.writesByRequest);
     console.log(`Storage after the day: ${row.storage.items.toLocaleString('en-US')} items, ${row.storage.bytesPerCustomer} bytes per customer (table and indexes, 100 bytes of overhead per item and index entry).`);
+    await save();
+  }
+
+  if (only.has('calendar')) {
+    const customers = Number(values['calendar-customers']);
+    const calendar = calendarConfig(config, '2026-12-12');
+    const store = await dynamo.freshStore();
+    const progress = createProgress(`seeding ${customers} customers with birthdays and a last order`, { total: customers });
+    await seedCalendarShop(store, calendar, customers, TODAY, (count) => progress.tick(count));
+    progress.done();
+    const rows = await measureDateDays(store, calendar, customers, { birthday: '2026-11-23', holiday: '2026-12-12' });
+    await dropTable(store);
+    measured.calendar = measuredAt;
+    results.calendar = rows;
+    print('1c. Read units of a birthday day and a holiday day vs the floor: 0.5 per candidate, plus 0.5 per index query (due partitions and calendar partitions)', rows.map((row) => ({
+      day: `${row.day} (${row.kind})`,
+      customers: row.customers,
+      candidates: row.candidates,
+      'run read units': row.runReadUnits,
+      'per-candidate floor': row.perCandidateFloor,
+      'fixed floor': `${row.fixedFloor} (${row.dueQueries} due + ${row.calendarQueries} calendar queries)`,
+      'run / floor': row.ratioToFloor,
+      'units per candidate': round(row.runReadUnits / Math.max(1, row.candidates)),
+    })));
+    for (const row of rows) judge(`calendar: ${row.kind} day run / (per-candidate + fixed floor)`, row.ratioToFloor, '<= 1.5', row.ratioToFloor <= 1.5);
     await save();
   }
 
