@@ -36,11 +36,11 @@ describe('recall report and recall windows', () => {
 
   it('the demo lives its last days and ends with the report headline and the HTML report path', async () => {
     const store = join(dir, 'demo');
-    const demo = await recall(['--store', store, 'demo', '--customers', '600', '--live-days', '10']);
+    const demo = await recall(['--store', store, 'demo', '--customers', '600', '--live-days', '5']);
 
     expect(demo.code).toBe(0);
-    expect(demo.out).toMatch(/Living the last 10 days \(2026-11-12 to 2026-11-21\)/);
-    expect(demo.out).toMatch(/Report 2026-11-12 to 2026-11-22:/);
+    expect(demo.out).toMatch(/Living the last 5 days \(2026-11-17 to 2026-11-21\)/);
+    expect(demo.out).toMatch(/Report 2026-11-17 to 2026-11-22:/);
     // The default shop is Chinese: its report is too.
     expect(demo.out).toMatch(/已发送消息: [\d,]+ \([\d,]+ 条计费短信；对照组 [\d,]+ 人\)/);
     expect(demo.out).toMatch(/转化率：发送 vs 对照: [\d.]+% vs [\d.]+% \(消息后 7 天内\)/);
@@ -51,11 +51,11 @@ describe('recall report and recall windows', () => {
   });
 
   it('report --json: per journey and step, the shop repurchase rates, deferred said not persisted', async () => {
-    const report = await recall(['--store', join(dir, 'demo'), 'report', '--from', '2026-11-12', '--json']);
+    const report = await recall(['--store', join(dir, 'demo'), 'report', '--from', '2026-11-17', '--json']);
 
     expect(report.code).toBe(0);
     const json = JSON.parse(report.out);
-    expect(json.period).toEqual({ from: '2026-11-12', to: '2026-11-22', days: 11 });
+    expect(json.period).toEqual({ from: '2026-11-17', to: '2026-11-22', days: 6 });
     expect(Object.keys(json.totals).sort()).toEqual(
       [
         ...['candidates', 'sent', 'unconfirmed', 'notDelivered', 'heldOut', 'skipped', 'conversions', 'conversionRate', 'lift', 'redemptions', 'revenue', 'incrementalRevenue', 'couponCost', 'smsParts'],
@@ -64,7 +64,7 @@ describe('recall report and recall windows', () => {
       ].sort(),
     );
     expect(json.trend.bucket).toMatch(/^(?:day|week)$/);
-    expect(json.trend.points[0]).toMatchObject({ from: '2026-11-12', sent: expect.any(Number) });
+    expect(json.trend.points[0]).toMatchObject({ from: '2026-11-17', sent: expect.any(Number) });
     expect(json.names.journeys['category-recall']).toBe('Category window recall: 4 x 50 staged coupons');
     expect(json.names.steps['category-recall']?.['coupon-1']).toBe('coupon-1');
     expect(json.cohorts.months.length).toBeGreaterThan(0);
@@ -73,7 +73,7 @@ describe('recall report and recall windows', () => {
     expect(json.smsPricing).toEqual({ pricePerPartUsd: 0.02, currency: 'CNY', perUsd: 7.1 });
     expect(json.totals.sent).toBeGreaterThan(0);
     expect(Object.keys(json.byJourney).length).toBeGreaterThan(0);
-    expect(json.daily).toHaveLength(11);
+    expect(json.daily).toHaveLength(6);
     expect(json.deferred).toBe('not persisted');
     expect(json.shop).toMatchObject({ buyers: expect.any(Number), repurchaseRate: expect.any(Number), nextMonth: expect.any(Object), previousMonth: expect.any(Object) });
     expect(json.totals.conversions.sent).toBeGreaterThan(0);
