@@ -18,7 +18,7 @@ import type {
   StoredMember,
 } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
-import { keys } from '../../store/tables.ts';
+import { keys, recallTable } from '../../store/tables.ts';
 import { orderDateKeys, ProfileReadingAdapter, putJourneyState, readCustomerHistory } from './items.ts';
 import { parseAll, PortAdapter, type CapacityMeter, type DynamoTable } from './table.ts';
 
@@ -102,13 +102,13 @@ export async function readCustomerLedger(table: DynamoTable, customerId: string,
  * stored member's version, `undefined` when there must be none, `any` to replace whatever is there.
  */
 export function writeMember(table: DynamoTable, customerId: string, { member, shard }: MemberFigures, expectedVersion: number | undefined | 'any'): Promise<boolean> {
+  const { calendarIndex } = recallTable;
   const names: Record<string, string> = { '#customerId': 'customerId', '#member': 'member' };
   const values: Record<string, unknown> = { ':customerId': customerId, ':member': member };
   let update = 'SET #customerId = if_not_exists(#customerId, :customerId), #member = :member';
   if (member.lastOrderDate !== undefined) {
-    // The calendar index's keys (docs/architecture.md#the-calendar-index).
-    names['#calPk'] = 'calPk';
-    names['#calSk'] = 'calSk';
+    names['#calPk'] = calendarIndex.partitionKey;
+    names['#calSk'] = calendarIndex.sortKey;
     values[':calPk'] = keys.lastOrderMonth(member.lastOrderDate.slice(0, 7), shard);
     values[':calSk'] = keys.lastOrderSort(member.lastOrderDate, customerId);
     update += ', #calPk = :calPk, #calSk = :calSk';
