@@ -7,7 +7,8 @@ import { formatReport } from '../../lib/report/text.ts';
 import { makeReport } from '../../lib/usecases/report.ts';
 import { runDay } from '../../lib/usecases/run-day.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
-import { dailyRun, RecordingQueue, testConfig } from '../support/fixtures.ts';
+import { runTestCampaign, TestCampaignInputSchema } from '../../lib/usecases/test-campaign.ts';
+import { dailyRun, fixedClock, RecordingQueue, testConfig } from '../support/fixtures.ts';
 import { TestDynamo } from '../support/store.ts';
 
 /**
@@ -110,6 +111,15 @@ describe('tiers, variants and the global holdout in a daily run', () => {
     expect(arms.map((variant) => variant.messages)).toEqual([messagesOf('a'), messagesOf('b')]);
     expect(report.tiers).toEqual([expect.objectContaining({ tierId: 'base', messages: report.totals.sent })]);
     expect(report.programme).toMatchObject({ messaged: { customers: new Set(decided.filter((item) => item.outcome === 'sent').map((item) => item.customerId)).size }, control: { customers: heldOutCustomers.size } });
+    // A test campaign renders each customer's arm and tier as the run did.
+    const preview = await runTestCampaign(
+      { store, config, couponSecret: SECRET, clock: fixedClock(`${TODAY}T02:00:00Z`), transport: { deliver: () => Promise.reject(new Error('a dry run sends nothing')) } },
+      TestCampaignInputSchema.parse({ journey: sentB?.journeyId, step: sentB?.stepId, customers: [sentB?.customerId, sentA?.customerId], recipients: ['+8613800138000'] }),
+    );
+    const [previewB, previewA] = preview.messages;
+    expect(previewB?.text).toMatch(new RegExp(`^${B_TEXT}：普通会员35元券`));
+    expect(previewA?.text).toMatch(/^普通会员/);
+    expect(previewA?.text).not.toContain(B_TEXT);
     const text = formatReport(report, 'en');
     expect(text).toContain('Variants: each arm against the control');
     expect(text).toContain('普通会员');
