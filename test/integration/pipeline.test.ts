@@ -45,11 +45,9 @@ describe('the Lambda pipeline and the local run share every use case', () => {
 
   it('plan-recall -> scan-shard -> send-message writes the same ledger and journey states as `recall run`', async () => {
     const config = await testConfig({ holdoutPercent: 10 });
-    const shop = () => generateDemoShop({ customers: 600, seed: 5, today: TODAY, categories: config.categories, timeZone: config.merchantTimeZone });
-    const local = await dynamo.freshStore();
-    const lambda = await dynamo.freshStore();
-    await seedCustomers({ store: local, config }, TODAY, shop());
-    await seedCustomers({ store: lambda, config }, TODAY, shop());
+    const shop = () => generateDemoShop({ customers: 400, seed: 5, today: TODAY, categories: config.categories, timeZone: config.merchantTimeZone });
+    const [local, lambda] = await Promise.all([dynamo.freshStore(), dynamo.freshStore()]);
+    await Promise.all([seedCustomers({ store: local, config }, TODAY, shop()), seedCustomers({ store: lambda, config }, TODAY, shop())]);
 
     const localQueue = new RecordingQueue(local);
     const summary = await runDay({ store: local, config, sendQueue: localQueue, couponSecret: SECRET }, dailyRun(config, TODAY));
@@ -83,11 +81,9 @@ describe('the Lambda pipeline and the local run share every use case', () => {
 
   it('a shard job near its timeout hands the rest of its shard to a continuation, and the run still adds up', async () => {
     const config = await testConfig({ shards: 1 });
-    const shop = () => generateDemoShop({ customers: 1500, seed: 8, today: TODAY, categories: config.categories, timeZone: config.merchantTimeZone });
-    const local = await dynamo.freshStore();
-    const lambda = await dynamo.freshStore();
-    await seedCustomers({ store: local, config }, TODAY, shop());
-    await seedCustomers({ store: lambda, config }, TODAY, shop());
+    const shop = () => generateDemoShop({ customers: 1200, seed: 8, today: TODAY, categories: config.categories, timeZone: config.merchantTimeZone });
+    const [local, lambda] = await Promise.all([dynamo.freshStore(), dynamo.freshStore()]);
+    await Promise.all([seedCustomers({ store: local, config }, TODAY, shop()), seedCustomers({ store: lambda, config }, TODAY, shop())]);
     const summary = await runDay({ store: local, config, sendQueue: new RecordingQueue(local), couponSecret: SECRET }, dailyRun(config, TODAY));
 
     const work = new MemoryQueue<ShardJobMessage>();
