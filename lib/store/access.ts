@@ -61,7 +61,7 @@ export const PORT_ACCESS = {
   deliveries: access([{ actions: ['BatchGetItem', 'UpdateItem'], partitions: [CUSTOMERS] }]),
   /** The senders' shared sliding-window log of SMS parts. */
   pacer: access([{ actions: ['GetItem', 'PutItem'], partitions: [PACER] }]),
-  /** record-order: order markers, histories, journey restarts, attribution on the ledger. */
+  /** record-order: order markers, histories, journey restarts, attribution on the ledger, member figures on the profile; `recall migrate`'s reads of a customer's markers. */
   orderHistory: access([{ actions: ['GetItem', 'PutItem', 'UpdateItem', 'Query'], partitions: [CUSTOMERS] }]),
   /** The test campaign's reads of real customers. */
   customerReads: access([{ actions: ['BatchGetItem', 'Query'], partitions: [CUSTOMERS] }]),
