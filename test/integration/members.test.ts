@@ -147,6 +147,32 @@ describe('member figures on a real DynamoDB-API server', () => {
     expect([...want.keys()].filter((key) => key.includes('|J#congrats#')).sort()).toEqual(['C#b1|J#congrats#silver', 'C#b2|J#congrats#gold', 'C#b4|J#congrats#gold']);
   });
 
+  it('a profile stored before figures were kept, or with figures that do not parse, starts from the applied order markers on its next order', async () => {
+    // Prepare: two customers with an applied marker each and no figures; one's figures are corrupt.
+    const store = await dynamo.freshStore();
+    await store.putSnapshots(
+      ['old', 'corrupt'].map((customerId) => ({
+        customer: { customerId, name: customerId, smsOptIn: true },
+        categories: [],
+        journeys: [],
+        orders: [{ orderId: `${customerId}-1`, orderDate: addDays(DAY, -3), total: 900, categories: ['cosmetics'] }],
+      })),
+    );
+    await store.client.send(new PutCommand({ TableName: store.tableName, Item: { pk: 'C#corrupt', sk: 'PROFILE', customerId: 'corrupt', name: 'corrupt', smsOptIn: true, member: { days: 'garbage' } } }) as never);
+    expect(await store.getMember('corrupt')).toEqual({ state: 'corrupt' });
+
+    // Act
+    const record = recorder(store);
+    await record(order('old', 'old-2', DAY, 200));
+    await record(order('corrupt', 'corrupt-2', DAY, 200));
+
+    // Assess: both orders counted, and the order that reached gold (900 + 200 within 30 days) congratulates.
+    for (const customerId of ['old', 'corrupt']) {
+      expect(await store.getMember(customerId)).toMatchObject({ state: 'stored', member: { lifetimeOrders: 2, lifetimeSpend: 1100, tier: 'gold' } });
+      expect((await tierUps(store, customerId)).map((state) => state.cycle)).toEqual(['gold']);
+    }
+  });
+
   it('recall migrate gives profiles stored without figures those of their applied order markers, once; a second run changes nothing', async () => {
     // Prepare: a store written as before issue 15, and the same orders recorded now for reference.
     const store = await dynamo.freshStore();
