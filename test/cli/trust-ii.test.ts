@@ -75,7 +75,7 @@ describe('a person is capped, not an id', () => {
  * real child process on an embedded store; it is killed once its outbox shows it well under way.
  */
 describe('a run killed with many messages in flight leaves few unconfirmed, and says so', () => {
-  const SHOPPERS = 400;
+  const SHOPPERS = 200;
   let dir: string;
   let store: string[];
   const phone = (i: number) => `+86139000${String(100_000 + i).slice(1)}`;
