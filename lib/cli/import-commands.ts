@@ -93,7 +93,7 @@ export function registerImportCommands(program: Command, io: CliIo): void {
   const importCommand = program.command('import').description('import a CSV file into the store');
   importCommand
     .command('customers <file>')
-    .description('customer_id,phone,name[,timezone,sms_opt_in,opted_out,opt_in_at,push_endpoint]; an absent column changes nothing')
+    .description('customer_id,phone,name[,timezone,sms_opt_in,opted_out,opt_in_at,push_endpoint,birthday]; an absent column changes nothing')
     .option('--as-of <date>', 'when the import is considered to happen: the time of the opt-outs it records (default now)')
     .option('--allow-future', 'allow an --as-of more than a day after the clock', false)
     .addHelpText('after', '\nExample:\n  recall import customers customers.csv --as-of 2026-11-20')

@@ -67,7 +67,7 @@ export interface CustomerReadOptions {
 }
 
 /**
- * Customers from `customer_id,phone,name[,timezone,sms_opt_in,opted_out,opt_in_at,push_endpoint]`
+ * Customers from `customer_id,phone,name[,timezone,sms_opt_in,opted_out,opt_in_at,push_endpoint,birthday]`
  * (any column order). An absent column or an empty cell is `undefined`: the import leaves the
  * stored value as it is. Throws `CsvFormatError` (before yielding anything) when the header is
  * missing a column or names an unknown one; every bad row after that is a `Rejected` result.

@@ -42,7 +42,7 @@ describe('readCustomerRows', () => {
     const error = await formatError(readCustomerRows(bytes('customer_id,name\nc-1,Li\n'), 'crm-export.csv', CUSTOMER_OPTIONS));
 
     expect(error.message).toBe(
-      'crm-export.csv:1: missing column "phone" in the header: expected customer_id,phone,name[,timezone,sms_opt_in,opted_out,opt_in_at,push_endpoint]',
+      'crm-export.csv:1: missing column "phone" in the header: expected customer_id,phone,name[,timezone,sms_opt_in,opted_out,opt_in_at,push_endpoint,birthday]',
     );
     expect(error.file).toBe('crm-export.csv');
     expect(error.line).toBe(1);
