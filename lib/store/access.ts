@@ -103,7 +103,7 @@ export const FUNCTION_PORTS = {
   'scan-shard': ['dueIndex', 'calendarReads', 'decisions', 'runProgress', 'configReads'],
   'send-message': ['deliveries', 'pacer', 'configReads'],
   'record-order': ['orderHistory', 'configReads'],
-  'run-test-campaign': ['dueIndex', 'customerReads', 'pacer', 'configReads'],
+  'run-test-campaign': ['dueIndex', 'calendarReads', 'customerReads', 'pacer', 'configReads'],
   'learn-windows': ['batchScans', 'configReads'],
   'record-delivery': ['receipts'],
   'record-reply': ['replies', 'configReads'],

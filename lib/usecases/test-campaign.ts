@@ -1,13 +1,13 @@
 import * as z from 'zod';
-import type { CampaignConfig, Journey } from '../config/schema.ts';
-import { localDate, type CalendarDate } from '../domain/dates.ts';
+import { isDateTriggered, type CampaignConfig, type Journey } from '../config/schema.ts';
+import { addDays, localDate, type CalendarDate } from '../domain/dates.ts';
 import { decideCustomer, type Outcome } from '../domain/guardrails.ts';
 import { variantOf } from '../domain/hashing.ts';
 import { startCycle } from '../domain/journeys.ts';
 import { memberOn } from '../domain/members.ts';
 import { maskPhone, mobileNumber } from '../domain/phone.ts';
 import { smsParts } from '../domain/sms.ts';
-import type { Cursor, CustomerReads, DueIndex } from '../ports/store.ts';
+import type { CalendarReads, Cursor, CustomerReads, DueIndex, Page } from '../ports/store.ts';
 import type { Clock, Pacer, SendJob, Transport } from '../ports/messaging.ts';
 import { duePartitions } from './due-index.ts';
 import { UnknownJourneyError } from './pipeline.ts';
@@ -67,7 +67,7 @@ export class TestCustomersNotFoundError extends PermanentError {
 }
 
 export interface TestCampaignDeps {
-  store: DueIndex & CustomerReads;
+  store: DueIndex & CalendarReads & CustomerReads;
   config: CampaignConfig;
   transport: Transport;
   /** Test messages are real SMS: they count against the same MPS budget. */
@@ -109,7 +109,7 @@ export async function runTestCampaign(deps: TestCampaignDeps, input: TestCampaig
   const today = localDate(now, config.merchantTimeZone);
   const hints = input.customers
     ? new Map<string, JourneyState | undefined>([...new Set(input.customers)].map((id) => [id, undefined]))
-    : await sampleCustomers(store, config, journey, stepIndex, input.sample ?? 1);
+    : await sampleCustomers(store, config, journey, stepIndex, input.sample ?? 1, today);
   const customerIds = [...hints.keys()];
 
   const { profiles, invalid } = await store.getProfiles(customerIds);
@@ -121,8 +121,9 @@ export async function runTestCampaign(deps: TestCampaignDeps, input: TestCampaig
     const profile = profiles.get(customerId);
     if (!profile) continue;
     const { journeys } = await store.getCustomerHistory(customerId);
+    // A birthday or holiday message is always a new cycle's, as if first due today (an earlier one has expired).
     const stored =
-      storedState(journeys, journey, stepIndex, hints.get(customerId)) ??
+      (isDateTriggered(journey.trigger) ? dateCycleDueOn(journey, customerId, today) : storedState(journeys, journey, stepIndex, hints.get(customerId))) ??
       startCycle(journey, customerId, today, journey.trigger.type === 'category-window' ? { category: config.categories[0]?.id } : {});
     const state = atStep(journey, stored, stepIndex, today);
     const [decision] = decideCustomer(profile, [{ journey, state }], { config, runDate: today, now, backfill: false });
@@ -182,14 +183,19 @@ function allowedRecipients(config: CampaignConfig, recipients: readonly string[]
  * date cutoff; when nobody waits there, customers waiting at the journey's first step.
  */
 async function sampleCustomers(
-  store: DueIndex & CustomerReads,
+  store: DueIndex & CalendarReads & CustomerReads,
   config: CampaignConfig,
   journey: Journey,
   stepIndex: number,
   count: number,
-): Promise<Map<string, JourneyState>> {
+  today: CalendarDate,
+): Promise<Map<string, JourneyState | undefined>> {
   const waiting = await waitingAt(store, config, journey, stepIndex, count);
   if (waiting.size > 0) return waiting;
+  if (isDateTriggered(journey.trigger)) {
+    const found = await calendarSample(store, config, journey, count, today);
+    if (found.size > 0) return found;
+  }
   if (stepIndex > 0) {
     const atFirst = await waitingAt(store, config, journey, 0, count);
     if (atFirst.size > 0) return atFirst;
@@ -219,6 +225,44 @@ async function waitingAt(store: DueIndex, config: CampaignConfig, journey: Journ
     }
   }
   return found;
+}
+
+/** Days ahead a birthday sample looks for customers with a birthday (a month of them). */
+const BIRTHDAY_SAMPLE_DAYS = 31;
+
+/**
+ * For a birthday or holiday journey with nobody waiting: customers the run would read, through
+ * the calendar index: birthdays from the one due today on (up to a month ahead), or the customers
+ * who ordered within the holiday journey's `lastOrderWithinDays` of today.
+ */
+async function calendarSample(store: CalendarReads, config: CampaignConfig, journey: Journey, count: number, today: CalendarDate): Promise<Map<string, undefined>> {
+  const found = new Map<string, undefined>();
+  const take = async (query: (cursor?: Cursor) => Promise<Page<string>>) => {
+    let cursor: Cursor | undefined;
+    do {
+      const page = await query(cursor);
+      for (const customerId of page.items) if (found.size < count) found.set(customerId, undefined);
+      cursor = found.size < count ? page.next : undefined;
+    } while (cursor);
+  };
+  const { trigger } = journey;
+  for (let shard = 0; shard < config.shards && found.size < count; shard++) {
+    if (trigger.type === 'holiday') {
+      await take((cursor) => store.orderedSince(addDays(today, -(journey.audience?.lastOrderWithinDays ?? 0)), today, shard, cursor));
+    } else if (trigger.type === 'birthday') {
+      for (let day = 0; day < BIRTHDAY_SAMPLE_DAYS && found.size < count; day++) {
+        await take((cursor) => store.birthdaysOn(addDays(today, trigger.daysBefore + day).slice(5), shard, cursor));
+      }
+    }
+  }
+  return found;
+}
+
+/** A birthday or holiday cycle whose message is first due on `today`. */
+function dateCycleDueOn(journey: Journey, customerId: string, today: CalendarDate): JourneyState | undefined {
+  if (!isDateTriggered(journey.trigger)) return undefined;
+  const anchor = addDays(today, journey.trigger.daysBefore);
+  return startCycle(journey, customerId, anchor, { cycle: journey.trigger.type === 'birthday' ? anchor.slice(0, 4) : anchor });
 }
 
 /** Later than any date a state can wait from. */

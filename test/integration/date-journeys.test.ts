@@ -5,6 +5,7 @@ import { importCustomers } from '../../lib/usecases/import.ts';
 import { recordOrder } from '../../lib/usecases/record-order.ts';
 import { runDay } from '../../lib/usecases/run-day.ts';
 import { runShard, type DecisionRecord } from '../../lib/usecases/run-shard.ts';
+import { runTestCampaign, TestCampaignInputSchema } from '../../lib/usecases/test-campaign.ts';
 import { shardOf } from '../../lib/domain/hashing.ts';
 import { csv, dailyRun, fixedClock, RecordingQueue, testConfig } from '../support/fixtures.ts';
 import { TestDynamo } from '../support/store.ts';
@@ -196,6 +197,46 @@ describe('birthday and holiday journeys', () => {
     expect(sentTo('both').map((job) => job.journeyId)).toEqual(['birthday']);
     const { journeys } = await store.getCustomerHistory('both');
     expect(journeys.get('holidays')).toMatchObject({ cycle: '2026-10-01', stepIndex: 1 });
+  });
+});
+
+describe('the test campaign of a birthday or holiday journey', () => {
+  let dynamo: TestDynamo;
+  beforeAll(async () => {
+    dynamo = await TestDynamo.start();
+  });
+  afterAll(async () => {
+    await dynamo.stop();
+  });
+
+  it('samples the customers the calendar index finds, and renders a new cycle, not last year\'s expired one', async () => {
+    const config = await testConfig({ journeys: [birthdayJourney(0, 0), holidayJourney([{ date: '2026-10-01', name: '国庆' }], 0)] });
+    const store = await dynamo.freshStore();
+    await importCustomers(
+      { store, config },
+      readCustomerRows(csv('customer_id,phone,name,sms_opt_in,birthday\nb1,13800138001,甲,true,2026-01-10\nh1,13800138002,乙,true,\nh2,13800138003,丙,true,\n'), 'c.csv', { timeZone: 'Asia/Shanghai', defaultCountry: 'CN' }),
+      new Date('2026-01-01T00:00:00Z'),
+    );
+    await orderOn(store, config, 'h1', '2025-12-20');
+    await orderOn(store, config, 'h2', '2025-06-01');
+    // b1's birthday message went out last year.
+    const queue = new RecordingQueue(store);
+    await runDay({ store, config, sendQueue: queue, couponSecret: SECRET }, dailyRun(config, '2026-01-10'));
+    expect(queue.delivered.map((job) => job.customerId)).toEqual(['b1']);
+
+    const clock = fixedClock('2027-01-05T02:00:00Z');
+    const deps = { store, config, transport: { deliver: async () => {} }, couponSecret: SECRET, clock };
+    const input = (fields: Record<string, unknown>) => TestCampaignInputSchema.parse({ step: 'greeting', recipients: ['+8613800138000'], ...fields });
+
+    const birthday = await runTestCampaign(deps, input({ journey: 'birthday', sample: 5 }));
+    expect(birthday.messages.map(({ customerId, outcome }) => [customerId, outcome])).toEqual([['b1', 'sent']]);
+    const named = await runTestCampaign(deps, input({ journey: 'birthday', customers: ['b1'] }));
+    expect(named.messages.map(({ outcome }) => outcome)).toEqual(['sent']);
+
+    clock.set('2026-01-05T02:00:00Z');
+    const holiday = await runTestCampaign(deps, input({ journey: 'holidays', sample: 5 }));
+    // h2 last ordered more than 90 days ago: not read.
+    expect(holiday.messages.map(({ customerId }) => customerId)).toEqual(['h1']);
   });
 });
 
