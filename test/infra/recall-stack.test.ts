@@ -314,6 +314,9 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       ]);
       const indexQuery = statementsOf(template(), 'scan-shard').find((s) => JSON.stringify(s.Resource).includes(`/index/${recallTable.dueIndex.name}`));
       expect(indexQuery && actionsOf(indexQuery)).toEqual(['dynamodb:Query']);
+      // Birthdays and last orders: the day's birthday and holiday reads.
+      const calendarQuery = statementsOf(template(), 'scan-shard').find((s) => JSON.stringify(s.Resource).includes(`/index/${recallTable.calendarIndex.name}`));
+      expect(calendarQuery && actionsOf(calendarQuery)).toEqual(['dynamodb:Query']);
     });
 
     it('run-test-campaign reads customers and the due index and books the pacer; it never writes customer items', () => {
