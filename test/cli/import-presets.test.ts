@@ -65,8 +65,9 @@ describe('recall import orders --preset', () => {
       expect(profiles.get('tb_lily88')).toMatchObject({ phone: '13800138001', name: '李丽', smsOptIn: false });
       // The newest order's phone, though the export lists an older one later.
       expect(profiles.get('阿花')).toMatchObject({ phone: '13800138012' });
-      // A masked phone: no customer; an unpaid order's buyer: none either.
-      expect(profiles.has('小王爱买')).toBe(false);
+      // A masked phone: no contact, only the member figures of their paid orders; an unpaid order's buyer: nothing.
+      expect(profiles.get('小王爱买')).toMatchObject({ name: '', smsOptIn: false, member: { lifetimeOrders: expect.any(Number) } });
+      expect(profiles.get('小王爱买')).not.toHaveProperty('phone');
       expect(profiles.has('buyer_zhao')).toBe(false);
     } finally {
       await runtime.close();
