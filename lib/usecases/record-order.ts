@@ -101,8 +101,8 @@ export function orderFingerprint(facts: OrderFacts, order: OrderInput): OrderFin
 
 /**
  * Records one order: the category histories, the member figures (and a tier-up it brings), and
- * the journey cycles it starts or restarts (the exit rules). A cycle whose steps are already stale on the clock's date (history imported after
- * the fact) is stored dormant, past those steps. Idempotent per order and per line: a marker item says whether the order was fully
+ * the journey cycles it starts or restarts (the exit rules). A cycle whose steps are already stale
+ * on the clock's date (history imported after the fact) is stored dormant, past those steps. Idempotent per order and per line: a marker item says whether the order was fully
  * applied, each category history remembers the orders it counted, and every journey write is
  * conditional on the stored cycle being older, so a replay or a retry after a crash changes nothing.
  */
