@@ -41,6 +41,9 @@ const INVALID_PHONE_RATE = 0.02;
 const MISSING_PHONE_RATE = 0.01;
 const OPT_OUT_RATE = 0.03;
 const ABROAD_RATE = 0.005;
+/** Share of customers whose birthday the shop knows (the birthday journey's audience). */
+const BIRTHDAY_RATE = 0.8;
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
 
 const DAY_MS = 86_400_000;
 
@@ -110,6 +113,8 @@ export function* generateDemoShop(options: DemoShopOptions): Generator<DemoCusto
   if (categories.length === 0) throw new RangeError('at least one category is needed');
 
   const random = createRandom(seed);
+  // Birthdays draw from a stream of their own, so the shop's customers and orders stay as they were.
+  const birthdays = createRandom(seed ^ 0xb1a7d0);
   const todayDay = dayNumber(today);
   // History ends yesterday: an order "today" could lie after the moment the demo runs.
   const lastDay = todayDay - 1;
@@ -122,6 +127,8 @@ export function* generateDemoShop(options: DemoShopOptions): Generator<DemoCusto
     const number = String(index).padStart(width, '0');
     const customerId = `c${number}`;
     const customer = demoCustomer(random, customerId);
+    const birthday = demoBirthday(birthdays);
+    if (birthday !== undefined) customer.birthday = birthday;
 
     const primary = pickWeighted(random, categories, popularity);
     const purchases = categoryPurchases(random, primary, firstDay, lastDay);
@@ -204,6 +211,17 @@ function demoCustomer(random: Random, customerId: string): CustomerInput {
 }
 
 /** Numbers a naive pattern accepts but real validation rejects: an unassigned 140 range, or too short. */
+/** `MM-DD`, 29 February as often as a real calendar has it (a quarter of the other days' share). */
+function demoBirthday(random: Random): string | undefined {
+  if (random.next() >= BIRTHDAY_RATE) return undefined;
+  for (;;) {
+    const month = random.int(1, 12);
+    const day = random.int(1, DAYS_IN_MONTH[month - 1] ?? 31);
+    if (month === 2 && day === 29 && random.next() >= 0.25) continue;
+    return `${pad2(month)}-${pad2(day)}`;
+  }
+}
+
 function invalidPhone(random: Random): string {
   return random.next() < 0.5 ? `+86140${digits(random, 8)}` : `+86${random.pick(MOBILE_PREFIXES)}${digits(random, 5)}`;
 }

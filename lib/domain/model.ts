@@ -10,6 +10,8 @@ export const CustomerInputSchema = z.object({
   timeZone: TimeZoneSchema.optional(),
   smsOptIn: z.boolean().default(false),
   pushEndpoint: z.string().startsWith('arn:').max(1600).optional(),
+  /** `MM-DD` (docs/architecture.md#birthdays-and-holidays). */
+  birthday: z.string().regex(/^\d{2}-\d{2}$/).optional(),
 });
 export type CustomerInput = z.infer<typeof CustomerInputSchema>;
 
@@ -29,7 +31,7 @@ export const CustomerUpdateSchema = z.object({
   optInAt: z.iso.datetime({ offset: true }).optional(),
   pushEndpoint: CustomerInputSchema.shape.pushEndpoint,
   /** `MM-DD` (docs/architecture.md#birthdays-and-holidays): the birthday journey's day. */
-  birthday: z.string().regex(/^\d{2}-\d{2}$/).optional(),
+  birthday: CustomerInputSchema.shape.birthday,
 });
 export type CustomerUpdate = z.infer<typeof CustomerUpdateSchema>;
 

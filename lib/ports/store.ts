@@ -92,6 +92,8 @@ export interface CustomerSnapshot {
   orders: { orderId: string; orderDate: string; total?: number; categories?: string[] }[];
   /** The customer's birthday, in the calendar index. */
   birthday?: BirthdayEntry;
+  /** Orders, spend and tier as record-order would have counted them, with the last order in the calendar index. */
+  member?: MemberFigures;
   /** Past decisions, when a snapshot stands for a shop that has been running (benchmarks). */
   ledger?: LedgerEntry[];
 }

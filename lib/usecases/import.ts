@@ -2,13 +2,8 @@ import type { CampaignConfig } from '../config/schema.ts';
 import { nextConsent } from '../domain/consent.ts';
 import { localDate, type CalendarDate } from '../domain/dates.ts';
 import { shardOf } from '../domain/hashing.ts';
-import { positionOn } from '../domain/journeys.ts';
-import { countMemberOrder, type Member } from '../domain/members.ts';
 import type { CustomerUpdate, OrderInput } from '../domain/model.ts';
-import { memberOrder, tierUpCyclesStartedBy } from '../domain/orders.ts';
-import type { JourneyState } from '../domain/records.ts';
 import type { CustomerImport, ImportLog, OrderFingerprint, OrderHistorySnapshot } from '../ports/store.ts';
-import { dueSlot } from './due-index.ts';
 import type { OptOutRow, ReplyRow } from '../import/replies.ts';
 import type { CustomerContact } from '../ports/store.ts';
 import { describeConflict, orderFacts, orderFingerprint, recordOrder, sameOrder, type RecordOrderDeps } from './record-order.ts';
@@ -367,32 +362,11 @@ function foldCustomer(config: CampaignConfig, customerId: string, rows: readonly
       outcomes.push({ row, outcome: { status: 'conflicting', conflict: describeConflict(seen, fingerprint) } });
     }
   }
-  const history = orderHistorySnapshot(config, customerId, unique, today);
-  const { member, tierUps } = foldMember(config, unique, today);
-  if (history.categories.some((category) => category.orderCount > category.recentOrderIds.length)) return undefined;
+  const snapshot = orderHistorySnapshot(config, customerId, unique, today);
+  if (snapshot.categories.some((category) => category.orderCount > category.recentOrderIds.length)) return undefined;
+  const member = snapshot.member?.member;
   if (member && member.lifetimeOrders > member.recentOrderIds.length) return undefined;
-  const snapshot: OrderHistorySnapshot = { ...history, journeys: [...history.journeys, ...tierUps], ...(member ? { member: { member, shard: shardOf(customerId, config.shards) } } : {}) };
   return { snapshot, outcomes };
-}
-
-/** The member figures and tier-up cycles recording `orders` one by one (in file order) leaves on a customer with none. */
-function foldMember(config: CampaignConfig, orders: readonly OrderInput[], today: CalendarDate): { member: Member | undefined; tierUps: OrderHistorySnapshot['journeys'] } {
-  let member: Member | undefined;
-  const started = new Map<string, JourneyState>();
-  for (const order of orders) {
-    const { facts } = orderFacts(config, order);
-    const after = countMemberOrder(config, member, memberOrder(config, facts));
-    if (!after) continue;
-    for (const { scope, state } of tierUpCyclesStartedBy(config, facts, member, after, started)) started.set(scope, state);
-    member = after;
-  }
-  const tierUps = [...started].flatMap(([scope, cycle]) => {
-    const journey = config.journeys.find((candidate) => candidate.id === cycle.journeyId);
-    if (!journey) return [];
-    const state = positionOn(config, journey, cycle, today);
-    return [{ scope, state, waitsFor: dueSlot(config, journey, state) }];
-  });
-  return { member, tierUps };
 }
 
 /** Waits for every task; then throws the first failure, if any. */

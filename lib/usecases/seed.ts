@@ -1,7 +1,9 @@
 import { mobileNumber } from '../domain/phone.ts';
 import type { CampaignConfig } from '../config/schema.ts';
 import type { CustomerInput, OrderInput } from '../domain/model.ts';
-import { cyclesStartedBy, recordCategoryPurchase } from '../domain/orders.ts';
+import { shardOf } from '../domain/hashing.ts';
+import { countMemberOrder, type Member } from '../domain/members.ts';
+import { cyclesStartedBy, memberOrder, recordCategoryPurchase, tierUpCyclesStartedBy } from '../domain/orders.ts';
 import { positionOn } from '../domain/journeys.ts';
 import type { CalendarDate } from '../domain/dates.ts';
 import type { CustomerImport, CustomerSnapshot, OrderHistorySnapshot } from '../ports/store.ts';
@@ -12,12 +14,14 @@ import type { CategoryHistory, JourneyState } from '../domain/records.ts';
 /**
  * One customer's orders folded into the items record-order would have written, order by order,
  * with the same domain functions, and positioned on `today` as record-order would: the order
- * markers, category histories and journey states (with their due slots). Each order id once.
+ * markers, category histories, member figures and journey states (with their due slots, tier-up
+ * cycles included). Each order id once.
  */
 export function orderHistorySnapshot(config: CampaignConfig, customerId: string, orders: readonly OrderInput[], today: CalendarDate): OrderHistorySnapshot {
   const categories = new Map<string, CategoryHistory>();
   const journeys = new Map<string, JourneyState>();
   const markers: OrderHistorySnapshot['orders'] = [];
+  let member: Member | undefined;
   for (const order of orders) {
     const { facts } = orderFacts(config, order);
     markers.push({ orderId: facts.orderId, orderDate: facts.orderDate, total: facts.total, categories: [...new Set(order.lines.map((line) => line.category))].sort() });
@@ -26,8 +30,13 @@ export function orderHistorySnapshot(config: CampaignConfig, customerId: string,
       if (next) categories.set(category, next);
     }
     for (const { scope, state } of cyclesStartedBy(config, facts, journeys)) journeys.set(scope, state);
+    const counted = countMemberOrder(config, member, memberOrder(config, facts));
+    if (!counted) continue;
+    for (const { scope, state } of tierUpCyclesStartedBy(config, facts, member, counted, journeys)) journeys.set(scope, state);
+    member = counted;
   }
   return {
+    ...(member ? { member: { member, shard: shardOf(customerId, config.shards) } } : {}),
     customerId,
     categories: [...categories.values()],
     journeys: [...journeys].flatMap(([scope, started]) => {
@@ -46,9 +55,17 @@ export function orderHistorySnapshot(config: CampaignConfig, customerId: string,
  * of a read-modify-write per order.
  */
 export function customerSnapshot(config: CampaignConfig, customer: CustomerInput, orders: readonly OrderInput[], today: CalendarDate): CustomerSnapshot {
-  const { categories, journeys, orders: markers } = orderHistorySnapshot(config, customer.customerId, orders, today);
+  const { categories, journeys, orders: markers, member } = orderHistorySnapshot(config, customer.customerId, orders, today);
   const mobile = mobileNumber(customer.phone, config.defaultCountry);
-  return { customer, ...(mobile.ok ? { mobile: mobile.e164 } : {}), categories, journeys, orders: markers };
+  return {
+    customer,
+    ...(mobile.ok ? { mobile: mobile.e164 } : {}),
+    ...(customer.birthday ? { birthday: { monthDay: customer.birthday, shard: shardOf(customer.customerId, config.shards) } } : {}),
+    categories,
+    journeys,
+    orders: markers,
+    ...(member ? { member } : {}),
+  };
 }
 
 export async function seedCustomers(

@@ -7,7 +7,7 @@ import { CategoryHistorySchema, JourneyStateSchema, LedgerEntrySchema, OrderMark
 import type { BatchScans, BirthdayEntry, Cursor, CustomerContact, CustomerImport, CustomerSnapshot, ImportLog, OrderHistorySnapshot, Page, ReportReader } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
 import { keys, recallTable } from '../../store/tables.ts';
-import { writeMember } from './customers.ts';
+import { lastOrderKeys, writeMember } from './customers.ts';
 import { batchGetItems, journeyItem, ledgerDateKeys, orderDateKeys, ProfileReadingAdapter } from './items.ts';
 import { BATCH_WRITE_LIMIT, chunk, decodeCursor, encodeCursor, parseAll, PortAdapter, type CapacityMeter } from './table.ts';
 import { PermanentError } from '../../errors.ts';
@@ -262,10 +262,19 @@ export class DynamoCustomerImport extends ProfileReadingAdapter implements Custo
   }
 
   async putSnapshots(snapshots: readonly CustomerSnapshot[]): Promise<void> {
-    const items = snapshots.flatMap(({ customer, mobile, birthday, categories, journeys, orders, ledger = [] }): Record<string, unknown>[] => {
+    const items = snapshots.flatMap(({ customer, mobile, birthday, member, categories, journeys, orders, ledger = [] }): Record<string, unknown>[] => {
       const pk = keys.customer(customer.customerId);
+      const calendar = member && lastOrderKeys(customer.customerId, member);
+      const { calendarIndex } = recallTable;
       return [
-        { pk, sk: keys.profile, ...customer, ...(birthday ? { birthday: birthday.monthDay } : {}) },
+        {
+          pk,
+          sk: keys.profile,
+          ...customer,
+          ...(birthday ? { birthday: birthday.monthDay } : {}),
+          ...(member ? { member: member.member } : {}),
+          ...(calendar ? { [calendarIndex.partitionKey]: calendar.calPk, [calendarIndex.sortKey]: calendar.calSk } : {}),
+        },
         ...(birthday ? [birthdayItem(customer.customerId, birthday)] : []),
         ...(mobile !== undefined ? [phoneLink(customer.customerId, mobile)] : []),
         ...historyItems({ customerId: customer.customerId, categories, journeys }),

@@ -96,6 +96,12 @@ export async function readCustomerLedger(table: DynamoTable, customerId: string,
   });
 }
 
+/** The profile's calendar-index entry for its last order (docs/architecture.md#the-calendar-index). */
+export function lastOrderKeys(customerId: string, { member, shard }: MemberFigures): { calPk: string; calSk: string } | undefined {
+  if (member.lastOrderDate === undefined) return undefined;
+  return { calPk: keys.lastOrderMonth(member.lastOrderDate.slice(0, 7), shard), calSk: keys.lastOrderSort(member.lastOrderDate, customerId) };
+}
+
 /**
  * The member figures and the last order's calendar-index entry on the profile, other fields
  * untouched (a customer without a profile gets one holding their id alone). `expectedVersion`: the
@@ -106,11 +112,12 @@ export function writeMember(table: DynamoTable, customerId: string, { member, sh
   const names: Record<string, string> = { '#customerId': 'customerId', '#member': 'member' };
   const values: Record<string, unknown> = { ':customerId': customerId, ':member': member };
   let update = 'SET #customerId = if_not_exists(#customerId, :customerId), #member = :member';
-  if (member.lastOrderDate !== undefined) {
+  const calendar = lastOrderKeys(customerId, { member, shard });
+  if (calendar) {
     names['#calPk'] = calendarIndex.partitionKey;
     names['#calSk'] = calendarIndex.sortKey;
-    values[':calPk'] = keys.lastOrderMonth(member.lastOrderDate.slice(0, 7), shard);
-    values[':calSk'] = keys.lastOrderSort(member.lastOrderDate, customerId);
+    values[':calPk'] = calendar.calPk;
+    values[':calSk'] = calendar.calSk;
     update += ', #calPk = :calPk, #calSk = :calSk';
   }
   let condition: string | undefined;
