@@ -23,7 +23,8 @@ export async function tierConfig(overrides: Partial<CampaignConfig> = {}): Promi
       { id: 'silver', name: '高级', minOrders: 2, requires: 'all' },
       { id: 'gold', name: 'VIP', minSpend: 1000, requires: 'all' },
     ],
-    journeys: [...base.journeys, congrats],
+    // The default config's own tier-up journey gives way to this one.
+    journeys: [...base.journeys.filter((journey) => journey.trigger.type !== 'tier-up'), congrats],
     ...overrides,
   };
 }

@@ -70,6 +70,10 @@ describe('checkConfig', () => {
       'category-recall',
       'lifecycle',
       'spend-200-ladder',
+      'birthday',
+      'tier-up',
+      'holiday-618',
+      'holiday-1111',
     ]);
   });
 
@@ -174,7 +178,7 @@ describe('checkConfig', () => {
     stepCounts.forEach((steps, j) => {
       if (Array.isArray(steps)) steps.forEach((_, s) => setAt(raw, `journeys[${j}].steps[${s}].channel`, 'push'));
     });
-    expect(stepCounts).toHaveLength(3);
+    expect(stepCounts).toHaveLength(7);
 
     expect(checkConfig(raw).ok).toBe(true);
   });
