@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
-import type { CampaignConfig, Journey } from '../../lib/config/schema.ts';
+import { isDateTriggered, type CampaignConfig, type Journey } from '../../lib/config/schema.ts';
 import { dateReadsOn } from '../../lib/domain/calendar.ts';
 import { shardOf } from '../../lib/domain/hashing.ts';
 import { countMemberOrder } from '../../lib/domain/members.ts';
@@ -298,7 +298,7 @@ export interface DateDayRow {
 
 const DATE_STEP = { id: 'greeting', after: { days: 0, from: 'anchor' as const }, channel: 'sms' as const, template: '【{shop}】{name}，祝你快乐！', replyDays: 7 };
 
-/** The default config with a birthday journey and a holiday journey (双12, customers who bought within 30 days). */
+/** The default config with its birthday and holiday journeys replaced by these: a birthday on the day, 双12 for customers who bought within 30 days. */
 export function calendarConfig(config: CampaignConfig, holiday: string): CampaignConfig {
   const journeys: Journey[] = [
     { id: 'birthday', name: '生日', enabled: true, priority: 90, exit: 'never', trigger: { type: 'birthday', daysBefore: 0, lateDays: 0 }, steps: [DATE_STEP] },
@@ -313,7 +313,7 @@ export function calendarConfig(config: CampaignConfig, holiday: string): Campaig
       steps: [DATE_STEP],
     },
   ];
-  return { ...config, journeys: [...config.journeys, ...journeys] };
+  return { ...config, journeys: [...config.journeys.filter((journey) => !isDateTriggered(journey.trigger)), ...journeys] };
 }
 
 /**
