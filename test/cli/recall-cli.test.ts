@@ -159,7 +159,7 @@ describe('recall CLI', () => {
 
     const good = await recall(['config', 'check']);
     expect(good.code).toBe(0);
-    expect(good.out).toMatch(/OK \(8 categories, 3 journeys/);
+    expect(good.out).toMatch(/OK \(8 categories, 7 journeys/);
   });
 
   it('a permanent error that is not bad input (an unknown journey in an invoked event) exits 1 with its message, without a stack', async () => {
