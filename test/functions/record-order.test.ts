@@ -54,10 +54,10 @@ describe('record-order (the deployed handler on dynalite)', () => {
 
       const result = await handler(event, lambdaContext('record-order'));
 
-      // category-recall for both categories, lifecycle (any purchase), the 200 ladder (285.5), and
-      // tier-up: with it the customer's spend within a year passes 1,000 (高级会员). The sample's
-      // coupon code was not derived from this customer's messages: counted, not trusted.
-      expect(result).toEqual({ status: 'recorded', unknownCategories: [], cyclesStarted: 5, coupon: 'rejected' });
+      // category-recall for both categories, lifecycle (any purchase), the 200 ladder (285.5); no
+      // tier-up: the order leaves this customer in the tier they had. The sample's coupon code was
+      // not derived from this customer's messages: counted, not trusted.
+      expect(result).toEqual({ status: 'recorded', unknownCategories: [], cyclesStarted: 4, coupon: 'rejected' });
       expect(putEvents(aws)).toEqual([]);
       expect(await categoryItem(customerId, 'cosmetics')).toMatchObject({
         orderCount: Number(cosmeticsBefore?.orderCount) + 1,
