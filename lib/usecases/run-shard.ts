@@ -134,7 +134,8 @@ export async function runShard(
         const decisions = decideCustomer(profile, candidates, { config, runDate: options.runDate, now: options.now, backfill: options.backfill });
         for (const decision of decisions) {
           const outcome = options.dryRun ? decision.outcome : await applyDecision(deps, options, profile, decision, handOff, fresh.has(decision.stored)).catch(badRecord);
-          record(tally, options, customerId, decision.journey, decision.step.id, outcome);
+          // A birthday or holiday message an earlier run of the day decided is found again: not counted twice.
+          if (outcome !== DECIDED_BEFORE) record(tally, options, customerId, decision.journey, decision.step.id, outcome);
         }
       }),
     );
@@ -199,13 +200,23 @@ function record(tally: RunTally, options: RunOptions, customerId: string, journe
   options.onDecision?.({ customerId, journey: journey.id, step, outcome });
 }
 
+/** A fresh birthday or holiday cycle whose claim an earlier run of the day already made: nothing to count. */
+const DECIDED_BEFORE = 'decided-before';
+
 /**
  * Records one decision, each write conditional so that a re-run, a redelivered job or a racing
  * job changes nothing: the ledger claim first (one per customer, journey, cycle and step), then
  * the rolling cap, then the hand-off to the sender (with the batch's others), and last the move
  * to the next step.
  */
-async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profile | undefined, decision: Decision, handOff: HandOff, fresh: boolean): Promise<Outcome> {
+async function applyDecision(
+  deps: RunDeps,
+  options: RunOptions,
+  profile: Profile | undefined,
+  decision: Decision,
+  handOff: HandOff,
+  fresh: boolean,
+): Promise<Outcome | typeof DECIDED_BEFORE> {
   const { store, config } = deps;
   const { journey, state, step } = decision;
   // The tier on the run's date and the arm go on every claim, held-out ones too: each variant's control.
@@ -238,6 +249,7 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
       decision.outcome.startsWith('skipped:') &&
       (await store.moveLedgerStatus(base.customerId, base, MESSAGE_MOVES.withdrawn, { outcome: decision.outcome, error: 'refused by a later run before it was sent' }));
     await saveNext(deps, decision, next, fresh);
+    if (existing && fresh && !withdrawn) return DECIDED_BEFORE;
     return existing && !withdrawn ? existing.outcome : decision.outcome;
   }
 
@@ -265,7 +277,7 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
   );
   if (existing && existing.outcome !== 'sent') {
     await saveNext(deps, decision, advance(journey, state, options.runDate), fresh);
-    return existing.outcome;
+    return fresh ? DECIDED_BEFORE : existing.outcome;
   }
   if (!existing || existing.status === 'claimed') {
     const send = { date: options.runDate, key };
@@ -303,7 +315,7 @@ async function applyDecision(deps: RunDeps, options: RunOptions, profile: Profil
     return 'sent';
   }
   await saveNext(deps, decision, advance(journey, state, options.runDate), fresh);
-  return 'sent';
+  return fresh ? DECIDED_BEFORE : 'sent';
 }
 
 function versionOf(deps: RunDeps): { configVersion?: number } {

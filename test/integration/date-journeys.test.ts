@@ -142,7 +142,11 @@ describe('birthday and holiday journeys', () => {
     await run('2026-09-30');
     expect(queue.delivered).toHaveLength(0);
     await run('2026-10-01');
+    expect(decisions.map((record) => `${record.customerId}:${record.outcome}`).sort()).toEqual(['months:sent', 'recent:sent']);
+    decisions.length = 0;
     await run('2026-10-01');
+    // Found again through the calendar index, but decided by the first run: counted once.
+    expect(decisions).toEqual([]);
     const shard = shardOf('recent', config.shards);
     await runShard(deps, { shard }, dailyRun(config, '2026-10-01'));
     await run('2026-10-02');
