@@ -240,7 +240,8 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
             sent: enqueuedForRun.size,
             heldOut: outcomes('held-out'),
             skipped: present({ 'invalid-contact': outcomes('skipped:invalid-contact'), 'no-consent': outcomes('skipped:no-consent') }),
-            deferred: { 'invalid-contact': expect.any(Number) },
+            // Customers due in two journeys (a tier-up and a ladder, say) have one deferred as capped.
+            deferred: expect.objectContaining({ 'invalid-contact': expect.any(Number) }),
           },
         },
       ]);
