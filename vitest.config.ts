@@ -8,6 +8,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Vitest runs one fork per core but one by default (cores - 1): on CI's 2 cores that left one
+    // idle while the DynamoDB-heavy files ran one after another.
+    maxWorkers: 2,
     env: {
       // The SDK's notice about Node 22 (Lambda runs the newest runtime; these machines run Node 20).
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
