@@ -107,29 +107,17 @@ export class RecallStack extends Stack {
       deletionProtection: prod,
       removalPolicy,
     });
-    this.table.addGlobalSecondaryIndex({
-      indexName: recallTable.dueIndex.name,
-      partitionKey: { name: recallTable.dueIndex.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: recallTable.dueIndex.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.INCLUDE,
-      nonKeyAttributes: [...recallTable.dueIndex.projectedAttributes],
-    });
-    // Ledger items and order markers by date, for `recall report`: queries, never a Scan.
-    this.table.addGlobalSecondaryIndex({
-      indexName: recallTable.dateIndex.name,
-      partitionKey: { name: recallTable.dateIndex.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: recallTable.dateIndex.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.INCLUDE,
-      nonKeyAttributes: [...recallTable.dateIndex.projectedAttributes],
-    });
-    // Birthdays and last orders by day, for the birthday and holiday reads of the daily run.
-    this.table.addGlobalSecondaryIndex({
-      indexName: recallTable.calendarIndex.name,
-      partitionKey: { name: recallTable.calendarIndex.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: recallTable.calendarIndex.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.INCLUDE,
-      nonKeyAttributes: [...recallTable.calendarIndex.projectedAttributes],
-    });
+    // Due journey states (the daily run); ledger items and order markers by date (`recall report`);
+    // birthdays and last orders by day (the birthday and holiday reads): queries, never a Scan.
+    for (const index of [recallTable.dueIndex, recallTable.dateIndex, recallTable.calendarIndex]) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.INCLUDE,
+        nonKeyAttributes: [...index.projectedAttributes],
+      });
+    }
 
     const couponSecret = new Secret(this, 'CouponSecret', {
       description: `recall campaigns (${stage}): HMAC key coupon codes are derived with`,

@@ -378,32 +378,16 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
           { AttributeName: recallTable.partitionKey, KeyType: 'HASH' },
           { AttributeName: recallTable.sortKey, KeyType: 'RANGE' },
         ],
-        GlobalSecondaryIndexes: [
+        GlobalSecondaryIndexes: [recallTable.dueIndex, recallTable.dateIndex, recallTable.calendarIndex].map((index) =>
           Match.objectLike({
-            IndexName: recallTable.dueIndex.name,
+            IndexName: index.name,
             KeySchema: [
-              { AttributeName: recallTable.dueIndex.partitionKey, KeyType: 'HASH' },
-              { AttributeName: recallTable.dueIndex.sortKey, KeyType: 'RANGE' },
+              { AttributeName: index.partitionKey, KeyType: 'HASH' },
+              { AttributeName: index.sortKey, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...recallTable.dueIndex.projectedAttributes] },
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projectedAttributes] },
           }),
-          Match.objectLike({
-            IndexName: recallTable.dateIndex.name,
-            KeySchema: [
-              { AttributeName: recallTable.dateIndex.partitionKey, KeyType: 'HASH' },
-              { AttributeName: recallTable.dateIndex.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...recallTable.dateIndex.projectedAttributes] },
-          }),
-          Match.objectLike({
-            IndexName: recallTable.calendarIndex.name,
-            KeySchema: [
-              { AttributeName: recallTable.calendarIndex.partitionKey, KeyType: 'HASH' },
-              { AttributeName: recallTable.calendarIndex.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...recallTable.calendarIndex.projectedAttributes] },
-          }),
-        ],
+        ),
         TimeToLiveSpecification: { AttributeName: recallTable.timeToLiveAttribute, Enabled: true },
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
