@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { DynamoStore } from '../adapters/dynamo/store.ts';
 import { dynamoClient } from '../adapters/dynamo-client.ts';
+import { shardOf } from '../domain/hashing.ts';
 import { startEmbeddedDynamo } from '../adapters/embedded-dynamo.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { CalendarDateSchema, type CampaignConfig } from '../config/schema.ts';
@@ -106,7 +107,9 @@ async function scratchStore(runtime: OperatorRuntime, config: CampaignConfig, cu
           ...(profile.timeZone ? { timeZone: profile.timeZone } : {}),
           ...(profile.pushEndpoint ? { pushEndpoint: profile.pushEndpoint } : {}),
         };
-        snapshots.push({ customer, categories: [], journeys: [], orders: [] });
+        // Birthdays come along (the birthday journeys); member figures do not: the replayed orders count them.
+        const birthday = profile.birthday ? { birthday: { monthDay: profile.birthday, shard: shardOf(profile.customerId, config.shards) } } : {};
+        snapshots.push({ customer, ...birthday, categories: [], journeys: [], orders: [] });
       },
     );
     await scratch.putSnapshots(snapshots);
