@@ -10,7 +10,6 @@ function fnv1a(text: string): number {
   return hash >>> 0;
 }
 
-/** The write shard of a customer. Fixed for a deployment: changing `shards` needs a re-index. */
 /**
  * The person behind a contact, for the frequency cap: one key per normalised phone number (E.164)
  * or push endpoint, hashed so that no number is a table key (docs/architecture.md#guardrails).
@@ -19,6 +18,7 @@ export function personKey(contact: { channel: 'sms' | 'push'; to: string }): str
   return `${contact.channel}:${createHash('sha256').update(contact.to).digest('hex').slice(0, 32)}`;
 }
 
+/** The write shard of a customer. Fixed for a deployment: changing `shards` needs a re-index. */
 export function shardOf(customerId: string, shards: number): number {
   return fnv1a(customerId) % shards;
 }
