@@ -36,7 +36,7 @@ export function formatForecast(forecast: Forecast): string {
   }
   const { totals } = forecast;
   return [
-    `Forecast ${forecast.from} to ${forecast.to} (no new orders assumed; read from the due index): ${Math.round(totals.expectedMessages)} messages expected of ${totals.candidates} candidates, ` +
+    `Forecast ${forecast.from} to ${forecast.to} (no new orders assumed; read from the due and calendar indexes): ${Math.round(totals.expectedMessages)} messages expected of ${totals.candidates} candidates, ` +
       `${Math.round(totals.smsParts)} SMS parts, SMS ${forecast.currency} ${money(totals.smsCost)}, coupons issued ${forecast.currency} ${money(totals.couponValue)} face value`,
     '',
     table(
@@ -69,7 +69,7 @@ export async function forecastFrom(runtime: OperatorRuntime, from: string, days:
 export function registerForecast(program: Command, io: CliIo): void {
   program
     .command('forecast')
-    .description('the coming days from the due index (no Scan): per day and step the candidates due, expected messages at the recent send rates, SMS parts and cost, coupons')
+    .description('the coming days from the due and calendar indexes (no Scan): per day and step the candidates due (birthdays and holidays included), expected messages at the recent send rates, SMS parts and cost, coupons')
     .option('--days <n>', 'days to forecast', '30')
     .option('--from <date>', 'first day (default: the next run)')
     .option('--json', 'print the forecast as JSON', false)

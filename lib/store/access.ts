@@ -112,9 +112,10 @@ export const FUNCTION_PORTS = {
 
 /**
  * What an operator's `recall ... --aws` commands use on the deployed table (import, report,
- * windows, reconcile, config): the stack's operator policy grants exactly these.
+ * windows, reconcile, config, forecast: the due and calendar indexes): the stack's operator
+ * policy grants exactly these.
  */
-export const OPERATOR_PORTS = ['customerImport', 'importLog', 'orderHistory', 'replies', 'reportReader', 'batchScans', 'dueIndex', 'deliveries', 'configPushes'] as const satisfies readonly PortName[];
+export const OPERATOR_PORTS = ['customerImport', 'importLog', 'orderHistory', 'replies', 'reportReader', 'batchScans', 'dueIndex', 'calendarReads', 'deliveries', 'configPushes'] as const satisfies readonly PortName[];
 
 /** The union of the ports' declarations, merged per partition pattern. */
 export function accessOf(ports: readonly PortName[]): TableAccess {

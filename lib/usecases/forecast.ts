@@ -1,22 +1,24 @@
-import type { CampaignConfig, Journey } from '../config/schema.ts';
-import { laterDate, type CalendarDate } from '../domain/dates.ts';
+import type { CampaignConfig, Journey, Step } from '../config/schema.ts';
+import { dateReadsOn, type DateRead } from '../domain/calendar.ts';
+import { addDays, laterDate, type CalendarDate } from '../domain/dates.ts';
 import { advance, afterStale, dueCutoff, dueDate, isFinished, isStale } from '../domain/journeys.ts';
 import type { JourneyState } from '../domain/records.ts';
 import type { Report } from '../domain/report.ts';
-import type { Cursor, DueIndex } from '../ports/store.ts';
+import type { CalendarReads, Cursor, DueIndex, Page } from '../ports/store.ts';
 import { duePartitions } from './due-index.ts';
 import { renderStepMessage } from './render.ts';
 
 /*
  * `recall forecast` (docs/architecture.md#forecast): what the coming days' runs will decide, read
- * from the due index (queries up to the horizon, never a Scan) and rated by what recent runs did.
+ * from the due index and, for birthday and holiday messages first due on a day, the calendar
+ * index (queries up to the horizon, never a Scan), and rated by what recent runs did.
  */
 
 export interface StepForecast {
   day: CalendarDate;
   journeyId: string;
   stepId: string;
-  /** Customers due that day at this step (the first day also holds the backlog). */
+  /** Customers due that day at this step (the first day also holds the backlog), birthday and holiday messages first due that day included. */
   candidates: number;
   /** candidates x the step's recent share of candidates sent (skips and the holdout taken out). */
   expectedMessages: number;
@@ -62,7 +64,7 @@ async function waitingStates(store: DueIndex, config: CampaignConfig, to: Calend
  * would (due on its date, the backlog on the first day, a stale step ending or skipping as it
  * would), with no new orders, and each candidate rated by its step's recent send rate.
  */
-export async function forecastRuns(deps: { store: DueIndex; config: CampaignConfig }, recent: Report | undefined, from: CalendarDate, to: CalendarDate): Promise<Forecast> {
+export async function forecastRuns(deps: { store: DueIndex & CalendarReads; config: CampaignConfig }, recent: Report | undefined, from: CalendarDate, to: CalendarDate): Promise<Forecast> {
   const { config } = deps;
   const rates = rateSteps(config, recent, from);
   const cells = new Map<string, StepForecast>();
@@ -75,24 +77,46 @@ export async function forecastRuns(deps: { store: DueIndex; config: CampaignConf
     }
     return found;
   };
+  /** One candidate the run of `day` decides at `step`, rated by the step's recent send rate. */
+  const rateCandidate = (day: CalendarDate, journey: Journey, step: Step) => {
+    const rate = rates.get(`${journey.id}\u0000${step.id}`);
+    const forecast = cell(day, journey.id, step.id);
+    forecast.candidates++;
+    const messages = rate?.sendRate ?? 0;
+    forecast.expectedMessages += messages;
+    if (step.channel === 'sms') forecast.smsParts += messages * (rate?.partsPerMessage ?? 1);
+    if (step.coupon) forecast.couponValue += messages * step.coupon.value;
+  };
+  // The cycles waiting in the due index: a birthday or holiday cycle deferred earlier is not found fresh again.
+  const waitingCycles = new Set<string>();
   for (const { journey, state: waiting } of await waitingStates(deps.store, config, to)) {
+    waitingCycles.add(cycleKey(waiting.customerId, journey.id, waiting.cycle));
     let state = waiting;
     while (!isFinished(journey, state) && dueDate(config, journey, state) <= to) {
       const runDate = laterDate(dueDate(config, journey, state), from);
       const step = journey.steps[state.stepIndex];
       if (!step) break;
-      const rate = rates.get(`${journey.id}\u0000${step.id}`);
-      const forecast = cell(runDate, journey.id, step.id);
-      forecast.candidates++;
       if (isStale(config, journey, state, runDate)) {
+        cell(runDate, journey.id, step.id).candidates++;
         state = afterStale(config, journey, state, runDate);
         continue;
       }
-      const messages = rate?.sendRate ?? 0;
-      forecast.expectedMessages += messages;
-      if (step.channel === 'sms') forecast.smsParts += messages * (rate?.partsPerMessage ?? 1);
-      if (step.coupon) forecast.couponValue += messages * step.coupon.value;
+      rateCandidate(runDate, journey, step);
       state = advance(journey, state, runDate);
+    }
+  }
+  // Birthday and holiday messages first due on each day: found by the run of that day through the
+  // calendar index, not in the due index (docs/architecture.md#birthdays-and-holidays).
+  for (let day = from; day <= to; day = addDays(day, 1)) {
+    for (const read of dateReadsOn(config, day)) {
+      const step = read.journey.steps[0];
+      if (!step) continue;
+      for (let shard = 0; shard < config.shards; shard++) {
+        for (const customerId of await calendarCandidates(deps.store, read, shard, day)) {
+          if (waitingCycles.has(cycleKey(customerId, read.journey.id, read.cycle))) continue;
+          rateCandidate(day, read.journey, step);
+        }
+      }
     }
   }
   const perPart = config.sms.pricePerPartUsd * config.currency.perUsd;
@@ -111,6 +135,33 @@ export async function forecastRuns(deps: { store: DueIndex; config: CampaignConf
 }
 
 const round = (value: number) => Math.round(value * 100) / 100;
+
+const cycleKey = (customerId: string, journeyId: string, cycle: string) => `${customerId}\u0000${journeyId}\u0000${cycle}`;
+
+/**
+ * The customers of one shard the run of `day` finds for a birthday or holiday read, as run-shard
+ * reads them: index queries only. A birthday read holds both 28 and 29 February in a year without
+ * the 29th. A holiday's customers are those whose last order is from `lastOrderWithinDays` before
+ * `day` to `day`; for a future day only today's orders are known, so this is an approximation: the
+ * same query with `day` as its end, i.e. the set if nobody orders before then (the forecast's
+ * assumption), missing a customer whose order in between would bring them into the window.
+ */
+async function calendarCandidates(store: CalendarReads, read: DateRead, shard: number, day: CalendarDate): Promise<string[]> {
+  if (read.kind === 'holiday') return everyPage((cursor) => store.orderedSince(read.lastOrderFrom, day, shard, cursor));
+  const found = await Promise.all(read.monthDays.map((monthDay) => everyPage((cursor) => store.birthdaysOn(monthDay, shard, cursor))));
+  return [...new Set(found.flat())];
+}
+
+async function everyPage(query: (cursor?: Cursor) => Promise<Page<string>>): Promise<string[]> {
+  const items: string[] = [];
+  let cursor: Cursor | undefined;
+  do {
+    const page = await query(cursor);
+    items.push(...page.items);
+    cursor = page.next;
+  } while (cursor);
+  return items;
+}
 
 /**
  * Each enabled step's share of candidates sent and parts per message: from the recent report when
