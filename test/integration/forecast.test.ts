@@ -44,6 +44,29 @@ function dueOf(summary: RunSummary): Record<string, number> {
   return Object.fromEntries(Object.entries(summary.byJourney).flatMap(([journey, steps]) => Object.entries(steps).map(([step, counts]) => [`${journey}/${step}`, counts.due])));
 }
 
+/** The shop: birthdays 20 June (due on TODAY, 3 days before), 21 June (the next day), 25 June (in 5 days), 29 February; orders for 618. */
+async function fillShop(store: DynamoStore, config: CampaignConfig): Promise<void> {
+  const rows = [
+    'b1,13800138001,一,true,06-20',
+    'b2,13800138002,二,true,1990-06-20',
+    'b3,13800138003,三,true,06-21',
+    'b4,13800138004,四,true,06-25',
+    'leap,13800138005,闰,true,2000-02-29',
+    'o1,13800138006,六,true,',
+    'o2,13800138007,七,true,',
+    'never,13800138008,八,true,',
+  ];
+  await importCustomers(
+    { store, config },
+    readCustomerRows(csv(`customer_id,phone,name,sms_opt_in,生日\n${rows.join('\n')}\n`), 'customers.csv', { timeZone: 'Asia/Shanghai', defaultCountry: 'CN', asOf: new Date('2026-01-01T00:00:00Z') }),
+    new Date('2026-01-01T00:00:00Z'),
+  );
+  // Within 618's lastOrderWithinDays (365): b1 (also a birthday: the frequency cap defers one), o1. Not o2.
+  await orderOn(store, config, 'b1', '2026-03-02');
+  await orderOn(store, config, 'o1', '2026-01-15');
+  await orderOn(store, config, 'o2', '2025-05-01');
+}
+
 describe('forecast: birthday and holiday messages through the calendar index', () => {
   let dynamo: TestDynamo;
   let store: DynamoStore;
@@ -53,26 +76,7 @@ describe('forecast: birthday and holiday messages through the calendar index', (
     dynamo = await TestDynamo.start();
     store = await dynamo.freshStore();
     config = await shopConfig();
-    // Birthdays 20 June (due today, 3 days before), 21 June (tomorrow), 25 June (in 5 days), 29 February.
-    const rows = [
-      'b1,13800138001,一,true,06-20',
-      'b2,13800138002,二,true,1990-06-20',
-      'b3,13800138003,三,true,06-21',
-      'b4,13800138004,四,true,06-25',
-      'leap,13800138005,闰,true,2000-02-29',
-      'o1,13800138006,六,true,',
-      'o2,13800138007,七,true,',
-      'never,13800138008,八,true,',
-    ];
-    await importCustomers(
-      { store, config },
-      readCustomerRows(csv(`customer_id,phone,name,sms_opt_in,生日\n${rows.join('\n')}\n`), 'customers.csv', { timeZone: 'Asia/Shanghai', defaultCountry: 'CN', asOf: new Date('2026-01-01T00:00:00Z') }),
-      new Date('2026-01-01T00:00:00Z'),
-    );
-    // Within 618's lastOrderWithinDays (365): b1 (also a birthday: the frequency cap defers one), o1. Not o2.
-    await orderOn(store, config, 'b1', '2026-03-02');
-    await orderOn(store, config, 'o1', '2026-01-15');
-    await orderOn(store, config, 'o2', '2025-05-01');
+    await fillShop(store, config);
   });
   afterAll(async () => {
     await dynamo.stop();
@@ -95,6 +99,23 @@ describe('forecast: birthday and holiday messages through the calendar index', (
     const february = await forecastRuns({ store, config }, undefined, '2027-02-20', '2027-03-05');
     expect(february.days.filter((step) => step.journeyId === 'birthday').map((step) => [step.day, step.candidates])).toEqual([['2027-02-25', 1]]);
   });
+  it('a birthday or holiday cycle an earlier run of the day deferred is counted once: from the due index, not found fresh again', async () => {
+    const deferring = await dynamo.freshStore();
+    // No holdout: a held-out fresh cycle is decided, and a repeated run of the day does not count it again.
+    const noHoldout = { ...config, holdoutPercent: 0 };
+    await fillShop(deferring, noHoldout);
+    const deps = { store: deferring, config: noHoldout, sendQueue: new RecordingQueue(deferring), couponSecret: SECRET };
+    // Run at 22:00 in Shanghai, after the send window: everything deferred, the fresh cycles written to the due index.
+    const late = await runDay(deps, dailyRun(noHoldout, TODAY, { now: new Date(`${TODAY}T14:00:00Z`) }));
+    expect(late.sent).toBe(0);
+    expect(late.deferred['quiet-hours']).toBeGreaterThan(0);
+
+    const forecast = await forecastRuns({ store: deferring, config: noHoldout }, undefined, TODAY, TODAY);
+    const firstDay = candidatesOn(forecast, TODAY);
+    expect(firstDay).toMatchObject({ 'birthday/gift': 2, 'holiday-618/greeting': 2 });
+    expect(dueOf(await runDay(deps, dailyRun(noHoldout, TODAY)))).toEqual(firstDay);
+  });
+
   // Last: it runs the two days, which the reads above must not see.
   it("its first day is the next run's candidates step by step, the birthday and holiday journeys' too; the next day's again after that run", async () => {
     const forecast = await forecastRuns({ store, config }, undefined, TODAY, '2026-06-30');
