@@ -1,8 +1,13 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { localDate } from '../domain/dates.ts';
+import { renderAnalysisHtml } from '../report/analysis-html.ts';
+import { LANGUAGES } from '../report/i18n.ts';
 import { table } from '../report/table.ts';
 import { analyzeRepurchase, type RepurchaseAnalysis } from '../usecases/analyze.ts';
 import { withOperatorRuntime, type CliIo } from './context.ts';
+import { languageOption } from './data-commands.ts';
 
 /* `recall analyze` (docs/architecture.md#repurchase-analysis). */
 
@@ -68,11 +73,20 @@ export function registerAnalyze(program: Command, io: CliIo): void {
     .command('analyze')
     .description("repurchase measures from every stored order (a batch job: parallel Scans): P(k+1 | k) and the magic number, cohorts, lifecycle sizes, RFM, windows by survival")
     .option('--json', 'print the analysis as JSON (with the survival curves)', false)
-    .addHelpText('after', '\nExamples:\n  recall analyze\n  recall --aws analyze --json > analysis.json')
-    .action(async (options: { json: boolean }, command: Command) => {
+    .option('--html <file>', 'also write it as one self-contained HTML page (charts, no network)')
+    .option('--lang <language>', `language of the HTML page: ${LANGUAGES.join(' or ')} (default: the config's language; zh for a shop in China)`)
+    .addHelpText('after', '\nExamples:\n  recall analyze\n  recall analyze --html analysis.html --lang en\n  recall --aws analyze --json > analysis.json')
+    .action(async (options: { json: boolean; html?: string; lang?: string }, command: Command) => {
       await withOperatorRuntime(command.optsWithGlobals(), io, async (runtime) => {
+        // A bad --lang fails before the Scans.
+        const language = languageOption(runtime.config, options.lang);
         const analysis = await analyzeRepurchase(runtime, localDate(io.now(), runtime.config.merchantTimeZone));
         io.out(options.json ? JSON.stringify(analysis, null, 2) : formatAnalysis(analysis));
+        if (options.html) {
+          await mkdir(dirname(options.html), { recursive: true });
+          await writeFile(options.html, renderAnalysisHtml({ analysis, config: runtime.config, language }));
+          if (!options.json) io.out(`\nWrote ${options.html}`);
+        }
       });
     });
 }

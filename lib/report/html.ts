@@ -20,9 +20,9 @@ export interface HtmlReportInput {
   windows?: readonly WindowLearning[];
 }
 
-const esc = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+export const esc = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
-const figure = (chart: string, svg: string, extra = '') => `<figure class="chart" data-chart="${esc(chart)}"${extra}>${svg}</figure>`;
+export const figure = (chart: string, svg: string, extra = '') => `<figure class="chart" data-chart="${esc(chart)}"${extra}>${svg}</figure>`;
 
 /** A table whose cells wrap; below 900 px wide each row becomes a card of label: value lines. */
 function htmlTable(table: ReportTable): string {
@@ -33,7 +33,7 @@ function htmlTable(table: ReportTable): string {
   return `<h3>${esc(table.title)}</h3><div class="table"><table data-table="${table.id}"><thead><tr>${headers.map((header) => `<th>${esc(header)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>${table.note ? `<p class="sub">${esc(table.note)}</p>` : ''}`;
 }
 
-const STYLE = `
+export const STYLE = `
 :root{--ink:${COLORS.ink};--muted:${COLORS.muted};--line:#e5e7eb;--flag:#b91c1c;--good:#15803d}
 *{box-sizing:border-box}body{margin:0 auto;padding:24px 32px;font:14px/1.5 ${FONT_STACK};color:var(--ink);background:#fff;max-width:1240px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:32px 0 8px}h3{font-size:14px;margin:18px 0 6px}p.sub{margin:4px 0;color:var(--muted)}
