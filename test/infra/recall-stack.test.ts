@@ -515,6 +515,9 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       expect(actions).toEqual(expect.arrayContaining(['dynamodb:Scan', 'secretsmanager:GetSecretValue', 'events:PutEvents', 'sms-voice:PutOptedOutNumber', 'cloudformation:DescribeStacks', 's3:PutObject', 's3:GetObject']));
       const partitions = statements.flatMap((statement) => statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? []);
       expect(new Set(partitions)).toEqual(new Set(['C#*', 'P#*', 'IMPORTS', 'CONFIG']));
+      // recall forecast reads the due and calendar indexes (birthdays and holidays), recall report the date index.
+      const queried = JSON.stringify(statements.filter((statement) => [statement.Action].flat().includes('dynamodb:Query')));
+      for (const index of [recallTable.dueIndex, recallTable.dateIndex, recallTable.calendarIndex]) expect(queried).toContain(`/index/${index.name}`);
       template().hasOutput('OperatorPolicyArn', { Value: { Ref: Object.keys(resourcesOf(template(), 'AWS::IAM::ManagedPolicy'))[0] } });
     });
 
