@@ -40,6 +40,7 @@ export function nextOrderChart(chances: readonly NextOrderChance[], magic: numbe
                   symbol: 'pin',
                   symbolSize: 1,
                   silent: true,
+                  itemStyle: { color: COLORS.learned },
                   label: { position: 'top', distance: 2, color: COLORS.learned, fontWeight: 'bold', formatter: words.magicMark(magic) },
                   data: chances.filter((chance) => chance.k === magic).map((chance) => ({ name: 'magic', coord: [String(chance.k), chance.interval[1]] })),
                 },
