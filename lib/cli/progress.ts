@@ -25,6 +25,8 @@ const TTY_REDRAW_MS = 200;
 const LOG_LINE_MS = 2_000;
 
 const whole = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+/** Slow work (simulated days, lived demo days) shows a tenth: `0.2/s`, not `0/s`. */
+const tenths = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 
 /**
  * A progress line such as `importing orders.csv: 12,345 / 20,000 (61%) 3,210/s`. It is driven by
@@ -48,7 +50,7 @@ export function createProgress(label: string, opts: ProgressOptions = {}): Progr
       total !== undefined && total > 0
         ? ` / ${whole.format(total)} (${Math.min(100, Math.floor((count * 100) / total))}%)`
         : '';
-    return `${label}: ${whole.format(count)}${share} ${whole.format(rate)}/s`;
+    return `${label}: ${whole.format(count)}${share} ${(rate < 10 ? tenths : whole).format(rate)}/s`;
   };
 
   const draw = (at: number, final: boolean): void => {

@@ -89,6 +89,18 @@ describe('createProgress', () => {
     expect(stream.writes[2]).toBe('\rseeding: 100,001 1,000/s\n');
   });
 
+  it('shows a rate under 10 per second with a tenth, so slow work never reads 0/s', () => {
+    const stream = fakeTerminal(true);
+    const clock = fakeClock();
+    const progress = createProgress('simulating', { stream, now: clock.now, total: 31 });
+
+    clock.advance(5_000);
+    progress.tick(1);
+    progress.done();
+
+    expect(stream.writes.at(-1)).toBe('\rsimulating: 1 / 31 (3%) 0.2/s\n');
+  });
+
   it('writes a plain line every two seconds when not on a terminal (CI logs)', () => {
     // Prepare
     const stream = fakeTerminal(false);
