@@ -17,16 +17,19 @@ const PERSONAL_TYPES = new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE']);
  */
 const DIGIT_GROUPS = /\+?\(?\d(?:[\s().-]{0,3}\d){6,}/g;
 
+/** A UUID (a message id, a request id): its hex groups can spell a number ("b155-4427-9119"). */
+const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+
 const isPersonal = (number: PhoneNumber) => number.isValid() && PERSONAL_TYPES.has(number.getType() ?? '');
 
 /**
  * The valid mobile numbers written in full in `text`, as E.164, however they are formatted
  * (spaces, dashes, dots, parentheses, with or without a country code; CN when there is none).
- * Masked numbers (`+86138****8000`), dates, timestamps and ids are not phone numbers.
+ * Masked numbers (`+86138****8000`), dates, timestamps, ids and UUIDs are not phone numbers.
  */
 export function fullPhoneNumbersIn(text: string): string[] {
   const found = new Set<string>();
-  for (const [digits] of text.matchAll(DIGIT_GROUPS)) {
+  for (const [digits] of text.replace(UUID, 'uuid').matchAll(DIGIT_GROUPS)) {
     for (const { number } of findNumbers(digits, { defaultCountry: 'CN', v2: true })) {
       if (isPersonal(number)) found.add(number.number);
     }

@@ -15,6 +15,7 @@ describe('the log guard', () => {
     ['{"message":"bad row\\n13800138001"}', '+8613800138001'],
     ['call +1 (415) 555-2671 on 2026-11-22', '+14155552671'],
     ['+61 412 345 678', '+61412345678'],
+    ['{"messageId":"70b8a71b-b155-4427-9119-cb1bd3dd25ec","to":"13800138000"}', '+8613800138000'],
   ])('finds the full number in %j', (line, e164) => {
     expect(fullPhoneNumbersIn(line)).toEqual([e164]);
   });
@@ -29,6 +30,8 @@ describe('the log guard', () => {
     'run 20261122103015 took 13800 ms',
     '{"orderId":"138001380001234"}',
     '{"message":"landline","to":"010 6552 9988"}',
+    // A message id whose hex groups spell 155 4427 9119 (seen in a CI log line).
+    '{"messageId":"70b8a71b-b155-4427-9119-cb1bd3dd25ec","error":"Unrecognized key"}',
   ])('finds no phone number in %j', (line) => {
     expect(fullPhoneNumbersIn(line)).toEqual([]);
   });
