@@ -1,10 +1,11 @@
 import type { CampaignConfig, Journey, Step } from '../config/schema.ts';
-import { dateReadsOn, type DateRead } from '../domain/calendar.ts';
+import { dateReadsOn } from '../domain/calendar.ts';
 import { addDays, laterDate, type CalendarDate } from '../domain/dates.ts';
 import { advance, afterStale, dueCutoff, dueDate, isFinished, isStale } from '../domain/journeys.ts';
 import type { JourneyState } from '../domain/records.ts';
 import type { Report } from '../domain/report.ts';
-import type { CalendarReads, Cursor, DueIndex, Page } from '../ports/store.ts';
+import type { CalendarReads, Cursor, DueIndex } from '../ports/store.ts';
+import { dateReadCustomers } from './calendar-reads.ts';
 import { duePartitions } from './due-index.ts';
 import { renderStepMessage } from './render.ts';
 
@@ -106,13 +107,15 @@ export async function forecastRuns(deps: { store: DueIndex & CalendarReads; conf
     }
   }
   // Birthday and holiday messages first due on each day: found by the run of that day through the
-  // calendar index, not in the due index (docs/architecture.md#birthdays-and-holidays).
+  // calendar index, not in the due index (docs/architecture.md#birthdays-and-holidays). For a future
+  // day a holiday's audience is read from today's last orders: the set if nobody orders before then
+  // (the forecast's assumption), missing a customer whose order in between would bring them in.
   for (let day = from; day <= to; day = addDays(day, 1)) {
     for (const read of dateReadsOn(config, day)) {
       const step = read.journey.steps[0];
       if (!step) continue;
       for (let shard = 0; shard < config.shards; shard++) {
-        for (const customerId of await calendarCandidates(deps.store, read, shard, day)) {
+        for (const customerId of await dateReadCustomers(deps.store, read, shard, day)) {
           if (waitingCycles.has(cycleKey(customerId, read.journey.id, read.cycle))) continue;
           rateCandidate(day, read.journey, step);
         }
@@ -137,31 +140,6 @@ export async function forecastRuns(deps: { store: DueIndex & CalendarReads; conf
 const round = (value: number) => Math.round(value * 100) / 100;
 
 const cycleKey = (customerId: string, journeyId: string, cycle: string) => `${customerId}\u0000${journeyId}\u0000${cycle}`;
-
-/**
- * The customers of one shard the run of `day` finds for a birthday or holiday read, as run-shard
- * reads them: index queries only. A birthday read holds both 28 and 29 February in a year without
- * the 29th. A holiday's customers are those whose last order is from `lastOrderWithinDays` before
- * `day` to `day`; for a future day only today's orders are known, so this is an approximation: the
- * same query with `day` as its end, i.e. the set if nobody orders before then (the forecast's
- * assumption), missing a customer whose order in between would bring them into the window.
- */
-async function calendarCandidates(store: CalendarReads, read: DateRead, shard: number, day: CalendarDate): Promise<string[]> {
-  if (read.kind === 'holiday') return everyPage((cursor) => store.orderedSince(read.lastOrderFrom, day, shard, cursor));
-  const found = await Promise.all(read.monthDays.map((monthDay) => everyPage((cursor) => store.birthdaysOn(monthDay, shard, cursor))));
-  return [...new Set(found.flat())];
-}
-
-async function everyPage(query: (cursor?: Cursor) => Promise<Page<string>>): Promise<string[]> {
-  const items: string[] = [];
-  let cursor: Cursor | undefined;
-  do {
-    const page = await query(cursor);
-    items.push(...page.items);
-    cursor = page.next;
-  } while (cursor);
-  return items;
-}
 
 /**
  * Each enabled step's share of candidates sent and parts per message: from the recent report when

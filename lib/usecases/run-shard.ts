@@ -6,10 +6,11 @@ import { memberOn } from '../domain/members.ts';
 import { MESSAGE_MOVES } from '../domain/message-state.ts';
 import { maskPhone } from '../domain/phone.ts';
 import { advance, afterStale, dueCutoff, isFinished, ledgerKey, startCycle } from '../domain/journeys.ts';
-import { dateReadsOn, type DateRead } from '../domain/calendar.ts';
-import type { CalendarReads, Cursor, Decisions, DueIndex, Page } from '../ports/store.ts';
+import { dateReadsOn } from '../domain/calendar.ts';
+import type { CalendarReads, Cursor, Decisions, DueIndex } from '../ports/store.ts';
 import type { SendJob, SendQueue } from '../ports/messaging.ts';
 import { CorruptItemError } from '../domain/records.ts';
+import { dateReadCustomers } from './calendar-reads.ts';
 import { duePartitions, dueSlot, scopeOf } from './due-index.ts';
 import { renderStepMessage } from './render.ts';
 import { RunTally } from './run-tally.ts';
@@ -103,7 +104,7 @@ export async function runShard(
   // Birthday and holiday messages first due today: new cycles, found through the calendar index.
   const fresh = new Set<JourneyState>();
   for (const read of dateReadsOn(config, options.runDate)) {
-    for (const customerId of await customersOf(store, read, job.shard, options.runDate)) {
+    for (const customerId of await dateReadCustomers(store, read, job.shard, options.runDate)) {
       if (job.afterCustomer !== undefined && customerId <= job.afterCustomer) continue;
       const list = byCustomer.get(customerId) ?? [];
       // Deferred on an earlier run today, it waits in the due index already: one candidate per cycle.
@@ -146,25 +147,6 @@ export async function runShard(
     }
   }
   return { tally };
-}
-
-/** The customers of one shard a birthday or holiday read finds, every page. */
-async function customersOf(store: CalendarReads, read: DateRead, shard: number, runDate: CalendarDate): Promise<string[]> {
-  const pages = (query: (cursor?: Cursor) => Promise<Page<string>>) => allCustomers(query);
-  if (read.kind === 'holiday') return pages((cursor) => store.orderedSince(read.lastOrderFrom, runDate, shard, cursor));
-  const found = await Promise.all(read.monthDays.map((monthDay) => pages((cursor) => store.birthdaysOn(monthDay, shard, cursor))));
-  return [...new Set(found.flat())];
-}
-
-async function allCustomers(query: (cursor?: Cursor) => Promise<Page<string>>): Promise<string[]> {
-  const customers: string[] = [];
-  let cursor: Cursor | undefined;
-  do {
-    const page = await query(cursor);
-    customers.push(...page.items);
-    cursor = page.next;
-  } while (cursor);
-  return customers;
 }
 
 /**
