@@ -4,7 +4,7 @@
  */
 import type { Cohort, LifecycleSizes, NextOrderChance, SurvivalCurve } from '../domain/analysis.ts';
 import { analysisWordsOf } from './analysis-words.ts';
-import { COLORS, renderChart } from './charts.ts';
+import { COLORS, percentAxis, renderChart, whisker } from './charts.ts';
 import type { Formats, Language } from './i18n.ts';
 
 /** The lifecycle tiers' colours, warm as customers drift away (the tests look for them). */
@@ -12,7 +12,6 @@ export const LIFECYCLE_COLORS = { active: '#15803d', sleeping: '#ca8a04', preLos
 /** The survival curve's 95% band. */
 export const BAND_COLOR = '#99f6e4';
 
-const percentAxis = { type: 'value' as const, axisLabel: { formatter: (value: number) => `${Math.round(value * 100)}%` } };
 const BAR = 34;
 
 /** P(k+1 | k) as bars with their 95% whiskers; the magic number's bar in red with a label above. */
@@ -24,7 +23,7 @@ export function nextOrderChart(chances: readonly NextOrderChance[], magic: numbe
       legend: { top: 0 },
       grid: { left: 56, right: 24, top: 40, bottom: 44 },
       xAxis: { type: 'category', name: words.ordersSoFar, nameLocation: 'middle', nameGap: 26, data: chances.map((chance) => String(chance.k)) },
-      yAxis: { ...percentAxis, max: top },
+      yAxis: { ...percentAxis(), max: top },
       series: [
         {
           type: 'bar',
@@ -53,15 +52,7 @@ export function nextOrderChart(chances: readonly NextOrderChance[], magic: numbe
           renderItem: (_params, api) => {
             const [x = 0, low = 0] = api.coord([api.value(0), api.value(1)]);
             const [, high = 0] = api.coord([api.value(0), api.value(2)]);
-            const style = { stroke: COLORS.ink, lineWidth: 1.2 };
-            return {
-              type: 'group',
-              children: [
-                { type: 'line', shape: { x1: x, y1: low, x2: x, y2: high }, style },
-                { type: 'line', shape: { x1: x - 5, y1: low, x2: x + 5, y2: low }, style },
-                { type: 'line', shape: { x1: x - 5, y1: high, x2: x + 5, y2: high }, style },
-              ],
-            };
+            return whisker(x, low, high);
           },
         },
       ],
@@ -81,7 +72,7 @@ export function cohortsChart(cohorts: readonly Cohort[], language: Language, for
       grid: { left: 56, right: 64, top: 40, bottom: 32 },
       xAxis: { type: 'category', data: cohorts.map((cohort) => cohort.month) },
       yAxis: [
-        { ...percentAxis, name: words.cohortRate },
+        { ...percentAxis(), name: words.cohortRate },
         { type: 'value', name: words.cohortCustomers, minInterval: 1, splitLine: { show: false } },
       ],
       series: [
@@ -155,7 +146,7 @@ export function survivalChart(input: { title: string; configuredDays: number; su
       title: median === null ? { ...title, subtext: words.noMedian, subtextStyle: { color: '#b45309' } } : title,
       grid: { left: 44, right: 14, top: median === null ? 52 : 36, bottom: 40 },
       xAxis: { type: 'value', name: words.daysAfterFirst(format.number(survival.customers), format.number(survival.events)), nameLocation: 'middle', nameGap: 24, max },
-      yAxis: { ...percentAxis, max: 1, interval: 0.25 },
+      yAxis: { ...percentAxis(), max: 1, interval: 0.25 },
       series: [
         { ...band, data: from((point) => point.interval[0]) },
         { ...band, data: from((point) => point.interval[1]) },

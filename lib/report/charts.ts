@@ -40,7 +40,20 @@ export function renderChart(option: echarts.EChartsOption, width: number, height
   }
 }
 
-const percentAxis = (digits = 0) => ({ type: 'value' as const, axisLabel: { formatter: (value: number) => `${(value * 100).toFixed(digits)}%` } });
+export const percentAxis = (digits = 0) => ({ type: 'value' as const, axisLabel: { formatter: (value: number) => `${(value * 100).toFixed(digits)}%` } });
+
+/** A 95% interval's whisker at pixel `x`, from `low` to `high`: the line and its two caps (a custom series' item). */
+export function whisker(x: number, low: number, high: number) {
+  const style = { stroke: COLORS.ink, lineWidth: 1.2 };
+  return {
+    type: 'group' as const,
+    children: [
+      { type: 'line' as const, shape: { x1: x, y1: low, x2: x, y2: high }, style },
+      { type: 'line' as const, shape: { x1: x - 5, y1: low, x2: x + 5, y2: low }, style },
+      { type: 'line' as const, shape: { x1: x - 5, y1: high, x2: x + 5, y2: high }, style },
+    ],
+  };
+}
 
 /** Messages per day or week (bars) and their conversion rate, sent and held out (lines on the right axis). */
 export function trendChart(report: Report, language: Language): string {
@@ -82,7 +95,7 @@ export function journeyChart(report: Report, language: Language, format: Formats
     groups(total).flatMap((group, side) => (group.n > 0 ? [[index, ...wilsonInterval(group.x, group.n), side === 0 ? -1 : 1]] : [])),
   );
   // The axis reaches the highest whisker, rounded up to 5 points: the intervals are never cut off.
-  const top = Math.min(1, Math.ceil(Math.max(0.01, ...whiskers.map((whisker) => whisker[2] ?? 0)) * 20) / 20);
+  const top = Math.min(1, Math.ceil(Math.max(0.01, ...whiskers.map((interval) => interval[2] ?? 0)) * 20) / 20);
   const rateLabel = { show: true, position: 'top' as const, formatter: (params: { value: unknown }) => (typeof params.value === 'number' ? format.percent(params.value) : '-') };
   return renderChart(
     {
@@ -102,16 +115,7 @@ export function journeyChart(report: Report, language: Language, format: Formats
             const side = Number(api.value(3));
             const [x = 0, low = 0] = api.coord([api.value(0), api.value(1)]);
             const [, high = 0] = api.coord([api.value(0), api.value(2)]);
-            const at = x + (side * BAR) / 2;
-            const style = { stroke: COLORS.ink, lineWidth: 1.2 };
-            return {
-              type: 'group',
-              children: [
-                { type: 'line', shape: { x1: at, y1: low, x2: at, y2: high }, style },
-                { type: 'line', shape: { x1: at - 5, y1: low, x2: at + 5, y2: low }, style },
-                { type: 'line', shape: { x1: at - 5, y1: high, x2: at + 5, y2: high }, style },
-              ],
-            };
+            return whisker(x + (side * BAR) / 2, low, high);
           },
         },
       ],
