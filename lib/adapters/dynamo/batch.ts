@@ -4,7 +4,7 @@ import { personKey } from '../../domain/hashing.ts';
 import type { Consent } from '../../domain/consent.ts';
 import type { CalendarDate } from '../../domain/dates.ts';
 import { CategoryHistorySchema, JourneyStateSchema, LedgerEntrySchema, OrderMarkerSchema, ProfileSchema, type CategoryHistory, type JourneyState, type LedgerEntry, type OrderMarker, type Profile } from '../../domain/records.ts';
-import type { BatchScans, BirthdayEntry, Cursor, CustomerContact, CustomerImport, CustomerSnapshot, ImportLog, OrderHistorySnapshot, Page, ReportReader } from '../../ports/store.ts';
+import type { BatchScans, BirthdayEntry, Cursor, CustomerContact, CustomerImport, CustomerSnapshot, ImportLog, MemberFigures, OrderHistorySnapshot, Page, ReportReader } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
 import { keys, recallTable } from '../../store/tables.ts';
 import { lastOrderKeys, writeMember } from './customers.ts';
@@ -311,15 +311,27 @@ export class DynamoCustomerImport extends ProfileReadingAdapter implements Custo
   }
 
   async putOrderHistories(snapshots: readonly OrderHistorySnapshot[]): Promise<void> {
+    // Member figures go on the profile. A stored profile is updated (its other fields stay), on no
+    // member being there: a member that appeared meanwhile (a re-import of the same rows after a
+    // crash, a racing order) is kept. A customer with no profile gets one holding their id and
+    // figures alone, as that update would create it, put in the batches with the histories: one
+    // batched read per 100 customers instead of a round trip each.
+    const members = snapshots.flatMap(({ customerId, member }) => (member ? [{ customerId, member }] : []));
+    const stored = await this.storedProfiles(members.map(({ customerId }) => customerId));
+    const updates = members.filter(({ customerId }) => stored.has(customerId));
+    const newProfiles = members.filter(({ customerId }) => !stored.has(customerId)).map(({ customerId, member }) => memberProfileItem(customerId, member));
     // A marker says its order is recorded (record-order then calls it a duplicate): it goes only
     // once every history and member figure it stands for is written. A crash before leaves them
     // without markers, which a re-import finishes through record-order (each remembers its orders).
-    await inParallel(chunk(snapshots.flatMap(historyItems), BATCH_WRITE_LIMIT), BATCH_WRITES_IN_FLIGHT, (batch) => this.putBatch(batch));
-    // One update per profile (its other fields stay), on none being there: a member that appeared
-    // meanwhile (a re-import of the same rows after a crash, a racing order) is kept.
-    const members = snapshots.flatMap(({ customerId, member }) => (member ? [{ customerId, member }] : []));
-    await inParallel(members, MEMBER_WRITES_IN_FLIGHT, async ({ customerId, member }) => void (await writeMember(this.table, customerId, member, undefined)));
+    await inParallel(chunk([...snapshots.flatMap(historyItems), ...newProfiles], BATCH_WRITE_LIMIT), BATCH_WRITES_IN_FLIGHT, (batch) => this.putBatch(batch));
+    await inParallel(updates, MEMBER_WRITES_IN_FLIGHT, async ({ customerId, member }) => void (await writeMember(this.table, customerId, member, undefined)));
     await inParallel(chunk(snapshots.flatMap(orderMarkerItems), BATCH_WRITE_LIMIT), BATCH_WRITES_IN_FLIGHT, (batch) => this.putBatch(batch));
+  }
+
+  /** The customers among `customerIds` with a stored profile (strongly consistent: a customer import that just finished counts). */
+  private async storedProfiles(customerIds: readonly string[]): Promise<Set<string>> {
+    const items = await batchGetItems(this.table, customerIds.map((customerId) => ({ pk: keys.customer(customerId), sk: keys.profile })), true);
+    return new Set(items.map((item) => String(item.pk).slice(keys.customer('').length)));
   }
 
   private putBatch(batch: readonly Record<string, unknown>[]): Promise<void> {
@@ -358,6 +370,19 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
 function historyItems({ customerId, categories, journeys }: Pick<OrderHistorySnapshot, 'customerId' | 'categories' | 'journeys'>): Record<string, unknown>[] {
   const pk = keys.customer(customerId);
   return [...categories.map((history) => ({ pk, sk: keys.category(history.category), ...history })), ...journeys.map(({ scope, state, waitsFor }) => journeyItem(scope, state, waitsFor))];
+}
+
+/** A profile holding a customer's id and member figures alone, with the last order in the calendar index: what `writeMember` makes where there is none. */
+function memberProfileItem(customerId: string, figures: MemberFigures): Record<string, unknown> {
+  const calendar = lastOrderKeys(customerId, figures);
+  const { calendarIndex } = recallTable;
+  return {
+    pk: keys.customer(customerId),
+    sk: keys.profile,
+    customerId,
+    member: figures.member,
+    ...(calendar ? { [calendarIndex.partitionKey]: calendar.calPk, [calendarIndex.sortKey]: calendar.calSk } : {}),
+  };
 }
 
 /** A customer's order markers, applied, in the date index. */
