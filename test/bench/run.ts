@@ -281,6 +281,7 @@ try {
     );
     print('Per sent message, by phase and request (write units: base table, index writes, failed conditional writes)', breakdown.map((line) => ({ ...line })));
     judge('send: round trips per sent message (DynamoDB + SQS)', row.roundTripsPerSent, '<= 6', row.roundTripsPerSent <= 6);
+    console.log(`  of which ${row.writeRequestsPerSent} conditional writes and ${row.sharedRequestsPerSent} shared reads, queries and SQS requests`);
     judge('send: billed write units per sent message', row.billedWriteUnitsPerSent, '<= 10', row.billedWriteUnitsPerSent <= 10);
     await save();
   }

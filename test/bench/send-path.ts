@@ -27,6 +27,8 @@ class CountingQueue<T> extends MemoryQueue<T> {
 export interface SendPathLine {
   phase: string;
   request: string;
+  /** What the request is there for: the guarantee a write holds, or what a shared request serves. */
+  guards: string;
   /** Per sent message. */
   requests: number;
   readUnits: number;
@@ -41,6 +43,9 @@ export interface SendPathRow {
   smsParts: number;
   /** Per sent message: DynamoDB requests and send-queue requests (SQS), the issue's round trips. */
   roundTripsPerSent: number;
+  /** Of the round trips: DynamoDB writes (each conditional) and the rest (reads, queries, SQS). */
+  writeRequestsPerSent: number;
+  sharedRequestsPerSent: number;
   storeRequestsPerSent: number;
   queueRequestsPerSent: number;
   /** Per sent message, beside the round trips: PutEvents requests and entries, channel calls. */
@@ -60,6 +65,31 @@ export interface SendPathRow {
 }
 
 const PHASES = ['plan', 'scan', 'send'] as const;
+
+/**
+ * Why each request of the breakdown is there. Of the six writes per sent message, three are on
+ * other items than the ledger (no transactions: a condition sees its own item alone) and the
+ * ledger's three are at three moments (before the hand-off, before and after the channel call);
+ * the rest is shared by a page, a batch or the day.
+ */
+const GUARDS: Record<string, string> = {
+  'PutItem ledger': 'the claim: one decision per customer, journey, cycle and step',
+  'UpdateItem profile': "the customer's cap slot: one per run, maxMessages per perDays, per id",
+  'UpdateItem person cap': "the person's cap slot: the same per phone number or push endpoint",
+  'PutItem journey state': "the move to the next step (out of this step's due partition)",
+  'UpdateItem ledger -> sending': 'at most once: claimed -> sending before the channel call; a redelivered job finds it moved',
+  'UpdateItem ledger -> sent': 'the channel took it (else it stays sending: unconfirmed)',
+  'BatchGetItem profile': 'guardrail inputs, 100 customers a request',
+  'BatchGetItem profile (consistent)': 'consent read again, one request per SQS batch of 10',
+  'Query due index': "the day's due partitions: fixed per day, shared by its messages",
+  'Query calendar index': "birthday and holiday reads: fixed per day",
+  'SQS SendMessageBatch': '10 messages a request',
+};
+function guardsOf(phase: string, request: string): string {
+  if (request === 'EventBridge PutEvents') return phase === 'send' ? 'MessageSent and CouponIssued (not counted as a round trip)' : 'RunStarted, RunCompleted (not counted as a round trip)';
+  return GUARDS[request] ?? (request.includes('run bookkeeping') ? "the run's own bookkeeping, per shard job" : '');
+}
+const isWrite = (request: string) => /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem) /.test(request);
 
 /**
  * Issue 16, point 2: what one sent message costs on the deployed path, counted request by request.
@@ -127,18 +157,21 @@ export async function measureSendPath(store: DynamoStore, reader: DynamoDBClient
     failedWriteUnits: round(per(line.failedWriteUnits), 3),
   });
   const breakdown: SendPathLine[] = PHASES.flatMap((name) => [
-    ...meter.breakdown(name).map(({ request, ...line }) => ({ phase: name, request, ...perLine(line) })),
+    ...meter.breakdown(name).map(({ request, ...line }) => ({ phase: name, request, ...perLine(line), guards: guardsOf(name, request) })),
     ...(work.requests.get(name) || send.requests.get(name)
-      ? [{ phase: name, request: 'SQS SendMessageBatch', readUnits: 0, tableWriteUnits: 0, indexWriteUnits: 0, failedWriteUnits: 0, requests: round(per((work.requests.get(name) ?? 0) + (send.requests.get(name) ?? 0)), 3) }]
+      ? [{ phase: name, request: 'SQS SendMessageBatch', guards: guardsOf(name, 'SQS SendMessageBatch'), readUnits: 0, tableWriteUnits: 0, indexWriteUnits: 0, failedWriteUnits: 0, requests: round(per((work.requests.get(name) ?? 0) + (send.requests.get(name) ?? 0)), 3) }]
       : []),
-    ...(eventRequests.get(name) ? [{ phase: name, request: 'EventBridge PutEvents', readUnits: 0, tableWriteUnits: 0, indexWriteUnits: 0, failedWriteUnits: 0, requests: round(per(eventRequests.get(name) ?? 0), 3) }] : []),
+    ...(eventRequests.get(name) ? [{ phase: name, request: 'EventBridge PutEvents', guards: guardsOf(name, 'EventBridge PutEvents'), readUnits: 0, tableWriteUnits: 0, indexWriteUnits: 0, failedWriteUnits: 0, requests: round(per(eventRequests.get(name) ?? 0), 3) }] : []),
   ]);
+  const writeRequests = meter.breakdown().reduce((sum, line) => sum + (isWrite(line.request) ? line.requests : 0), 0);
   const queueRequests = sumOf(work.requests) + sumOf(send.requests);
   return {
     customers,
     sent,
     smsParts,
     roundTripsPerSent: round(per(total.requests + queueRequests)),
+    writeRequestsPerSent: round(per(writeRequests)),
+    sharedRequestsPerSent: round(per(total.requests + queueRequests - writeRequests)),
     storeRequestsPerSent: round(per(total.requests)),
     queueRequestsPerSent: round(per(queueRequests)),
     eventRequestsPerSent: round(per(sumOf(eventRequests))),
