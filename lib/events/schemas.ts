@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { CalendarDateSchema } from '../config/schema.ts';
 import { OUTCOMES } from '../domain/guardrails.ts';
 import { OrderInputSchema } from '../domain/model.ts';
-import { eventBridgeEnvelope } from './aws-shapes.ts';
+import { eventBridgeEnvelope } from './eventbridge-envelope.ts';
 
 /**
  * Every payload that crosses a boundary of the pipeline: what invokes each function, what travels

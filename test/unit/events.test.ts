@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { smsParts } from '../../lib/domain/sms.ts';
 import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
-import { SnsRecordSchema } from '@aws-lambda-powertools/parser/schemas/sns';
+import { EventBridgeSchema as PowertoolsEventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { SnsRecordSchema, SnsSchema as PowertoolsSnsSchema } from '@aws-lambda-powertools/parser/schemas/sns';
+import { EventBridgeSchema } from '../../lib/events/eventbridge-envelope.ts';
 import { SmsEventSchema } from '../../lib/domain/sms-events.ts';
 import { eventBridgeEnvelope, FunctionUrlRequestSchema, SnsEventSchema, SqsEventSchema, SqsRecordSchema } from '../../lib/events/aws-shapes.ts';
 import {
@@ -128,6 +130,13 @@ describe('events/ samples', () => {
       const numbers = readFileSync(join(EVENTS_DIR, file), 'utf8').match(/\+\d{6,}/g) ?? [];
       for (const number of numbers) expect(number, file).toMatch(/^\+8613800138\d{3}$/);
     }
+  });
+});
+
+describe('the envelopes copied from Powertools parser (kept out of the bundles: its modules keep all of zod)', () => {
+  it('are the shapes the installed parser defines', () => {
+    expect(z.toJSONSchema(EventBridgeSchema)).toEqual(z.toJSONSchema(PowertoolsEventBridgeSchema));
+    expect(z.toJSONSchema(SnsEventSchema)).toEqual(z.toJSONSchema(PowertoolsSnsSchema));
   });
 });
 

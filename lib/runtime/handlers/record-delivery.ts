@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { SnsEventSchema } from '../../events/aws-shapes.ts';
+import { SnsEventSchema } from '../../events/sns-envelope.ts';
 import { InvalidEventError, issuesOf, parseJson } from '../../events/invocations.ts';
 import { SmsEventSchema } from '../../domain/sms-events.ts';
 import { logger, metrics, MetricUnit, tracer } from '../../observability/powertools.ts';
