@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { bundlingOptions } from '../../infra/bundling.ts';
 import { buildBundle, bundleFunctions } from '../../scripts/bundle.ts';
 import { round } from './read-cost.ts';
 
@@ -10,7 +11,14 @@ const run = promisify(execFile);
 export interface ColdStartRow {
   bundle: string;
   kilobytes: number;
+  /** Module init (the import of the bundle) in a fresh Node process: the median wall time. */
   initMs: number;
+  /** The process's CPU time (user + system) over the same import: less swayed by a busy machine. */
+  cpuMs: number;
+  /** Of `initMs`: reading, compiling and linking the file, before its first statement runs. */
+  loadMs: number;
+  /** Of `initMs`: the bundle's top-level code (module graph evaluation: SDK, Powertools, schemas). */
+  topLevelMs: number;
   ratioToHello: number;
   /** Against the hello handler that also creates a DynamoDB document client: the SDK's share. */
   ratioToHelloWithDynamo: number;
@@ -35,42 +43,92 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 export const doc = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})));
 `;
 
-/** Module init of a bundle in a fresh Node process: the median of `runs` imports. */
-async function initMs(file: string, runs: number): Promise<number> {
-  const script = `const t = performance.now(); await import(${JSON.stringify(resolve(file))}); console.log(performance.now() - t);`;
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
-      env: { ...process.env, AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    });
-    samples.push(Number(stdout.trim().split('\n').at(-1)));
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)] ?? Number.NaN;
+/**
+ * Not a baseline, a measured part of what the functions carry: that handler with the campaign
+ * config's zod schema built and the baked config parsed, which every function does on its first
+ * invocation (the schema at import, the parse in its dependencies).
+ */
+const HELLO_DYNAMO_CONFIG = (repo: string) => `${HELLO_DYNAMO}import { campaignConfig } from ${JSON.stringify(join(repo, 'lib/runtime/aws/env.ts'))};
+export const config = campaignConfig();
+`;
+
+interface Sample {
+  wall: number;
+  cpu: number;
+  load: number;
 }
 
 /**
- * Point 4: each function's bundle (minified, the AWS SDK included) and its module init, beside a
- * minimal middy + Powertools handler (logger, metrics, tracer) bundled the same way, and that handler with the DynamoDB
- * client every function needs.
+ * One import of `file` in a fresh Node process. The file is a copy of the bundle with one
+ * statement after the banner, a timestamp, which splits the import into loading (read, compile,
+ * link) and the top-level code; the rest of the file is the artefact as it deploys.
  */
-export async function measureColdStart(outDir: string, runs = 7): Promise<ColdStartRow[]> {
-  const bundles = await bundleFunctions(join(outDir, 'functions'));
-  const hello = await initMs(await bundleEntry(outDir, 'hello', HELLO), runs);
-  const helloDynamo = await initMs(await bundleEntry(outDir, 'hello-dynamo', HELLO_DYNAMO), runs);
-  const row = (bundle: string, bytes: number, ms: number): ColdStartRow => ({
-    bundle,
-    kilobytes: round(bytes / 1024, 0),
-    initMs: round(ms, 1),
-    ratioToHello: round(ms / hello),
-    ratioToHelloWithDynamo: round(ms / helloDynamo),
+async function importOnce(file: string): Promise<Sample> {
+  const script = `const cpu = process.cpuUsage(); const t = performance.now(); await import(${JSON.stringify(resolve(file))}); const end = performance.now(); const used = process.cpuUsage(cpu);
+console.log(JSON.stringify({ wall: end - t, cpu: (used.user + used.system) / 1000, load: globalThis.__coldStartTopLevel - t }));`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
-  const rows = [
-    row('hello (middy + Powertools)', (await stat(join(outDir, 'hello', 'index.mjs'))).size, hello),
-    row('hello + DynamoDB client', (await stat(join(outDir, 'hello-dynamo', 'index.mjs'))).size, helloDynamo),
+  const sample = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Sample;
+  return sample;
+}
+
+async function markedCopy(file: string): Promise<string> {
+  const source = await readFile(file, 'utf8');
+  if (!source.startsWith(bundlingOptions.banner)) throw new Error(`${file}: the bundle does not start with the banner`);
+  const marked = join(dirname(file), 'index.marked.mjs');
+  await writeFile(marked, `${bundlingOptions.banner}globalThis.__coldStartTopLevel = performance.now();${source.slice(bundlingOptions.banner.length)}`);
+  return marked;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+/**
+ * Point 5: each function's bundle (minified, the AWS SDK included) and its module init, beside a
+ * minimal middy + Powertools handler (logger, metrics, tracer) bundled the same way, and that
+ * handler with the DynamoDB client every function needs. Every bundle is imported once per round,
+ * `runs` interleaved rounds (each starting one bundle later), so a machine busy for a while sways
+ * every bundle alike; each figure is its median.
+ */
+export async function measureColdStart(outDir: string, runs = 9): Promise<ColdStartRow[]> {
+  const functions = await bundleFunctions(join(outDir, 'functions'));
+  const bundles = [
+    { name: 'hello (middy + Powertools)', file: await bundleEntry(outDir, 'hello', HELLO) },
+    { name: 'hello + DynamoDB client', file: await bundleEntry(outDir, 'hello-dynamo', HELLO_DYNAMO) },
+    { name: 'hello + DynamoDB client + config check', file: await bundleEntry(outDir, 'hello-dynamo-config', HELLO_DYNAMO_CONFIG(process.cwd())) },
+    ...functions.map((bundle) => ({ name: bundle.name as string, file: bundle.file })),
   ];
-  for (const bundle of bundles) rows.push(row(bundle.name, bundle.bytes, await initMs(bundle.file, runs)));
-  return rows;
+  const marked = await Promise.all(bundles.map((bundle) => markedCopy(bundle.file)));
+  const samples: Sample[][] = bundles.map(() => []);
+  for (let round = 0; round < runs; round++) {
+    for (let step = 0; step < bundles.length; step++) {
+      const index = (round + step) % bundles.length;
+      samples[index]?.push(await importOnce(marked[index] ?? ''));
+    }
+  }
+  const figures = await Promise.all(
+    bundles.map(async (bundle, index) => {
+      const taken = samples[index] ?? [];
+      const wall = median(taken.map((sample) => sample.wall));
+      const load = median(taken.map((sample) => sample.load));
+      return { bundle: bundle.name, bytes: (await stat(bundle.file)).size, wall, cpu: median(taken.map((sample) => sample.cpu)), load };
+    }),
+  );
+  const hello = figures[0]?.wall ?? Number.NaN;
+  const helloDynamo = figures[1]?.wall ?? Number.NaN;
+  return figures.map((figure) => ({
+    bundle: figure.bundle,
+    kilobytes: round(figure.bytes / 1024, 0),
+    initMs: round(figure.wall, 1),
+    cpuMs: round(figure.cpu, 1),
+    loadMs: round(figure.load, 1),
+    topLevelMs: round(figure.wall - figure.load, 1),
+    ratioToHello: round(figure.wall / hello),
+    ratioToHelloWithDynamo: round(figure.wall / helloDynamo),
+  }));
 }
 
 /** Bundles a handler's source with the functions' options. */
