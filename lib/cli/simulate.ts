@@ -1,9 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { DynamoStore } from '../adapters/dynamo/store.ts';
-import { dynamoClient } from '../adapters/dynamo-client.ts';
+import { MemoryStore } from '../adapters/memory/store.ts';
 import { shardOf } from '../domain/hashing.ts';
-import { startEmbeddedDynamo } from '../adapters/embedded-dynamo.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { CalendarDateSchema, type CampaignConfig } from '../config/schema.ts';
 import { wentOut } from '../domain/message-state.ts';
@@ -84,11 +82,9 @@ async function realMessages(runtime: OperatorRuntime, from: CalendarDate, to: Ca
   return byCustomer;
 }
 
-/** A scratch store in memory with the customers: from a file, the export, or the real store's (opted-out ones left out). */
-async function scratchStore(runtime: OperatorRuntime, config: CampaignConfig, customersFile: string | undefined, fromExport: ImportRow<CustomerUpdate>[], asOf: Date) {
-  const server = await startEmbeddedDynamo();
-  const scratch = new DynamoStore(dynamoClient(server.endpoint), 'simulation');
-  await scratch.ensureTable();
+/** A scratch store in memory (the ports a replay uses) with the customers: from a file, the export, or the real store's (opted-out ones left out). */
+async function scratchStore(runtime: OperatorRuntime, config: CampaignConfig, customersFile: string | undefined, fromExport: ImportRow<CustomerUpdate>[], asOf: Date): Promise<MemoryStore> {
+  const scratch = new MemoryStore();
   if (customersFile) {
     await importCustomers({ store: scratch, config }, readCustomerRows(createReadStream(customersFile), customersFile, { timeZone: config.merchantTimeZone, defaultCountry: config.defaultCountry }), asOf);
   } else if (fromExport.length > 0) {
@@ -114,11 +110,11 @@ async function scratchStore(runtime: OperatorRuntime, config: CampaignConfig, cu
     );
     await scratch.putSnapshots(snapshots);
   }
-  return { scratch, close: async () => { scratch.client.destroy(); await server.close(); } };
+  return scratch;
 }
 
 async function simulateWith(runtime: OperatorRuntime, config: CampaignConfig, history: { orders: OrderInput[]; customers: ImportRow<CustomerUpdate>[] }, options: SimulateOptions, range: { from: string; to: string }, real: Map<string, CalendarDate[]>, io: CliIo): Promise<Simulation> {
-  const { scratch, close } = await scratchStore(runtime, config, options.customers, history.customers, io.now());
+  const scratch = await scratchStore(runtime, config, options.customers, history.customers, io.now());
   const progress = createProgress(`simulating ${range.from} to ${range.to}`);
   try {
     return await simulate({
@@ -132,7 +128,6 @@ async function simulateWith(runtime: OperatorRuntime, config: CampaignConfig, hi
     });
   } finally {
     progress.done();
-    await close();
   }
 }
 

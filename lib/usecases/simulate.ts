@@ -2,16 +2,22 @@ import type { CampaignConfig } from '../config/schema.ts';
 import { addDays, localDate, zonedInstant, type CalendarDate } from '../domain/dates.ts';
 import type { OrderInput } from '../domain/model.ts';
 import type { SendJob, SendQueue, Transport } from '../ports/messaging.ts';
-import type { RecallStore } from '../ports/store.ts';
-import { deliverMessage } from './deliver.ts';
-import { importOrders, type ImportRow } from './import.ts';
-import { runDay } from './run-day.ts';
+import type { CustomerImport } from '../ports/store.ts';
+import { deliverMessage, type DeliverDeps } from './deliver.ts';
+import { importOrders, type ImportOrdersDeps, type ImportRow } from './import.ts';
+import { runDay, type RunDayDeps } from './run-day.ts';
 
 /*
  * `recall simulate` (docs/architecture.md#simulation): the shop's own order history replayed day by
  * day through the real record-order and daily-run use cases, in a scratch store that starts with
  * the customers only. Nothing is sent: messages are recorded.
  */
+
+/**
+ * The ports a replay uses, exactly: the import's, the daily run's and the sender's, and the
+ * customer import that fills the scratch store first (lib/adapters/memory/store.ts holds them in memory).
+ */
+export type SimulationStore = ImportOrdersDeps['store'] & RunDayDeps['store'] & DeliverDeps['store'] & CustomerImport;
 
 export interface SimulatedMessage {
   runDate: CalendarDate;
@@ -54,7 +60,7 @@ export interface Simulation {
 
 export interface SimulationInput {
   /** A fresh store holding the customers and nothing else: the replay's scratch store, never the real one. */
-  scratch: RecallStore;
+  scratch: SimulationStore;
   config: CampaignConfig;
   couponSecret: string;
   /** Every accepted order of the history, any order. */
@@ -77,7 +83,7 @@ class RecordingTransport implements Transport {
 }
 
 /** Delivers each claimed message on the spot, through the sender's own use case, to the recording transport. */
-function deliveringQueue(store: RecallStore, transport: RecordingTransport, moment: Date): SendQueue {
+function deliveringQueue(store: SimulationStore, transport: RecordingTransport, moment: Date): SendQueue {
   return {
     async enqueue(jobs) {
       for (const job of jobs) await deliverMessage({ store, transport, clock: { now: () => moment } }, job);

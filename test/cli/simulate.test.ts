@@ -11,18 +11,20 @@ import { dynamoClient } from '../../lib/adapters/dynamo-client.ts';
 import { recall } from '../support/cli.ts';
 import { TestDynamo } from '../support/store.ts';
 
-const TODAY = '2026-11-22';
-const FROM = addDays(TODAY, -5);
+// A week with the default config's 双11 holiday message (run on 2027-11-10) in it, and birthdays.
+const TODAY = '2027-11-14';
+const FROM = addDays(TODAY, -7);
 const TO = addDays(TODAY, -1);
-const NOW = '2026-11-22T02:00:00Z';
+const NOW = '2027-11-14T02:00:00Z';
 
 const ordersCsv = (orders: readonly OrderInput[]) =>
   ['order_id,customer_id,ordered_at,category,amount', ...orders.flatMap((order) => order.lines.map((line) => `${order.orderId},${order.customerId},${order.orderedAt},${line.category},${line.amount}`))].join('\n') + '\n';
 
 /**
  * `recall simulate` (docs/architecture.md#simulation) replays the history through the real use
- * cases: its messages must be exactly those of the daily runs a shop would have had with the same
- * orders imported before each run.
+ * cases in its in-memory scratch store (lib/adapters/memory/store.ts): its messages must be
+ * exactly those of the daily runs a shop would have had on the Dynamo adapter (dynalite) with the
+ * same orders imported before each run, journey by journey.
  */
 describe('recall simulate', () => {
   let dir: string;
@@ -33,9 +35,12 @@ describe('recall simulate', () => {
     dir = await mkdtemp(join(tmpdir(), 'recall-simulate-'));
     dynamo = await TestDynamo.start();
     const config = await loadDefaultConfig();
-    const shop = [...generateDemoShop({ customers: 120, seed: 7, today: TODAY, years: 1, categories: config.categories, timeZone: config.merchantTimeZone })];
+    const shop = [...generateDemoShop({ customers: 200, seed: 7, today: TODAY, years: 1, categories: config.categories, timeZone: config.merchantTimeZone })];
     orders = shop.flatMap((customer) => customer.orders);
-    await writeFile(join(dir, 'customers.csv'), ['customer_id,phone,name,sms_opt_in', ...shop.map(({ customer }) => `${customer.customerId},${customer.phone ?? ''},${customer.name},${customer.smsOptIn ? 'yes' : 'no'}`)].join('\n') + '\n');
+    await writeFile(
+      join(dir, 'customers.csv'),
+      ['customer_id,phone,name,sms_opt_in,birthday', ...shop.map(({ customer }) => `${customer.customerId},${customer.phone ?? ''},${customer.name},${customer.smsOptIn ? 'yes' : 'no'},${customer.birthday ?? ''}`)].join('\n') + '\n',
+    );
     await writeFile(join(dir, 'orders.csv'), ordersCsv(orders));
   });
   afterAll(async () => {
@@ -71,7 +76,7 @@ describe('recall simulate', () => {
     const simulated = await onTable('real', ['simulate', '--orders', join(dir, 'orders.csv'), '--customers', join(dir, 'customers.csv'), '--from', FROM, '--to', TO, '--json']);
     expect(simulated.code, simulated.err).toBe(0);
     const simulation = JSON.parse(simulated.out) as { days: number; messages: { runDate: string; customerId: string; journeyId: string; stepId: string }[]; totals: { messages: number; boughtAnyway: number } };
-    expect(simulation.days).toBe(5);
+    expect(simulation.days).toBe(7);
 
     // The daily store's sent messages, from its ledger by day.
     const store = new DynamoStore(dynamoClient(dynamo.endpoint), 'daily');
@@ -81,6 +86,9 @@ describe('recall simulate', () => {
     }
     const replayed = simulation.messages.map((message) => `${message.runDate}|${message.customerId}|${message.journeyId}|${message.stepId}`);
     expect(sent.length).toBeGreaterThan(10);
+    // The week exercises the journeys' kinds: due-index steps, birthdays and the holiday (calendar index).
+    const journeys = new Set(sent.map((message) => message.split('|')[2]));
+    for (const journey of ['category-recall', 'lifecycle', 'birthday', 'holiday-1111']) expect(journeys, journey).toContain(journey);
     expect(replayed.sort()).toEqual(sent.sort());
     expect(simulation.totals.boughtAnyway).toBeLessThanOrEqual(simulation.totals.messages);
 
