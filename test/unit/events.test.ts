@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { smsParts } from '../../lib/domain/sms.ts';
 import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import { EventBridgeSchema as PowertoolsEventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { LambdaFunctionUrlSchema as PowertoolsFunctionUrlSchema } from '@aws-lambda-powertools/parser/schemas/lambda';
 import { SnsRecordSchema, SnsSchema as PowertoolsSnsSchema } from '@aws-lambda-powertools/parser/schemas/sns';
 import { EventBridgeSchema } from '../../lib/events/eventbridge-envelope.ts';
 import { SmsEventSchema } from '../../lib/domain/sms-events.ts';
@@ -137,6 +138,7 @@ describe('the envelopes copied from Powertools parser (kept out of the bundles: 
   it('are the shapes the installed parser defines', () => {
     expect(z.toJSONSchema(EventBridgeSchema)).toEqual(z.toJSONSchema(PowertoolsEventBridgeSchema));
     expect(z.toJSONSchema(SnsEventSchema)).toEqual(z.toJSONSchema(PowertoolsSnsSchema));
+    expect(z.toJSONSchema(FunctionUrlRequestSchema)).toEqual(z.toJSONSchema(PowertoolsFunctionUrlSchema));
   });
 });
 
