@@ -177,7 +177,8 @@ describe('crash at every write, then a fresh process runs the use case again', (
     return report;
   }
 
-  it('the daily run (runDay, delivering inline through deliverMessage and SNS)', async () => {
+  // A crash at each of its ~50 writes, each followed by a full re-run: about a minute alone, more on a loaded machine.
+  it('the daily run (runDay, delivering inline through deliverMessage and SNS)', { timeout: 240_000 }, async () => {
     const run = (store: DynamoStore) => {
       const transport = channel.transport(config);
       return runDay(
