@@ -346,7 +346,8 @@ export class DynamoCustomerImport extends ProfileReadingAdapter implements Custo
   }
 }
 
-const HISTORY_CHECKS_IN_FLIGHT = 48;
+/** Four groups at once (lib/usecases/import.ts) check 48 customers together: within the SDK's 50 sockets, so no request waits in its queue. */
+const HISTORY_CHECKS_IN_FLIGHT = 12;
 const BATCH_WRITES_IN_FLIGHT = 4;
 /** Single-item updates cost one round trip each: as many in flight as a batch write carries items. */
 const MEMBER_WRITES_IN_FLIGHT = 25;
