@@ -100,7 +100,7 @@ export async function openLocalRuntime(options: LocalOptions = {}): Promise<Loca
         await lock?.release();
         throw error;
       });
-  const client = dynamoClient(options.endpoint ?? embedded?.endpoint);
+  const client = dynamoClient(options.endpoint ?? embedded?.endpoint, { embedded: embedded !== undefined });
   const close = async (): Promise<void> => {
     client.destroy();
     await embedded?.close();
