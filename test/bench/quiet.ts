@@ -3,3 +3,6 @@
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// As the CLI (bin/recall.ts): the tracer is off outside Lambda, but the X-Ray SDK's default mode
+// hooks every promise (cls-hooked), which would weigh on whatever a section measures in-process.
+process.env.AWS_XRAY_MANUAL_MODE ??= 'true';
