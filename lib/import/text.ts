@@ -1,5 +1,5 @@
 import { isAscii, isUtf8 } from 'node:buffer';
-import iconv from 'iconv-lite';
+import { TextDecoder } from 'node:util';
 import { CsvFormatError } from './results.ts';
 
 /*
@@ -29,7 +29,8 @@ class CsvTextDecoder {
   private atStart = true;
   /** Bytes held back: the first few (to look for a BOM) or a UTF-8 character cut by the chunk boundary. */
   private carry: Buffer = Buffer.alloc(0);
-  private gbk: iconv.DecoderStream | undefined;
+  /** GB18030 as the WHATWG Encoding Standard defines it (Node's ICU): a superset of GBK and GB2312. */
+  private gbk: TextDecoder | undefined;
   private endsInCr = false;
   private linesEmitted = 0;
   private readonly file: string;
@@ -87,8 +88,8 @@ class CsvTextDecoder {
       this.carry = Buffer.from(bytes.subarray(complete));
       return body.toString('utf8');
     }
-    this.gbk ??= iconv.getDecoder('gb18030');
-    const text = this.gbk.write(bytes) + (final ? (this.gbk.end() ?? '') : '');
+    this.gbk ??= new TextDecoder('gb18030');
+    const text = this.gbk.decode(bytes, { stream: !final });
     const bad = text.indexOf('\uFFFD');
     if (bad !== -1) {
       throw new CsvFormatError(
