@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import * as z from 'zod';
+import { STARTING_ENV } from './quiet.ts';
 import { round } from './read-cost.ts';
 import { median } from './throughput.ts';
 
@@ -83,7 +84,8 @@ async function demoSeconds(dir: string, tsx: string, args: readonly string[]): P
     const { stdout } = await run(process.execPath, [tsx, 'bin/recall.ts', '--store', join(scratch, 'store'), 'demo', ...args], {
       cwd: dir,
       maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      // Not the bench's own settings (quiet.ts): each tree's demo as npm start runs it from the same shell.
+      env: { ...STARTING_ENV, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     });
     const seconds = (performance.now() - started) / 1000;
     if (!stdout.includes('HTML report:')) throw new Error(`the demo in ${dir} printed no report:\n${stdout.slice(-2000)}`);

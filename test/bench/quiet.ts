@@ -1,3 +1,6 @@
+/** The environment the bench was started with, before the lines below: what a child started "as npm start starts it" gets. */
+export const STARTING_ENV: Readonly<NodeJS.ProcessEnv> = { ...process.env };
+
 // Imported first by the bench: the handlers' Powertools logger and metrics would print a line per
 // invocation between the tables (both read these when their modules load).
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
