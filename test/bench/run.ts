@@ -24,8 +24,8 @@ import { measureSendPath } from './send-path.ts';
 import { measureThroughput } from './throughput.ts';
 import { measureImport } from './import.ts';
 import { measureSimulate } from './simulate.ts';
+import { BENCH_SECTIONS as SECTIONS, PrintedSchema, README_ORDER, renderPerformance, withPerformance, type PrintedBlock } from './readme.ts';
 
-const SECTIONS = ['read', 'calendar', 'curve', 'throughput', 'send', 'pacer', 'cold', 'import', 'demo', 'simulate'] as const;
 const CURVE_DUE = 1000;
 
 const USAGE = `npm run bench [-- OPTIONS]: every figure of the Performance section, side by side in one run,
@@ -139,16 +139,33 @@ const measuredAt = new Date().toISOString();
 const previous: Record<string, unknown> = await readFile('bench-results.json', 'utf8').then((text) => JSON.parse(text), () => ({}));
 const results: Record<string, unknown> = { ...previous, node: process.version };
 const measured = (results.measuredAt = typeof previous.measuredAt === 'object' && previous.measuredAt !== null ? { ...previous.measuredAt } : {}) as Record<string, string>;
-const targets = (results.targets = typeof previous.targets === 'object' && previous.targets !== null ? { ...previous.targets } : {}) as Record<string, { value: number; target: string; met: boolean }>;
+// What each section printed, for the README (test/bench/readme.ts): a section run again replaces its own.
+const parsedPrinted = PrintedSchema.safeParse(previous.printed);
+const printed = (results.printed = parsedPrinted.success ? parsedPrinted.data : {});
+delete results.targets;
+const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+let blocks: PrintedBlock[] = [];
+/** Starts recording what a section prints. */
+const begin = (section: string) => {
+  blocks = [];
+  printed[section] = { measuredAt, command, blocks };
+};
 const print = (title: string, rows: Record<string, unknown>[]) => {
   const header = Object.keys(rows[0] ?? {});
-  console.log(`\n${title}\n${table(header, rows.map((row) => header.map((key) => (typeof row[key] === 'object' ? JSON.stringify(row[key]) : String(row[key])))))}`);
+  const cells = rows.map((row) => header.map((key) => (typeof row[key] === 'object' ? JSON.stringify(row[key]) : String(row[key]))));
+  blocks.push({ kind: 'table', title, header, rows: cells });
+  console.log(`\n${title}\n${table(header, cells)}`);
+};
+/** A finding printed under a section's tables (and written to the README with them). */
+const note = (text: string) => {
+  blocks.push({ kind: 'text', text });
+  console.log(text);
 };
 /** Written after every section, so a long run that is stopped keeps what it measured. */
 const save = () => writeFile('bench-results.json', `${JSON.stringify(results, null, 2)}\n`);
 /** Records a figure against its target and prints the verdict. */
 const judge = (name: string, value: number, target: string, met: boolean) => {
-  targets[name] = { value, target, met };
+  blocks.push({ kind: 'target', name, value, target, met });
   console.log(`${name}: ${value} (target ${target}): ${met ? 'met' : 'NOT met'}`);
 };
 
@@ -163,6 +180,7 @@ try {
   const config = await loadDefaultConfig();
 
   if (only.has('read')) {
+    begin('read');
     const customers = Number(values.customers);
     const store = await dynamo.freshStore();
     const progress = createProgress(`seeding ${customers} customers with a year of ledger`, { total: customers });
@@ -185,15 +203,16 @@ try {
       },
     ]);
     judge('read: run / (per-due + fixed floor)', row.ratioToFloor, '<= 1.5', row.ratioToFloor <= 1.5);
-    console.log(
+    note(
       `The day's writes as DynamoDB bills them: ${row.billedWriteUnits} units (table ${row.tableWriteUnits} + index ${row.indexWriteUnits} + failed conditional writes ${row.failedWriteUnits}, ${row.failedConditions} of them); dynalite reported ${row.reportedWriteUnits}.`,
     );
     print('1a. The day\'s billed write units by request', row.writesByRequest);
-    console.log(`Storage after the day: ${row.storage.items.toLocaleString('en-US')} items, ${row.storage.bytesPerCustomer} bytes per customer (table and indexes, 100 bytes of overhead per item and index entry).`);
+    note(`Storage after the day: ${row.storage.items.toLocaleString('en-US')} items, ${row.storage.bytesPerCustomer} bytes per customer (table and indexes, 100 bytes of overhead per item and index entry).`);
     await save();
   }
 
   if (only.has('calendar')) {
+    begin('calendar');
     const customers = Number(values['calendar-customers']);
     const calendar = calendarConfig(config, '2026-12-12');
     const store = await dynamo.freshStore();
@@ -219,6 +238,7 @@ try {
   }
 
   if (only.has('curve')) {
+    begin('curve');
     const rows = [];
     for (const customers of curveSizes) {
       // On disk: a million customers in dynalite's memory would take some 20 GB.
@@ -250,6 +270,7 @@ try {
   }
 
   if (only.has('throughput')) {
+    begin('throughput');
     const customers = Number(values.throughput);
     const pairs = Number(values.pairs);
     const throughputConfig = await testConfig({ holdoutPercent: config.holdoutPercent });
@@ -262,12 +283,13 @@ try {
     measured.throughput = measuredAt;
     results.throughput = row;
     print(`2. Due customers per second, the daily run vs the bare store floor: ${pairs} interleaved pairs on freshly seeded copies of one shop`, row.pairs.map((pair) => ({ ...pair })));
-    console.log(`median engine ${row.engineCustomersPerSecond}/s, floor ${row.floorCustomersPerSecond}/s; floor time by operation ${JSON.stringify(row.floorTimeByOperation)}`);
+    note(`median engine ${row.engineCustomersPerSecond}/s, floor ${row.floorCustomersPerSecond}/s; floor time by operation ${JSON.stringify(row.floorTimeByOperation)}`);
     judge(`throughput: median share of the floor (spread ${row.shareOfFloorMin}-${row.shareOfFloorMax}, ${pairs} pairs)`, row.shareOfFloor, '>= 0.5', row.shareOfFloor >= 0.5);
     await save();
   }
 
   if (only.has('send')) {
+    begin('send');
     const customers = Number(values.send);
     const sendConfig = await testConfig();
     const store = await dynamo.freshStore();
@@ -282,12 +304,13 @@ try {
     );
     print('Per sent message, by phase and request (write units: base table, index writes, failed conditional writes)', breakdown.map((line) => ({ ...line })));
     judge('send: round trips per sent message (DynamoDB + SQS)', row.roundTripsPerSent, '<= 6', row.roundTripsPerSent <= 6);
-    console.log(`  of which ${row.writeRequestsPerSent} conditional writes and ${row.sharedRequestsPerSent} shared reads, queries and SQS requests`);
+    note(`  of which ${row.writeRequestsPerSent} conditional writes and ${row.sharedRequestsPerSent} shared reads, queries and SQS requests`);
     judge('send: billed write units per sent message', row.billedWriteUnitsPerSent, '<= 10', row.billedWriteUnitsPerSent <= 10);
     await save();
   }
 
   if (only.has('pacer')) {
+    begin('pacer');
     const rows = await benchPacer({ mps: [10, 50, 200], senders: 4, seconds: 6 });
     measured.pacer = measuredAt;
     results.pacer = rows;
@@ -310,18 +333,8 @@ try {
     judge('pacer: lowest share of MPS', round(worst), '0.9-1.0, never above MPS', worst >= 0.9 && rows.every((row) => row.maxPartsInAnyWindow <= row.mps));
     await save();
   }
-  const pacerFigures = PacerFiguresSchema.safeParse(results.pacer);
-  const hot = pacerFigures.success ? pacerHotItem(pacerFigures.data) : undefined;
-  if (hot) {
-    console.log(
-      `\n3b. The pacer's single item (computed, not measured: dynalite models no partition limits, and two cores cannot drive the 16 senders it would take): ` +
-        `${round(hot.writesPerMessage)} writes and ${round(hot.readsPerMessage)} strongly consistent reads per message (measured at ${hot.fromMps} MPS), ` +
-        `${round(hot.partsPerMessage)} parts per message, the item ${Math.round(hot.itemBytesAtZero)} + ${round(hot.itemBytesPerMps)} bytes per MPS: ` +
-        `its ${hot.limitBoundBy} reach one partition's ${hot.limitBoundBy === 'writes' ? `${PARTITION_LIMITS.writeUnitsPerSecond} WCU/s` : `${PARTITION_LIMITS.readUnitsPerSecond} RCU/s`} at about ${hot.limitMps} MPS (item ${hot.limitItemBytes} bytes).`,
-    );
-  }
-
   if (only.has('cold')) {
+    begin('cold');
     const rows = await measureColdStart('dist/bench');
     measured.coldStart = measuredAt;
     results.coldStart = rows;
@@ -333,6 +346,7 @@ try {
   }
 
   if (only.has('import')) {
+    begin('import');
     const rows = Number(values['import-rows']);
     const pairs = Number(values.pairs);
     const fresh = async () => {
@@ -343,12 +357,13 @@ try {
     measured.importOrders = measuredAt;
     results.importOrders = row;
     print(`6. recall import orders vs a BatchWriteItem floor writing the same ${row.items.toLocaleString('en-US')} items: ${row.rows.toLocaleString('en-US')} rows of ${row.customers.toLocaleString('en-US')} new customers, ${pairs} interleaved pairs`, row.pairs.map((pair) => ({ ...pair })));
-    console.log(`median import ${row.importRowsPerSecond} rows/s, floor ${row.floorRowsPerSecond} rows/s; the import's peak RSS on ${row.memory.rows.toLocaleString('en-US')} rows: ${row.memory.peakRssMb} MB (${row.memory.seconds} s, a store that keeps nothing)`);
+    note(`median import ${row.importRowsPerSecond} rows/s, floor ${row.floorRowsPerSecond} rows/s; the import's peak RSS on ${row.memory.rows.toLocaleString('en-US')} rows: ${row.memory.peakRssMb} MB (${row.memory.seconds} s, a store that keeps nothing)`);
     judge(`import: median share of the floor (spread ${row.shareOfFloorMin}-${row.shareOfFloorMax}, ${pairs} pairs)`, row.shareOfFloor, '>= 0.5', row.shareOfFloor >= 0.5);
     judge(`import: peak RSS (MB) importing ${row.memory.rows.toLocaleString('en-US')} rows`, row.memory.peakRssMb, '< 1024', row.memory.peakRssMb < 1024);
   }
 
   if (only.has('demo')) {
+    begin('demo');
     const pairs = Number(values['demo-pairs']);
     const row = await measureDemo({
       customers: Number(values['demo-customers']),
@@ -364,6 +379,7 @@ try {
   }
 
   if (only.has('simulate')) {
+    begin('simulate');
     const days = Number(values['simulate-days']);
     const progress = createProgress('simulating', { total: days });
     const row = await measureSimulate(config, TODAY, Number(values['simulate-customers']), days, () => progress.tick(1));
@@ -376,13 +392,25 @@ try {
     await save();
   }
 
+  // Computed from whatever figures the file holds, on every run.
+  begin('scale');
+  const pacerFigures = PacerFiguresSchema.safeParse(results.pacer);
+  const hot = pacerFigures.success ? pacerHotItem(pacerFigures.data) : undefined;
+  if (hot) {
+    note(
+      `3b. The pacer's single item (computed, not measured: dynalite models no partition limits, and two cores cannot drive the 16 senders it would take): ` +
+        `${round(hot.writesPerMessage)} writes and ${round(hot.readsPerMessage)} strongly consistent reads per message (measured at ${hot.fromMps} MPS), ` +
+        `${round(hot.partsPerMessage)} parts per message, the item ${Math.round(hot.itemBytesAtZero)} + ${round(hot.itemBytesPerMps)} bytes per MPS: ` +
+        `its ${hot.limitBoundBy} reach one partition's ${hot.limitBoundBy === 'writes' ? `${PARTITION_LIMITS.writeUnitsPerSecond} WCU/s` : `${PARTITION_LIMITS.readUnitsPerSecond} RCU/s`} at about ${hot.limitMps} MPS (item ${hot.limitItemBytes} bytes).`,
+    );
+  }
   const { model, missing } = scaleModel(results, config);
   if (model) {
     results.scaleModel = model;
     print(`5. Scale model: 10M customers, 1% due per day (list prices ${PRICES.region}, as of ${PRICES.asOf})`, model.rows);
-    console.log(`\nFirst limit that binds: ${model.firstLimit}`);
+    note(`First limit that binds: ${model.firstLimit}`);
   } else {
-    console.log(`\n5. Scale model: not computed, bench-results.json lacks ${missing.join(', ')} (run those sections)`);
+    note(`5. Scale model: not computed, bench-results.json lacks ${missing.join(', ')} (run those sections)`);
   }
 } finally {
   reader.destroy();
@@ -390,4 +418,6 @@ try {
 }
 
 await save();
-console.log('\nwrote bench-results.json');
+const readme = await readFile('README.md', 'utf8');
+await writeFile('README.md', withPerformance(readme, renderPerformance(printed, README_ORDER)));
+console.log('\nwrote bench-results.json and the Performance section of README.md');
