@@ -2,7 +2,7 @@
  * The charts of the repurchase analysis page (`recall analyze --html`): ECharts options rendered
  * to inline SVG on the server by the report's own renderer (lib/report/charts.ts).
  */
-import type { Cohort, LifecycleSizes, NextOrderChance, SurvivalCurve } from '../domain/analysis.ts';
+import type { LifecycleSizes, NextOrderChance, SurvivalCurve } from '../domain/analysis.ts';
 import { analysisWordsOf } from './analysis-words.ts';
 import { COLORS, percentAxis, renderChart, whisker } from './charts.ts';
 import type { Formats, Language } from './i18n.ts';
@@ -59,36 +59,6 @@ export function nextOrderChart(chances: readonly NextOrderChance[], magic: numbe
     },
     960,
     320,
-    language,
-  );
-}
-
-/** Next-month repurchase by first-purchase month (bars, light while the month after is open) and the cohort sizes (line). */
-export function cohortsChart(cohorts: readonly Cohort[], language: Language, format: Formats): string {
-  const words = analysisWordsOf(language);
-  return renderChart(
-    {
-      legend: { top: 0 },
-      grid: { left: 56, right: 64, top: 40, bottom: 32 },
-      xAxis: { type: 'category', data: cohorts.map((cohort) => cohort.month) },
-      yAxis: [
-        { ...percentAxis(), name: words.cohortRate },
-        { type: 'value', name: words.cohortCustomers, minInterval: 1, splitLine: { show: false } },
-      ],
-      series: [
-        {
-          type: 'bar',
-          name: words.cohortRate,
-          barMaxWidth: 40,
-          itemStyle: { color: COLORS.curve },
-          data: cohorts.map((cohort) => ({ value: cohort.rate, itemStyle: { color: cohort.complete ? COLORS.curve : COLORS.open } })),
-          label: { show: cohorts.length <= 16, position: 'top', fontSize: 11, formatter: (params: { value: unknown }) => (typeof params.value === 'number' ? format.percent(params.value, 0) : '') },
-        },
-        { type: 'line', name: words.cohortCustomers, yAxisIndex: 1, data: cohorts.map((cohort) => cohort.customers), itemStyle: { color: COLORS.ink } },
-      ],
-    },
-    960,
-    300,
     language,
   );
 }

@@ -6,8 +6,9 @@
 import type { CampaignConfig } from '../config/schema.ts';
 import type { RfmGrid } from '../domain/analysis.ts';
 import type { RepurchaseAnalysis } from '../usecases/analyze.ts';
-import { cohortsChart, lifecycleChart, nextOrderChart, survivalChart } from './analysis-charts.ts';
+import { lifecycleChart, nextOrderChart, survivalChart } from './analysis-charts.ts';
 import { analysisWordsOf, type AnalysisWords } from './analysis-words.ts';
+import { cohortChart } from './charts.ts';
 import { esc, figure, STYLE } from './html.ts';
 import { formats, type Formats, type Language } from './i18n.ts';
 
@@ -113,7 +114,7 @@ ${nextOrderTable}
 </section>
 <section>
 <h2>${esc(words.cohortsTitle)}</h2>
-${figure('cohorts', cohortsChart(analysis.cohorts, language, format))}
+${figure('cohorts', cohortChart(analysis.cohorts, { rate: words.cohortRate, customers: words.cohortCustomers }, language, format))}
 <p class="sub">${esc(words.cohortsNote)}</p>
 </section>
 <section>

@@ -3,6 +3,7 @@
  * strings, so the HTML report stays one file that loads nothing and runs no chart script.
  */
 import * as echarts from 'echarts';
+import type { Cohort } from '../domain/analysis.ts';
 import type { Report, StepResult } from '../domain/report.ts';
 import { wilsonInterval } from '../domain/stats.ts';
 import type { WindowLearning } from '../domain/windows.ts';
@@ -187,26 +188,28 @@ export function reasonChart(counts: Record<string, number>, language: Language, 
   );
 }
 
-/** Next-month repurchase by first-order month; a month whose month after has not ended is drawn light. */
-export function cohortChart(report: Report, language: Language, format: Formats): string {
-  const words = wordsOf(language);
-  const { months } = report.cohorts;
+/**
+ * Next-month repurchase by first-order month (bars; a month whose month after has not ended is
+ * drawn light) and the cohort sizes (line): the report's and the analysis page's, each with its
+ * own labels. Bar labels only while they fit (16 months).
+ */
+export function cohortChart(months: readonly Cohort[], labels: { rate: string; customers: string }, language: Language, format: Formats): string {
   return renderChart(
     {
       legend: { top: 0 },
-      grid: { left: 56, right: 56, top: 40, bottom: 32 },
+      grid: { left: 56, right: 64, top: 40, bottom: 32 },
       xAxis: { type: 'category', data: months.map((month) => month.month) },
-      yAxis: [{ ...percentAxis(), name: words.cohortRate }, { type: 'value', name: words.cohortCustomers, minInterval: 1, splitLine: { show: false } }],
+      yAxis: [{ ...percentAxis(), name: labels.rate }, { type: 'value', name: labels.customers, minInterval: 1, splitLine: { show: false } }],
       series: [
         {
           type: 'bar',
-          name: words.cohortRate,
-          barMaxWidth: 48,
+          name: labels.rate,
+          barMaxWidth: 40,
           itemStyle: { color: COLORS.curve },
           data: months.map((month) => ({ value: month.rate, itemStyle: { color: month.complete ? COLORS.curve : COLORS.open } })),
-          label: { show: true, position: 'top', formatter: (params: { value: unknown }) => (typeof params.value === 'number' ? format.percent(params.value) : '') },
+          label: { show: months.length <= 16, position: 'top', fontSize: 11, formatter: (params: { value: unknown }) => (typeof params.value === 'number' ? format.percent(params.value) : '') },
         },
-        { type: 'line', name: words.cohortCustomers, yAxisIndex: 1, data: months.map((month) => month.customers), itemStyle: { color: COLORS.ink } },
+        { type: 'line', name: labels.customers, yAxisIndex: 1, data: months.map((month) => month.customers), itemStyle: { color: COLORS.ink } },
       ],
     },
     960,

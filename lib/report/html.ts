@@ -81,7 +81,7 @@ export function renderReportHtml(input: HtmlReportInput): string {
     : `<p class="sub">${esc(words.notComputed)}</p>`;
   const cohortSection =
     report.cohorts.months.length > 0 && report.cohorts.since !== null
-      ? `${figure('cohorts', cohortChart(report, language, format))}<p class="sub">${esc(words.cohortsNote(report.cohorts.since))}</p>`
+      ? `${figure('cohorts', cohortChart(report.cohorts.months, { rate: words.cohortRate, customers: words.cohortCustomers }, language, format))}<p class="sub">${esc(words.cohortsNote(report.cohorts.since))}</p>`
       : `<p class="sub">${esc(words.noCohorts)}</p>`;
   return `<!doctype html>
 <html lang="${language === 'zh' ? 'zh-CN' : 'en'}">
