@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { CalendarDate } from '../../domain/dates.ts';
+import { nextMonth, type CalendarDate } from '../../domain/dates.ts';
 import {
   CorruptItemError,
   JourneyStateSchema,
@@ -108,11 +108,6 @@ export class DynamoCalendarReads extends PortAdapter implements CalendarReads {
 const CalendarEntrySchema = z.object({ customerId: z.string().min(1) }).transform((entry) => entry.customerId);
 
 const MonthCursorSchema = z.object({ month: z.string().regex(/^\d{4}-\d{2}$/), key: z.record(z.string(), z.unknown()).optional() });
-
-function nextMonth(month: string): string {
-  const [year = 0, number = 0] = month.split('-').map(Number);
-  return number === 12 ? `${String(year + 1).padStart(4, '0')}-01` : `${String(year).padStart(4, '0')}-${String(number + 1).padStart(2, '0')}`;
-}
 
 export class DynamoDecisions extends ProfileReadingAdapter implements Decisions {
   constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {

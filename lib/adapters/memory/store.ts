@@ -1,5 +1,5 @@
 import type { Consent } from '../../domain/consent.ts';
-import type { CalendarDate } from '../../domain/dates.ts';
+import { nextMonth, type CalendarDate } from '../../domain/dates.ts';
 import { shardOf } from '../../domain/hashing.ts';
 import { MemberSchema } from '../../domain/members.ts';
 import { OPERATOR_MARKED, type MessageMove } from '../../domain/message-state.ts';
@@ -31,7 +31,7 @@ import type {
   ReportReader,
   StoredMember,
 } from '../../ports/store.ts';
-import { recallTable } from '../../store/tables.ts';
+import { keys, recallTable } from '../../store/tables.ts';
 
 /*
  * The ports a replay needs (`recall simulate`, docs/architecture.md#simulation), in memory: the
@@ -66,7 +66,7 @@ interface CustomerItems {
   birthday?: string;
   categories: Map<string, CategoryHistory>;
   journeys: Map<string, WaitingState>;
-  /** By the ledger item's sort key (`journey#cycle#step`). */
+  /** By the ledger item's sort key (`L#<journey>#<cycle>#<step>`, lib/store/tables.ts keys.ledger). */
   ledger: Map<string, LedgerEntry>;
   orders: Map<string, OrderMarker>;
 }
@@ -87,14 +87,9 @@ function projected<T>(item: object, attributes: readonly string[], schema: { par
 const dueKey = (partition: DuePartition) => [partition.journeyId, partition.stepId, partition.shard, partition.category ?? ''].join('\u0000');
 const birthdayKey = (monthDay: string, shard: number) => `${monthDay}\u0000${shard}`;
 const monthKey = (month: string, shard: number) => `${month}\u0000${shard}`;
-const ledgerSort = (ledger: LedgerRef) => `${ledger.journeyId}#${ledger.cycle}#${ledger.stepId}`;
+const ledgerSort = (ledger: LedgerRef) => keys.ledger(ledger.journeyId, ledger.cycle, ledger.stepId);
 /** A customer's items of one kind in the order of their sort keys, as a query of the partition returns them. */
 const byKey = <T>(map: ReadonlyMap<string, T>): T[] => [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, value]) => value);
-
-function nextMonth(month: string): string {
-  const [year = 0, number = 0] = month.split('-').map(Number);
-  return number === 12 ? `${String(year + 1).padStart(4, '0')}-01` : `${String(year).padStart(4, '0')}-${String(number + 1).padStart(2, '0')}`;
-}
 
 /** Adds `value` to the set at `key`, or takes it out (`undefined` key: nothing). */
 function indexed<K, V>(index: Map<K, Set<V>>, key: K | undefined, value: V, present: boolean): void {
