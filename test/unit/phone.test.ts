@@ -1,5 +1,7 @@
+import metadata from 'libphonenumber-js/metadata.max.json' with { type: 'json' };
+import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';
-import { maskPhone, mobileNumber } from '../../lib/domain/phone.ts';
+import { COUNTRY_CALLING_CODES, maskPhone, mobileNumber } from '../../lib/domain/phone.ts';
 
 describe('mobileNumber', () => {
   it('accepts a Chinese mobile number in E.164', () => {
@@ -91,5 +93,59 @@ describe('maskPhone', () => {
   it('hides at least half of a short, unreadable value', () => {
     expect(maskPhone('+12')).toBe('+*2');
     expect(maskPhone('1234')).not.toContain('1234');
+  });
+});
+
+describe('maskPhone without the metadata', () => {
+  it('knows the calling codes the installed metadata knows', () => {
+    const codes = [...Object.keys(metadata.country_calling_codes), ...Object.keys(metadata.nonGeographic)];
+    expect([...COUNTRY_CALLING_CODES].sort()).toEqual(codes.sort());
+  });
+
+  /** What maskPhone was with libphonenumber reading the country calling code from the full metadata. */
+  function maskedByLibphonenumber(e164: string): string {
+    const digits = e164.replace(/\D/g, '');
+    let countryCode = '';
+    try {
+      countryCode = parsePhoneNumberWithError(`+${digits}`, { extract: false }).countryCallingCode;
+    } catch {
+      // unreadable: no country code
+    }
+    const visibleTail = Math.min(4, Math.floor((digits.length - countryCode.length) / 2));
+    return `+${countryCode}${'*'.repeat(digits.length - countryCode.length - visibleTail)}${digits.slice(digits.length - visibleTail)}`;
+  }
+
+  it('reads every string of up to 5 digits as libphonenumber does', () => {
+    // Prepare: every calling code, with too short, shortest and longer national parts
+    const inputs = [''];
+    for (let length = 1; length <= 5; length++) {
+      for (let n = 0; n < 10 ** length; n++) inputs.push(`+${String(n).padStart(length, '0')}`);
+    }
+
+    // Act
+    const differing = inputs.filter((input) => maskPhone(input) !== maskedByLibphonenumber(input));
+
+    // Assess
+    expect(differing).toEqual([]);
+  });
+
+  it('reads longer numbers, up to E.164\'s 15 digits, as libphonenumber does', () => {
+    // Prepare: a fixed pseudo-random sample of 6 to 15 digits. (Past 17 national digits the two
+    // can differ: libphonenumber strips a national prefix first; maskPhone then hides the code too.)
+    let seed = 20_261_130;
+    const next = () => {
+      // xorshift32
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return seed >>> 0;
+    };
+    const inputs = Array.from({ length: 20_000 }, () => `+${Array.from({ length: 6 + (next() % 10) }, () => next() % 10).join('')}`);
+
+    // Act
+    const differing = inputs.filter((input) => maskPhone(input) !== maskedByLibphonenumber(input));
+
+    // Assess
+    expect(differing).toEqual([]);
   });
 });
