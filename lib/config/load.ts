@@ -6,7 +6,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import type * as z from 'zod';
 import { mobileNumber } from '../domain/phone.ts';
 import { smsParts, type SmsParts } from '../domain/sms.ts';
 import {
@@ -19,45 +18,12 @@ import {
   placeholdersIn,
   worstCaseMessage,
 } from '../domain/template.ts';
+import { ConfigError, schemaProblems, type ConfigProblem } from './problems.ts';
 import { CampaignConfigSchema, type CampaignConfig, type Coupon, type Step } from './schema.ts';
-import { BadInputError } from '../errors.ts';
 
-export interface ConfigProblem {
-  /** Where in the config, e.g. `journeys[0].steps[1].after.days`; empty for the file as a whole. */
-  path: string;
-  message: string;
-}
+export { ConfigError, formatPath, schemaProblems, type ConfigProblem } from './problems.ts';
 
 export type ConfigCheck = { ok: true; config: CampaignConfig } | { ok: false; problems: ConfigProblem[] };
-
-/** Bad input: permanent, never worth a retry. The message has one `FILE: path: message` line per problem. */
-export class ConfigError extends BadInputError {
-  override name = 'ConfigError';
-
-  constructor(
-    readonly problems: ConfigProblem[],
-    readonly file?: string,
-  ) {
-    super(problems.map((problem) => formatProblem(problem, file)).join('\n'));
-  }
-}
-
-function formatProblem(problem: ConfigProblem, file: string | undefined): string {
-  return [file, problem.path, problem.message].filter((part) => part !== undefined && part !== '').join(': ');
-}
-
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
-/** `['journeys', 0, 'steps', 1, 'after', 'days']` -> `journeys[0].steps[1].after.days` */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let formatted = '';
-  for (const key of path) {
-    if (typeof key === 'number') formatted += `[${key}]`;
-    else if (typeof key === 'string' && IDENTIFIER.test(key)) formatted += formatted === '' ? key : `.${key}`;
-    else formatted += `[${JSON.stringify(String(key))}]`;
-  }
-  return formatted;
-}
 
 /** One message a step can send: the step's own, or a variant's template and coupon. */
 interface Arm {
@@ -142,10 +108,6 @@ function domainProblems(config: CampaignConfig): ConfigProblem[] {
     ...config.journeys.flatMap((journey, j) => journey.steps.flatMap((step, s) => templateProblems(step, `journeys[${j}].steps[${s}].template`, config))),
     ...allowlist,
   ];
-}
-
-export function schemaProblems(error: z.ZodError): ConfigProblem[] {
-  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
 }
 
 export function checkConfig(raw: unknown): ConfigCheck {

@@ -1,5 +1,5 @@
 import defaultConfig from '../../../config/default.json' with { type: 'json' };
-import { ConfigError, schemaProblems } from '../../config/load.ts';
+import { ConfigError, schemaProblems } from '../../config/problems.ts';
 import { CampaignConfigSchema, type CampaignConfig } from '../../config/schema.ts';
 import type { Clock } from '../../ports/messaging.ts';
 import { PermanentError } from '../../errors.ts';
@@ -30,10 +30,11 @@ export function optionalEnv(name: string): string | undefined {
  * The campaign config: the one baked in at synth (RECALL_CONFIG_JSON), else the default. The
  * synth ran every check (`checkConfig`: templates, allowlist numbers); the cold start re-checks
  * the schema only, which keeps the phone-number metadata out of functions that never dial.
+ * `process.env.RECALL_CONFIG_JSON` is read where it is tested: in a bundle the define makes it a
+ * string constant, esbuild drops the other branch, and the default config is not bundled.
  */
 export function campaignConfig(): CampaignConfig {
-  const json = process.env.RECALL_CONFIG_JSON;
-  const parsed = CampaignConfigSchema.safeParse(json ? JSON.parse(json) : defaultConfig);
+  const parsed = CampaignConfigSchema.safeParse(process.env.RECALL_CONFIG_JSON ? JSON.parse(process.env.RECALL_CONFIG_JSON) : defaultConfig);
   if (!parsed.success) throw new ConfigError(schemaProblems(parsed.error), 'RECALL_CONFIG_JSON');
   return parsed.data;
 }
