@@ -15,6 +15,11 @@ export interface MessageMove {
   to: LedgerStatus;
   /** A provider event may also move an item an operator marked (its mark was a guess). */
   overridesOperator?: boolean;
+  /**
+   * The move may also create the item: the run hands a message to the sender without writing it
+   * (its cap slot is its claim), so the sender's first write is the ledger item itself.
+   */
+  opens?: boolean;
 }
 
 const PROVIDER_FROM: readonly LedgerStatus[] = ['sending', 'sent'];
@@ -22,12 +27,12 @@ const PROVIDER_FROM: readonly LedgerStatus[] = ['sending', 'sent'];
 /** Every allowed move, by name. */
 export const MESSAGE_MOVES = {
   /**
-   * Never handed to the channel, and refused since the claim: an opt-out read just before sending,
-   * or a later run's decision (no consent, no usable contact) for a claim no sender took.
+   * Never handed to the channel, and refused since the decision: an opt-out read just before
+   * sending, or a later run's decision (no consent, no usable contact) for a claim no sender took.
    */
-  withdrawn: { by: 'sender', from: ['claimed'], to: 'failed' },
-  /** Written just before the channel is called. */
-  begin: { by: 'sender', from: ['claimed'], to: 'sending' },
+  withdrawn: { by: 'sender', from: ['claimed'], to: 'failed', opens: true },
+  /** Written just before the channel is called: the message's first write, or a handed-back one's. */
+  begin: { by: 'sender', from: ['claimed'], to: 'sending', opens: true },
   /** The channel refused before taking the message (a throttle): safe to send again. */
   notTaken: { by: 'sender', from: ['sending'], to: 'claimed' },
   /** The channel refused for good (invalid number, opted out, disabled endpoint). */

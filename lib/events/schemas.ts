@@ -79,6 +79,17 @@ export const SendJobMessageSchema = z.strictObject({
   timeZone: z.string().min(1).optional(),
   /** The config version of the run that decided it: the sender's window and SMS settings come from it. */
   configVersion: z.number().int().positive().optional(),
+  /**
+   * What the sender writes in the message's ledger item, which the run no longer writes
+   * (docs/architecture.md#sending): the run's date, the customer's tier and variant on it, the
+   * coupon's value, and the day the table's TTL may delete the item. A message queued by an
+   * earlier version has none of them: its item was claimed by the run, and the sender moves it.
+   */
+  runDate: CalendarDateSchema.optional(),
+  tier: z.string().min(1).optional(),
+  variant: z.string().min(1).optional(),
+  couponValue: z.number().nonnegative().optional(),
+  keepUntil: CalendarDateSchema.optional(),
 });
 
 // --- What comes back from the phone --------------------------------------------------------------

@@ -150,8 +150,22 @@ export interface CalendarReads extends CapacityUsage {
   orderedSince(from: CalendarDate, to: CalendarDate, shard: number, cursor?: Cursor): Promise<Page<string>>;
 }
 
+/** One message's ledger item: its customer and its step. */
+export type LedgerItemRef = LedgerRef & { customerId: string };
+
+/** Ledger items by `ledgerKey` (lib/domain/journeys.ts); `invalid`: the keys whose item does not parse. */
+export interface LedgerLookup {
+  entries: Map<string, LedgerEntry>;
+  invalid: Set<string>;
+}
+
 /** What a shard job decides and writes. */
 export interface Decisions extends CapacityUsage, ProfileReads, JourneyWrites {
+  /**
+   * The ledger items of a batch's steps, eventually consistent (batched): what earlier runs
+   * decided. A hint that spares writes: every write the run makes stays conditional.
+   */
+  getLedgerEntries(refs: readonly LedgerItemRef[]): Promise<LedgerLookup>;
   /**
    * Claims a ledger entry (conditional put); returns the entry that already held its key, if any.
    * `expiresOn`: the day the store may delete it (the config's `retentionDays` after its run); kept for good without.
@@ -215,6 +229,13 @@ export interface Deliveries extends CapacityUsage, ProfileReads {
    * starts; false when it was not (someone else moved it first).
    */
   moveLedgerStatus(customerId: string, ledger: LedgerRef, move: MessageMove, extra?: MessageMoveFields): Promise<boolean>;
+  /**
+   * The sender's first write of a message the run handed over unwritten: `entry` with the status
+   * `move` goes to, created when there is no item, or moved when the item is where `move` starts
+   * (a message the channel handed back); false when it is anywhere else (a duplicate).
+   * `expiresOn`: the day the table's TTL may delete it.
+   */
+  openMessage(entry: LedgerEntry, move: MessageMove, expiresOn?: CalendarDate): Promise<boolean>;
   /** STOP reported by the channel at `at`: every later run skips the customer for consent. */
   markOptedOut(customerId: string, at: string): Promise<void>;
 }

@@ -1,6 +1,8 @@
-import { MESSAGE_MOVES } from '../domain/message-state.ts';
-import type { Deliveries } from '../ports/store.ts';
-import type { Profile } from '../domain/records.ts';
+import { ledgerKey } from '../domain/journeys.ts';
+import { MESSAGE_MOVES, type MessageMove } from '../domain/message-state.ts';
+import { maskPhone } from '../domain/phone.ts';
+import type { Deliveries, MessageMoveFields } from '../ports/store.ts';
+import type { LedgerEntry, Profile } from '../domain/records.ts';
 import { OptedOutError, PermanentDeliveryError, RetryableDeliveryError, type Clock, type Pacer, type SendJob, type Transport } from '../ports/messaging.ts';
 import { PermanentError } from '../errors.ts';
 
@@ -12,7 +14,10 @@ export class UnconfirmedDeliveryError extends PermanentError {
   override name = 'UnconfirmedDeliveryError';
 }
 
-/** `waiting`: outside the send window; handed back to the queue to wait, still claimed. */
+/**
+ * `duplicate`: another copy of the message went (or is going) out, a run decided the step
+ * otherwise, or no run claimed it. `waiting`: outside the send window; handed back to the queue.
+ */
 export type DeliveryResult = 'sent' | 'duplicate' | 'failed' | 'opted-out' | 'waiting';
 
 export interface DeliverDeps {
@@ -38,22 +43,56 @@ export async function rereadProfiles(store: Deliveries, customerIds: readonly st
 }
 
 /**
- * Delivers one claimed message at most once, by the moves of the message state table
- * (docs/architecture.md#message-states): claimed -> sending before the channel is called and
- * sending -> sent after. A crash in between leaves `sending`, reported as
- * unconfirmed and never retried, because SNS has no idempotency key. An opt-out that arrived
- * after the claim is honoured: the profile is read again (strongly consistent) before sending,
- * by `reread` for the whole send batch when given, else for this message alone.
+ * The ledger item the sender writes for `job`: the run hands a message over without writing it
+ * (docs/architecture.md#sending). Undefined for a message an earlier version queued, whose item
+ * the run claimed.
+ */
+export function ledgerEntryOf(job: SendJob): LedgerEntry | undefined {
+  if (job.runDate === undefined) return undefined;
+  return {
+    customerId: job.customerId,
+    journeyId: job.journeyId,
+    cycle: job.cycle,
+    stepId: job.stepId,
+    runDate: job.runDate,
+    outcome: 'sent',
+    ...(job.configVersion === undefined ? {} : { configVersion: job.configVersion }),
+    ...(job.tier === undefined ? {} : { tier: job.tier }),
+    ...(job.variant === undefined ? {} : { variant: job.variant }),
+    channel: job.channel,
+    recipient: job.channel === 'sms' ? maskPhone(job.to) : 'push endpoint',
+    parts: job.parts,
+    ...(job.couponCode === undefined ? {} : { couponCode: job.couponCode, ...(job.couponValue === undefined ? {} : { couponValue: job.couponValue }) }),
+  };
+}
+
+/** A move that may be the message's first write: its whole item then, else the move of the item the run claimed. */
+function openOrMove(store: Deliveries, job: SendJob, move: MessageMove, fields: MessageMoveFields = {}): Promise<boolean> {
+  const entry = ledgerEntryOf(job);
+  return entry ? store.openMessage({ ...entry, ...fields }, move, job.keepUntil) : store.moveLedgerStatus(job.customerId, job, move, fields);
+}
+
+/**
+ * Delivers one message at most once, by the moves of the message state table
+ * (docs/architecture.md#message-states): its item written as `sending` before the channel is
+ * called (conditional: a duplicate of the message writes nothing) and sending -> sent after. A
+ * crash in between leaves `sending`, reported as unconfirmed and never retried, because SNS has no
+ * idempotency key. An opt-out that arrived after the claim is honoured: the profile is read
+ * again (strongly consistent) before sending, by `reread` for the whole send batch when given,
+ * else for this message alone.
  */
 export async function deliverMessage(deps: DeliverDeps, job: SendJob, announce?: (sentAt: Date) => Promise<void>, reread?: ProfileReread): Promise<DeliveryResult> {
   const { store, transport, clock } = deps;
   const profile = await (reread ?? (await rereadProfiles(store, [job.customerId])))(job.customerId);
+  // The run's claim is the customer's cap slot naming the message: a message no run claimed (a
+  // forged or replayed one) is not sent. One the run claimed in the ledger is checked by its move.
+  if (ledgerEntryOf(job) && !profile?.recentSends.some((send) => send.key === ledgerKey(job, job.stepId))) return 'duplicate';
   if (profile?.optedOut) {
-    const settled = await store.moveLedgerStatus(job.customerId, job, MESSAGE_MOVES.withdrawn, { outcome: 'skipped:opted-out', error: 'opted out after the claim' });
+    const settled = await openOrMove(store, job, MESSAGE_MOVES.withdrawn, { outcome: 'skipped:opted-out', error: 'opted out after the claim' });
     return settled ? 'opted-out' : 'duplicate';
   }
   if (job.channel === 'sms') await deps.pacer?.reserve(job.parts);
-  if (!(await store.moveLedgerStatus(job.customerId, job, MESSAGE_MOVES.begin))) return 'duplicate';
+  if (!(await openOrMove(store, job, MESSAGE_MOVES.begin))) return 'duplicate';
   const sentAt = clock.now();
   try {
     await transport.deliver(job, sentAt);

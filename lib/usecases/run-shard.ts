@@ -4,10 +4,9 @@ import { decideCustomer, type Candidate, type Decision, type Outcome } from '../
 import { personKey, variantOf } from '../domain/hashing.ts';
 import { memberOn } from '../domain/members.ts';
 import { MESSAGE_MOVES } from '../domain/message-state.ts';
-import { maskPhone } from '../domain/phone.ts';
 import { advance, afterStale, dueCutoff, isFinished, ledgerKey, startCycle } from '../domain/journeys.ts';
 import { dateReadsOn } from '../domain/calendar.ts';
-import type { CalendarReads, Cursor, Decisions, DueIndex } from '../ports/store.ts';
+import type { CalendarReads, Cursor, Decisions, DueIndex, LedgerItemRef, LedgerLookup } from '../ports/store.ts';
 import type { SendJob, SendQueue } from '../ports/messaging.ts';
 import { CorruptItemError } from '../domain/records.ts';
 import { dateReadCustomers } from './calendar-reads.ts';
@@ -119,7 +118,7 @@ export async function runShard(
   const customerIds = [...byCustomer.keys()].sort();
   for (let i = 0; i < customerIds.length; i += PROFILE_BATCH) {
     const batch = customerIds.slice(i, i + PROFILE_BATCH);
-    const { profiles, invalid } = await store.getProfiles(batch);
+    const [{ profiles, invalid }, ledger] = await Promise.all([store.getProfiles(batch), store.getLedgerEntries(batch.flatMap((customerId) => candidateSteps(byCustomer.get(customerId) ?? [])))]);
     const handOff = new HandOff();
     await Promise.all(
       batch.map(async (customerId) => {
@@ -134,7 +133,7 @@ export async function runShard(
         const profile = profiles.get(customerId);
         const decisions = decideCustomer(profile, candidates, { config, runDate: options.runDate, now: options.now, backfill: options.backfill });
         for (const decision of decisions) {
-          const outcome = options.dryRun ? decision.outcome : await applyDecision(deps, options, profile, decision, handOff, fresh.has(decision.stored)).catch(badRecord);
+          const outcome = options.dryRun ? decision.outcome : await applyDecision(deps, options, profile, decision, { handOff, ledger, fresh: fresh.has(decision.stored) }).catch(badRecord);
           // A birthday or holiday message an earlier run of the day decided is found again: not counted twice.
           if (outcome !== DECIDED_BEFORE) record(tally, options, customerId, decision.journey, decision.step.id, outcome);
         }
@@ -152,8 +151,8 @@ export async function runShard(
 /**
  * The messages of one batch of customers, handed to the send queue together (SQS takes 10 a
  * request; locally the inline sender still delivers at most LOCAL_DELIVERIES_IN_FLIGHT at once),
- * and only then each one's move to the next step: a crash before the enqueue leaves claims that
- * the next run finds due and hands over again.
+ * and only then each one's move to the next step: a crash before the enqueue leaves cap slots
+ * held for messages that the next run finds due and hands over again.
  */
 class HandOff {
   private readonly jobs: SendJob[] = [];
@@ -169,6 +168,14 @@ class HandOff {
     await queue.enqueue(this.jobs);
     await Promise.all(this.moves.map((move) => move()));
   }
+}
+
+/** The ledger items the candidates' decisions would be. */
+function candidateSteps(candidates: readonly Candidate[]): LedgerItemRef[] {
+  return candidates.flatMap(({ journey, state }) => {
+    const step = journey.steps[state.stepIndex];
+    return step ? [{ customerId: state.customerId, journeyId: journey.id, cycle: state.cycle, stepId: step.id }] : [];
+  });
 }
 
 /** One customer's corrupt item (a ledger entry that does not parse) is a counted skip. */
@@ -187,18 +194,19 @@ const DECIDED_BEFORE = 'decided-before';
 
 /**
  * Records one decision, each write conditional so that a re-run, a redelivered job or a racing
- * job changes nothing: the ledger claim first (one per customer, journey, cycle and step), then
- * the rolling cap, then the hand-off to the sender (with the batch's others), and last the move
- * to the next step.
+ * job changes nothing. A decision not to send is claimed in the ledger (one item per customer,
+ * journey, cycle and step), then the step moves on. A message takes the customer's and the
+ * person's cap slots (the customer's names it: its claim), goes to the sender with the batch's
+ * others, and last the step moves on; the sender writes its ledger item.
  */
 async function applyDecision(
   deps: RunDeps,
   options: RunOptions,
   profile: Profile | undefined,
   decision: Decision,
-  handOff: HandOff,
-  fresh: boolean,
+  batch: { handOff: HandOff; ledger: LedgerLookup; fresh: boolean },
 ): Promise<Outcome | typeof DECIDED_BEFORE> {
+  const { handOff, ledger, fresh } = batch;
   const { store, config } = deps;
   const { journey, state, step } = decision;
   // The tier on the run's date and the arm go on every claim, held-out ones too: each variant's control.
@@ -236,6 +244,13 @@ async function applyDecision(
   }
 
   const key = ledgerKey(state, step.id);
+  // What an earlier run decided (read with the batch's profiles): taken as it is, written over never.
+  if (ledger.invalid.has(key)) throw new CorruptItemError(`ledger item of ${key} is corrupt`);
+  const decided = ledger.entries.get(key);
+  if (decided && (decided.outcome !== 'sent' || decided.status !== 'claimed')) {
+    await saveNext(deps, decision, advance(journey, state, options.runDate), fresh);
+    return fresh ? DECIDED_BEFORE : decided.outcome;
+  }
   const { text, parts, couponCode: code, couponValue, couponExpiry: expiry } = renderStepMessage(config, deps.couponSecret, {
     step,
     tier,
@@ -245,59 +260,47 @@ async function applyDecision(
     runDate: options.runDate,
     couponKey: key,
   });
-  const existing = await store.claimLedger(
-    {
-      ...base,
-      outcome: 'sent',
-      status: 'claimed',
-      channel: step.channel,
-      recipient: decision.contact.channel === 'sms' ? maskPhone(decision.contact.to) : 'push endpoint',
-      parts,
-      ...(code ? { couponCode: code, ...(couponValue === undefined ? {} : { couponValue }) } : {}),
-    },
-    keepsUntil,
-  );
-  if (existing && existing.outcome !== 'sent') {
-    await saveNext(deps, decision, advance(journey, state, options.runDate), fresh);
-    return fresh ? DECIDED_BEFORE : existing.outcome;
+  const send = { date: options.runDate, key };
+  const keepAfter = addDays(options.runDate, -config.frequencyCap.perDays);
+  // The customer's cap slot names the message: it is the message's claim (docs/architecture.md#sending).
+  // A slot held already is a message an earlier run (or a racing job) decided: handed over again,
+  // since that run may have stopped before it did; the sender writes it once.
+  const holdsSlot = profile.recentSends.some((entry) => entry.key === key);
+  const person = personKey(decision.contact);
+  // The customer's slot and the person's (every id with this number or endpoint), taken at once.
+  const [customer, personal] = await Promise.all([
+    holdsSlot || store.takeCapSlot(profile, send, keepAfter),
+    store.takePersonSlot(person, send, keepAfter, config.frequencyCap.maxMessages),
+  ]);
+  if (!customer || personal === 'capped') {
+    // Give back only what this call took: a slot this message held already stays its own.
+    if (customer && !holdsSlot) await store.releaseCapSlot(profile, send, keepAfter);
+    if (personal === 'taken') await store.releasePersonSlot(person, send, config.frequencyCap.maxMessages);
+    // Another job took a slot first (perhaps for this very message, which it then hands over); a
+    // later run finds the step due again.
+    return waitInDueIndex(deps, decision, fresh, 'deferred:capped');
   }
-  if (!existing || existing.status === 'claimed') {
-    const send = { date: options.runDate, key };
-    const keepAfter = addDays(options.runDate, -config.frequencyCap.perDays);
-    const holdsSlot = profile.recentSends.some((entry) => entry.key === key);
-    const person = personKey(decision.contact);
-    // The customer's slot and the person's (every id with this number or endpoint), taken at once.
-    const [customer, personal] = await Promise.all([
-      holdsSlot || store.takeCapSlot(profile, send, keepAfter),
-      store.takePersonSlot(person, send, keepAfter, config.frequencyCap.maxMessages),
-    ]);
-    if (!customer || personal === 'capped') {
-      // Give back only what this call took: a slot this message held already stays its own.
-      if (customer && !holdsSlot) await store.releaseCapSlot(profile, send, keepAfter);
-      if (personal === 'taken') await store.releasePersonSlot(person, send, config.frequencyCap.maxMessages);
-      // Another job took a slot first (perhaps for this very message). The claim stays: if that
-      // job handed it over, the sender delivers it; if not, a later run resumes it.
-      return waitInDueIndex(deps, decision, fresh, 'deferred:capped');
-    }
-    const job: SendJob = {
-      customerId: base.customerId,
-      journeyId: base.journeyId,
-      cycle: base.cycle,
-      stepId: base.stepId,
-      channel: decision.contact.channel,
-      to: decision.contact.to,
-      text,
-      parts,
-      ...(code ? { couponCode: code } : {}),
-      ...(expiry ? { couponExpiry: expiry } : {}),
-      timeZone: profile.timeZone ?? config.merchantTimeZone,
-      ...versionOf(deps),
-    };
-    handOff.add(job, () => saveNext(deps, decision, advance(journey, state, options.runDate), fresh));
-    return 'sent';
-  }
-  await saveNext(deps, decision, advance(journey, state, options.runDate), fresh);
-  return fresh ? DECIDED_BEFORE : 'sent';
+  const job: SendJob = {
+    customerId: base.customerId,
+    journeyId: base.journeyId,
+    cycle: base.cycle,
+    stepId: base.stepId,
+    channel: decision.contact.channel,
+    to: decision.contact.to,
+    text,
+    parts,
+    ...(code ? { couponCode: code, ...(couponValue === undefined ? {} : { couponValue }) } : {}),
+    ...(expiry ? { couponExpiry: expiry } : {}),
+    timeZone: profile.timeZone ?? config.merchantTimeZone,
+    ...versionOf(deps),
+    runDate: options.runDate,
+    ...(tier ? { tier: tier.id } : {}),
+    ...(variant ? { variant: variant.id } : {}),
+    keepUntil: keepsUntil,
+  };
+  handOff.add(job, () => saveNext(deps, decision, advance(journey, state, options.runDate), fresh));
+  // A fresh birthday or holiday message whose slot an earlier run of the day took: counted by that run.
+  return fresh && holdsSlot ? DECIDED_BEFORE : 'sent';
 }
 
 function versionOf(deps: RunDeps): { configVersion?: number } {

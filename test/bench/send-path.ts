@@ -67,20 +67,21 @@ export interface SendPathRow {
 const PHASES = ['plan', 'scan', 'send'] as const;
 
 /**
- * Why each request of the breakdown is there. Of the six writes per sent message, three are on
+ * Why each request of the breakdown is there. Of the five writes per sent message, three are on
  * other items than the ledger (no transactions: a condition sees its own item alone) and the
- * ledger's three are at three moments (before the hand-off, before and after the channel call);
- * the rest is shared by a page, a batch or the day.
+ * ledger's two are at two moments (before and after the channel call); the rest is shared by a
+ * page, a batch or the day.
  */
 const GUARDS: Record<string, string> = {
-  'PutItem ledger': 'the claim: one decision per customer, journey, cycle and step',
-  'UpdateItem profile': "the customer's cap slot: one per run, maxMessages per perDays, per id",
+  'PutItem ledger': 'a decision not to send: one per customer, journey, cycle and step',
+  'UpdateItem profile': "the customer's cap slot, naming the message (its claim): one per run, maxMessages per perDays, per id",
   'UpdateItem person cap': "the person's cap slot: the same per phone number or push endpoint",
   'PutItem journey state': "the move to the next step (out of this step's due partition)",
-  'UpdateItem ledger -> sending': 'at most once: claimed -> sending before the channel call; a redelivered job finds it moved',
+  'UpdateItem ledger -> sending': "at most once: the message's item written (created) as sending before the channel call; a redelivered job finds it",
   'UpdateItem ledger -> sent': 'the channel took it (else it stays sending: unconfirmed)',
   'BatchGetItem profile': 'guardrail inputs, 100 customers a request',
-  'BatchGetItem profile (consistent)': 'consent read again, one request per SQS batch of 10',
+  'BatchGetItem ledger': "what earlier runs decided of the batch's steps, 100 a request",
+  'BatchGetItem profile (consistent)': 'consent and the claim read again, one request per SQS batch of 10',
   'Query due index': "the day's due partitions: fixed per day, shared by its messages",
   'Query calendar index': "birthday and holiday reads: fixed per day",
   'SQS SendMessageBatch': '10 messages a request',

@@ -6,10 +6,11 @@ import { SendJobMessageSchema, ShardJobMessageSchema, type ShardJobMessage } fro
 import { campaignConfig } from '../../lib/runtime/aws/env.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
 import { CONFIG_CACHE_MS, storeVersion } from '../../lib/usecases/config-versions.ts';
+import { ledgerEntryOf } from '../../lib/usecases/deliver.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
 import { mockAws, putEvents, sendMessageBatches } from '../support/aws-mocks.ts';
 import { SEND_QUEUE_URL, WORK_QUEUE_URL } from '../support/handler-env.ts';
-import { ledgerItem, startHandlerTable, type HandlerTable } from '../support/handler-table.ts';
+import { startHandlerTable, type HandlerTable } from '../support/handler-table.ts';
 import { loadSqsEvent, withBodies } from '../support/sample-events.ts';
 
 const TODAY = '2026-11-22';
@@ -58,13 +59,14 @@ describe('config versions in the deployed functions (dynalite; SQS and EventBrid
 
     await storeVersion(table.store, pushed, 'push shop.json', 1, clock);
 
-    // Shard 7 of the first run, after the push: decided and written with version 1.
+    // Shard 7 of the first run, after the push: decided with version 1.
     const sends = await scan(first[7] as ShardJobMessage);
     expect(sends.length).toBeGreaterThan(0);
     for (const send of sends) {
       expect(send.text.endsWith(deployed.sms.optOutText)).toBe(true);
       expect(send.configVersion).toBe(1);
-      expect(await ledgerItem(table.store, send)).toMatchObject({ configVersion: 1, status: 'claimed' });
+      // What the sender writes in the ledger when it sends it.
+      expect(ledgerEntryOf(send)).toMatchObject({ configVersion: 1, runDate: TODAY });
     }
 
     // The warm function reads the current version again once its cache ages out: the next run is version 2.
@@ -77,7 +79,7 @@ describe('config versions in the deployed functions (dynalite; SQS and EventBrid
     expect(later.length).toBeGreaterThan(0);
     for (const send of later) {
       expect(send.text.endsWith('退订回TD')).toBe(true);
-      expect(await ledgerItem(table.store, send)).toMatchObject({ configVersion: 2 });
+      expect(ledgerEntryOf(send)).toMatchObject({ configVersion: 2 });
     }
   });
 });

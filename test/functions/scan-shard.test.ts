@@ -8,6 +8,7 @@ import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
 import { verifyCouponCode } from '../../lib/domain/coupon.ts';
 import { shardOf } from '../../lib/domain/hashing.ts';
+import { addDays } from '../../lib/domain/dates.ts';
 import { ledgerKey } from '../../lib/domain/journeys.ts';
 import { SendJobMessageSchema, ShardJobMessageSchema, type ShardJobMessage } from '../../lib/events/schemas.ts';
 import type { SendJob } from '../../lib/ports/messaging.ts';
@@ -20,6 +21,7 @@ import { mockAws, putEvents, sendMessageBatches } from '../support/aws-mocks.ts'
 import { COUPON_SECRET, COUPON_SECRET_ARN, EVENT_BUS_NAME, SEND_QUEUE_URL } from '../support/handler-env.ts';
 import { changedKeys, type HandlerTable, startHandlerTable, tableItems } from '../support/handler-table.ts';
 import { loadSqsEvent, redelivered, withBodies } from '../support/sample-events.ts';
+import { claimsAdded, slotKeys } from '../support/table-state.ts';
 
 const TODAY = '2026-11-22';
 /** The run the sample's job belongs to, as plan-recall records it. */
@@ -34,7 +36,6 @@ const SHARDS = 8;
  */
 const SHOP = { customers: 150, seed: 2 };
 
-type Item = Record<string, unknown>;
 const keyOf = (job: Pick<SendJob, 'customerId' | 'journeyId' | 'cycle' | 'stepId'>) => `C#${job.customerId}|L#${job.journeyId}#${job.cycle}#${job.stepId}`;
 
 describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Secrets Manager mocked)', () => {
@@ -71,12 +72,10 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
       .flat()
       .map((body) => SendJobMessageSchema.parse(body));
   const remember = (jobs: readonly SendJob[]) => jobs.forEach((job) => enqueuedForRun.set(keyOf(job), job));
-  /** Ledger items added between two snapshots that claim a message. */
-  const claimsAdded = (before: Map<string, Item>, after: Map<string, Item>) =>
-    changedKeys(before, after).filter((key) => key.includes('|L#') && after.get(key)?.status === 'claimed');
+  const claimOf = (job: SendJob) => ledgerKey(job, job.stepId);
 
   describe('the sample (shard 5 of the daily run)', () => {
-    it('claims each due message in the ledger and hands it to the send queue, once', async () => {
+    it('claims each due message (its cap slot) and hands it to the send queue, once, with what the sender writes in the ledger', async () => {
       const before = await tableItems(table.store);
 
       const result = await handler(sample, lambdaContext('scan-shard'));
@@ -86,10 +85,12 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
       remember(jobs);
       expect(jobs).toHaveLength(3);
       const after = await tableItems(table.store);
-      expect(claimsAdded(before, after)).toEqual(jobs.map(keyOf).sort());
+      expect(claimsAdded(before, after)).toEqual(jobs.map(claimOf).sort());
       for (const job of jobs) {
         expect(shardOf(job.customerId, SHARDS)).toBe(5);
-        expect(after.get(keyOf(job))).toMatchObject({ status: 'claimed', outcome: 'sent', runDate: TODAY, channel: 'sms', parts: job.parts });
+        // The sender writes the message's ledger item: the run hands it over unwritten.
+        expect(after.get(keyOf(job))).toBeUndefined();
+        expect(job).toMatchObject({ runDate: TODAY, keepUntil: addDays(TODAY, campaignConfig().retentionDays), channel: 'sms' });
         expect(job.to).toMatch(/^\+861\d{10}$/);
         expect(job.text.endsWith('拒收请回复R')).toBe(true);
         // The coupon is signed with the secret read from Secrets Manager at cold start.
@@ -132,12 +133,12 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
       expect(accepted).toHaveLength(5);
       expect(aws.sqs.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input.Entries?.length)).toEqual([5, 5]);
       expect(new Set(accepted.map(keyOf)).size).toBe(accepted.length);
-      expect(claimsAdded(before, await tableItems(table.store))).toEqual(accepted.map(keyOf).sort());
+      expect(claimsAdded(before, await tableItems(table.store))).toEqual(accepted.map(claimOf).sort());
     });
 
-    it('a throttled DynamoDB query and a throttled ledger write are retried by the SDK: nothing lost', async () => {
+    it('a throttled DynamoDB query and a throttled cap slot write are retried by the SDK: nothing lost', async () => {
       table.faults.fail('Query', 'ProvisionedThroughputExceededException');
-      table.faults.fail('PutItem', 'ProvisionedThroughputExceededException', { when: (request) => JSON.stringify(request.Item ?? {}).includes('"L#') });
+      table.faults.fail('UpdateItem', 'ProvisionedThroughputExceededException', { when: (request) => String(request.UpdateExpression).includes('#sends') });
       const before = await tableItems(table.store);
 
       const result = await handler(jobFor(0), lambdaContext('scan-shard'));
@@ -145,12 +146,12 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
       expect(result).toEqual({ batchItemFailures: [] });
       expect(table.faults.injected).toEqual([
         { operation: 'Query', code: 'ProvisionedThroughputExceededException' },
-        { operation: 'PutItem', code: 'ProvisionedThroughputExceededException' },
+        { operation: 'UpdateItem', code: 'ProvisionedThroughputExceededException' },
       ]);
       const jobs = sendQueueJobs();
       remember(jobs);
       expect(jobs).toHaveLength(2);
-      expect(claimsAdded(before, await tableItems(table.store))).toEqual(jobs.map(keyOf).sort());
+      expect(claimsAdded(before, await tableItems(table.store))).toEqual(jobs.map(claimOf).sort());
     });
   });
 
@@ -285,7 +286,7 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
       try {
         const instanceA = await coldStart({ tableName: raceStore.tableName, endpoint: table.faults.endpoint });
         const first = instanceA(event, lambdaContext('scan-shard'));
-        // A has claimed all 5 messages of shard 7 and waits on its cap writes.
+        // A has decided all 5 messages of shard 7 and waits on its cap writes.
         await vi.waitFor(() => expect(slowCapWrite.held).toBe(5), { timeout: 5000, interval: 10 });
         const instanceB = await coldStart({ tableName: raceStore.tableName, endpoint: table.dynamo.endpoint });
         const overtaking = await instanceB(redelivered(event), lambdaContext('scan-shard'));
@@ -303,13 +304,12 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
       expect(new Set(enqueued.map(keyOf)).size).toBe(enqueued.length);
     });
 
-    // A claims, B (a redelivery) finds A's claim and takes the cap slot first; A's cap write then
-    // fails. A must keep the claim (B has enqueued the message), or the sender finds no claim and
-    // the step is skipped for good.
-    it('keeps the ledger claim of every message it enqueued, so the sender can send it', async () => {
+    // B (a redelivery) takes the cap slots first and enqueues; A's cap write then fails and A
+    // defers. B's slots must stay, or the sender finds no claim and never sends the message.
+    it('keeps the cap slot (the claim) of every message it enqueued, so the sender sends it', async () => {
       const items = await tableItems(raceStore);
 
-      expect(enqueued.map((job) => items.get(keyOf(job))?.status)).toEqual(enqueued.map(() => 'claimed'));
+      expect(enqueued.map((job) => slotKeys(items.get(`C#${job.customerId}|PROFILE`)).includes(claimOf(job)))).toEqual(enqueued.map(() => true));
     });
   });
 });

@@ -7,9 +7,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/send-message.ts';
 import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
-import { localDate } from '../../lib/domain/dates.ts';
+import { addDays, localDate } from '../../lib/domain/dates.ts';
+import { ledgerKey } from '../../lib/domain/journeys.ts';
 import { maskPhone } from '../../lib/domain/phone.ts';
 import { SendJobMessageSchema } from '../../lib/events/schemas.ts';
+import { recallTable } from '../../lib/store/tables.ts';
 import type { SendJob } from '../../lib/ports/messaging.ts';
 import { campaignConfig } from '../../lib/runtime/aws/env.ts';
 import { lambdaContext, MemoryQueue } from '../../lib/runtime/local-pipeline.ts';
@@ -59,8 +61,8 @@ const keyOf = (job: Pick<SendJob, 'customerId' | 'journeyId' | 'cycle' | 'stepId
 
 /**
  * The daily run's claims are made by the real shard use case (200 demo customers, seed 2: 21 SMS
- * on 2026-11-22), and the sample's three by the same conditional ledger write: the sender only
- * sends what the ledger says is claimed. Each test takes jobs of its own. The pacer is the real
+ * on 2026-11-22), and the sample's three by the same conditional cap slot write: the sender only
+ * sends what a run claimed, and writes each message's ledger item itself. Each test takes jobs of its own. The pacer is the real
  * one at the default 20 parts/s on the same table: the file sends about 35 parts in all.
  */
 describe('send-message (the deployed handler on dynalite; End User Messaging, SNS and EventBridge mocked)', () => {
@@ -97,20 +99,14 @@ describe('send-message (the deployed handler on dynalite; End User Messaging, SN
     const file = await loadSqsEvent('send-message.sqs-batch.json');
     sample = withBodies(file, file.Records.map((record) => ({ ...SendJobMessageSchema.parse(JSON.parse(record.body)), timeZone: ZONE })));
     for (const { smsOptIn, ...contact } of SAMPLE_CUSTOMERS) await store.saveCustomer(contact, { smsOptIn, optedOut: false }, 'any');
+    // The run's claim of each: the customer's cap slot naming the message.
     for (const record of sample.Records) {
       const job = SendJobMessageSchema.parse(JSON.parse(record.body));
-      await store.claimLedger({
-        customerId: job.customerId,
-        journeyId: job.journeyId,
-        cycle: job.cycle,
-        stepId: job.stepId,
-        runDate: TODAY,
-        outcome: 'sent',
-        status: 'claimed',
-        channel: job.channel,
-        parts: job.parts,
-        ...(job.couponCode ? { couponCode: job.couponCode } : {}),
-      });
+      const { profiles } = await store.getProfiles([job.customerId], { consistent: true });
+      const profile = profiles.get(job.customerId);
+      if (!profile || !(await store.takeCapSlot(profile, { date: TODAY, key: ledgerKey(job, job.stepId) }, addDays(TODAY, -config.frequencyCap.perDays)))) {
+        throw new Error(`no cap slot for ${job.customerId}`);
+      }
     }
   });
   beforeEach(() => {
@@ -144,6 +140,20 @@ describe('send-message (the deployed handler on dynalite; End User Messaging, SN
       expect(publishedTo('+8613800138002')).toEqual([smsOf(coupon)]);
       expect(publishedTo(push.to)).toEqual([{ TargetArn: push.to, Message: push.text }]);
       for (const job of jobs) expect(await ledgerItem(store, job)).toMatchObject({ status: 'sent', sentAt: expect.stringMatching(/^2\d{3}-/) });
+      // The sender wrote each item whole (the run hands messages over unwritten): found by the
+      // report's date index, the number masked, the coupon's value, deleted by TTL after retention.
+      expect(await ledgerItem(store, coupon)).toMatchObject({
+        runDate: TODAY,
+        outcome: 'sent',
+        channel: 'sms',
+        recipient: maskPhone(coupon.to),
+        parts: 2,
+        couponCode: coupon.couponCode,
+        couponValue: 50,
+        [recallTable.dateIndex.partitionKey]: expect.stringContaining(TODAY),
+        [recallTable.timeToLiveAttribute]: Date.parse(`${coupon.keepUntil ?? ''}T00:00:00Z`) / 1000,
+      });
+      expect(await ledgerItem(store, push)).toMatchObject({ recipient: 'push endpoint', couponValue: 100 });
 
       expect(eventsOf('MessageSent').map((event) => event.detail).sort((a, b) => String(a.customerId).localeCompare(String(b.customerId)))).toEqual([
         { customerId: 'c000418', journeyId: 'lifecycle', stepId: 'sleeping', cycle: '2026-08-24', channel: 'sms', parts: 1, sentAt: expect.any(String) },
@@ -234,6 +244,20 @@ describe('send-message (the deployed handler on dynalite; End User Messaging, SN
       expect(aws.smsVoice.commandCalls(SendTextMessageCommand)).toHaveLength(0);
       expect(await ledgerItem(store, forged)).toBeUndefined();
     });
+
+    it('a message queued by the previous version (no runDate; its ledger item claimed by the run) is sent from its claim, once', async () => {
+      const [job] = take(1);
+      if (!job) throw new Error('unreachable');
+      const { runDate: _runDate, keepUntil: _keepUntil, tier: _tier, variant: _variant, couponValue: _couponValue, ...queued } = job;
+      const claim = { customerId: job.customerId, journeyId: job.journeyId, cycle: job.cycle, stepId: job.stepId, runDate: TODAY, outcome: 'sent' as const, channel: job.channel, parts: job.parts };
+      await store.claimLedger({ ...claim, status: 'claimed', ...(job.couponCode ? { couponCode: job.couponCode } : {}) });
+
+      const result = await handler(recordsFor([queued, queued]), lambdaContext('send-message'));
+
+      expect(result).toEqual({ batchItemFailures: [] });
+      expect(smsSends(aws).map((input) => input.DestinationPhoneNumber)).toEqual([job.to]);
+      expect(await ledgerItem(store, job)).toMatchObject({ ...claim, status: 'sent' });
+    });
   });
 
   describe("End User Messaging's refusals", () => {
@@ -322,7 +346,7 @@ describe('send-message (the deployed handler on dynalite; End User Messaging, SN
   });
 
   describe("the send window closed in the customer's time zone before the send (a backlog at 21:00)", () => {
-    it('is not sent: it goes back to the send queue as a fresh message, delayed at most 900 s, the claim kept; the record is done (no receive used up, never the DLQ)', async () => {
+    it('is not sent: it goes back to the send queue as a fresh message, delayed at most 900 s, the claim kept and nothing written; the record is done (no receive used up, never the DLQ)', async () => {
       const [job, neighbour, early] = take(3);
       if (!job || !neighbour || !early) throw new Error('unreachable');
       const event = recordsFor([{ ...job, timeZone: zoneAtHour(21) }, neighbour, { ...early, timeZone: zoneAtHour(7) }]);
@@ -332,8 +356,9 @@ describe('send-message (the deployed handler on dynalite; End User Messaging, SN
 
       expect(result).toEqual({ batchItemFailures: [] });
       expect(smsSends(aws).map((input) => input.DestinationPhoneNumber)).toEqual([neighbour.to]);
-      expect(await ledgerItem(store, job)).toMatchObject({ status: 'claimed' });
-      expect(await ledgerItem(store, early)).toMatchObject({ status: 'claimed' });
+      expect(await ledgerItem(store, job)).toBeUndefined();
+      expect(await ledgerItem(store, early)).toBeUndefined();
+      for (const waits of [job, early]) expect((await profileItem(store, waits.customerId))?.recentSends).toContainEqual({ date: TODAY, key: ledgerKey(waits, waits.stepId) });
       const waiting = aws.sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries ?? []);
       expect(waiting.map((entry) => JSON.parse(entry.MessageBody ?? '{}').customerId).sort()).toEqual([job.customerId, early.customerId].sort());
       // 21:xx: the window opens in more than 10 hours, so the longest delay; 07:xx: within the hour.

@@ -152,6 +152,15 @@ async function script(store: MemoryPorts): Promise<[string, unknown][]> {
   await note('taken', store.moveLedgerStatus('c1', ref, MESSAGE_MOVES.taken, { sentAt: '2026-03-05T02:00:00.000Z' }));
   await note('move of no entry', store.moveLedgerStatus('c1', { ...ref, stepId: 'none' }, MESSAGE_MOVES.begin));
   await note('move of a skip', store.moveLedgerStatus('c3', ref, MESSAGE_MOVES.withdrawn));
+  // The sender's first write of a message the run handed over unwritten.
+  const opened = { ...message('c1', 'open', '2026-03-05'), tier: 'gold', variant: 'b' };
+  const openRef = { ...ref, stepId: 'open' };
+  await note('open', store.openMessage(opened, MESSAGE_MOVES.begin, '2027-03-05'));
+  await note('open again', store.openMessage(opened, MESSAGE_MOVES.begin, '2027-03-05'));
+  await note('handed back', store.moveLedgerStatus('c1', openRef, MESSAGE_MOVES.notTaken));
+  await note('open handed back', store.openMessage(opened, MESSAGE_MOVES.begin, '2027-03-05'));
+  await note('open a skip', store.openMessage({ ...opened, customerId: 'c3', stepId: 'remind' }, MESSAGE_MOVES.begin));
+  await note('open withdrawn', store.openMessage({ ...message('c1', 'stop', '2026-03-05'), outcome: 'skipped:opted-out', error: 'opted out after the claim' }, MESSAGE_MOVES.withdrawn));
   await note('converted', store.markConverted('c1', ref, { orderId: 'o7', convertedAt: '2026-03-06T10:00:00+08:00', revenue: 99 }));
   await note('converted replay', store.markConverted('c1', ref, { orderId: 'o7', convertedAt: '2026-03-06T10:00:00+08:00', revenue: 99 }));
   await note('converted by another', store.markConverted('c1', ref, { orderId: 'o8', convertedAt: '2026-03-07T10:00:00+08:00', revenue: 50 }));

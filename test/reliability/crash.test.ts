@@ -198,7 +198,7 @@ describe('crash at every write, then a fresh process runs the use case again', (
     expect(report.crashPoints).toBeGreaterThanOrEqual(40);
     expect(report.failures).toEqual([]);
     expect(report.duplicates).toBe(0);
-    // A crash between claimed -> sending and sending -> sent happens at some k: unconfirmed exists.
+    // A crash between the first write (sending) and sending -> sent happens at some k: unconfirmed exists.
     expect(report.unconfirmed).toBeGreaterThan(0);
   });
 
@@ -268,7 +268,7 @@ describe('crash at every write, then a fresh process runs the use case again', (
 
     const report = await crashAtEveryWrite('send-message', initial, run);
 
-    // Per message: the pacer's booking, claimed -> sending, the publish, sending -> sent; on a busy
+    // Per message: the pacer's booking, its ledger item written as sending, the publish, sending -> sent; on a busy
     // machine a booking that finds its second taken books again, one more write to crash at.
     expect(report.crashPoints).toBeGreaterThanOrEqual(jobs.length * 4);
     expect(report.crashPoints).toBeLessThanOrEqual(jobs.length * 6);

@@ -1,5 +1,6 @@
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
+import { keys } from '../../lib/store/tables.ts';
 
 /**
  * A table as data: every item by `pk|sk`, to copy a prepared shop into a fresh table and to
@@ -107,5 +108,22 @@ export function ledgerKeysWithStatus(state: TableState, status: string): string[
   return [...state]
     .filter(([key, item]) => isLedger(key) && item.status === status)
     .map(([, item]) => `${String(item.customerId)}#${String(item.journeyId)}#${String(item.cycle)}#${String(item.stepId)}`)
+    .sort();
+}
+
+/** The ledger keys (`<customer>#<journey>#<cycle>#<step>`) a profile item's cap slots name. */
+export function slotKeys(profile: TableItem | undefined): string[] {
+  const sends: unknown = profile?.recentSends;
+  return Array.isArray(sends) ? sends.flatMap((send: unknown) => (typeof send === 'object' && send !== null && 'key' in send ? [String(send.key)] : [])) : [];
+}
+
+/** The messages claimed between two snapshots: the cap slots added to profiles, by ledger key, sorted. */
+export function claimsAdded(before: TableState, after: TableState): string[] {
+  return changedKeys(before, after)
+    .filter((key) => key.endsWith(`|${keys.profile}`))
+    .flatMap((key) => {
+      const held = new Set(slotKeys(before.get(key)));
+      return slotKeys(after.get(key)).filter((slot) => !held.has(slot));
+    })
     .sort();
 }

@@ -19,7 +19,9 @@ import type {
 } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
 import { keys, recallTable } from '../../store/tables.ts';
-import { orderDateKeys, ProfileReadingAdapter, putJourneyState, readCustomerHistory } from './items.ts';
+import type { CalendarDate } from '../../domain/dates.ts';
+import { ledgerDateKeys, orderDateKeys, ProfileReadingAdapter, putJourneyState, readCustomerHistory } from './items.ts';
+import { expiresOn } from './ttl.ts';
 import { parseAll, PortAdapter, type CapacityMeter, type DynamoTable } from './table.ts';
 
 /* The ports on customers' items outside the daily run: the sender, record-order, the test campaign. */
@@ -59,6 +61,39 @@ export function moveMessage(table: DynamoTable, customerId: string, ledger: Ledg
       Key: ledgerKey(customerId, ledger),
       UpdateExpression: update,
       ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+}
+
+/**
+ * The sender's first write of a message (docs/architecture.md#sending): the whole ledger item in
+ * the status `move` goes to, one update that creates it when there is none, or moves it from where
+ * `move` starts. Conditional like every move, so a duplicate of the message writes nothing.
+ */
+export function openMessage(table: DynamoTable, entry: LedgerEntry, move: MessageMove, expiry?: CalendarDate): Promise<boolean> {
+  if (!move.opens) throw new Error(`the move to ${move.to} from ${move.from.join(', ')} cannot create a message`);
+  const names: Record<string, string> = { '#pk': 'pk', '#status': 'status' };
+  const values: Record<string, unknown> = { ':to': move.to };
+  const from = move.from.map((status, i) => {
+    values[`:from${i}`] = status;
+    return `:from${i}`;
+  });
+  const { status: _replaced, ...item } = entry;
+  const fields: Record<string, unknown> = { ...item, ...ledgerDateKeys(entry), ...(expiry ? expiresOn(expiry) : {}) };
+  const sets = Object.entries(fields).map(([field, value], i) => {
+    names[`#f${i}`] = field;
+    values[`:f${i}`] = value;
+    return `#f${i} = :f${i}`;
+  });
+  return table.conditional(
+    new UpdateCommand({
+      TableName: table.tableName,
+      Key: ledgerKey(entry.customerId, entry),
+      UpdateExpression: `SET #status = :to, ${sets.join(', ')}`,
+      ConditionExpression: `attribute_not_exists(#pk) OR #status IN (${from.join(', ')})`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
       ReturnConsumedCapacity: 'TOTAL',
@@ -149,6 +184,10 @@ export class DynamoDeliveries extends ProfileReadingAdapter implements Deliverie
 
   moveLedgerStatus(customerId: string, ledger: LedgerRef, move: MessageMove, extra: MessageMoveFields = {}): Promise<boolean> {
     return moveMessage(this.table, customerId, ledger, move, extra);
+  }
+
+  openMessage(entry: LedgerEntry, move: MessageMove, expiry?: CalendarDate): Promise<boolean> {
+    return openMessage(this.table, entry, move, expiry);
   }
 
   markOptedOut(customerId: string, at: string): Promise<void> {

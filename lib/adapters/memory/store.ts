@@ -1,6 +1,7 @@
 import type { Consent } from '../../domain/consent.ts';
 import { nextMonth, type CalendarDate } from '../../domain/dates.ts';
 import { shardOf } from '../../domain/hashing.ts';
+import { ledgerKey } from '../../domain/journeys.ts';
 import { MemberSchema } from '../../domain/members.ts';
 import { OPERATOR_MARKED, type MessageMove } from '../../domain/message-state.ts';
 import { JourneyStateSchema, LedgerEntrySchema, OrderMarkerSchema, ProfileSchema, type CategoryHistory, type JourneyState, type LedgerEntry, type OrderMarker, type Profile } from '../../domain/records.ts';
@@ -19,6 +20,8 @@ import type {
   DuePartition,
   DueSlot,
   ImportLog,
+  LedgerItemRef,
+  LedgerLookup,
   LedgerRef,
   MemberFigures,
   MessageMoveFields,
@@ -197,6 +200,15 @@ export class MemoryStore implements MemoryPorts {
 
   // Decisions
 
+  getLedgerEntries(refs: readonly LedgerItemRef[]): Promise<LedgerLookup> {
+    const entries = new Map<string, LedgerEntry>();
+    for (const ref of refs) {
+      const entry = this.customers.get(ref.customerId)?.ledger.get(ledgerSort(ref));
+      if (entry) entries.set(ledgerKey(ref, ref.stepId), copy(entry));
+    }
+    return Promise.resolve({ entries, invalid: new Set() });
+  }
+
   claimLedger(entry: LedgerEntry): Promise<LedgerEntry | undefined> {
     const items = this.items(entry.customerId);
     const sort = ledgerSort(entry);
@@ -221,6 +233,16 @@ export class MemoryStore implements MemoryPorts {
       status !== undefined && (move.from.includes(status) || (move.overridesOperator === true && entry?.markedBy === 'operator' && OPERATOR_MARKED.includes(status)));
     if (!entry || !movable) return Promise.resolve(false);
     Object.assign(entry, copy(extra), { status: move.to }, move.by === 'sender' ? {} : { markedBy: move.by });
+    return Promise.resolve(true);
+  }
+
+  openMessage(entry: LedgerEntry, move: MessageMove): Promise<boolean> {
+    if (!move.opens) throw new Error(`the move to ${move.to} from ${move.from.join(', ')} cannot create a message`);
+    const items = this.items(entry.customerId);
+    const existing = items.ledger.get(ledgerSort(entry));
+    if (existing && (existing.status === undefined || !move.from.includes(existing.status))) return Promise.resolve(false);
+    // As the update writes it: the entry's fields over whatever the item held.
+    this.putLedger(items, { ...existing, ...entry, status: move.to });
     return Promise.resolve(true);
   }
 
