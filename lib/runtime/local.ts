@@ -100,7 +100,7 @@ export async function openLocalRuntime(options: LocalOptions = {}): Promise<Loca
         await lock?.release();
         throw error;
       });
-  const client = dynamoClient(options.endpoint ?? embedded?.endpoint, { embedded: embedded !== undefined });
+  const client = dynamoClient(options.endpoint ?? embedded?.endpoint, { embedded: embedded !== undefined, ...(embedded?.thread ? { thread: embedded.thread } : {}) });
   const close = async (): Promise<void> => {
     client.destroy();
     await embedded?.close();

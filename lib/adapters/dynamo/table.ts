@@ -4,6 +4,7 @@ import type { Cursor } from '../../ports/store.ts';
 import { partitionMatches, type ItemAction, type TableAccess } from '../../store/access.ts';
 import { backoffMs, wait } from '../retry.ts';
 import { PermanentError } from '../../errors.ts';
+import { documentClient } from '../dynamo-client.ts';
 
 /*
  * What every DynamoDB adapter shares: the document client, capacity accounting, conditional
@@ -136,7 +137,7 @@ export class DynamoTable {
     private readonly access: TableAccess,
     readonly usage: CapacityMeter = { readUnits: 0, writeUnits: 0 },
   ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.doc = documentClient(client);
   }
 
   /**
