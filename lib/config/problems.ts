@@ -42,6 +42,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return formatted;
 }
 
-export function schemaProblems(error: z.ZodError): ConfigProblem[] {
+/** Of any zod error: classic's ZodError, or zod/mini's (the campaign config's schema). */
+export function schemaProblems(error: z.core.$ZodError): ConfigProblem[] {
   return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
 }
