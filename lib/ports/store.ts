@@ -150,22 +150,8 @@ export interface CalendarReads extends CapacityUsage {
   orderedSince(from: CalendarDate, to: CalendarDate, shard: number, cursor?: Cursor): Promise<Page<string>>;
 }
 
-/** One message's ledger item: its customer and its step. */
-export type LedgerItemRef = LedgerRef & { customerId: string };
-
-/** Ledger items by `ledgerKey` (lib/domain/journeys.ts); `invalid`: the keys whose item does not parse. */
-export interface LedgerLookup {
-  entries: Map<string, LedgerEntry>;
-  invalid: Set<string>;
-}
-
 /** What a shard job decides and writes. */
 export interface Decisions extends CapacityUsage, ProfileReads, JourneyWrites {
-  /**
-   * The ledger items of a batch's steps, eventually consistent (batched): what earlier runs
-   * decided. A hint that spares writes: every write the run makes stays conditional.
-   */
-  getLedgerEntries(refs: readonly LedgerItemRef[]): Promise<LedgerLookup>;
   /**
    * Claims a ledger entry (conditional put); returns the entry that already held its key, if any.
    * `expiresOn`: the day the store may delete it (the config's `retentionDays` after its run); kept for good without.
@@ -236,6 +222,8 @@ export interface Deliveries extends CapacityUsage, ProfileReads {
    * `expiresOn`: the day the table's TTL may delete it.
    */
   openMessage(entry: LedgerEntry, move: MessageMove, expiresOn?: CalendarDate): Promise<boolean>;
+  /** Whether the message's ledger item exists and does not parse (strongly consistent): why `openMessage` found its key taken. */
+  isCorruptMessage(customerId: string, ledger: LedgerRef): Promise<boolean>;
   /** STOP reported by the channel at `at`: every later run skips the customer for consent. */
   markOptedOut(customerId: string, at: string): Promise<void>;
 }

@@ -44,7 +44,7 @@ export const LOCAL_DELIVERIES_IN_FLIGHT = 10;
  * (counted; the run goes on).
  */
 export class InlineSendQueue implements SendQueue {
-  readonly results: Record<DeliveryResult | 'unconfirmed', number> = { sent: 0, duplicate: 0, failed: 0, 'opted-out': 0, waiting: 0, unconfirmed: 0 };
+  readonly results: Record<DeliveryResult | 'unconfirmed', number> = { sent: 0, duplicate: 0, failed: 0, 'opted-out': 0, waiting: 0, 'bad-record': 0, unconfirmed: 0 };
   private readonly limit = pLimit(LOCAL_DELIVERIES_IN_FLIGHT);
 
   constructor(

@@ -17,8 +17,9 @@ export class UnconfirmedDeliveryError extends PermanentError {
 /**
  * `duplicate`: another copy of the message went (or is going) out, a run decided the step
  * otherwise, or no run claimed it. `waiting`: outside the send window; handed back to the queue.
+ * `bad-record`: a corrupt item holds the message's ledger key (counted, never written over).
  */
-export type DeliveryResult = 'sent' | 'duplicate' | 'failed' | 'opted-out' | 'waiting';
+export type DeliveryResult = 'sent' | 'duplicate' | 'failed' | 'opted-out' | 'waiting' | 'bad-record';
 
 export interface DeliverDeps {
   store: Deliveries;
@@ -92,7 +93,10 @@ export async function deliverMessage(deps: DeliverDeps, job: SendJob, announce?:
     return settled ? 'opted-out' : 'duplicate';
   }
   if (job.channel === 'sms') await deps.pacer?.reserve(job.parts);
-  if (!(await openOrMove(store, job, MESSAGE_MOVES.begin))) return 'duplicate';
+  if (!(await openOrMove(store, job, MESSAGE_MOVES.begin))) {
+    // Taken by another copy or decided otherwise, unless what holds its key does not parse.
+    return ledgerEntryOf(job) && (await store.isCorruptMessage(job.customerId, job)) ? 'bad-record' : 'duplicate';
+  }
   const sentAt = clock.now();
   try {
     await transport.deliver(job, sentAt);

@@ -6,7 +6,7 @@ import { memberOn } from '../domain/members.ts';
 import { MESSAGE_MOVES } from '../domain/message-state.ts';
 import { advance, afterStale, dueCutoff, isFinished, ledgerKey, startCycle } from '../domain/journeys.ts';
 import { dateReadsOn } from '../domain/calendar.ts';
-import type { CalendarReads, Cursor, Decisions, DueIndex, LedgerItemRef, LedgerLookup } from '../ports/store.ts';
+import type { CalendarReads, Cursor, Decisions, DueIndex } from '../ports/store.ts';
 import type { SendJob, SendQueue } from '../ports/messaging.ts';
 import { CorruptItemError } from '../domain/records.ts';
 import { dateReadCustomers } from './calendar-reads.ts';
@@ -118,7 +118,7 @@ export async function runShard(
   const customerIds = [...byCustomer.keys()].sort();
   for (let i = 0; i < customerIds.length; i += PROFILE_BATCH) {
     const batch = customerIds.slice(i, i + PROFILE_BATCH);
-    const [{ profiles, invalid }, ledger] = await Promise.all([store.getProfiles(batch), store.getLedgerEntries(batch.flatMap((customerId) => candidateSteps(byCustomer.get(customerId) ?? [])))]);
+    const { profiles, invalid } = await store.getProfiles(batch);
     const handOff = new HandOff();
     await Promise.all(
       batch.map(async (customerId) => {
@@ -133,7 +133,7 @@ export async function runShard(
         const profile = profiles.get(customerId);
         const decisions = decideCustomer(profile, candidates, { config, runDate: options.runDate, now: options.now, backfill: options.backfill });
         for (const decision of decisions) {
-          const outcome = options.dryRun ? decision.outcome : await applyDecision(deps, options, profile, decision, { handOff, ledger, fresh: fresh.has(decision.stored) }).catch(badRecord);
+          const outcome = options.dryRun ? decision.outcome : await applyDecision(deps, options, profile, decision, handOff, fresh.has(decision.stored)).catch(badRecord);
           // A birthday or holiday message an earlier run of the day decided is found again: not counted twice.
           if (outcome !== DECIDED_BEFORE) record(tally, options, customerId, decision.journey, decision.step.id, outcome);
         }
@@ -170,14 +170,6 @@ class HandOff {
   }
 }
 
-/** The ledger items the candidates' decisions would be. */
-function candidateSteps(candidates: readonly Candidate[]): LedgerItemRef[] {
-  return candidates.flatMap(({ journey, state }) => {
-    const step = journey.steps[state.stepIndex];
-    return step ? [{ customerId: state.customerId, journeyId: journey.id, cycle: state.cycle, stepId: step.id }] : [];
-  });
-}
-
 /** One customer's corrupt item (a ledger entry that does not parse) is a counted skip. */
 function badRecord(error: unknown): Outcome {
   if (error instanceof CorruptItemError) return 'skipped:bad-record';
@@ -204,9 +196,9 @@ async function applyDecision(
   options: RunOptions,
   profile: Profile | undefined,
   decision: Decision,
-  batch: { handOff: HandOff; ledger: LedgerLookup; fresh: boolean },
+  handOff: HandOff,
+  fresh: boolean,
 ): Promise<Outcome | typeof DECIDED_BEFORE> {
-  const { handOff, ledger, fresh } = batch;
   const { store, config } = deps;
   const { journey, state, step } = decision;
   // The tier on the run's date and the arm go on every claim, held-out ones too: each variant's control.
@@ -244,13 +236,6 @@ async function applyDecision(
   }
 
   const key = ledgerKey(state, step.id);
-  // What an earlier run decided (read with the batch's profiles): taken as it is, written over never.
-  if (ledger.invalid.has(key)) throw new CorruptItemError(`ledger item of ${key} is corrupt`);
-  const decided = ledger.entries.get(key);
-  if (decided && (decided.outcome !== 'sent' || decided.status !== 'claimed')) {
-    await saveNext(deps, decision, advance(journey, state, options.runDate), fresh);
-    return fresh ? DECIDED_BEFORE : decided.outcome;
-  }
   const { text, parts, couponCode: code, couponValue, couponExpiry: expiry } = renderStepMessage(config, deps.couponSecret, {
     step,
     tier,

@@ -80,7 +80,6 @@ const GUARDS: Record<string, string> = {
   'UpdateItem ledger -> sending': "at most once: the message's item written (created) as sending before the channel call; a redelivered job finds it",
   'UpdateItem ledger -> sent': 'the channel took it (else it stays sending: unconfirmed)',
   'BatchGetItem profile': 'guardrail inputs, 100 customers a request',
-  'BatchGetItem ledger': "what earlier runs decided of the batch's steps, 100 a request",
   'BatchGetItem profile (consistent)': 'consent and the claim read again, one request per SQS batch of 10',
   'Query due index': "the day's due partitions: fixed per day, shared by its messages",
   'Query calendar index': "birthday and holiday reads: fixed per day",

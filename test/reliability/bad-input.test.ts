@@ -291,8 +291,9 @@ describe('corrupt items in the table', () => {
    * applyDecision): a ledger item that exists but does not parse (here `outcome: "exploded"`)
    * makes putLedger throw `ledger item ... is corrupt`, which rejects the customer's Promise.all in
    * runShard and with it the whole shard job and runDay: one bad item stops every customer after
-   * it. Expected: the candidate ends `skipped:bad-record` (counted, nothing written) and the run
-   * goes on.
+   * it. Expected: the run goes on. The run hands the message over without reading its ledger item
+   * (docs/architecture.md#sending); the sender finds the key taken by a corrupt item: `bad-record`
+   * (counted), nothing sent, the item never written over.
    */
   it('a corrupt ledger item is a counted skip, not the end of the run', async () => {
     const store = await dynamo.freshStore();
@@ -305,10 +306,14 @@ describe('corrupt items in the table', () => {
     count('corrupt table items');
     const queue = new RecordingQueue(store);
 
+    const corrupt = await scanTable(store).then((items) => items.get(`${keys.customer('r9')}|${keys.ledger('category-recall', 'cosmetics@2026-09-05', 'coupon-1')}`));
     const summary = await runDay({ store, config, sendQueue: queue, couponSecret: RELIABILITY_SECRET }, runOn(config));
 
-    expect(summary.skipped['bad-record']).toBe(1);
-    expect(summary.sent).toBe(6);
+    expect(summary.sent).toBe(7);
+    expect(queue.results.get('r9#category-recall#cosmetics@2026-09-05#coupon-1')).toBe('bad-record');
+    expect(queue.delivered.map((job) => job.customerId)).not.toContain('r9');
+    expect(queue.delivered).toHaveLength(6);
+    expect((await scanTable(store)).get(`${keys.customer('r9')}|${keys.ledger('category-recall', 'cosmetics@2026-09-05', 'coupon-1')}`)).toEqual(corrupt);
   });
 
   /**

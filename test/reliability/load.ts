@@ -136,7 +136,7 @@ async function main(): Promise<number> {
         delivered.set(key, (delivered.get(key) ?? 0) + 1);
       },
     };
-    const results: Record<DeliveryResult | 'redelivered', number> = { sent: 0, duplicate: 0, failed: 0, 'opted-out': 0, waiting: 0, redelivered: 0 };
+    const results: Record<DeliveryResult | 'redelivered', number> = { sent: 0, duplicate: 0, failed: 0, 'opted-out': 0, waiting: 0, 'bad-record': 0, redelivered: 0 };
     const clock = { now: () => new Date('2026-11-22T02:00:00Z') };
     // The send queue, inline: a throttled message is delivered again (as SQS would), after a pause.
     const sendQueue = {

@@ -4,7 +4,8 @@ import { loadDefaultConfig } from '../../lib/config/load.ts';
 import { zonedInstant } from '../../lib/domain/dates.ts';
 import type { Clock, SendJob, SendQueue } from '../../lib/ports/messaging.ts';
 import type { RecallStore } from '../../lib/ports/store.ts';
-import { deliverMessage } from '../../lib/usecases/deliver.ts';
+import { deliverMessage, type DeliveryResult } from '../../lib/usecases/deliver.ts';
+import { ledgerKey } from '../../lib/domain/journeys.ts';
 import type { RunOptions } from '../../lib/usecases/run-shard.ts';
 
 /** The default config with the holdout off, unless a test asks for it. */
@@ -25,12 +26,14 @@ export function fixedClock(iso: string): Clock & { set(iso: string): void } {
 /** The channel as tests see it: every delivered message, in order. */
 export class RecordingQueue implements SendQueue {
   readonly delivered: SendJob[] = [];
+  /** Each handed-over message's delivery result, by ledger key. */
+  readonly results = new Map<string, DeliveryResult>();
 
   constructor(private readonly store: RecallStore) {}
 
   async enqueue(jobs: readonly SendJob[]): Promise<void> {
     for (const job of jobs) {
-      await deliverMessage(
+      const result = await deliverMessage(
         {
           store: this.store,
           transport: { deliver: async (sent) => void this.delivered.push(sent) },
@@ -38,6 +41,7 @@ export class RecordingQueue implements SendQueue {
         },
         job,
       );
+      this.results.set(ledgerKey(job, job.stepId), result);
     }
   }
 }

@@ -20,7 +20,7 @@ import type {
 import { PORT_ACCESS } from '../../store/access.ts';
 import { keys, recallTable } from '../../store/tables.ts';
 import type { CalendarDate } from '../../domain/dates.ts';
-import { ledgerDateKeys, orderDateKeys, ProfileReadingAdapter, putJourneyState, readCustomerHistory } from './items.ts';
+import { batchGetItems, ledgerDateKeys, orderDateKeys, ProfileReadingAdapter, putJourneyState, readCustomerHistory } from './items.ts';
 import { expiresOn } from './ttl.ts';
 import { parseAll, PortAdapter, type CapacityMeter, type DynamoTable } from './table.ts';
 
@@ -188,6 +188,11 @@ export class DynamoDeliveries extends ProfileReadingAdapter implements Deliverie
 
   openMessage(entry: LedgerEntry, move: MessageMove, expiry?: CalendarDate): Promise<boolean> {
     return openMessage(this.table, entry, move, expiry);
+  }
+
+  async isCorruptMessage(customerId: string, ledger: LedgerRef): Promise<boolean> {
+    const [item] = await batchGetItems(this.table, [ledgerKey(customerId, ledger)], true);
+    return item !== undefined && !LedgerEntrySchema.safeParse(item).success;
   }
 
   markOptedOut(customerId: string, at: string): Promise<void> {

@@ -15,18 +15,15 @@ import {
   type ShardPart,
 } from '../../domain/records.ts';
 import type { MessageMove } from '../../domain/message-state.ts';
-import type { CalendarReads, Cursor, Decisions, DuePartition, DueIndex, DueSlot, LedgerItemRef, LedgerLookup, LedgerRef, MessageMoveFields, Page, RunPlans, RunProgress } from '../../ports/store.ts';
+import type { CalendarReads, Cursor, Decisions, DuePartition, DueIndex, DueSlot, LedgerRef, MessageMoveFields, Page, RunPlans, RunProgress } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
 import { keys, recallTable } from '../../store/tables.ts';
-import { ledgerKey, moveMessage } from './customers.ts';
-import { batchGetItems, ledgerDateKeys, ProfileReadingAdapter, putJourneyState } from './items.ts';
+import { moveMessage } from './customers.ts';
+import { ledgerDateKeys, ProfileReadingAdapter, putJourneyState } from './items.ts';
 import { decodeCursor, encodeCursor, isConditionFailure, parseAll, PortAdapter, type CapacityMeter } from './table.ts';
 import { expiresOn } from './ttl.ts';
 
 /* The daily run's ports: the due index, the calendar index, a shard job's decisions, and the run's bookkeeping. */
-
-/** `L#`: what every ledger item's sort key starts with. */
-const LEDGER_PREFIX = keys.ledger('', '', '').slice(0, 2);
 
 export class DynamoDueIndex extends PortAdapter implements DueIndex {
   constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {
@@ -119,19 +116,6 @@ export class DynamoDecisions extends ProfileReadingAdapter implements Decisions 
 
   moveLedgerStatus(customerId: string, ledger: LedgerRef, move: MessageMove, extra: MessageMoveFields = {}): Promise<boolean> {
     return moveMessage(this.table, customerId, ledger, move, extra);
-  }
-
-  async getLedgerEntries(refs: readonly LedgerItemRef[]): Promise<LedgerLookup> {
-    const found: LedgerLookup = { entries: new Map(), invalid: new Set() };
-    const items = await batchGetItems(this.table, refs.map((ref) => ledgerKey(ref.customerId, ref)), false);
-    for (const item of items) {
-      // The item's key names the message whatever it holds: `<customer>#<journey>#<cycle>#<step>`.
-      const key = `${String(item.pk).slice(keys.customer('').length)}#${String(item.sk).slice(LEDGER_PREFIX.length)}`;
-      const parsed = LedgerEntrySchema.safeParse(item);
-      if (parsed.success) found.entries.set(key, parsed.data);
-      else found.invalid.add(key);
-    }
-    return found;
   }
 
   async claimLedger(entry: LedgerEntry, expiry?: CalendarDate): Promise<LedgerEntry | undefined> {

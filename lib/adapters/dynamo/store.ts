@@ -120,9 +120,9 @@ export class DynamoStore implements RecallStore {
 
   readonly moveLedgerStatus: RecallStore['moveLedgerStatus'] = async (...args) => this.held('moveLedgerStatus', 'deliveries', 'receipts', 'decisions').moveLedgerStatus(...args);
 
-  readonly getLedgerEntries: RecallStore['getLedgerEntries'] = async (...args) => this.held('getLedgerEntries', 'decisions').getLedgerEntries(...args);
-
   readonly openMessage: RecallStore['openMessage'] = async (...args) => this.held('openMessage', 'deliveries').openMessage(...args);
+
+  readonly isCorruptMessage: RecallStore['isCorruptMessage'] = async (...args) => this.held('isCorruptMessage', 'deliveries').isCorruptMessage(...args);
 
   readonly markOptedOut: RecallStore['markOptedOut'] = async (...args) => this.held('markOptedOut', 'deliveries', 'replies').markOptedOut(...args);
 

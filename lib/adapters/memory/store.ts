@@ -1,7 +1,6 @@
 import type { Consent } from '../../domain/consent.ts';
 import { nextMonth, type CalendarDate } from '../../domain/dates.ts';
 import { shardOf } from '../../domain/hashing.ts';
-import { ledgerKey } from '../../domain/journeys.ts';
 import { MemberSchema } from '../../domain/members.ts';
 import { OPERATOR_MARKED, type MessageMove } from '../../domain/message-state.ts';
 import { JourneyStateSchema, LedgerEntrySchema, OrderMarkerSchema, ProfileSchema, type CategoryHistory, type JourneyState, type LedgerEntry, type OrderMarker, type Profile } from '../../domain/records.ts';
@@ -20,8 +19,6 @@ import type {
   DuePartition,
   DueSlot,
   ImportLog,
-  LedgerItemRef,
-  LedgerLookup,
   LedgerRef,
   MemberFigures,
   MessageMoveFields,
@@ -200,15 +197,6 @@ export class MemoryStore implements MemoryPorts {
 
   // Decisions
 
-  getLedgerEntries(refs: readonly LedgerItemRef[]): Promise<LedgerLookup> {
-    const entries = new Map<string, LedgerEntry>();
-    for (const ref of refs) {
-      const entry = this.customers.get(ref.customerId)?.ledger.get(ledgerSort(ref));
-      if (entry) entries.set(ledgerKey(ref, ref.stepId), copy(entry));
-    }
-    return Promise.resolve({ entries, invalid: new Set() });
-  }
-
   claimLedger(entry: LedgerEntry): Promise<LedgerEntry | undefined> {
     const items = this.items(entry.customerId);
     const sort = ledgerSort(entry);
@@ -244,6 +232,11 @@ export class MemoryStore implements MemoryPorts {
     // As the update writes it: the entry's fields over whatever the item held.
     this.putLedger(items, { ...existing, ...entry, status: move.to });
     return Promise.resolve(true);
+  }
+
+  /** Typed records cannot be corrupt. */
+  isCorruptMessage(): Promise<boolean> {
+    return Promise.resolve(false);
   }
 
   takeCapSlot(profile: Profile, send: Send, keepAfter: string): Promise<boolean> {
