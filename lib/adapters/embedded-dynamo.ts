@@ -31,6 +31,12 @@ export interface EmbeddedDynamo {
  *   its writes are done, and still writes an item's index entries before the item;
  * - a 32 MiB write buffer (LevelDB's default is 4 MiB): a seeded shop writes ~200,000 items and
  *   index entries, and smaller memtables made the compaction thread rewrite them several times.
+ * Each expression (condition, update, key condition, filter, projection) is parsed once per text,
+ * attribute names and value types: dynalite's PEG parser was a quarter of this thread's work in
+ * the demo's lived days. The tree keeps markers where the values go, and each request gets a copy
+ * with its own values (dynalite writes into the tree it evaluates), marks the same names and values
+ * used, and gets the same errors: values are part of the key where the parser reads them (BETWEEN's
+ * bounds, attribute_type's type), and an expression that fails is never kept.
  */
 const SERVER_THREAD = `
 const { createRequire } = require('node:module');
@@ -59,6 +65,42 @@ ClassicLevel.prototype._put = function (key, value) { return write.call(this, { 
 ClassicLevel.prototype._del = function (key) { return write.call(this, { type: 'del', key }); };
 const open = ClassicLevel.prototype._open;
 ClassicLevel.prototype._open = function (options) { return open.call(this, { ...options, writeBufferSize: 32 * 1024 * 1024 }); };
+const REF = Symbol('expression attribute value');
+function parsedOnce(parser) {
+  const parse = parser.parse;
+  const trees = new Map();
+  const substitute = (node, values) => {
+    if (Array.isArray(node)) return node.map((child) => substitute(child, values));
+    if (node === null || typeof node !== 'object') return node;
+    if (node[REF] !== undefined) return values[node[REF]];
+    const copy = {};
+    for (const key of Object.keys(node)) copy[key] = substitute(node[key], values);
+    return copy;
+  };
+  parser.parse = function (text, options) {
+    const context = options.context;
+    const names = context.attrNames;
+    const values = context.attrVals;
+    const valueKey = !values ? '' : /between|attribute_type/i.test(text) ? JSON.stringify(values) : Object.keys(values).map((name) => name + '=' + Object.keys(values[name]).join('/')).join(',');
+    const key = text + '\u0000' + (names ? JSON.stringify(names) : '') + '\u0000' + valueKey;
+    const known = trees.get(key);
+    if (known) {
+      for (const name of known.names) delete context.unusedAttrNames[name];
+      for (const name of known.values) delete context.unusedAttrVals[name];
+      return substitute(known.tree, values);
+    }
+    const unusedNames = Object.keys(context.unusedAttrNames || {});
+    const unusedValues = Object.keys(context.unusedAttrVals || {});
+    const markers = values && Object.fromEntries(Object.keys(values).map((name) => [name, { ...values[name], [REF]: name }]));
+    const tree = parse.call(this, text, { ...options, context: { ...context, attrVals: markers } });
+    if (tree === null || typeof tree !== 'object') return tree;
+    if (trees.size >= 10000) trees.clear();
+    trees.set(key, { tree, names: unusedNames.filter((name) => !(name in context.unusedAttrNames)), values: unusedValues.filter((name) => !(name in context.unusedAttrVals)) });
+    return substitute(tree, values);
+  };
+}
+const dynaliteRequire = createRequire(workerData.dynalite);
+for (const parser of ['conditionParser', 'updateParser', 'projectionParser']) parsedOnce(dynaliteRequire('./db/' + parser));
 const server = require(workerData.dynalite)(workerData.options);
 const serve = server.listeners('request')[0];
 server.once('error', (error) => parentPort.postMessage({ error: error.message }));
