@@ -258,9 +258,12 @@ async function applyDecision(
     store.takePersonSlot(person, send, keepAfter, config.frequencyCap.maxMessages),
   ]);
   if (!customer || personal === 'capped') {
-    // Give back only what this call took: a slot this message held already stays its own.
+    // Give back only what this call took: a slot this message held already stays its own, and so
+    // does the person's slot when a racing job claimed this very message (and hands it over).
     if (customer && !holdsSlot) await store.releaseCapSlot(profile, send, keepAfter);
-    if (personal === 'taken') await store.releasePersonSlot(person, send, config.frequencyCap.maxMessages);
+    if (personal === 'taken' && (customer || !(await claimedElsewhere(store, profile.customerId, key)))) {
+      await store.releasePersonSlot(person, send, config.frequencyCap.maxMessages);
+    }
     // Another job took a slot first (perhaps for this very message, which it then hands over); a
     // later run finds the step due again.
     return waitInDueIndex(deps, decision, fresh, 'deferred:capped');
@@ -286,6 +289,12 @@ async function applyDecision(
   handOff.add(job, () => saveNext(deps, decision, advance(journey, state, options.runDate), fresh));
   // A fresh birthday or holiday message whose slot an earlier run of the day took: counted by that run.
   return fresh && holdsSlot ? DECIDED_BEFORE : 'sent';
+}
+
+/** Whether the customer's cap slots, read again (strongly consistent), name `key`: another job claimed the message. */
+async function claimedElsewhere(store: RunDeps['store'], customerId: string, key: string): Promise<boolean> {
+  const { profiles } = await store.getProfiles([customerId], { consistent: true });
+  return profiles.get(customerId)?.recentSends.some((entry) => entry.key === key) ?? false;
 }
 
 function versionOf(deps: RunDeps): { configVersion?: number } {

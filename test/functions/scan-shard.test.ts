@@ -7,11 +7,12 @@ import { handler } from '../../functions/scan-shard.ts';
 import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
 import { verifyCouponCode } from '../../lib/domain/coupon.ts';
-import { shardOf } from '../../lib/domain/hashing.ts';
+import { personKey, shardOf } from '../../lib/domain/hashing.ts';
 import { addDays } from '../../lib/domain/dates.ts';
 import { ledgerKey } from '../../lib/domain/journeys.ts';
 import { SendJobMessageSchema, ShardJobMessageSchema, type ShardJobMessage } from '../../lib/events/schemas.ts';
 import type { SendJob } from '../../lib/ports/messaging.ts';
+import { keys } from '../../lib/store/tables.ts';
 import { campaignConfig } from '../../lib/runtime/aws/env.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
 import { seedCustomers } from '../../lib/usecases/seed.ts';
@@ -310,6 +311,18 @@ describe('scan-shard (the deployed handler on dynalite, SQS, EventBridge and Sec
       const items = await tableItems(raceStore);
 
       expect(enqueued.map((job) => slotKeys(items.get(`C#${job.customerId}|PROFILE`)).includes(claimOf(job)))).toEqual(enqueued.map(() => true));
+    });
+
+    // A took the person's slot first, B found it its own (held); A's cap write then failed. A must
+    // not give the person's slot back: B sent the message, and the person's cap must count it.
+    it("keeps the person's cap slot of every message it enqueued", async () => {
+      const items = await tableItems(raceStore);
+      const personSlots = (job: SendJob) => {
+        const item = items.get(`${keys.person(personKey({ channel: job.channel, to: job.to }))}|${keys.personCap}`) ?? {};
+        return Object.entries(item).flatMap(([name, value]) => (/^s\d+$/.test(name) && typeof value === 'object' && value !== null && 'key' in value ? [String(value.key)] : []));
+      };
+
+      expect(enqueued.map((job) => personSlots(job).includes(claimOf(job)))).toEqual(enqueued.map(() => true));
     });
   });
 });
