@@ -5,8 +5,11 @@ const TIMING = ['test/integration/dynamo-pacer.test.ts'];
 
 export default defineConfig({
   test: {
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Room for the longest files (a bundled cdk synth, the CLI demo, the pipeline's continuation)
+    // on a machine with two busy processes beside the suite: each takes 30-55 s loaded, over 60 s
+    // with more; a hang still fails.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
     pool: 'forks',
     // Vitest runs one fork per core but one by default (cores - 1): on CI's 2 cores that left one
     // idle while the DynamoDB-heavy files ran one after another.
