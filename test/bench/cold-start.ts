@@ -44,6 +44,15 @@ export const doc = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new Dyn
 `;
 
 /**
+ * Not a baseline, a measured part of what every function carries at import: that handler with
+ * zod and the campaign config's schema built (lib/config/schema.ts), which each function parses
+ * its config versions with on its first invocation.
+ */
+const HELLO_DYNAMO_SCHEMA = (repo: string) => `${HELLO_DYNAMO}import { CampaignConfigSchema } from ${JSON.stringify(join(repo, 'lib/config/schema.ts'))};
+export { CampaignConfigSchema };
+`;
+
+/**
  * Not a baseline, a measured part of what the functions carry: that handler with the campaign
  * config's zod schema built and the baked config parsed, which every function does on its first
  * invocation (the schema at import, the parse in its dependencies).
@@ -98,6 +107,7 @@ export async function measureColdStart(outDir: string, runs = 9): Promise<ColdSt
   const bundles = [
     { name: 'hello (middy + Powertools)', file: await bundleEntry(outDir, 'hello', HELLO) },
     { name: 'hello + DynamoDB client', file: await bundleEntry(outDir, 'hello-dynamo', HELLO_DYNAMO) },
+    { name: 'hello + DynamoDB client + config schema', file: await bundleEntry(outDir, 'hello-dynamo-schema', HELLO_DYNAMO_SCHEMA(process.cwd())) },
     { name: 'hello + DynamoDB client + config check', file: await bundleEntry(outDir, 'hello-dynamo-config', HELLO_DYNAMO_CONFIG(process.cwd())) },
     ...functions.map((bundle) => ({ name: bundle.name as string, file: bundle.file })),
   ];
