@@ -37,6 +37,9 @@ export interface EmbeddedDynamo {
  * with its own values (dynalite writes into the tree it evaluates), marks the same names and values
  * used, and gets the same errors: values are part of the key where the parser reads them (BETWEEN's
  * bounds, attribute_type's type), and an expression that fails is never kept.
+ * An active table's description is read and decoded once for the item actions, not before every
+ * item (dynalite reads it for each request and again for each of a batch's items); any write of a
+ * table description (create, update, delete, status) drops it, and the table actions still read it.
  */
 const SERVER_THREAD = `
 const { createRequire } = require('node:module');
@@ -101,6 +104,31 @@ function parsedOnce(parser) {
 }
 const dynaliteRequire = createRequire(workerData.dynalite);
 for (const parser of ['conditionParser', 'updateParser', 'projectionParser']) parsedOnce(dynaliteRequire('./db/' + parser));
+const dynaliteDb = dynaliteRequire('./db');
+const createStore = dynaliteDb.create;
+dynaliteDb.create = function (options) {
+  const store = createStore.call(this, options);
+  const active = new Map();
+  const getTable = store.getTable;
+  store.getTable = function (name, checkStatus, cb) {
+    // Only item actions ask without a checkStatus argument; they never change the description.
+    if (typeof checkStatus !== 'function') return getTable(name, checkStatus, cb);
+    const known = active.get(name);
+    if (known) return queueMicrotask(() => checkStatus(null, known));
+    getTable(name, (error, table) => {
+      if (!error && table.TableStatus === 'ACTIVE') active.set(name, table);
+      checkStatus(error, table);
+    });
+  };
+  for (const method of ['put', 'del']) {
+    const write = store.tableDb[method];
+    store.tableDb[method] = function (...args) {
+      active.clear();
+      return write.apply(this, args);
+    };
+  }
+  return store;
+};
 const server = require(workerData.dynalite)(workerData.options);
 const serve = server.listeners('request')[0];
 server.once('error', (error) => parentPort.postMessage({ error: error.message }));

@@ -130,7 +130,8 @@ async function scenario(doc: DynamoDBDocumentClient, table: string): Promise<unk
   for (const values of [{ ':n': 'y' }, { ':n': 'y', ':extra': 1 }, { ':m': 'y' }]) {
     await step(() => doc.send(new UpdateCommand({ TableName: table, Key: key, UpdateExpression: 'SET #n = :n', ExpressionAttributeNames: { '#n': 'note' }, ExpressionAttributeValues: values, ReturnValues: 'ALL_NEW' })));
   }
-  for (const names of [{ '#n': 'note' }, { '#n': 'note', '#unused': 'x' }, { '#m': 'note' }] as Record<string, string>[]) {
+  const nameSets: Record<string, string>[] = [{ '#n': 'note' }, { '#n': 'note', '#unused': 'x' }, { '#m': 'note' }];
+  for (const names of nameSets) {
     await step(() => doc.send(new GetCommand({ TableName: table, Key: key, ProjectionExpression: '#n, sk', ExpressionAttributeNames: names })));
   }
   for (const list of [['a'], 'a']) {
