@@ -82,7 +82,8 @@ export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
 type Json = Record<string, unknown>;
 type Operation = (typeof ITEM_OPERATIONS)[number][1];
 
-const ITEM_OPERATIONS = [
+/** The DynamoDB action of each document-client command the adapters send. */
+export const ITEM_OPERATIONS = [
   [GetCommand, 'GetItem'],
   [PutCommand, 'PutItem'],
   [UpdateCommand, 'UpdateItem'],

@@ -1,10 +1,10 @@
 import { ConditionalCheckFailedException, type ConsumedCapacity, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Cursor } from '../../ports/store.ts';
 import { partitionMatches, type ItemAction, type TableAccess } from '../../store/access.ts';
 import { backoffMs, wait } from '../retry.ts';
 import { PermanentError } from '../../errors.ts';
-import { documentClient } from '../dynamo-client.ts';
+import { documentClient, ITEM_OPERATIONS } from '../dynamo-client.ts';
 
 /*
  * What every DynamoDB adapter shares: the document client, capacity accounting, conditional
@@ -111,20 +111,8 @@ export function accessViolation(access: TableAccess, action: string, input: Inpu
   return undefined;
 }
 
-/** The DynamoDB action of each document-client command the adapters send. */
-const ACTIONS: readonly (readonly [abstract new (...args: never[]) => object, string])[] = [
-  [GetCommand, 'GetItem'],
-  [PutCommand, 'PutItem'],
-  [UpdateCommand, 'UpdateItem'],
-  [DeleteCommand, 'DeleteItem'],
-  [QueryCommand, 'Query'],
-  [ScanCommand, 'Scan'],
-  [BatchGetCommand, 'BatchGetItem'],
-  [BatchWriteCommand, 'BatchWriteItem'],
-];
-
 function actionOfCommand(command: object): string {
-  return ACTIONS.find(([type]) => command instanceof type)?.[1] ?? command.constructor.name;
+  return ITEM_OPERATIONS.find(([type]) => command instanceof type)?.[1] ?? command.constructor.name;
 }
 
 /** One port's view of the table: every command it sends is checked against its declaration. */
