@@ -67,6 +67,7 @@ earlier figures, each with its date; the scale model is recomputed from whatever
   --import-rows N      order rows of the file for each side of each pair of "import" (default 20000)
   --import-memory-rows N
                        order rows of the file whose import's peak RSS "import" measures (default 1000000)
+  --cold-rounds N      interleaved rounds of "cold", each importing every bundle once (default 9)
   --demo-customers N   --customers of both demos in "demo" (default 20000, npm start's)
   --demo-days N        --live-days of both demos in "demo" (default 14, npm start's)
   --demo-pairs N       interleaved pairs for "demo" (default 1)
@@ -92,6 +93,7 @@ try {
       send: { type: 'string', default: '2000' },
       'import-rows': { type: 'string', default: '20000' },
       'import-memory-rows': { type: 'string', default: '1000000' },
+      'cold-rounds': { type: 'string', default: '9' },
       'demo-customers': { type: 'string', default: '20000' },
       'demo-days': { type: 'string', default: '14' },
       'demo-pairs': { type: 'string', default: '1' },
@@ -120,6 +122,7 @@ const numbers: [string, string][] = [
   ['--send', values.send],
   ['--import-rows', values['import-rows']],
   ['--import-memory-rows', values['import-memory-rows']],
+  ['--cold-rounds', values['cold-rounds']],
   ['--demo-customers', values['demo-customers']],
   ['--demo-days', values['demo-days']],
   ['--demo-pairs', values['demo-pairs']],
@@ -335,7 +338,7 @@ try {
   }
   if (only.has('cold')) {
     begin('cold');
-    const rows = await measureColdStart('dist/bench');
+    const rows = await measureColdStart('dist/bench', Number(values['cold-rounds']));
     measured.coldStart = measuredAt;
     results.coldStart = rows;
     print('4. Cold start: bundle size (minified, AWS SDK included) and module init in a fresh Node process', rows.map((row) => ({ ...row })));
