@@ -165,3 +165,18 @@ export class RecordStarts {
     }
   }
 }
+
+/**
+ * A resumed file's bytes: the header's, then the file's from a record start on. A header that ends
+ * in a lone \r gets its \n: a rest starting with \n (a blank line) would otherwise join it into one
+ * \r\n, one line break where the file has two, and every line after would be counted one short.
+ */
+export async function* resumedBytes(header: AsyncIterable<Uint8Array>, rest: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let last: number | undefined;
+  for await (const chunk of header) {
+    if (chunk.length > 0) last = chunk[chunk.length - 1];
+    yield chunk;
+  }
+  if (last === CR) yield Uint8Array.of(LF);
+  yield* rest;
+}

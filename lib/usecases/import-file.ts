@@ -16,7 +16,7 @@ import {
 } from '../events/schemas.ts';
 import { readCustomerRows } from '../import/customers.ts';
 import { readOrders } from '../import/orders.ts';
-import { RecordStarts, type RecordStart } from '../import/record-bounds.ts';
+import { RecordStarts, resumedBytes, type RecordStart } from '../import/record-bounds.ts';
 import { readOptOutRows } from '../import/replies.ts';
 import { CsvFormatError } from '../import/results.ts';
 import type { Clock, EventPublisher, OptOutList } from '../ports/messaging.ts';
@@ -159,7 +159,7 @@ async function importSegment(deps: ImportFileDeps, file: ImportFileRef, kind: Im
   const header = checkpoint ? await deps.bucket.read(file, { start: 0, end: checkpoint.headerBytes }) : undefined;
   const rest = await deps.bucket.read(file, { start: from.offset });
   const asOf = checkpoint ? new Date(checkpoint.asOf) : rest.uploadedAt;
-  const bytes = header ? concatenated(header.body, starts.tap(rest.body)) : starts.tap(rest.body);
+  const bytes = header ? resumedBytes(header.body, starts.tap(rest.body)) : starts.tap(rest.body);
   // A resumed segment reads the header's lines, then the file's from `from.line` on.
   const realLine = checkpoint ? (line: number) => (line < checkpoint.headerEndLine ? line : line + from.line - checkpoint.headerEndLine) : (line: number) => line;
 
@@ -261,10 +261,6 @@ function relined(error: CsvFormatError, file: string, realLine: (line: number) =
   const prefix = error.line === undefined ? `${error.file}: ` : `${error.file}:${error.line}: `;
   const detail = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
   return error.line === undefined ? `${file}: ${detail}` : `${file}:${realLine(error.line)}: ${detail}`;
-}
-
-async function* concatenated(...parts: AsyncIterable<Uint8Array>[]): AsyncGenerator<Uint8Array> {
-  for (const part of parts) yield* part;
 }
 
 /** Keeps the first IMPORT_ROWS_SHOWN rows by line (writes settle out of order). */
