@@ -67,9 +67,8 @@ export function ledgerEntryOf(job: SendJob): LedgerEntry | undefined {
   };
 }
 
-/** A move that may be the message's first write: its whole item then, else the move of the item the run claimed. */
-function openOrMove(store: Deliveries, job: SendJob, move: MessageMove, fields: MessageMoveFields = {}): Promise<boolean> {
-  const entry = ledgerEntryOf(job);
+/** A move that may be the message's first write: its whole item `entry` then, else the move of the item the run claimed. */
+function openOrMove(store: Deliveries, job: SendJob, entry: LedgerEntry | undefined, move: MessageMove, fields: MessageMoveFields = {}): Promise<boolean> {
   return entry ? store.openMessage({ ...entry, ...fields }, move, job.keepUntil) : store.moveLedgerStatus(job.customerId, job, move, fields);
 }
 
@@ -85,17 +84,18 @@ function openOrMove(store: Deliveries, job: SendJob, move: MessageMove, fields: 
 export async function deliverMessage(deps: DeliverDeps, job: SendJob, announce?: (sentAt: Date) => Promise<void>, reread?: ProfileReread): Promise<DeliveryResult> {
   const { store, transport, clock } = deps;
   const profile = await (reread ?? (await rereadProfiles(store, [job.customerId])))(job.customerId);
+  const entry = ledgerEntryOf(job);
   // The run's claim is the customer's cap slot naming the message: a message no run claimed (a
   // forged or replayed one) is not sent. One the run claimed in the ledger is checked by its move.
-  if (ledgerEntryOf(job) && !profile?.recentSends.some((send) => send.key === ledgerKey(job, job.stepId))) return 'duplicate';
+  if (entry && !profile?.recentSends.some((send) => send.key === ledgerKey(job, job.stepId))) return 'duplicate';
   if (profile?.optedOut) {
-    const settled = await openOrMove(store, job, MESSAGE_MOVES.withdrawn, { outcome: 'skipped:opted-out', error: 'opted out after the claim' });
+    const settled = await openOrMove(store, job, entry, MESSAGE_MOVES.withdrawn, { outcome: 'skipped:opted-out', error: 'opted out after the claim' });
     return settled ? 'opted-out' : 'duplicate';
   }
   if (job.channel === 'sms') await deps.pacer?.reserve(job.parts);
-  if (!(await openOrMove(store, job, MESSAGE_MOVES.begin))) {
+  if (!(await openOrMove(store, job, entry, MESSAGE_MOVES.begin))) {
     // Taken by another copy or decided otherwise, unless what holds its key does not parse.
-    return ledgerEntryOf(job) && (await store.isCorruptMessage(job.customerId, job)) ? 'bad-record' : 'duplicate';
+    return entry && (await store.isCorruptMessage(job.customerId, job)) ? 'bad-record' : 'duplicate';
   }
   const sentAt = clock.now();
   try {

@@ -32,6 +32,22 @@ export function ledgerKey(customerId: string, ledger: LedgerRef): { pk: string; 
 
 /** One move of the message state table: conditional on the statuses it starts at (docs/architecture.md#message-states). */
 export function moveMessage(table: DynamoTable, customerId: string, ledger: LedgerRef, move: MessageMove, extra: MessageMoveFields): Promise<boolean> {
+  return writeMove(table, customerId, ledger, move, extra, false);
+}
+
+/**
+ * The sender's first write of a message (docs/architecture.md#sending): the whole ledger item in
+ * the status `move` goes to, one update that creates it when there is none, or moves it from where
+ * `move` starts. Conditional like every move, so a duplicate of the message writes nothing.
+ */
+export function openMessage(table: DynamoTable, entry: LedgerEntry, move: MessageMove, expiry?: CalendarDate): Promise<boolean> {
+  if (!move.opens) throw new Error(`the move to ${move.to} from ${move.from.join(', ')} cannot create a message`);
+  const { status: _replaced, ...item } = entry;
+  return writeMove(table, entry.customerId, entry, move, { ...item, ...ledgerDateKeys(entry), ...(expiry ? expiresOn(expiry) : {}) }, true);
+}
+
+/** `move` as one conditional update writing `fields` beside the status; `creates`: also when there is no item. */
+function writeMove(table: DynamoTable, customerId: string, ledger: LedgerRef, move: MessageMove, extra: Record<string, unknown>, creates: boolean): Promise<boolean> {
   const names: Record<string, string> = { '#status': 'status' };
   const values: Record<string, unknown> = { ':to': move.to };
   const from = move.from.map((status, i) => {
@@ -49,6 +65,10 @@ export function moveMessage(table: DynamoTable, customerId: string, ledger: Ledg
     });
     condition += ` OR (#markedBy = :operator AND #status IN (${marked.join(', ')}))`;
   }
+  if (creates) {
+    names['#pk'] = 'pk';
+    condition = `attribute_not_exists(#pk) OR ${condition}`;
+  }
   let update = 'SET #status = :to';
   for (const [field, value] of Object.entries(fields)) {
     names[`#${field}`] = field;
@@ -61,39 +81,6 @@ export function moveMessage(table: DynamoTable, customerId: string, ledger: Ledg
       Key: ledgerKey(customerId, ledger),
       UpdateExpression: update,
       ConditionExpression: condition,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-      ReturnConsumedCapacity: 'TOTAL',
-    }),
-  );
-}
-
-/**
- * The sender's first write of a message (docs/architecture.md#sending): the whole ledger item in
- * the status `move` goes to, one update that creates it when there is none, or moves it from where
- * `move` starts. Conditional like every move, so a duplicate of the message writes nothing.
- */
-export function openMessage(table: DynamoTable, entry: LedgerEntry, move: MessageMove, expiry?: CalendarDate): Promise<boolean> {
-  if (!move.opens) throw new Error(`the move to ${move.to} from ${move.from.join(', ')} cannot create a message`);
-  const names: Record<string, string> = { '#pk': 'pk', '#status': 'status' };
-  const values: Record<string, unknown> = { ':to': move.to };
-  const from = move.from.map((status, i) => {
-    values[`:from${i}`] = status;
-    return `:from${i}`;
-  });
-  const { status: _replaced, ...item } = entry;
-  const fields: Record<string, unknown> = { ...item, ...ledgerDateKeys(entry), ...(expiry ? expiresOn(expiry) : {}) };
-  const sets = Object.entries(fields).map(([field, value], i) => {
-    names[`#f${i}`] = field;
-    values[`:f${i}`] = value;
-    return `#f${i} = :f${i}`;
-  });
-  return table.conditional(
-    new UpdateCommand({
-      TableName: table.tableName,
-      Key: ledgerKey(entry.customerId, entry),
-      UpdateExpression: `SET #status = :to, ${sets.join(', ')}`,
-      ConditionExpression: `attribute_not_exists(#pk) OR #status IN (${from.join(', ')})`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
       ReturnConsumedCapacity: 'TOTAL',
