@@ -36,24 +36,36 @@ const IdSchema = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase
 /** Numbers as the config uses them: `int` and the bounds are checks on one schema. */
 const int = (...checks: z.core.$ZodCheck<number>[]) => z.number().check(z.int(), ...checks);
 
+/* Fields that recur share one instance (a schema is immutable; each schema and check is built at import). */
+const NonEmptyStringSchema = z.string().check(z.minLength(1));
+const TrimmedNonEmptyStringSchema = z.string().check(z.trim(), z.minLength(1));
+const PositiveNumberSchema = z.number().check(z.positive());
+const NonNegativeNumberSchema = z.number().check(z.nonnegative());
+const OptionalNonNegativeNumberSchema = z.optional(NonNegativeNumberSchema);
+const OptionalBooleanSchema = z.optional(z.boolean());
+const DaysUpTo90Schema = int(z.positive(), z.lte(90));
+const DaysUpTo3650Schema = int(z.positive(), z.lte(3650));
+const OptionalIdListSchema = z.optional(z.array(IdSchema).check(z.minLength(1)));
+
 export const CouponSchema = z.strictObject({
-  value: z.number().check(z.positive()),
-  minSpend: z.number().check(z.nonnegative()),
+  value: PositiveNumberSchema,
+  minSpend: NonNegativeNumberSchema,
   validDays: int(z.positive(), z.lte(366)),
   /** Member tiers get a bigger coupon (docs/architecture.md#members): tier id to value; others get `value`. */
-  valueByTier: z.optional(z.record(z.string(), z.number().check(z.positive()))),
+  valueByTier: z.optional(z.record(z.string(), PositiveNumberSchema)),
   /** Tier id to minimum spend; others spend `minSpend`. */
-  minSpendByTier: z.optional(z.record(z.string(), z.number().check(z.nonnegative()))),
+  minSpendByTier: z.optional(z.record(z.string(), NonNegativeNumberSchema)),
 });
 export type Coupon = z.infer<typeof CouponSchema>;
+const OptionalCouponSchema = z.optional(CouponSchema);
 
 /** One arm of a tested step (docs/architecture.md#variants): what it changes from the step. */
 export const VariantSchema = z.strictObject({
   id: IdSchema,
   /** Relative share of the step's customers (weights need not sum to 100). */
   weight: z.number().check(z.positive(), z.lte(1000)),
-  template: z.optional(z.string().check(z.minLength(1))),
-  coupon: z.optional(CouponSchema),
+  template: z.optional(NonEmptyStringSchema),
+  coupon: OptionalCouponSchema,
 });
 export type Variant = z.infer<typeof VariantSchema>;
 
@@ -67,14 +79,14 @@ export const StepSchema = z.strictObject({
     from: z.enum(['anchor', 'previous-step']),
   }),
   channel: z.enum(['sms', 'push']),
-  template: z.string().check(z.minLength(1)),
-  coupon: z.optional(CouponSchema),
+  template: NonEmptyStringSchema,
+  coupon: OptionalCouponSchema,
   /**
    * A survey step: reply keys (as the customer types them, e.g. "1") to the reasons they stand for.
    * A reply within `replyDays` after the message is recorded on it (docs/architecture.md#replies).
    */
-  replies: z.optional(z.record(z.string().check(z.trim(), z.minLength(1)), IdSchema)),
-  replyDays: z._default(int(z.positive(), z.lte(90)), 7),
+  replies: z.optional(z.record(TrimmedNonEmptyStringSchema, IdSchema)),
+  replyDays: z._default(DaysUpTo90Schema, 7),
   /** Tested arms: each customer gets one, by a stable hash of (customer, journey, step). */
   variants: z.optional(z.array(VariantSchema).check(z.minLength(2), z.maxLength(10))),
 });
@@ -92,13 +104,13 @@ export type Holiday = z.infer<typeof HolidaySchema>;
 export const TriggerSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('category-window') }),
   z.strictObject({ type: z.literal('recency') }),
-  z.strictObject({ type: z.literal('purchase'), minAmount: z.number().check(z.positive()) }),
+  z.strictObject({ type: z.literal('purchase'), minAmount: PositiveNumberSchema }),
   /** The customer's birthday (the `birthday` column), once a year (docs/architecture.md#birthdays-and-holidays). */
   z.strictObject({ type: z.literal('birthday'), ...DateTimingShape }),
   /** Listed dates (lunar holidays move each year: list each year's date), once per holiday. */
   z.strictObject({ type: z.literal('holiday'), dates: z.array(HolidaySchema).check(z.minLength(1), z.maxLength(100)), ...DateTimingShape }),
   /** A customer reaching a higher member tier (`tiers`: only these; default every tier above the first), once per tier. */
-  z.strictObject({ type: z.literal('tier-up'), tiers: z.optional(z.array(IdSchema).check(z.minLength(1))) }),
+  z.strictObject({ type: z.literal('tier-up'), tiers: OptionalIdListSchema }),
 ]);
 export type Trigger = z.infer<typeof TriggerSchema>;
 export type DateTrigger = Extract<Trigger, { type: 'birthday' | 'holiday' }>;
@@ -109,8 +121,9 @@ export function isDateTriggered(trigger: Trigger): trigger is DateTrigger {
 }
 
 const RangeSchema = z
-  .strictObject({ min: z.optional(z.number().check(z.nonnegative())), max: z.optional(z.number().check(z.nonnegative())) })
+  .strictObject({ min: OptionalNonNegativeNumberSchema, max: OptionalNonNegativeNumberSchema })
   .check(z.refine((range) => range.min === undefined || range.max === undefined || range.min <= range.max, 'min must not exceed max'));
+const OptionalRangeSchema = z.optional(RangeSchema);
 
 /**
  * Who a journey may message (docs/architecture.md#audiences); every condition given must hold on
@@ -118,17 +131,17 @@ const RangeSchema = z
  */
 export const AudienceSchema = z.strictObject({
   /** Member tier ids. */
-  tiers: z.optional(z.array(IdSchema).check(z.minLength(1))),
+  tiers: OptionalIdListSchema,
   /** Bought in at least one of these categories (ever). */
-  categories: z.optional(z.array(IdSchema).check(z.minLength(1))),
+  categories: OptionalIdListSchema,
   /** Orders within the tier period (`tierPeriodDays`). */
-  orders: z.optional(RangeSchema),
+  orders: OptionalRangeSchema,
   /** Spend within the tier period. */
-  spend: z.optional(RangeSchema),
+  spend: OptionalRangeSchema,
   /** Last order at most this many days before the day. Holiday journeys need it: their reads follow it. */
-  lastOrderWithinDays: z.optional(int(z.positive(), z.lte(3650))),
-  hasSms: z.optional(z.boolean()),
-  hasPush: z.optional(z.boolean()),
+  lastOrderWithinDays: z.optional(DaysUpTo3650Schema),
+  hasSms: OptionalBooleanSchema,
+  hasPush: OptionalBooleanSchema,
 });
 export type Audience = z.infer<typeof AudienceSchema>;
 
@@ -140,7 +153,7 @@ export const TierSchema = z.strictObject({
   id: IdSchema,
   /** What messages call it (`{tier}`), e.g. 至尊VIP. */
   name: z.string().check(z.trim(), z.minLength(1), z.maxLength(20)),
-  minSpend: z.optional(z.number().check(z.nonnegative())),
+  minSpend: OptionalNonNegativeNumberSchema,
   minOrders: z.optional(int(z.positive())),
   requires: z._default(z.enum(['all', 'any']), 'all'),
 });
@@ -162,7 +175,7 @@ export const exitRuleOf: Record<Trigger['type'], ExitRule> = {
 export const JourneySchema = z
   .strictObject({
     id: IdSchema,
-    name: z.string().check(z.minLength(1)),
+    name: NonEmptyStringSchema,
     enabled: z._default(z.boolean(), true),
     /** Higher wins when several journeys are due for one customer in one run. */
     priority: int(),
@@ -231,7 +244,7 @@ export type Journey = z.infer<typeof JourneySchema>;
 
 export const CategorySchema = z.strictObject({
   id: IdSchema,
-  name: z.string().check(z.minLength(1)),
+  name: NonEmptyStringSchema,
   /** Days after a purchase within which half of second purchases happen. */
   windowDays: int(z.positive(), z.lte(1000)),
   /** The date the current window took effect; lateness never counts from before it (docs/architecture.md#lateness). */
@@ -241,7 +254,7 @@ export type Category = z.infer<typeof CategorySchema>;
 
 export const CampaignConfigSchema = z
   .strictObject({
-    shopName: z._default(z.string().check(z.minLength(1)), 'Our shop'),
+    shopName: z._default(NonEmptyStringSchema, 'Our shop'),
     /** The language of `recall report` (text and HTML); absent: Chinese when defaultCountry is CN, else English. */
     language: z.optional(z.enum(['zh', 'en'])),
     merchantTimeZone: z._default(TimeZoneSchema, 'Asia/Shanghai'),
@@ -252,7 +265,7 @@ export const CampaignConfigSchema = z
     ),
     /** The local time a date-only run (`--as-of DATE`, the daily schedule) stands for. */
     runTime: z._default(TimeOfDaySchema, '10:00'),
-    frequencyCap: z._default(z.strictObject({ maxMessages: int(z.positive(), z.lte(20)), perDays: int(z.positive(), z.lte(90)) }), { maxMessages: 1, perDays: 7 }),
+    frequencyCap: z._default(z.strictObject({ maxMessages: int(z.positive(), z.lte(20)), perDays: DaysUpTo90Schema }), { maxMessages: 1, perDays: 7 }),
     holdoutPercent: z._default(z.number().check(z.gte(0), z.lte(50)), 10),
     /**
      * `journey`: each journey holds out its own customers; `global`: the same customers are held
@@ -262,14 +275,14 @@ export const CampaignConfigSchema = z
     /** Member tiers, lowest first (docs/architecture.md#members); none: no tiers. */
     tiers: z._default(z.array(TierSchema).check(z.maxLength(10)), []),
     /** The period tier thresholds, audience orders and spend count over, in days, or `lifetime`. */
-    tierPeriodDays: z._default(z.union([int(z.positive(), z.lte(3650)), z.literal('lifetime')]), 365),
-    attributionDays: z._default(int(z.positive(), z.lte(90)), 7),
+    tierPeriodDays: z._default(z.union([DaysUpTo3650Schema, z.literal('lifetime')]), 365),
+    attributionDays: z._default(DaysUpTo90Schema, 7),
     /**
      * Days a ledger item is kept after its run date; then the table's TTL deletes it. At least the
      * longest coupon validity + `attributionDays` + REPORT_HORIZON_DAYS (checked below); the
      * default is at least that for any valid config.
      */
-    retentionDays: z._default(int(z.positive(), z.lte(3650)), 900),
+    retentionDays: z._default(DaysUpTo3650Schema, 900),
     graceDays: z._default(int(z.nonnegative(), z.lte(365)), 14),
     /** Write shards of the due index; each shard is one job of the daily run. */
     shards: z._default(int(z.positive(), z.lte(1024)), 8),
@@ -286,14 +299,14 @@ export const CampaignConfigSchema = z
          * Replies that opt a number out (case, full width and surrounding spaces ignored). China's
          * rules require R / TD / 退订 to work.
          */
-        optOutKeywords: z._default(z.array(z.string().check(z.trim(), z.minLength(1))).check(z.minLength(1)), ['R', 'TD', '退订', 'STOP', 'UNSUBSCRIBE']),
+        optOutKeywords: z._default(z.array(TrimmedNonEmptyStringSchema).check(z.minLength(1)), ['R', 'TD', '退订', 'STOP', 'UNSUBSCRIBE']),
         /** What one SMS part costs (USD) where the provider's event has no price: the report's estimate. */
-        pricePerPartUsd: z._default(z.number().check(z.nonnegative()), 0.02),
+        pricePerPartUsd: z._default(NonNegativeNumberSchema, 0.02),
       }),
       { maxParts: 3, optOutText: '拒收请回复R', mps: 20, smsType: 'Promotional', optOutKeywords: ['R', 'TD', '退订', 'STOP', 'UNSUBSCRIBE'], pricePerPartUsd: 0.02 },
     ),
     /** The shop's currency and how many of it one USD buys: SMS spend is shown in it too. */
-    currency: z._default(z.strictObject({ code: z.string().check(z.regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code')), perUsd: z.number().check(z.positive()) }), { code: 'CNY', perUsd: 7.1 }),
+    currency: z._default(z.strictObject({ code: z.string().check(z.regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code')), perUsd: PositiveNumberSchema }), { code: 'CNY', perUsd: 7.1 }),
     /** Only these numbers may receive ad-hoc test campaigns. */
     testAllowlist: z._default(z.array(z.string()), []),
     categories: z.array(CategorySchema).check(z.minLength(1)),
