@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, type ConsumedCapacity, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { CountSchema } from '../domain/fields.ts';
 import type { Pacer } from '../ports/messaging.ts';
 import { PermanentError } from '../errors.ts';
 import { recallTable } from '../store/tables.ts';
@@ -20,7 +21,7 @@ export const pacerKey = { pk: 'PACER', sk: 'SMS' } as const;
 const PacerItemSchema = z.object({
   since: z.number().int(),
   grants: z.string().regex(/^(\d+:[1-9]\d*( \d+:[1-9]\d*)*)?$/),
-  version: z.number().int().nonnegative(),
+  version: CountSchema,
 });
 
 type Grant = [at: number, parts: number];

@@ -2,19 +2,20 @@ import { createHash } from 'node:crypto';
 import { appendFile, chmod, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as z from 'zod';
+import { ChannelSchema, OptionalStringSchema, PositiveIntSchema } from '../domain/fields.ts';
 import type { SmsEvent } from '../domain/sms-events.ts';
 import type { SendJob, Transport } from '../ports/messaging.ts';
 
 /** One line of `.recall/outbox.jsonl` (docs/architecture.md#contracts): what would have gone to SNS. */
 export const OutboxLineSchema = z.object({
   customerId: z.string(),
-  channel: z.enum(['sms', 'push']),
+  channel: ChannelSchema,
   to: z.string(),
   journey: z.string(),
   step: z.string(),
-  couponCode: z.string().optional(),
+  couponCode: OptionalStringSchema,
   text: z.string(),
-  parts: z.number().int().positive(),
+  parts: PositiveIntSchema,
   sentAt: z.string(),
 });
 export type OutboxLine = z.infer<typeof OutboxLineSchema>;

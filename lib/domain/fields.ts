@@ -25,3 +25,11 @@ export const OptionalCalendarDateSchema = CalendarDateSchema.optional();
 export const ChannelSchema = z.enum(['sms', 'push']);
 export const OptionalBooleanSchema = z.boolean().optional();
 export const FalseByDefaultSchema = z.boolean().default(false);
+/** A count that is 0 when absent. */
+export const ZeroByDefaultSchema = CountSchema.default(0);
+export const EmptyStringByDefaultSchema = z.string().default('');
+export const StringListSchema = z.array(z.string());
+/** A string list that is `[]` when absent (zod clones the default for every parse). */
+export const EmptyListByDefaultSchema = StringListSchema.default([]);
+/** Trimmed, then at least one character. */
+export const TrimmedNonEmptyStringSchema = z.string().trim().min(1);

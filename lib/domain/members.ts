@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { CalendarDateSchema, type Audience, type CampaignConfig, type Tier } from '../config/schema.ts';
 import { addDays, daysBetween, type CalendarDate } from './dates.ts';
+import { AmountSchema, EmptyListByDefaultSchema, OptionalCalendarDateSchema, OptionalStringSchema, PositiveIntSchema, ZeroByDefaultSchema } from './fields.ts';
 
 /*
  * Member tiers and audiences (docs/architecture.md#members). The profile keeps each customer's
@@ -11,22 +12,22 @@ import { addDays, daysBetween, type CalendarDate } from './dates.ts';
 
 const RECENT_ORDERS_KEPT = 20;
 
-export const MemberDaySchema = z.object({ date: CalendarDateSchema, orders: z.number().int().positive(), spend: z.number().nonnegative() });
+export const MemberDaySchema = z.object({ date: CalendarDateSchema, orders: PositiveIntSchema, spend: AmountSchema });
 
 export const MemberSchema = z.object({
   /** Orders and spend per order day within the tier period before the latest order, oldest first. */
   days: z.array(MemberDaySchema).default([]),
-  lifetimeOrders: z.number().int().nonnegative().default(0),
-  lifetimeSpend: z.number().nonnegative().default(0),
-  lastOrderDate: CalendarDateSchema.optional(),
+  lifetimeOrders: ZeroByDefaultSchema,
+  lifetimeSpend: AmountSchema.default(0),
+  lastOrderDate: OptionalCalendarDateSchema,
   /** Every category the customer bought in, sorted. */
-  categories: z.array(z.string()).default([]),
+  categories: EmptyListByDefaultSchema,
   /** The last orders counted: a retry of an order after a crash is not counted twice. */
-  recentOrderIds: z.array(z.string()).default([]),
+  recentOrderIds: EmptyListByDefaultSchema,
   /** The tier as of the latest order counted: what a tier-up is measured from. */
-  tier: z.string().optional(),
+  tier: OptionalStringSchema,
   /** Optimistic lock: every write is conditional on the version read, so two orders of one customer never lose one. */
-  version: z.number().int().nonnegative().default(0),
+  version: ZeroByDefaultSchema,
 });
 export type Member = z.infer<typeof MemberSchema>;
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { TimeZoneSchema } from '../config/schema.ts';
+import { AmountSchema, FalseByDefaultSchema, InstantSchema, NonEmptyStringSchema, OptionalBooleanSchema, OptionalNonEmptyStringSchema } from './fields.ts';
 
 /** A customer as the shop knows them (the `import customers` columns). */
 export const CustomerInputSchema = z.object({
@@ -8,7 +9,7 @@ export const CustomerInputSchema = z.object({
   phone: z.string().max(40).optional(),
   name: z.string().max(100).default(''),
   timeZone: TimeZoneSchema.optional(),
-  smsOptIn: z.boolean().default(false),
+  smsOptIn: FalseByDefaultSchema,
   pushEndpoint: z.string().startsWith('arn:').max(1600).optional(),
   /** `MM-DD` (docs/architecture.md#birthdays-and-holidays). */
   birthday: z.string().regex(/^\d{2}-\d{2}$/).optional(),
@@ -21,14 +22,14 @@ export type CustomerInput = z.infer<typeof CustomerInputSchema>;
  */
 export const CustomerUpdateSchema = z.object({
   customerId: CustomerInputSchema.shape.customerId,
-  phone: z.string().max(40).optional(),
+  phone: CustomerInputSchema.shape.phone,
   name: z.string().max(100).optional(),
-  timeZone: TimeZoneSchema.optional(),
-  smsOptIn: z.boolean().optional(),
+  timeZone: CustomerInputSchema.shape.timeZone,
+  smsOptIn: OptionalBooleanSchema,
   /** `opted_out=true`: an opt-out recorded by the shop. `false` says nothing (it never clears one). */
-  optedOut: z.boolean().optional(),
+  optedOut: OptionalBooleanSchema,
   /** When the customer (re)subscribed: clears an earlier opt-out. ISO 8601 instant with offset. */
-  optInAt: z.iso.datetime({ offset: true }).optional(),
+  optInAt: InstantSchema.optional(),
   pushEndpoint: CustomerInputSchema.shape.pushEndpoint,
   /** `MM-DD` (docs/architecture.md#birthdays-and-holidays): the birthday journey's day. */
   birthday: CustomerInputSchema.shape.birthday,
@@ -36,18 +37,18 @@ export const CustomerUpdateSchema = z.object({
 export type CustomerUpdate = z.infer<typeof CustomerUpdateSchema>;
 
 export const OrderLineSchema = z.object({
-  category: z.string().min(1),
-  amount: z.number().nonnegative(),
+  category: NonEmptyStringSchema,
+  amount: AmountSchema,
 });
 export type OrderLine = z.infer<typeof OrderLineSchema>;
 
 /** One order with its lines (the `OrderPlaced` event, or consecutive CSV rows of one order id). */
 export const OrderInputSchema = z.object({
   orderId: z.string().min(1).max(128),
-  customerId: z.string().min(1).max(128),
+  customerId: CustomerInputSchema.shape.customerId,
   /** ISO 8601 instant with an offset or `Z`. */
-  orderedAt: z.iso.datetime({ offset: true }),
+  orderedAt: InstantSchema,
   lines: z.array(OrderLineSchema).min(1),
-  couponCode: z.string().min(1).optional(),
+  couponCode: OptionalNonEmptyStringSchema,
 });
 export type OrderInput = z.infer<typeof OrderInputSchema>;

@@ -1,7 +1,23 @@
 import * as z from 'zod';
 import { CalendarDateSchema } from '../config/schema.ts';
+import {
+  ChannelSchema,
+  CountSchema,
+  EmptyStringByDefaultSchema,
+  FalseByDefaultSchema,
+  NonEmptyStringSchema,
+  OptionalAmountSchema,
+  OptionalBooleanSchema,
+  OptionalCalendarDateSchema,
+  OptionalPositiveIntSchema,
+  OptionalStringSchema,
+  PositiveIntSchema,
+  StringListSchema,
+  ZeroByDefaultSchema,
+} from './fields.ts';
 import { OUTCOMES } from './guardrails.ts';
 import { MemberSchema } from './members.ts';
+import { CustomerInputSchema } from './model.ts';
 import { PermanentError } from '../errors.ts';
 
 /*
@@ -20,37 +36,37 @@ export type RecentSend = z.infer<typeof RecentSendSchema>;
 
 /** What the daily run knows of a customer: contact, consent and the rolling frequency cap. */
 export const ProfileSchema = z.object({
-  customerId: z.string().min(1),
-  phone: z.string().optional(),
-  name: z.string().default(''),
-  timeZone: z.string().optional(),
-  smsOptIn: z.boolean().default(false),
+  customerId: NonEmptyStringSchema,
+  phone: OptionalStringSchema,
+  name: EmptyStringByDefaultSchema,
+  timeZone: OptionalStringSchema,
+  smsOptIn: FalseByDefaultSchema,
   /** STOP / reply R / an opt-out column: overrides any opt-in (docs/architecture.md, "Consent"). */
-  optedOut: z.boolean().default(false),
-  optedOutAt: z.string().optional(),
-  optInAt: z.string().optional(),
-  pushEndpoint: z.string().optional(),
+  optedOut: FalseByDefaultSchema,
+  optedOutAt: OptionalStringSchema,
+  optInAt: OptionalStringSchema,
+  pushEndpoint: OptionalStringSchema,
   /** `MM-DD` (docs/architecture.md#birthdays-and-holidays). */
-  birthday: z.string().regex(/^\d{2}-\d{2}$/).optional(),
+  birthday: CustomerInputSchema.shape.birthday,
   /** Orders, spend and tier (docs/architecture.md#members), kept by record-order. */
   member: MemberSchema.optional(),
   /** The messages sent within the cap period (date and ledger key), oldest first. */
   recentSends: z.array(RecentSendSchema).default([]),
   /** Optimistic lock on `recentSends`: two racing jobs cannot both take the last slot. */
-  capVersion: z.number().int().nonnegative().default(0),
+  capVersion: ZeroByDefaultSchema,
 });
 export type Profile = z.infer<typeof ProfileSchema>;
 
 /** Where a customer stands in one journey cycle. */
 export const JourneyStateSchema = z.object({
-  customerId: z.string().min(1),
-  journeyId: z.string().min(1),
+  customerId: NonEmptyStringSchema,
+  journeyId: NonEmptyStringSchema,
   /** Set for category-window journeys. */
-  category: z.string().optional(),
-  cycle: z.string().min(1),
+  category: OptionalStringSchema,
+  cycle: NonEmptyStringSchema,
   anchorDate: CalendarDateSchema,
   /** The next step to evaluate; equal to the step count when the cycle is finished. */
-  stepIndex: z.number().int().nonnegative(),
+  stepIndex: CountSchema,
   /** The date the next step's delay counts from (the anchor, or the date the previous step ran). */
   fromDate: CalendarDateSchema,
   /**
@@ -63,20 +79,20 @@ export type JourneyState = z.infer<typeof JourneyStateSchema>;
 
 /** A customer's purchases in one category: what windows and category journeys are built on. */
 export const CategoryHistorySchema = z.object({
-  customerId: z.string().min(1),
-  category: z.string().min(1),
+  customerId: NonEmptyStringSchema,
+  category: NonEmptyStringSchema,
   firstDate: CalendarDateSchema,
   firstOrderId: z.string(),
-  secondDate: CalendarDateSchema.optional(),
-  secondOrderId: z.string().optional(),
+  secondDate: OptionalCalendarDateSchema,
+  secondOrderId: OptionalStringSchema,
   lastDate: CalendarDateSchema,
-  orderCount: z.number().int().positive(),
+  orderCount: PositiveIntSchema,
   /**
    * The last few orders counted: a retry after a crash mid-order is not counted twice. Older
    * replays are stopped earlier, by the order marker.
    */
-  recentOrderIds: z.array(z.string()),
-  version: z.number().int().nonnegative(),
+  recentOrderIds: StringListSchema,
+  version: CountSchema,
 });
 export type CategoryHistory = z.infer<typeof CategoryHistorySchema>;
 
@@ -84,90 +100,92 @@ export type CategoryHistory = z.infer<typeof CategoryHistorySchema>;
 export const LedgerStatusSchema = z.enum(['claimed', 'sending', 'sent', 'delivered', 'failed', 'expired']);
 export type LedgerStatus = z.infer<typeof LedgerStatusSchema>;
 
+const OutcomeSchema = z.enum(OUTCOMES);
+
 export const LedgerEntrySchema = z.object({
-  customerId: z.string().min(1),
-  journeyId: z.string().min(1),
-  cycle: z.string().min(1),
-  stepId: z.string().min(1),
+  customerId: NonEmptyStringSchema,
+  journeyId: NonEmptyStringSchema,
+  cycle: NonEmptyStringSchema,
+  stepId: NonEmptyStringSchema,
   runDate: CalendarDateSchema,
-  outcome: z.enum(OUTCOMES),
+  outcome: OutcomeSchema,
   /** The stored config version the run decided with (docs/architecture.md#config-versions); absent: a config file, an experiment. */
-  configVersion: z.number().int().positive().optional(),
+  configVersion: OptionalPositiveIntSchema,
   /** The customer's member tier on the day it was decided (docs/architecture.md#members). */
-  tier: z.string().optional(),
+  tier: OptionalStringSchema,
   /** The step's variant the customer was assigned (docs/architecture.md#variants). */
-  variant: z.string().optional(),
+  variant: OptionalStringSchema,
   /** Only for messages (docs/architecture.md#message-states); `sending` that stays is unconfirmed. */
   status: LedgerStatusSchema.optional(),
   /** Who made the status's last move when it was not our sender (an operator's mark, a provider event). */
   markedBy: z.enum(['operator', 'provider']).optional(),
-  markedAt: z.string().optional(),
-  channel: z.enum(['sms', 'push']).optional(),
+  markedAt: OptionalStringSchema,
+  channel: ChannelSchema.optional(),
   /** Where the message goes, masked (a phone's country code and last digits): what reconciling shows. */
-  recipient: z.string().optional(),
-  couponCode: z.string().optional(),
+  recipient: OptionalStringSchema,
+  couponCode: OptionalStringSchema,
   /** The coupon's value when it was claimed (a later config edit does not change its cost). */
-  couponValue: z.number().nonnegative().optional(),
-  parts: z.number().int().positive().optional(),
-  sentAt: z.string().optional(),
-  error: z.string().optional(),
+  couponValue: OptionalAmountSchema,
+  parts: OptionalPositiveIntSchema,
+  sentAt: OptionalStringSchema,
+  error: OptionalStringSchema,
   /** The provider's final word (delivery events, docs/architecture.md#delivery-events). */
-  failureReason: z.string().optional(),
-  settledAt: z.string().optional(),
+  failureReason: OptionalStringSchema,
+  settledAt: OptionalStringSchema,
   /** What the provider charged (USD) and in how many parts, when its event says. */
-  priceUsd: z.number().nonnegative().optional(),
-  carrierFeeUsd: z.number().nonnegative().optional(),
-  billedParts: z.number().int().positive().optional(),
+  priceUsd: OptionalAmountSchema,
+  carrierFeeUsd: OptionalAmountSchema,
+  billedParts: OptionalPositiveIntSchema,
   /** A survey step's answer: the reason the reply stands for, when, and the inbound message it came in. */
-  reply: z.string().optional(),
-  repliedAt: z.string().optional(),
-  replyId: z.string().optional(),
+  reply: OptionalStringSchema,
+  repliedAt: OptionalStringSchema,
+  replyId: OptionalStringSchema,
   /** The recipient opted out within a week after this message (the report flags steps that cause it). */
-  optedOutAt: z.string().optional(),
+  optedOutAt: OptionalStringSchema,
   /** Attribution (record-order): the order that converted this message, once. */
-  convertedBy: z.string().optional(),
+  convertedBy: OptionalStringSchema,
   /** The converting order's time (ISO 8601 with offset). */
-  convertedAt: z.string().optional(),
+  convertedAt: OptionalStringSchema,
   /** The converting order's total. */
-  revenue: z.number().nonnegative().optional(),
+  revenue: OptionalAmountSchema,
   /** The order that redeemed this message's coupon, once. */
-  redeemedBy: z.string().optional(),
+  redeemedBy: OptionalStringSchema,
 });
 export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
 
 export const OrderMarkerSchema = z.object({
-  orderId: z.string().min(1),
-  customerId: z.string().min(1),
+  orderId: NonEmptyStringSchema,
+  customerId: NonEmptyStringSchema,
   orderDate: CalendarDateSchema,
   /** Absent on markers written before reports existed. */
-  total: z.number().nonnegative().optional(),
+  total: OptionalAmountSchema,
   /** Every line's category, sorted; absent on markers written before conflicts were checked. */
-  categories: z.array(z.string()).optional(),
+  categories: StringListSchema.optional(),
   applied: z.boolean(),
 });
 export type OrderMarker = z.infer<typeof OrderMarkerSchema>;
 
 export const RunMetaSchema = z.object({
-  runId: z.string().min(1),
+  runId: NonEmptyStringSchema,
   runDate: CalendarDateSchema,
   now: z.string(),
-  shards: z.number().int().positive(),
+  shards: PositiveIntSchema,
   dryRun: z.boolean(),
   /** The stored config version the run decided with (docs/architecture.md#config-versions); absent: a config file, an experiment. */
-  configVersion: z.number().int().positive().optional(),
+  configVersion: OptionalPositiveIntSchema,
   /** Set once every shard job was handed to the work queue. */
-  planned: z.boolean().optional(),
-  completed: z.boolean().optional(),
+  planned: OptionalBooleanSchema,
+  completed: OptionalBooleanSchema,
 });
 export type RunMeta = z.infer<typeof RunMetaSchema>;
 
 export const ShardPartSchema = z.object({
-  shard: z.number().int().nonnegative(),
+  shard: CountSchema,
   final: z.boolean(),
   tally: z.object({
-    evaluated: z.number().int().nonnegative(),
-    invalidItems: z.number().int().nonnegative(),
-    byJourney: z.record(z.string(), z.record(z.string(), z.partialRecord(z.enum(OUTCOMES), z.number().int().nonnegative()))),
+    evaluated: CountSchema,
+    invalidItems: CountSchema,
+    byJourney: z.record(z.string(), z.record(z.string(), z.partialRecord(OutcomeSchema, CountSchema))),
   }),
 });
 export type ShardPart = z.infer<typeof ShardPartSchema>;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CountSchema, FalseByDefaultSchema, NonEmptyStringSchema, OptionalAmountSchema, OptionalStringSchema } from './fields.ts';
 import { MESSAGE_MOVES, type MessageMove } from './message-state.ts';
 import type { LedgerEntry } from './records.ts';
 
@@ -9,28 +10,28 @@ import type { LedgerEntry } from './records.ts';
 
 /** The ledger key we put in `Context` when sending (lib/adapters/sms-voice-transport.ts). */
 export const MessageContextSchema = z.object({
-  customerId: z.string().min(1),
-  journeyId: z.string().min(1),
-  cycle: z.string().min(1),
-  stepId: z.string().min(1),
+  customerId: NonEmptyStringSchema,
+  journeyId: NonEmptyStringSchema,
+  cycle: NonEmptyStringSchema,
+  stepId: NonEmptyStringSchema,
 });
 export type MessageContext = z.infer<typeof MessageContextSchema>;
 
 /** One SMS event as the configuration set's event destination publishes it (fields we read). */
 export const SmsEventSchema = z.object({
   eventType: z.string().regex(/^TEXT_[A-Z_]+$/, 'expected an SMS event type (TEXT_...)'),
-  eventTimestamp: z.number().int().nonnegative(),
-  isFinal: z.boolean().default(false),
-  messageId: z.string().min(1),
-  messageStatus: z.string().optional(),
-  messageStatusDescription: z.string().optional(),
-  destinationPhoneNumber: z.string().optional(),
-  isoCountryCode: z.string().optional(),
+  eventTimestamp: CountSchema,
+  isFinal: FalseByDefaultSchema,
+  messageId: NonEmptyStringSchema,
+  messageStatus: OptionalStringSchema,
+  messageStatusDescription: OptionalStringSchema,
+  destinationPhoneNumber: OptionalStringSchema,
+  isoCountryCode: OptionalStringSchema,
   /** Absent or foreign when the message was not ours (another sender on the account). */
   context: z.record(z.string(), z.string()).optional(),
-  totalMessageParts: z.number().int().nonnegative().optional(),
-  totalMessagePrice: z.number().nonnegative().optional(),
-  totalCarrierFee: z.number().nonnegative().optional(),
+  totalMessageParts: CountSchema.optional(),
+  totalMessagePrice: OptionalAmountSchema,
+  totalCarrierFee: OptionalAmountSchema,
 });
 export type SmsEvent = z.infer<typeof SmsEventSchema>;
 

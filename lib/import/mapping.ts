@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { TrimmedNonEmptyStringSchema } from '../domain/fields.ts';
 import { readJsonFile } from './json-file.ts';
 
 /*
@@ -38,7 +39,8 @@ export const EXPORT_COLUMNS = [
 export type ExportColumn = (typeof EXPORT_COLUMNS)[number];
 
 const HeaderSchema = z.string().trim().min(1, "expected the file's header of this column");
-const StatusesSchema = z.array(z.string().trim().min(1)).min(1);
+const OptionalHeaderSchema = HeaderSchema.optional();
+const OptionalStatusesSchema = z.array(TrimmedNonEmptyStringSchema).min(1).optional();
 
 /** A status as written, compared without spaces or the difference between full and half width (，/,). */
 export function statusKey(status: string): string {
@@ -50,20 +52,20 @@ export const ExportMapSchema = z
     order_id: HeaderSchema,
     customer_id: HeaderSchema,
     ordered_at: HeaderSchema,
-    paid_at: HeaderSchema.optional(),
-    status: HeaderSchema.optional(),
-    amount: HeaderSchema.optional(),
-    order_amount: HeaderSchema.optional(),
-    category: HeaderSchema.optional(),
-    product: HeaderSchema.optional(),
-    product_id: HeaderSchema.optional(),
-    coupon_code: HeaderSchema.optional(),
-    phone: HeaderSchema.optional(),
-    name: HeaderSchema.optional(),
+    paid_at: OptionalHeaderSchema,
+    status: OptionalHeaderSchema,
+    amount: OptionalHeaderSchema,
+    order_amount: OptionalHeaderSchema,
+    category: OptionalHeaderSchema,
+    product: OptionalHeaderSchema,
+    product_id: OptionalHeaderSchema,
+    coupon_code: OptionalHeaderSchema,
+    phone: OptionalHeaderSchema,
+    name: OptionalHeaderSchema,
     /** Statuses of orders that are paid (imported). */
-    paid_statuses: StatusesSchema.optional(),
+    paid_statuses: OptionalStatusesSchema,
     /** Statuses of orders not paid, or closed (skipped as not-paid). Any other status is skipped as unknown-status. */
-    not_paid_statuses: StatusesSchema.optional(),
+    not_paid_statuses: OptionalStatusesSchema,
   })
   .superRefine((map, ctx) => {
     if ((map.amount === undefined) === (map.order_amount === undefined)) {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ConfigError, formatPath, type ConfigProblem } from '../config/load.ts';
+import { TrimmedNonEmptyStringSchema } from '../domain/fields.ts';
 import { readJsonFile } from './json-file.ts';
 
 /*
@@ -9,16 +10,14 @@ import { readJsonFile } from './json-file.ts';
  * (docs/architecture.md#shop-exports).
  */
 
-const CategoryRefSchema = z.string().trim().min(1);
-
 /**
  * `{ "products": { "<product id>": "<category id or name>" }, "keywords": [{ "keyword": "口红", "category": "彩妆" }] }`.
  * Keywords are tried in file order (the first that the title contains wins), after the product ids.
  */
 export const ProductCategoryRulesSchema = z
   .strictObject({
-    products: z.record(z.string().trim().min(1), CategoryRefSchema).optional(),
-    keywords: z.array(z.strictObject({ keyword: z.string().trim().min(1), category: CategoryRefSchema })).optional(),
+    products: z.record(TrimmedNonEmptyStringSchema, TrimmedNonEmptyStringSchema).optional(),
+    keywords: z.array(z.strictObject({ keyword: TrimmedNonEmptyStringSchema, category: TrimmedNonEmptyStringSchema })).optional(),
   })
   .refine((rules) => Object.keys(rules.products ?? {}).length + (rules.keywords ?? []).length > 0, {
     message: 'no rules: give products (product id -> category) or keywords ([{ "keyword": "口红", "category": "彩妆" }])',

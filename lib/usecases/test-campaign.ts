@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { isDateTriggered, type CampaignConfig, type Journey } from '../config/schema.ts';
 import { addDays, localDate, type CalendarDate } from '../domain/dates.ts';
+import { NonEmptyStringSchema } from '../domain/fields.ts';
 import { decideCustomer, type Outcome } from '../domain/guardrails.ts';
 import { variantOf } from '../domain/hashing.ts';
 import { startCycle } from '../domain/journeys.ts';
@@ -35,8 +36,8 @@ const RecipientSchema = z
 
 export const TestCampaignInputSchema = z
   .strictObject({
-    journey: z.string().min(1),
-    step: z.string().min(1),
+    journey: NonEmptyStringSchema,
+    step: NonEmptyStringSchema,
     customers: z.array(z.string().min(1).max(128)).min(1).max(MAX_CUSTOMERS).optional(),
     sample: z.number().int().min(1).max(MAX_CUSTOMERS).optional(),
     recipients: z.array(RecipientSchema).min(1).max(MAX_RECIPIENTS),

@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { CampaignConfigSchema } from '../../config/schema.ts';
+import { EmptyStringByDefaultSchema, PositiveIntSchema } from '../../domain/fields.ts';
 import { CorruptItemError } from '../../domain/records.ts';
 import type { ConfigPushes, StoredConfig } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
@@ -15,10 +16,10 @@ import { PortAdapter, type CapacityMeter } from './table.ts';
  */
 
 const StoredItemSchema = z.object({
-  version: z.number().int().positive(),
+  version: PositiveIntSchema,
   config: z.string(),
   /** The deploy's seed has none (a template cannot say when it runs). */
-  storedAt: z.string().default(''),
+  storedAt: EmptyStringByDefaultSchema,
   source: z.string(),
 });
 

@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { nextMonth, type CalendarDate } from '../../domain/dates.ts';
+import { NonEmptyStringSchema } from '../../domain/fields.ts';
 import {
   CorruptItemError,
   JourneyStateSchema,
@@ -105,7 +106,7 @@ export class DynamoCalendarReads extends PortAdapter implements CalendarReads {
 }
 
 /** What the calendar index projects: the customer id. */
-const CalendarEntrySchema = z.object({ customerId: z.string().min(1) }).transform((entry) => entry.customerId);
+const CalendarEntrySchema = z.object({ customerId: NonEmptyStringSchema }).transform((entry) => entry.customerId);
 
 const MonthCursorSchema = z.object({ month: z.string().regex(/^\d{4}-\d{2}$/), key: z.record(z.string(), z.unknown()).optional() });
 
