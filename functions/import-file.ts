@@ -1,3 +1,4 @@
+import { ImportCompletedSchema } from '../lib/events/imports.ts';
 import { configReader, withConfig } from '../lib/runtime/aws/config.ts';
 import { once, systemClock } from '../lib/runtime/aws/env.ts';
 import { eventPublisher } from '../lib/runtime/aws/events.ts';
@@ -13,7 +14,7 @@ const deps = once(async () => {
     store,
     configs: configReader(store),
     clock: systemClock,
-    events: eventPublisher(),
+    events: eventPublisher({ ImportCompleted: ImportCompletedSchema }),
     couponSecret: await couponSecret(),
     bucket: importBucket(),
     continuations: selfContinuations(),

@@ -1,3 +1,4 @@
+import { WindowsLearnedSchema } from '../lib/events/domain-events.ts';
 import { once, systemClock } from '../lib/runtime/aws/env.ts';
 import { configReader, withConfig } from '../lib/runtime/aws/config.ts';
 import { eventPublisher } from '../lib/runtime/aws/events.ts';
@@ -6,7 +7,7 @@ import { createHandler } from '../lib/runtime/handlers/learn-windows.ts';
 
 const deps = once(async () => {
   const store = functionStores['learn-windows']();
-  return { store, configs: configReader(store), events: eventPublisher(), clock: systemClock };
+  return { store, configs: configReader(store), events: eventPublisher({ WindowsLearned: WindowsLearnedSchema }), clock: systemClock };
 });
 
 export const handler = createHandler(async () => withConfig(await deps()));

@@ -1,3 +1,4 @@
+import { RunStartedSchema } from '../lib/events/domain-events.ts';
 import { once, systemClock } from '../lib/runtime/aws/env.ts';
 import { configReader, withConfig } from '../lib/runtime/aws/config.ts';
 import { eventPublisher } from '../lib/runtime/aws/events.ts';
@@ -7,7 +8,7 @@ import { createHandler } from '../lib/runtime/handlers/plan-recall.ts';
 
 const deps = once(async () => {
   const store = functionStores['plan-recall']();
-  return { store, configs: configReader(store), workQueue: workQueue(), events: eventPublisher(), clock: systemClock };
+  return { store, configs: configReader(store), workQueue: workQueue(), events: eventPublisher({ RunStarted: RunStartedSchema }), clock: systemClock };
 });
 
 export const handler = createHandler(async () => withConfig(await deps()));

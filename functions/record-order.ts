@@ -1,3 +1,4 @@
+import { CustomerConvertedSchema } from '../lib/events/domain-events.ts';
 import { once, systemClock } from '../lib/runtime/aws/env.ts';
 import { configReader, withConfig } from '../lib/runtime/aws/config.ts';
 import { eventPublisher } from '../lib/runtime/aws/events.ts';
@@ -7,7 +8,7 @@ import { createHandler } from '../lib/runtime/handlers/record-order.ts';
 
 const deps = once(async () => {
   const store = functionStores['record-order']();
-  return { store, configs: configReader(store), clock: systemClock, events: eventPublisher(), couponSecret: await couponSecret() };
+  return { store, configs: configReader(store), clock: systemClock, events: eventPublisher({ CustomerConverted: CustomerConvertedSchema }), couponSecret: await couponSecret() };
 });
 
 export const handler = createHandler(async () => withConfig(await deps()));

@@ -1,3 +1,4 @@
+import { RunCompletedSchema } from '../lib/events/domain-events.ts';
 import { once } from '../lib/runtime/aws/env.ts';
 import { configReader, withConfig } from '../lib/runtime/aws/config.ts';
 import { eventPublisher } from '../lib/runtime/aws/events.ts';
@@ -8,7 +9,7 @@ import { createHandler } from '../lib/runtime/handlers/scan-shard.ts';
 
 const deps = once(async () => {
   const store = functionStores['scan-shard']();
-  return { store, configs: configReader(store), sendQueue: sendQueue(), workQueue: workQueue(), events: eventPublisher(), couponSecret: await couponSecret() };
+  return { store, configs: configReader(store), sendQueue: sendQueue(), workQueue: workQueue(), events: eventPublisher({ RunCompleted: RunCompletedSchema }), couponSecret: await couponSecret() };
 });
 
 /** Built at cold start (a missing secret fails the invocation); each job then gets its run's config version. */

@@ -1,3 +1,4 @@
+import { CouponIssuedSchema, MessageSentSchema } from '../lib/events/domain-events.ts';
 import { Channels } from '../lib/adapters/channels.ts';
 import type { CampaignConfig } from '../lib/config/schema.ts';
 import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
@@ -12,7 +13,7 @@ import { createHandler } from '../lib/runtime/handlers/send-message.ts';
 const deps = once(async () => {
   const store = functionStores['send-message']();
   // The pacer's rate is a deploy-time setting: the deployed config's.
-  return { store, configs: configReader(store), pacer: pacer(campaignConfig()), events: eventPublisher(), clock: systemClock, sendQueue: sendQueue() };
+  return { store, configs: configReader(store), pacer: pacer(campaignConfig()), events: eventPublisher({ MessageSent: MessageSentSchema, CouponIssued: CouponIssuedSchema }), clock: systemClock, sendQueue: sendQueue() };
 });
 
 /** One channel set per config version (the reader keeps each version's config object). */

@@ -3,7 +3,7 @@ import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { CfnPermission } from 'aws-cdk-lib/aws-lambda';
 import { BlockPublicAccess, Bucket, BucketEncryption, CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { IMPORT_KINDS, importPrefix } from '../../lib/events/schemas.ts';
+import { IMPORT_KINDS, importPrefix } from '../../lib/events/imports.ts';
 import { acknowledge } from '../nag.ts';
 import type { RecallFunction } from './recall-function.ts';
 

@@ -1,6 +1,7 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod';
-import { DOMAIN_EVENTS, EVENT_SOURCE, type DomainEvent } from '../events/schemas.ts';
+import type { DomainEvent, EventSchemas } from '../events/catalog.ts';
+import { EVENT_SOURCE } from '../events/domain-events.ts';
 import { backoffMs, isThrottling, positiveAttempts, wait, type RetryOptions } from './retry.ts';
 import type { EventPublisher } from '../ports/messaging.ts';
 import { PermanentError, RecallError } from '../errors.ts';
@@ -45,7 +46,11 @@ export class EventPublishError extends RecallError {
   }
 }
 
-/** Publishes our domain events to our EventBridge bus (docs/architecture.md#domain-events). */
+/**
+ * Publishes our domain events to our EventBridge bus (docs/architecture.md#domain-events), each
+ * checked against its schema among `schemas`: a function's publisher is given those of the events
+ * it publishes, so its bundle builds no other, and any other type is refused.
+ */
 export class EventBridgePublisher implements EventPublisher {
   private readonly maxAttempts: number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -53,6 +58,7 @@ export class EventBridgePublisher implements EventPublisher {
   constructor(
     private readonly client: EventBridgeClient,
     private readonly busName: string,
+    private readonly schemas: EventSchemas,
     { maxAttempts = 5, sleep = wait }: EventPublisherOptions = {},
   ) {
     this.maxAttempts = positiveAttempts(maxAttempts);
@@ -68,8 +74,8 @@ export class EventBridgePublisher implements EventPublisher {
   }
 
   private entry(event: DomainEvent): PutEventsRequestEntry {
-    const schema: z.ZodType = DOMAIN_EVENTS[event.type];
-    if (schema === undefined) throw new InvalidDomainEventError(`unknown domain event type ${String(event.type)}`);
+    const schema: z.ZodType | undefined = this.schemas[event.type];
+    if (schema === undefined) throw new InvalidDomainEventError(`${String(event.type)} is not an event this publisher publishes`);
     const parsed = schema.safeParse(event.detail);
     if (!parsed.success) {
       throw new InvalidDomainEventError(`${event.type} detail is invalid: ${z.prettifyError(parsed.error)}`);

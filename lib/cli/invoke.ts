@@ -15,7 +15,8 @@ import { createHandler as recordReply } from '../runtime/handlers/record-reply.t
 import { createHandler as importFile } from '../runtime/handlers/import-file.ts';
 import { FUNCTION_NAMES, type FunctionName } from '../store/access.ts';
 import { SqsEventSchema } from '../events/aws-shapes.ts';
-import type { ImportContinuation, ImportResult, ShardJobMessage } from '../events/schemas.ts';
+import type { ImportContinuation, ImportResult } from '../events/imports.ts';
+import type { ShardJobMessage } from '../events/schemas.ts';
 import type { SendJob } from '../ports/messaging.ts';
 import type { ImportFileRef } from '../ports/store.ts';
 import type { ImportBucket } from '../usecases/import-file.ts';

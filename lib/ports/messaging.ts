@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { PermanentError, RetryableError } from '../errors.ts';
-import type { DomainEvent, SendJobMessageSchema, ShardJobMessage } from '../events/schemas.ts';
+import type { DomainEvent } from '../events/catalog.ts';
+import type { SendJobMessageSchema, ShardJobMessage } from '../events/schemas.ts';
 
 /* The ports to everything that is not the table: channels, queues, the bus, time, the pacer. */
 

@@ -5,7 +5,7 @@ import type { CustomerInput, CustomerUpdate } from '../domain/model.ts';
 import type { MessageMove } from '../domain/message-state.ts';
 import type { Member } from '../domain/members.ts';
 import type { CategoryHistory, JourneyState, LedgerEntry, OrderMarker, Profile, RunMeta, ShardPart } from '../domain/records.ts';
-import type { ImportCheckpoint, ImportResult } from '../events/schemas.ts';
+import type { ImportCheckpoint, ImportResult } from '../events/imports.ts';
 
 /*
  * The persistence ports, one per capability, in domain terms (docs/architecture.md, "Ports").

@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../adapters/dynamo-client.ts';
 import { DynamoStore } from '../adapters/dynamo/store.ts';
 import { EventBridgePublisher } from '../adapters/event-bus.ts';
+import { DOMAIN_EVENTS } from '../events/catalog.ts';
 import { SmsVoiceOptOutList } from '../adapters/sms-voice-opt-out-list.ts';
 import { loadConfigFile } from '../config/load.ts';
 import type { CampaignConfig } from '../config/schema.ts';
@@ -111,7 +112,7 @@ export async function openAwsRuntime(options: AwsRuntimeOptions): Promise<Operat
       ...('version' in active ? { configVersion: active.version } : {}),
       couponSecret,
       clock: options.clock,
-      events: new EventBridgePublisher(bus, busName),
+      events: new EventBridgePublisher(bus, busName, DOMAIN_EVENTS),
       ...(optOutListName ? { optOutList: new SmsVoiceOptOutList(sms, optOutListName) } : {}),
       where: `stack ${options.stack}'s table ${tableName}${options.region ? ` (${options.region})` : ''}`,
       close,

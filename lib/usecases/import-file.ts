@@ -1,19 +1,7 @@
 import { Readable } from 'node:stream';
 import type { CampaignConfig } from '../config/schema.ts';
 import { PermanentError } from '../errors.ts';
-import {
-  IMPORT_KINDS,
-  IMPORT_RESULT_SUFFIX,
-  IMPORT_ROWS_SHOWN,
-  importPrefix,
-  type ImportCheckpoint,
-  type ImportCompleted,
-  type ImportContinuation,
-  type ImportKind,
-  type ImportResult,
-  type ImportRowNote,
-  type ImportTally,
-} from '../events/schemas.ts';
+import { IMPORT_KINDS, IMPORT_RESULT_SUFFIX, IMPORT_ROWS_SHOWN, importPrefix, type ImportCheckpoint, type ImportCompleted, type ImportContinuation, type ImportKind, type ImportResult, type ImportRowNote, type ImportTally } from '../events/imports.ts';
 import { readCustomerRows } from '../import/customers.ts';
 import { readOrders } from '../import/orders.ts';
 import { RecordStarts, resumedBytes, type RecordStart } from '../import/record-bounds.ts';

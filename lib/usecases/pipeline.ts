@@ -1,7 +1,8 @@
 import type { CampaignConfig } from '../config/schema.ts';
 import { addDays, localDate, refuseFutureRun, runMoment, type CalendarDate } from '../domain/dates.ts';
 import { windowState } from '../domain/send-window.ts';
-import type { DomainEvent, ShardJobMessage } from '../events/schemas.ts';
+import type { DomainEvent } from '../events/catalog.ts';
+import type { ShardJobMessage } from '../events/schemas.ts';
 import type { RunPlans, RunProgress } from '../ports/store.ts';
 import type { Clock, EventPublisher, SendJob, SendQueue, WorkQueue } from '../ports/messaging.ts';
 import type { RunMeta } from '../domain/records.ts';

@@ -1,7 +1,7 @@
 import type { CampaignConfig } from '../config/schema.ts';
 import { WindowLearner, type WindowLearning } from '../domain/windows.ts';
 import type { z } from 'zod';
-import type { WindowsLearnedSchema } from '../events/schemas.ts';
+import type { WindowsLearnedSchema } from '../events/domain-events.ts';
 import type { BatchScans } from '../ports/store.ts';
 import { SCAN_SEGMENTS, scanAll } from './scan.ts';
 import type { Clock, EventPublisher } from '../ports/messaging.ts';

@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/import-file.ts';
-import { ImportContinuationSchema, ImportResultSchema, S3ObjectCreatedEventSchema, type ImportContinuation, type S3ObjectCreatedEvent } from '../../lib/events/schemas.ts';
+import { ImportContinuationSchema, ImportResultSchema, S3ObjectCreatedEventSchema, type ImportContinuation, type S3ObjectCreatedEvent } from '../../lib/events/imports.ts';
 import { readCustomerRows } from '../../lib/import/customers.ts';
 import { readOrders } from '../../lib/import/orders.ts';
 import { CsvFormatError } from '../../lib/import/results.ts';

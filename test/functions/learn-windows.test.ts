@@ -2,7 +2,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/learn-windows.ts';
 import { addDays, type CalendarDate } from '../../lib/domain/dates.ts';
-import { WindowsLearnedSchema } from '../../lib/events/schemas.ts';
+import { WindowsLearnedSchema } from '../../lib/events/domain-events.ts';
 import { lambdaContext } from '../../lib/runtime/local-pipeline.ts';
 import { mockAws, putEvents } from '../support/aws-mocks.ts';
 import { EVENT_BUS_NAME } from '../support/handler-env.ts';

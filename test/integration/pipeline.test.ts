@@ -6,7 +6,8 @@ import { createHandler as scanHandler } from '../../lib/runtime/handlers/scan-sh
 import { createHandler as sendHandler } from '../../lib/runtime/handlers/send-message.ts';
 import type { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
-import type { DomainEvent, ShardJobMessage } from '../../lib/events/schemas.ts';
+import type { DomainEvent } from '../../lib/events/catalog.ts';
+import type { ShardJobMessage } from '../../lib/events/schemas.ts';
 import type { SendJob } from '../../lib/ports/messaging.ts';
 import { drainQueues, lambdaContext, MemoryQueue } from '../../lib/runtime/local-pipeline.ts';
 import { runDay } from '../../lib/usecases/run-day.ts';

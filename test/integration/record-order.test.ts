@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { couponCode } from '../../lib/domain/coupon.ts';
 import { addDays } from '../../lib/domain/dates.ts';
 import type { OrderInput } from '../../lib/domain/model.ts';
-import type { DomainEvent } from '../../lib/events/schemas.ts';
+import type { DomainEvent } from '../../lib/events/catalog.ts';
 import type { EventPublisher } from '../../lib/ports/messaging.ts';
 import type { LedgerEntry } from '../../lib/domain/records.ts';
 import { recordOrder } from '../../lib/usecases/record-order.ts';

@@ -7,7 +7,8 @@ import { CampaignConfigSchema, ledgerRetentionMinimum, longestCouponDays, REPORT
 import { loadDefaultConfig } from '../../lib/config/load.ts';
 import { generateDemoShop } from '../../lib/demo/shop.ts';
 import { addDays } from '../../lib/domain/dates.ts';
-import type { DomainEvent, ShardJobMessage } from '../../lib/events/schemas.ts';
+import type { DomainEvent } from '../../lib/events/catalog.ts';
+import type { ShardJobMessage } from '../../lib/events/schemas.ts';
 import type { SendJob } from '../../lib/ports/messaging.ts';
 import { createHandler as planHandler } from '../../lib/runtime/handlers/plan-recall.ts';
 import { createHandler as scanHandler } from '../../lib/runtime/handlers/scan-shard.ts';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EventBridgePublisher } from '../../lib/adapters/event-bus.ts';
+import { DOMAIN_EVENTS } from '../../lib/events/catalog.ts';
 import type { CrashPlan } from './crash.ts';
 
 export interface BusEvent {
@@ -32,7 +33,7 @@ export class EventBus {
   }
 
   publisher(): EventBridgePublisher {
-    return new EventBridgePublisher(new EventBridgeClient({ region: 'us-east-1' }), 'recall-reliability', { sleep: async () => {} });
+    return new EventBridgePublisher(new EventBridgeClient({ region: 'us-east-1' }), 'recall-reliability', DOMAIN_EVENTS, { sleep: async () => {} });
   }
 
   ofType(type: string): BusEvent[] {

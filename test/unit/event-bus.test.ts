@@ -8,7 +8,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventBridgePublisher, EventPublishError, InvalidDomainEventError } from '../../lib/adapters/event-bus.ts';
-import { EVENT_SOURCE, MessageSentSchema, type DomainEvent } from '../../lib/events/schemas.ts';
+import { DOMAIN_EVENTS, type DomainEvent } from '../../lib/events/catalog.ts';
+import { EVENT_SOURCE, MessageSentSchema } from '../../lib/events/domain-events.ts';
 
 const BUS = 'recall-events';
 const noSleep = async () => {};
@@ -59,7 +60,7 @@ describe('EventBridgePublisher', () => {
     busAnswering(() => undefined);
     const events = Array.from({ length: 23 }, (_, n) => messageSent(n));
 
-    await new EventBridgePublisher(client, BUS, { sleep: noSleep }).publish(events);
+    await new EventBridgePublisher(client, BUS, DOMAIN_EVENTS, { sleep: noSleep }).publish(events);
 
     const calls = putCalls();
     expect(calls.map((input) => input.Entries?.length)).toEqual([10, 10, 3]);
@@ -74,7 +75,7 @@ describe('EventBridgePublisher', () => {
   });
 
   it('sends nothing for no events', async () => {
-    await new EventBridgePublisher(client, BUS, { sleep: noSleep }).publish([]);
+    await new EventBridgePublisher(client, BUS, DOMAIN_EVENTS, { sleep: noSleep }).publish([]);
 
     expect(putCalls()).toHaveLength(0);
   });
@@ -84,7 +85,7 @@ describe('EventBridgePublisher', () => {
     busAnswering((id) => (failOnce.delete(id) ? 'ThrottlingException' : undefined));
     const waits: number[] = [];
 
-    await new EventBridgePublisher(client, BUS, { sleep: async (ms) => void waits.push(ms) }).publish(
+    await new EventBridgePublisher(client, BUS, DOMAIN_EVENTS, { sleep: async (ms) => void waits.push(ms) }).publish(
       Array.from({ length: 10 }, (_, n) => messageSent(n)),
     );
 
@@ -96,7 +97,7 @@ describe('EventBridgePublisher', () => {
 
   it('gives up after maxAttempts and names how many entries failed and why', async () => {
     busAnswering((id) => (id === 'c000004' ? 'InternalFailure' : undefined));
-    const publisher = new EventBridgePublisher(client, BUS, { maxAttempts: 4, sleep: noSleep });
+    const publisher = new EventBridgePublisher(client, BUS, DOMAIN_EVENTS, { maxAttempts: 4, sleep: noSleep });
 
     const error = await publisher.publish(Array.from({ length: 6 }, (_, n) => messageSent(n))).catch((thrown: unknown) => thrown);
 
@@ -108,7 +109,7 @@ describe('EventBridgePublisher', () => {
   it('does not resend an entry refused with a permanent code', async () => {
     busAnswering((id) => (id === 'c000001' ? 'NotAuthorizedForSourceException' : undefined));
 
-    const publish = new EventBridgePublisher(client, BUS, { sleep: noSleep }).publish([messageSent(0), messageSent(1)]);
+    const publish = new EventBridgePublisher(client, BUS, DOMAIN_EVENTS, { sleep: noSleep }).publish([messageSent(0), messageSent(1)]);
 
     await expect(publish).rejects.toMatchObject({
       message: 'PutEvents: 1 entry failed (NotAuthorizedForSourceException)',
@@ -123,7 +124,7 @@ describe('EventBridgePublisher', () => {
       .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }))
       .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }, { EventId: 'e2' }] });
 
-    await new EventBridgePublisher(client, BUS, { sleep: noSleep }).publish([messageSent(0), messageSent(1)]);
+    await new EventBridgePublisher(client, BUS, DOMAIN_EVENTS, { sleep: noSleep }).publish([messageSent(0), messageSent(1)]);
 
     expect(putCalls().map((input) => input.Entries?.length)).toEqual([2, 2]);
   });
@@ -131,7 +132,7 @@ describe('EventBridgePublisher', () => {
   it('rethrows an error that is not throttling at once', async () => {
     bus.on(PutEventsCommand).rejects(new Error('AccessDeniedException: not authorized'));
 
-    const publish = new EventBridgePublisher(client, BUS, { sleep: noSleep }).publish([messageSent(0)]);
+    const publish = new EventBridgePublisher(client, BUS, DOMAIN_EVENTS, { sleep: noSleep }).publish([messageSent(0)]);
 
     await expect(publish).rejects.toThrow('AccessDeniedException');
     expect(putCalls()).toHaveLength(1);
@@ -140,7 +141,7 @@ describe('EventBridgePublisher', () => {
   it('treats a failure count with no per-entry codes as every entry failed', async () => {
     bus.on(PutEventsCommand).resolvesOnce({ FailedEntryCount: 1 }).resolves({ FailedEntryCount: 0 });
 
-    await new EventBridgePublisher(client, BUS, { sleep: noSleep }).publish([messageSent(0), messageSent(1)]);
+    await new EventBridgePublisher(client, BUS, DOMAIN_EVENTS, { sleep: noSleep }).publish([messageSent(0), messageSent(1)]);
 
     expect(putCalls().map((input) => input.Entries?.length)).toEqual([2, 2]);
   });
@@ -151,10 +152,20 @@ describe('EventBridgePublisher', () => {
     // Well typed, yet no message has zero parts: only the schema can tell.
     const bad: MessageSentEvent = { type: 'MessageSent', detail: { ...valid.detail, parts: 0 } };
 
-    const publish = new EventBridgePublisher(client, BUS, { sleep: noSleep }).publish([messageSent(0), bad]);
+    const publish = new EventBridgePublisher(client, BUS, DOMAIN_EVENTS, { sleep: noSleep }).publish([messageSent(0), bad]);
 
     await expect(publish).rejects.toBeInstanceOf(InvalidDomainEventError);
     await expect(publish).rejects.toThrow(/MessageSent detail is invalid/);
+    expect(putCalls()).toHaveLength(0);
+  });
+
+  it('refuses an event its function does not publish, before any call', async () => {
+    busAnswering(() => undefined);
+
+    const publish = new EventBridgePublisher(client, BUS, { RunStarted: DOMAIN_EVENTS.RunStarted }, { sleep: noSleep }).publish([messageSent(0)]);
+
+    await expect(publish).rejects.toBeInstanceOf(InvalidDomainEventError);
+    await expect(publish).rejects.toThrow('MessageSent is not an event this publisher publishes');
     expect(putCalls()).toHaveLength(0);
   });
 });

@@ -12,20 +12,10 @@ import { SnsRecordSchema, SnsSchema as PowertoolsSnsSchema } from '@aws-lambda-p
 import { EventBridgeSchema } from '../../lib/events/eventbridge-envelope.ts';
 import { SmsEventSchema } from '../../lib/domain/sms-events.ts';
 import { eventBridgeEnvelope, FunctionUrlRequestSchema, SnsEventSchema, SqsEventSchema, SqsRecordSchema } from '../../lib/events/aws-shapes.ts';
-import {
-  DOMAIN_EVENTS,
-  EVENT_SOURCE,
-  ImportContinuationSchema,
-  InboundSmsSchema,
-  LearnWindowsInputSchema,
-  OrderPlacedEventSchema,
-  PlanRecallInputSchema,
-  ReplyCallbackSchema,
-  S3ObjectCreatedEventSchema,
-  ScheduledInvocationSchema,
-  SendJobMessageSchema,
-  ShardJobMessageSchema,
-} from '../../lib/events/schemas.ts';
+import { DOMAIN_EVENTS } from '../../lib/events/catalog.ts';
+import { EVENT_SOURCE } from '../../lib/events/domain-events.ts';
+import { ImportContinuationSchema, S3ObjectCreatedEventSchema } from '../../lib/events/imports.ts';
+import { InboundSmsSchema, LearnWindowsInputSchema, OrderPlacedEventSchema, PlanRecallInputSchema, ReplyCallbackSchema, ScheduledInvocationSchema, SendJobMessageSchema, ShardJobMessageSchema } from '../../lib/events/schemas.ts';
 
 /**
  * docs/architecture.md#contracts: `events/` holds a sample payload for every function and every event type, named

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { NonEmptyStringSchema, OptionalBooleanSchema, OptionalStringSchema } from '../../domain/fields.ts';
 import { CorruptItemError } from '../../domain/records.ts';
-import { ImportCheckpointSchema, ImportResultSchema, type ImportCheckpoint, type ImportResult } from '../../events/schemas.ts';
+import { ImportCheckpointSchema, ImportResultSchema, type ImportCheckpoint, type ImportResult } from '../../events/imports.ts';
 import type { ImportClaim, ImportClaims, ImportFileRef } from '../../ports/store.ts';
 import { PORT_ACCESS } from '../../store/access.ts';
 import { PortAdapter, type CapacityMeter } from './table.ts';
@@ -22,11 +23,11 @@ const MAX_CLAIM_ATTEMPTS = 5;
 
 const ClaimItemSchema = z.object({
   status: z.enum(['running', 'finished']),
-  holder: z.string().min(1),
+  holder: NonEmptyStringSchema,
   leaseUntil: z.iso.datetime(),
-  checkpoint: z.string().optional(),
-  result: z.string().optional(),
-  announced: z.boolean().optional(),
+  checkpoint: OptionalStringSchema,
+  result: OptionalStringSchema,
+  announced: OptionalBooleanSchema,
 });
 type ClaimItem = z.infer<typeof ClaimItemSchema>;
 

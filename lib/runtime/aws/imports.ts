@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { ImportContinuation, ImportResult } from '../../events/schemas.ts';
+import type { ImportContinuation, ImportResult } from '../../events/imports.ts';
 import { tracer } from '../../observability/powertools.ts';
 import type { ImportFileRef } from '../../ports/store.ts';
 import type { ImportBucket, ImportContinuations } from '../../usecases/import-file.ts';

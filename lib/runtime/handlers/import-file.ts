@@ -4,7 +4,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { InvalidEventError, issuesOf } from '../../events/invocations.ts';
-import { ImportContinuationSchema, S3ObjectCreatedEventSchema } from '../../events/schemas.ts';
+import { ImportContinuationSchema, S3ObjectCreatedEventSchema } from '../../events/imports.ts';
 import { logger, metrics, MetricUnit, tracer } from '../../observability/powertools.ts';
 import type { ImportFileRef } from '../../ports/store.ts';
 import { importFile, type ImportFileDeps, type ImportFileOutcome } from '../../usecases/import-file.ts';
