@@ -1,5 +1,5 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { DomainEvent, EventSchemas } from '../events/catalog.ts';
 import { EVENT_SOURCE } from '../events/domain-events.ts';
 import { backoffMs, isThrottling, positiveAttempts, wait, type RetryOptions } from './retry.ts';
@@ -74,9 +74,9 @@ export class EventBridgePublisher implements EventPublisher {
   }
 
   private entry(event: DomainEvent): PutEventsRequestEntry {
-    const schema: z.ZodType | undefined = this.schemas[event.type];
+    const schema: z.core.$ZodType | undefined = this.schemas[event.type];
     if (schema === undefined) throw new InvalidDomainEventError(`${String(event.type)} is not an event this publisher publishes`);
-    const parsed = schema.safeParse(event.detail);
+    const parsed = z.safeParse(schema, event.detail);
     if (!parsed.success) {
       throw new InvalidDomainEventError(`${event.type} detail is invalid: ${z.prettifyError(parsed.error)}`);
     }

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { SendJobMessageSchema, ShardJobMessageSchema, type ShardJobMessage } from '../events/schemas.ts';
 import { backoffMs, isThrottling, positiveAttempts, wait, type RetryOptions } from './retry.ts';
 import type { SendJob, SendQueue, WorkQueue } from '../ports/messaging.ts';
@@ -40,7 +40,7 @@ class SqsJobQueue<Job> {
   constructor(
     private readonly client: SQSClient,
     readonly queueUrl: string,
-    private readonly schema: z.ZodType<Job>,
+    private readonly schema: z.core.$ZodType<Job>,
     { maxAttempts = 5, sleep = wait }: QueueOptions,
   ) {
     this.maxAttempts = positiveAttempts(maxAttempts);
@@ -60,7 +60,7 @@ class SqsJobQueue<Job> {
   }
 
   private body(job: Job): string {
-    const parsed = this.schema.safeParse(job);
+    const parsed = z.safeParse(this.schema, job);
     if (!parsed.success) throw new InvalidQueueMessageError(`invalid message for ${this.queueUrl}: ${z.prettifyError(parsed.error)}`);
     return JSON.stringify(parsed.data);
   }

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { CouponIssuedSchema, CustomerConvertedSchema, MessageSentSchema, RunCompletedSchema, RunStartedSchema, WindowsLearnedSchema } from './domain-events.ts';
 import { ImportCompletedSchema } from './imports.ts';
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CalendarDateSchema } from '../config/schema.ts';
 import {
   AmountSchema,
@@ -61,7 +61,7 @@ export const CouponIssuedSchema = z.strictObject({
   customerId: NonEmptyStringSchema,
   journeyId: NonEmptyStringSchema,
   stepId: NonEmptyStringSchema,
-  value: z.number().positive(),
+  value: z.number().check(z.positive()),
   minSpend: AmountSchema,
   validFrom: CalendarDateSchema,
   validUntil: CalendarDateSchema,
@@ -83,11 +83,11 @@ export const LearnedWindowSchema = z.strictObject({
   category: NonEmptyStringSchema,
   configuredWindowDays: PositiveIntSchema,
   /** The median days to a second purchase; absent when flagged (too few repeaters). */
-  learnedWindowDays: CountSchema.optional(),
+  learnedWindowDays: z.optional(CountSchema),
   repeaters: CountSchema,
   customers: CountSchema,
   /** repeaters / customers; null when no customer bought in the category. */
-  cameBackShare: z.number().min(0).max(1).nullable(),
+  cameBackShare: z.nullable(z.number().check(z.gte(0), z.lte(1))),
   flagged: z.boolean(),
 });
 

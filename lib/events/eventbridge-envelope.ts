@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * An EventBridge event as Powertools parser 2.35.0 defines it (`EventBridgeSchema`), copied here
@@ -17,12 +17,12 @@ export const EventBridgeSchema = z.object({
   resources: z.array(z.string()),
   'detail-type': z.string(),
   detail: z.unknown(),
-  'replay-name': z.string().optional(),
+  'replay-name': z.optional(z.string()),
 });
 
 /** An EventBridge event of one detail type, its detail parsed by `detailSchema`. */
-export function eventBridgeEnvelope<const Type extends string, Detail extends z.ZodType>(detailType: Type, detailSchema: Detail) {
-  return EventBridgeSchema.extend({
+export function eventBridgeEnvelope<const Type extends string, Detail extends z.core.$ZodType>(detailType: Type, detailSchema: Detail) {
+  return z.extend(EventBridgeSchema, {
     'detail-type': z.literal(detailType),
     detail: detailSchema,
   });

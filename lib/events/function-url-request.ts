@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /*
  * A request to a Lambda function URL, as Powertools parser 2.35.0 defines it
@@ -21,41 +21,41 @@ const ClientCertSchema = z.object({
 });
 
 const AuthorizerSchema = z.object({
-  jwt: z
-    .object({
+  jwt: z.optional(
+    z.object({
       claims: z.record(z.string(), z.any()),
-      scopes: StringArraySchema.nullable(),
-    })
-    .optional(),
-  iam: z
-    .object({
-      accessKey: z.string().optional(),
-      accountId: z.string().optional(),
-      callerId: z.string().optional(),
-      principalOrgId: z.string().nullish(),
-      userArn: z.string().optional(),
-      userId: z.string().optional(),
-      cognitoIdentity: z
-        .object({
+      scopes: z.nullable(StringArraySchema),
+    }),
+  ),
+  iam: z.optional(
+    z.object({
+      accessKey: z.optional(z.string()),
+      accountId: z.optional(z.string()),
+      callerId: z.optional(z.string()),
+      principalOrgId: z.nullish(z.string()),
+      userArn: z.optional(z.string()),
+      userId: z.optional(z.string()),
+      cognitoIdentity: z.nullish(
+        z.object({
           amr: StringArraySchema,
           identityId: z.string(),
           identityPoolId: z.string(),
-        })
-        .nullish(),
-    })
-    .optional(),
-  lambda: z.record(z.string(), z.any()).nullish(),
+        }),
+      ),
+    }),
+  ),
+  lambda: z.nullish(z.record(z.string(), z.any())),
 });
 
 const RequestContextSchema = z.object({
   accountId: z.string(),
   apiId: z.string(),
-  authorizer: AuthorizerSchema.optional(),
-  authentication: z
-    .object({
-      clientCert: ClientCertSchema.optional(),
-    })
-    .nullish(),
+  authorizer: z.optional(AuthorizerSchema),
+  authentication: z.nullish(
+    z.object({
+      clientCert: z.optional(ClientCertSchema),
+    }),
+  ),
   domainName: z.string(),
   domainPrefix: z.string(),
   http: z.object({
@@ -78,13 +78,13 @@ export const FunctionUrlRequestSchema = z.object({
   routeKey: z.string(),
   rawPath: z.string(),
   rawQueryString: z.string(),
-  cookies: StringArraySchema.optional(),
+  cookies: z.optional(StringArraySchema),
   headers: StringRecordSchema,
-  queryStringParameters: StringRecordSchema.optional(),
+  queryStringParameters: z.optional(StringRecordSchema),
   requestContext: RequestContextSchema,
-  body: z.string().optional(),
-  pathParameters: StringRecordSchema.nullish(),
+  body: z.optional(z.string()),
+  pathParameters: z.nullish(StringRecordSchema),
   isBase64Encoded: z.boolean(),
-  stageVariables: StringRecordSchema.nullish(),
+  stageVariables: z.nullish(StringRecordSchema),
 });
 export type FunctionUrlRequest = z.infer<typeof FunctionUrlRequestSchema>;

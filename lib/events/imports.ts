@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CountSchema, InstantSchema, NonEmptyStringSchema, OptionalNonEmptyStringSchema, OptionalStringSchema, PositiveIntSchema } from '../domain/fields.ts';
 import { OutcomeCountsSchema } from './domain-events.ts';
 
@@ -20,6 +20,8 @@ export const IMPORT_RESULT_SUFFIX = '.result.json';
 /** S3's event times: ISO 8601 in UTC (`Z`). */
 const UtcInstantSchema = z.iso.datetime();
 const KindSchema = z.enum(IMPORT_KINDS);
+/** A line number after the header's (line 1 at least). */
+const LineAfterHeaderSchema = z.number().check(z.int(), z.gte(2));
 
 /**
  * S3's ObjectCreated notification as Lambda receives it: the fields import-file reads, the rest
@@ -31,15 +33,15 @@ export const S3ObjectCreatedEventSchema = z.object({
     .array(
       z.object({
         eventSource: z.literal('aws:s3'),
-        eventName: z.string().startsWith('ObjectCreated:'),
+        eventName: z.string().check(z.startsWith('ObjectCreated:')),
         eventTime: UtcInstantSchema,
         s3: z.object({
           bucket: z.object({ name: NonEmptyStringSchema }),
-          object: z.object({ key: NonEmptyStringSchema, size: CountSchema, eTag: OptionalStringSchema, versionId: NonEmptyStringSchema.nullish() }),
+          object: z.object({ key: NonEmptyStringSchema, size: CountSchema, eTag: OptionalStringSchema, versionId: z.nullish(NonEmptyStringSchema) }),
         }),
       }),
     )
-    .nonempty(),
+    .check(z.minLength(1)),
 });
 export type S3ObjectCreatedEvent = z.infer<typeof S3ObjectCreatedEventSchema>;
 
@@ -58,7 +60,7 @@ export const IMPORT_ROWS_SHOWN = 100;
 
 const ImportRowNoteSchema = z.strictObject({ line: PositiveIntSchema, reason: NonEmptyStringSchema, message: z.string() });
 export type ImportRowNote = z.infer<typeof ImportRowNoteSchema>;
-const ImportRowNotesSchema = z.array(ImportRowNoteSchema).max(IMPORT_ROWS_SHOWN);
+const ImportRowNotesSchema = z.array(ImportRowNoteSchema).check(z.maxLength(IMPORT_ROWS_SHOWN));
 
 /** What an import did so far: rows by result, and the first rejected and warned rows by line. */
 export const ImportTallySchema = z.strictObject({
@@ -89,15 +91,15 @@ export const ImportCheckpointSchema = z
     asOf: UtcInstantSchema,
     /** The header's record (and any blank lines after it) is the file's first `headerBytes` bytes, ending before line `headerEndLine`. */
     headerBytes: PositiveIntSchema,
-    headerEndLine: z.number().int().min(2),
+    headerEndLine: LineAfterHeaderSchema,
     offset: PositiveIntSchema,
     /** The line the record at `offset` starts on. */
-    line: z.number().int().min(2),
+    line: LineAfterHeaderSchema,
     /** Invocations so far. */
     segments: PositiveIntSchema,
     tally: ImportTallySchema,
   })
-  .refine((checkpoint) => checkpoint.headerBytes <= checkpoint.offset && checkpoint.headerEndLine <= checkpoint.line, { message: 'the resume point is inside the header' });
+  .check(z.refine((checkpoint) => checkpoint.headerBytes <= checkpoint.offset && checkpoint.headerEndLine <= checkpoint.line, { message: 'the resume point is inside the header' }));
 export type ImportCheckpoint = z.infer<typeof ImportCheckpointSchema>;
 
 /** A file imported: counts only, no row, number or name (the rows are in the result file next to it). */

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import type { CampaignConfig } from '../config/schema.ts';
 import { localDate } from '../domain/dates.ts';
 import type { PlanRequest } from '../usecases/pipeline.ts';
@@ -51,26 +51,26 @@ export function learnWindowsRequest(event: unknown): { scheduled: boolean } {
 }
 
 /** The body of an SQS record, parsed against its schema; a bad body names the message id. */
-export function parseBody<S extends z.ZodType>(record: { messageId: string; body: string }, schema: S): z.infer<S> {
+export function parseBody<S extends z.core.$ZodType>(record: { messageId: string; body: string }, schema: S): z.infer<S> {
   let json: unknown;
   try {
     json = JSON.parse(record.body);
   } catch {
     throw new InvalidEventError(`message ${record.messageId}: body is not JSON`);
   }
-  const parsed = schema.safeParse(json);
+  const parsed = z.safeParse(schema, json);
   if (!parsed.success) throw new InvalidEventError(`message ${record.messageId}: ${issuesOf(parsed.error)}`);
   return parsed.data;
 }
 
 /** A JSON document checked against `schema`; the problem named by field, never by value. */
-export function parseJson<S extends z.ZodType>(text: string, schema: S): { success: true; data: z.infer<S> } | { success: false; problem: string } {
+export function parseJson<S extends z.core.$ZodType>(text: string, schema: S): { success: true; data: z.infer<S> } | { success: false; problem: string } {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     return { success: false, problem: 'not JSON' };
   }
-  const parsed = schema.safeParse(json);
+  const parsed = z.safeParse(schema, json);
   return parsed.success ? { success: true, data: parsed.data } : { success: false, problem: issuesOf(parsed.error) };
 }

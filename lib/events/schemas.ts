@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CalendarDateSchema } from '../config/schema.ts';
 import {
   ChannelSchema,
@@ -29,8 +29,8 @@ import { eventBridgeEnvelope } from './eventbridge-envelope.ts';
  * a one-off batch job that scans, run from the CLI against the deployed table.
  */
 export const PlanRecallInputSchema = z.strictObject({
-  asOf: z.union([CalendarDateSchema, InstantSchema]).optional(),
-  journeys: z.array(NonEmptyStringSchema).min(1).optional(),
+  asOf: z.optional(z.union([CalendarDateSchema, InstantSchema])),
+  journeys: z.optional(z.array(NonEmptyStringSchema).check(z.minLength(1))),
   dryRun: FalseByDefaultSchema,
   /** A real run more than a day ahead of the clock is refused unless this is set (time travel on a test stack). */
   allowFuture: FalseByDefaultSchema,
@@ -43,10 +43,10 @@ export type PlanRecallInput = z.infer<typeof PlanRecallInputSchema>;
  */
 export const ScheduledInvocationSchema = z.strictObject({
   source: z.literal('aws.scheduler'),
-  scheduleArn: z.string().startsWith('arn:'),
+  scheduleArn: z.string().check(z.startsWith('arn:')),
   scheduledTime: InstantSchema,
   executionId: NonEmptyStringSchema,
-  attemptNumber: z.coerce.number().int().positive().optional(),
+  attemptNumber: z.optional(z.coerce.number().check(z.int(), z.positive())),
 });
 export type ScheduledInvocation = z.infer<typeof ScheduledInvocationSchema>;
 
@@ -69,12 +69,12 @@ export const ShardJobMessageSchema = z
     shard: CountSchema,
     shards: PositiveIntSchema,
     dryRun: z.boolean(),
-    journeys: z.array(NonEmptyStringSchema).optional(),
+    journeys: z.optional(z.array(NonEmptyStringSchema)),
     afterCustomer: OptionalStringSchema,
     /** The run's config version: every job of a run decides with it, whatever is pushed meanwhile. */
     configVersion: OptionalPositiveIntSchema,
   })
-  .refine((job) => job.shard < job.shards, { path: ['shard'], message: 'must be below shards' });
+  .check(z.refine((job) => job.shard < job.shards, { path: ['shard'], message: 'must be below shards' }));
 export type ShardJobMessage = z.infer<typeof ShardJobMessageSchema>;
 
 /** One claimed message on the send queue (the queue is KMS-encrypted: it holds the number). */
@@ -127,11 +127,11 @@ export type InboundSms = z.infer<typeof InboundSmsSchema>;
  */
 export const ReplyCallbackSchema = z.strictObject({
   /** The customer's number (E.164, or national in the config's default country). */
-  phone: z.string().min(1).max(40),
-  text: z.string().max(1600),
+  phone: z.string().check(z.minLength(1), z.maxLength(40)),
+  text: z.string().check(z.maxLength(1600)),
   /** ISO 8601 with an offset. */
   receivedAt: InstantSchema,
   /** The provider's id of the inbound message. */
-  id: z.string().min(1).max(200),
+  id: z.string().check(z.minLength(1), z.maxLength(200)),
 });
 export type ReplyCallback = z.infer<typeof ReplyCallbackSchema>;

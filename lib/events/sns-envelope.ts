@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /*
  * An SNS topic's delivery to a Lambda function, as Powertools parser 2.35.0 defines it
@@ -12,18 +12,18 @@ const SnsMsgAttributeSchema = z.object({
 });
 
 const SnsNotificationSchema = z.object({
-  Subject: z.string().nullish(),
+  Subject: z.nullish(z.string()),
   TopicArn: z.string(),
   UnsubscribeUrl: z.url(),
-  UnsubscribeURL: z.url().optional(),
-  SigningCertUrl: z.url().optional(),
-  SigningCertURL: z.url().optional(),
+  UnsubscribeURL: z.optional(z.url()),
+  SigningCertUrl: z.optional(z.url()),
+  SigningCertURL: z.optional(z.url()),
   Type: z.literal('Notification'),
-  MessageAttributes: z.record(z.string(), SnsMsgAttributeSchema).optional(),
+  MessageAttributes: z.optional(z.record(z.string(), SnsMsgAttributeSchema)),
   Message: z.string(),
   MessageId: z.string(),
-  Signature: z.string().optional(),
-  SignatureVersion: z.string().optional(),
+  Signature: z.optional(z.string()),
+  SignatureVersion: z.optional(z.string()),
   Timestamp: z.iso.datetime(),
 });
 
@@ -35,5 +35,5 @@ export const SnsRecordSchema = z.object({
 });
 
 /** An SNS topic's delivery to a Lambda function (messages unparsed: each is judged on its own). */
-export const SnsEventSchema = z.object({ Records: z.array(SnsRecordSchema).nonempty() });
+export const SnsEventSchema = z.object({ Records: z.array(SnsRecordSchema).check(z.minLength(1)) });
 export type SnsEvent = z.infer<typeof SnsEventSchema>;
