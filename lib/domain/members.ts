@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CalendarDateSchema, type Audience, type CampaignConfig, type Tier } from '../config/schema.ts';
 import { addDays, daysBetween, type CalendarDate } from './dates.ts';
 import { AmountSchema, EmptyListByDefaultSchema, OptionalCalendarDateSchema, OptionalStringSchema, PositiveIntSchema, ZeroByDefaultSchema } from './fields.ts';
@@ -16,9 +16,9 @@ export const MemberDaySchema = z.object({ date: CalendarDateSchema, orders: Posi
 
 export const MemberSchema = z.object({
   /** Orders and spend per order day within the tier period before the latest order, oldest first. */
-  days: z.array(MemberDaySchema).default([]),
+  days: z._default(z.array(MemberDaySchema), []),
   lifetimeOrders: ZeroByDefaultSchema,
-  lifetimeSpend: AmountSchema.default(0),
+  lifetimeSpend: z._default(AmountSchema, 0),
   lastOrderDate: OptionalCalendarDateSchema,
   /** Every category the customer bought in, sorted. */
   categories: EmptyListByDefaultSchema,

@@ -1,18 +1,18 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { TimeZoneSchema } from '../config/schema.ts';
-import { AmountSchema, FalseByDefaultSchema, InstantSchema, NonEmptyStringSchema, OptionalBooleanSchema, OptionalNonEmptyStringSchema } from './fields.ts';
+import { AmountSchema, FalseByDefaultSchema, InstantSchema, NonEmptyStringSchema, OptionalBooleanSchema, OptionalInstantSchema, OptionalNonEmptyStringSchema } from './fields.ts';
 
 /** A customer as the shop knows them (the `import customers` columns). */
 export const CustomerInputSchema = z.object({
-  customerId: z.string().min(1).max(128),
+  customerId: z.string().check(z.minLength(1), z.maxLength(128)),
   /** As the shop has it; validated as an E.164 mobile number only when a message is due. */
-  phone: z.string().max(40).optional(),
-  name: z.string().max(100).default(''),
-  timeZone: TimeZoneSchema.optional(),
+  phone: z.optional(z.string().check(z.maxLength(40))),
+  name: z._default(z.string().check(z.maxLength(100)), ''),
+  timeZone: z.optional(TimeZoneSchema),
   smsOptIn: FalseByDefaultSchema,
-  pushEndpoint: z.string().startsWith('arn:').max(1600).optional(),
+  pushEndpoint: z.optional(z.string().check(z.startsWith('arn:'), z.maxLength(1600))),
   /** `MM-DD` (docs/architecture.md#birthdays-and-holidays). */
-  birthday: z.string().regex(/^\d{2}-\d{2}$/).optional(),
+  birthday: z.optional(z.string().check(z.regex(/^\d{2}-\d{2}$/))),
 });
 export type CustomerInput = z.infer<typeof CustomerInputSchema>;
 
@@ -23,13 +23,13 @@ export type CustomerInput = z.infer<typeof CustomerInputSchema>;
 export const CustomerUpdateSchema = z.object({
   customerId: CustomerInputSchema.shape.customerId,
   phone: CustomerInputSchema.shape.phone,
-  name: z.string().max(100).optional(),
+  name: z.optional(z.string().check(z.maxLength(100))),
   timeZone: CustomerInputSchema.shape.timeZone,
   smsOptIn: OptionalBooleanSchema,
   /** `opted_out=true`: an opt-out recorded by the shop. `false` says nothing (it never clears one). */
   optedOut: OptionalBooleanSchema,
   /** When the customer (re)subscribed: clears an earlier opt-out. ISO 8601 instant with offset. */
-  optInAt: InstantSchema.optional(),
+  optInAt: OptionalInstantSchema,
   pushEndpoint: CustomerInputSchema.shape.pushEndpoint,
   /** `MM-DD` (docs/architecture.md#birthdays-and-holidays): the birthday journey's day. */
   birthday: CustomerInputSchema.shape.birthday,
@@ -44,11 +44,11 @@ export type OrderLine = z.infer<typeof OrderLineSchema>;
 
 /** One order with its lines (the `OrderPlaced` event, or consecutive CSV rows of one order id). */
 export const OrderInputSchema = z.object({
-  orderId: z.string().min(1).max(128),
+  orderId: z.string().check(z.minLength(1), z.maxLength(128)),
   customerId: CustomerInputSchema.shape.customerId,
   /** ISO 8601 instant with an offset or `Z`. */
   orderedAt: InstantSchema,
-  lines: z.array(OrderLineSchema).min(1),
+  lines: z.array(OrderLineSchema).check(z.minLength(1)),
   couponCode: OptionalNonEmptyStringSchema,
 });
 export type OrderInput = z.infer<typeof OrderInputSchema>;

@@ -1,7 +1,6 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CalendarDateSchema } from '../config/schema.ts';
 import {
-  ChannelSchema,
   CountSchema,
   EmptyStringByDefaultSchema,
   FalseByDefaultSchema,
@@ -9,7 +8,9 @@ import {
   OptionalAmountSchema,
   OptionalBooleanSchema,
   OptionalCalendarDateSchema,
+  OptionalChannelSchema,
   OptionalPositiveIntSchema,
+  OptionalStringListSchema,
   OptionalStringSchema,
   PositiveIntSchema,
   StringListSchema,
@@ -49,9 +50,9 @@ export const ProfileSchema = z.object({
   /** `MM-DD` (docs/architecture.md#birthdays-and-holidays). */
   birthday: CustomerInputSchema.shape.birthday,
   /** Orders, spend and tier (docs/architecture.md#members), kept by record-order. */
-  member: MemberSchema.optional(),
+  member: z.optional(MemberSchema),
   /** The messages sent within the cap period (date and ledger key), oldest first. */
-  recentSends: z.array(RecentSendSchema).default([]),
+  recentSends: z._default(z.array(RecentSendSchema), []),
   /** Optimistic lock on `recentSends`: two racing jobs cannot both take the last slot. */
   capVersion: ZeroByDefaultSchema,
 });
@@ -73,7 +74,7 @@ export const JourneyStateSchema = z.object({
    * Set when steps of this cycle went by unsent because they were already stale (history
    * imported after the fact, or runs missed): only `--backfill` looks at such cycles again.
    */
-  dormant: z.literal(true).optional(),
+  dormant: z.optional(z.literal(true)),
 });
 export type JourneyState = z.infer<typeof JourneyStateSchema>;
 
@@ -116,11 +117,11 @@ export const LedgerEntrySchema = z.object({
   /** The step's variant the customer was assigned (docs/architecture.md#variants). */
   variant: OptionalStringSchema,
   /** Only for messages (docs/architecture.md#message-states); `sending` that stays is unconfirmed. */
-  status: LedgerStatusSchema.optional(),
+  status: z.optional(LedgerStatusSchema),
   /** Who made the status's last move when it was not our sender (an operator's mark, a provider event). */
-  markedBy: z.enum(['operator', 'provider']).optional(),
+  markedBy: z.optional(z.enum(['operator', 'provider'])),
   markedAt: OptionalStringSchema,
-  channel: ChannelSchema.optional(),
+  channel: OptionalChannelSchema,
   /** Where the message goes, masked (a phone's country code and last digits): what reconciling shows. */
   recipient: OptionalStringSchema,
   couponCode: OptionalStringSchema,
@@ -160,7 +161,7 @@ export const OrderMarkerSchema = z.object({
   /** Absent on markers written before reports existed. */
   total: OptionalAmountSchema,
   /** Every line's category, sorted; absent on markers written before conflicts were checked. */
-  categories: StringListSchema.optional(),
+  categories: OptionalStringListSchema,
   applied: z.boolean(),
 });
 export type OrderMarker = z.infer<typeof OrderMarkerSchema>;

@@ -1,5 +1,5 @@
-import * as z from 'zod';
-import { CountSchema, FalseByDefaultSchema, NonEmptyStringSchema, OptionalAmountSchema, OptionalStringSchema } from './fields.ts';
+import * as z from 'zod/mini';
+import { CountSchema, FalseByDefaultSchema, NonEmptyStringSchema, OptionalAmountSchema, OptionalCountSchema, OptionalStringSchema } from './fields.ts';
 import { MESSAGE_MOVES, type MessageMove } from './message-state.ts';
 import type { LedgerEntry } from './records.ts';
 
@@ -19,7 +19,7 @@ export type MessageContext = z.infer<typeof MessageContextSchema>;
 
 /** One SMS event as the configuration set's event destination publishes it (fields we read). */
 export const SmsEventSchema = z.object({
-  eventType: z.string().regex(/^TEXT_[A-Z_]+$/, 'expected an SMS event type (TEXT_...)'),
+  eventType: z.string().check(z.regex(/^TEXT_[A-Z_]+$/, 'expected an SMS event type (TEXT_...)')),
   eventTimestamp: CountSchema,
   isFinal: FalseByDefaultSchema,
   messageId: NonEmptyStringSchema,
@@ -28,8 +28,8 @@ export const SmsEventSchema = z.object({
   destinationPhoneNumber: OptionalStringSchema,
   isoCountryCode: OptionalStringSchema,
   /** Absent or foreign when the message was not ours (another sender on the account). */
-  context: z.record(z.string(), z.string()).optional(),
-  totalMessageParts: CountSchema.optional(),
+  context: z.optional(z.record(z.string(), z.string())),
+  totalMessageParts: OptionalCountSchema,
   totalMessagePrice: OptionalAmountSchema,
   totalCarrierFee: OptionalAmountSchema,
 });
