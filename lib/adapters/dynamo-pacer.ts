@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, type ConsumedCapacity, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CountSchema } from '../domain/fields.ts';
 import type { Pacer } from '../ports/messaging.ts';
 import { PermanentError } from '../errors.ts';
@@ -19,8 +19,8 @@ export const pacerKey = { pk: 'PACER', sk: 'SMS' } as const;
  * (billed write units) and cheaper to (un)marshal than a list of `[epochMs, parts]` lists.
  */
 const PacerItemSchema = z.object({
-  since: z.number().int(),
-  grants: z.string().regex(/^(\d+:[1-9]\d*( \d+:[1-9]\d*)*)?$/),
+  since: z.number().check(z.int()),
+  grants: z.string().check(z.regex(/^(\d+:[1-9]\d*( \d+:[1-9]\d*)*)?$/)),
   version: CountSchema,
 });
 

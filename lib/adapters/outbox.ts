@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { appendFile, chmod, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ChannelSchema, OptionalStringSchema, PositiveIntSchema } from '../domain/fields.ts';
 import type { SmsEvent } from '../domain/sms-events.ts';
 import type { SendJob, Transport } from '../ports/messaging.ts';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import type * as z from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError, schemaProblems } from '../config/load.ts';
 
 /*
@@ -10,7 +10,7 @@ import { ConfigError, schemaProblems } from '../config/load.ts';
  */
 
 /** The file's content checked against `schema`; ConfigError (`FILE: key: problem`, exit 2) when it is not. */
-export async function readJsonFile<S extends z.ZodType>(file: string, schema: S): Promise<z.infer<S>> {
+export async function readJsonFile<S extends z.core.$ZodType>(file: string, schema: S): Promise<z.output<S>> {
   const text = await readFile(file, 'utf8');
   // Editors on Windows may save a byte order mark, which is not JSON.
   const json = text.startsWith('\uFEFF') ? text.slice(1) : text;
@@ -23,7 +23,7 @@ export async function readJsonFile<S extends z.ZodType>(file: string, schema: S)
     const problem = printParseErrorCode(first.error).replace(/(?<!^)([A-Z])/g, ' $1').toLowerCase();
     throw new ConfigError([{ path: '', message: `not valid JSON: ${problem} on line ${line}` }], file);
   }
-  const parsed = schema.safeParse(raw);
+  const parsed = z.safeParse(schema, raw);
   if (!parsed.success) throw new ConfigError(schemaProblems(parsed.error), file);
   return parsed.data;
 }

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { TrimmedNonEmptyStringSchema } from '../domain/fields.ts';
 import { readJsonFile } from './json-file.ts';
 
@@ -38,9 +38,9 @@ export const EXPORT_COLUMNS = [
 ] as const;
 export type ExportColumn = (typeof EXPORT_COLUMNS)[number];
 
-const HeaderSchema = z.string().trim().min(1, "expected the file's header of this column");
-const OptionalHeaderSchema = HeaderSchema.optional();
-const OptionalStatusesSchema = z.array(TrimmedNonEmptyStringSchema).min(1).optional();
+const HeaderSchema = z.string().check(z.trim(), z.minLength(1, "expected the file's header of this column"));
+const OptionalHeaderSchema = z.optional(HeaderSchema);
+const OptionalStatusesSchema = z.optional(z.array(TrimmedNonEmptyStringSchema).check(z.minLength(1)));
 
 /** A status as written, compared without spaces or the difference between full and half width (，/,). */
 export function statusKey(status: string): string {
@@ -67,30 +67,32 @@ export const ExportMapSchema = z
     /** Statuses of orders not paid, or closed (skipped as not-paid). Any other status is skipped as unknown-status. */
     not_paid_statuses: OptionalStatusesSchema,
   })
-  .superRefine((map, ctx) => {
-    if ((map.amount === undefined) === (map.order_amount === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['amount'],
-        message: "give exactly one of amount (each row's own amount) and order_amount (the order's total, repeated on each of its rows)",
-      });
-    }
-    if (map.category === undefined && map.product === undefined && map.product_id === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['category'], message: 'give category, product or product_id: where each line\'s category comes from' });
-    }
-    if (map.status !== undefined && map.paid_statuses === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['paid_statuses'], message: 'required with status: the statuses of paid orders' });
-    }
-    if (map.status === undefined && (map.paid_statuses !== undefined || map.not_paid_statuses !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['status'], message: 'the statuses need the header of the status column' });
-    }
-    const paid = new Set((map.paid_statuses ?? []).map(statusKey));
-    (map.not_paid_statuses ?? []).forEach((status, index) => {
-      if (paid.has(statusKey(status))) {
-        ctx.addIssue({ code: 'custom', path: ['not_paid_statuses', index], message: `"${status}" is in paid_statuses too` });
+  .check(
+    z.superRefine((map, ctx) => {
+      if ((map.amount === undefined) === (map.order_amount === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['amount'],
+          message: "give exactly one of amount (each row's own amount) and order_amount (the order's total, repeated on each of its rows)",
+        });
       }
-    });
-  });
+      if (map.category === undefined && map.product === undefined && map.product_id === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['category'], message: 'give category, product or product_id: where each line\'s category comes from' });
+      }
+      if (map.status !== undefined && map.paid_statuses === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['paid_statuses'], message: 'required with status: the statuses of paid orders' });
+      }
+      if (map.status === undefined && (map.paid_statuses !== undefined || map.not_paid_statuses !== undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['status'], message: 'the statuses need the header of the status column' });
+      }
+      const paid = new Set((map.paid_statuses ?? []).map(statusKey));
+      (map.not_paid_statuses ?? []).forEach((status, index) => {
+        if (paid.has(statusKey(status))) {
+          ctx.addIssue({ code: 'custom', path: ['not_paid_statuses', index], message: `"${status}" is in paid_statuses too` });
+        }
+      });
+    }),
+  );
 export type ExportMap = z.infer<typeof ExportMapSchema>;
 
 /** The file's header of each column the map names. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError, formatPath, type ConfigProblem } from '../config/load.ts';
 import { TrimmedNonEmptyStringSchema } from '../domain/fields.ts';
 import { readJsonFile } from './json-file.ts';
@@ -16,12 +16,14 @@ import { readJsonFile } from './json-file.ts';
  */
 export const ProductCategoryRulesSchema = z
   .strictObject({
-    products: z.record(TrimmedNonEmptyStringSchema, TrimmedNonEmptyStringSchema).optional(),
-    keywords: z.array(z.strictObject({ keyword: TrimmedNonEmptyStringSchema, category: TrimmedNonEmptyStringSchema })).optional(),
+    products: z.optional(z.record(TrimmedNonEmptyStringSchema, TrimmedNonEmptyStringSchema)),
+    keywords: z.optional(z.array(z.strictObject({ keyword: TrimmedNonEmptyStringSchema, category: TrimmedNonEmptyStringSchema }))),
   })
-  .refine((rules) => Object.keys(rules.products ?? {}).length + (rules.keywords ?? []).length > 0, {
-    message: 'no rules: give products (product id -> category) or keywords ([{ "keyword": "口红", "category": "彩妆" }])',
-  });
+  .check(
+    z.refine((rules) => Object.keys(rules.products ?? {}).length + (rules.keywords ?? []).length > 0, {
+      message: 'no rules: give products (product id -> category) or keywords ([{ "keyword": "口红", "category": "彩妆" }])',
+    }),
+  );
 export type ProductCategoryRules = z.infer<typeof ProductCategoryRulesSchema>;
 
 export interface ProductCategories {

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { PermanentError, RetryableError } from '../errors.ts';
 import type { DomainEvent } from '../events/catalog.ts';
 import type { SendJobMessageSchema, ShardJobMessage } from '../events/schemas.ts';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { CampaignConfig } from '../config/schema.ts';
 import { shardOf } from '../domain/hashing.ts';
 import { memberFromOrders } from '../domain/members.ts';
@@ -32,7 +32,7 @@ export interface MigrateCounts {
 }
 
 /** Where each segment of the Scan goes on: its cursor, `done`, or absent (not begun). */
-const CheckpointSchema = z.object({ segments: z.number().int().positive().max(1000), cursors: z.array(z.union([z.string(), z.literal(null)])) });
+const CheckpointSchema = z.object({ segments: z.number().check(z.int(), z.positive(), z.lte(1000)), cursors: z.array(z.union([z.string(), z.literal(null)])) });
 type Checkpoint = z.infer<typeof CheckpointSchema>;
 const DONE = 'done';
 

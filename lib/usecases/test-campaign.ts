@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isDateTriggered, type CampaignConfig, type Journey } from '../config/schema.ts';
 import { addDays, localDate, type CalendarDate } from '../domain/dates.ts';
 import { NonEmptyStringSchema } from '../domain/fields.ts';
@@ -28,25 +28,27 @@ const MAX_CUSTOMERS = 50;
 const MAX_RECIPIENTS = 10;
 
 /** A number a test message can go to: E.164 and a real mobile range (libphonenumber, not a regex). */
-const RecipientSchema = z
-  .string()
-  .regex(/^\+[1-9]\d{6,14}$/, 'expected an E.164 number such as +8613800138000')
+const RecipientSchema = z.string().check(
+  z.regex(/^\+[1-9]\d{6,14}$/, 'expected an E.164 number such as +8613800138000'),
   // ZZ: libphonenumber's unknown region, since the + prefix already carries the country.
-  .refine((value) => mobileNumber(value, 'ZZ').ok, 'not a valid mobile number');
+  z.refine((value) => mobileNumber(value, 'ZZ').ok, 'not a valid mobile number'),
+);
 
 export const TestCampaignInputSchema = z
   .strictObject({
     journey: NonEmptyStringSchema,
     step: NonEmptyStringSchema,
-    customers: z.array(z.string().min(1).max(128)).min(1).max(MAX_CUSTOMERS).optional(),
-    sample: z.number().int().min(1).max(MAX_CUSTOMERS).optional(),
-    recipients: z.array(RecipientSchema).min(1).max(MAX_RECIPIENTS),
-    dryRun: z.boolean().default(true),
+    customers: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(128))).check(z.minLength(1), z.maxLength(MAX_CUSTOMERS))),
+    sample: z.optional(z.number().check(z.int(), z.gte(1), z.lte(MAX_CUSTOMERS))),
+    recipients: z.array(RecipientSchema).check(z.minLength(1), z.maxLength(MAX_RECIPIENTS)),
+    dryRun: z._default(z.boolean(), true),
   })
-  .refine((input) => (input.customers === undefined) !== (input.sample === undefined), {
-    message: 'give exactly one of customers (a list of ids) or sample (a count)',
-    path: ['customers'],
-  });
+  .check(
+    z.refine((input) => (input.customers === undefined) !== (input.sample === undefined), {
+      message: 'give exactly one of customers (a list of ids) or sample (a count)',
+      path: ['customers'],
+    }),
+  );
 export type TestCampaignInput = z.infer<typeof TestCampaignInputSchema>;
 
 /** A recipient that is not on `testAllowlist`; the message names them masked. */

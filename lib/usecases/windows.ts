@@ -1,6 +1,6 @@
 import type { CampaignConfig } from '../config/schema.ts';
 import { WindowLearner, type WindowLearning } from '../domain/windows.ts';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { WindowsLearnedSchema } from '../events/domain-events.ts';
 import type { BatchScans } from '../ports/store.ts';
 import { SCAN_SEGMENTS, scanAll } from './scan.ts';

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CampaignConfigSchema } from '../../config/schema.ts';
 import { EmptyStringByDefaultSchema, PositiveIntSchema } from '../../domain/fields.ts';
 import { CorruptItemError } from '../../domain/records.ts';

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { nextMonth, type CalendarDate } from '../../domain/dates.ts';
 import { NonEmptyStringSchema } from '../../domain/fields.ts';
 import {
@@ -106,9 +106,12 @@ export class DynamoCalendarReads extends PortAdapter implements CalendarReads {
 }
 
 /** What the calendar index projects: the customer id. */
-const CalendarEntrySchema = z.object({ customerId: NonEmptyStringSchema }).transform((entry) => entry.customerId);
+const CalendarEntrySchema = z.pipe(
+  z.object({ customerId: NonEmptyStringSchema }),
+  z.transform((entry: { customerId: string }) => entry.customerId),
+);
 
-const MonthCursorSchema = z.object({ month: z.string().regex(/^\d{4}-\d{2}$/), key: z.record(z.string(), z.unknown()).optional() });
+const MonthCursorSchema = z.object({ month: z.string().check(z.regex(/^\d{4}-\d{2}$/)), key: z.optional(z.record(z.string(), z.unknown())) });
 
 export class DynamoDecisions extends ProfileReadingAdapter implements Decisions {
   constructor(client: DynamoDBClient, tableName: string, usage?: CapacityMeter) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { NonEmptyStringSchema, OptionalBooleanSchema, OptionalStringSchema } from '../../domain/fields.ts';
 import { CorruptItemError } from '../../domain/records.ts';
 import { ImportCheckpointSchema, ImportResultSchema, type ImportCheckpoint, type ImportResult } from '../../events/imports.ts';
@@ -35,14 +35,14 @@ function claimKey(file: ImportFileRef): { pk: string; sk: string } {
   return { pk: `IMPORT#${createHash('sha256').update(`${file.bucket}\u0000${file.key}\u0000${file.versionId}`).digest('hex')}`, sk: CLAIM_SORT_KEY };
 }
 
-function parsedJson<T>(schema: z.ZodType<T>, text: string, what: string): T {
+function parsedJson<T>(schema: z.core.$ZodType<T>, text: string, what: string): T {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     throw new CorruptItemError(`${what} is not JSON`);
   }
-  const parsed = schema.safeParse(json);
+  const parsed = z.safeParse(schema, json);
   if (!parsed.success) throw new CorruptItemError(`${what} does not parse: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   return parsed.data;
 }
