@@ -61,6 +61,21 @@ const HELLO_DYNAMO_CONFIG = (repo: string) => `${HELLO_DYNAMO}import { campaignC
 export const config = campaignConfig();
 `;
 
+/**
+ * Not a baseline, a floor: what the functions that validate phone numbers (scan-shard,
+ * run-test-campaign, record-reply, import-file) carry before any code of ours, the hello with the
+ * DynamoDB client, zod and the config schema, and libphonenumber-js with its metadata.
+ */
+const HELLO_PHONE = (repo: string) => `${HELLO_DYNAMO_SCHEMA(repo)}import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
+export { parsePhoneNumberWithError };
+`;
+
+/** Not a baseline, a floor: import-file's libraries with no code of ours (that, and the S3 and Lambda clients it reads files and continues with). */
+const HELLO_IMPORT_FILE = (repo: string) => `${HELLO_PHONE(repo)}import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+export { GetObjectCommand, PutObjectCommand, S3Client, InvokeCommand, LambdaClient };
+`;
+
 interface Sample {
   wall: number;
   cpu: number;
@@ -109,6 +124,8 @@ export async function measureColdStart(outDir: string, runs = 9): Promise<ColdSt
     { name: 'hello + DynamoDB client', file: await bundleEntry(outDir, 'hello-dynamo', HELLO_DYNAMO) },
     { name: 'hello + DynamoDB client + config schema', file: await bundleEntry(outDir, 'hello-dynamo-schema', HELLO_DYNAMO_SCHEMA(process.cwd())) },
     { name: 'hello + DynamoDB client + config check', file: await bundleEntry(outDir, 'hello-dynamo-config', HELLO_DYNAMO_CONFIG(process.cwd())) },
+    { name: 'hello + DynamoDB client + config schema + libphonenumber', file: await bundleEntry(outDir, 'hello-phone', HELLO_PHONE(process.cwd())) },
+    { name: 'hello + DynamoDB client + config schema + libphonenumber + S3, Lambda clients', file: await bundleEntry(outDir, 'hello-import-file', HELLO_IMPORT_FILE(process.cwd())) },
     ...functions.map((bundle) => ({ name: bundle.name as string, file: bundle.file })),
   ];
   const marked = await Promise.all(bundles.map((bundle) => markedCopy(bundle.file)));

@@ -345,6 +345,12 @@ try {
     const functions = rows.filter((row) => !row.bundle.startsWith('hello'));
     const worst = Math.max(...functions.map((row) => row.ratioToHelloWithDynamo));
     judge('cold: slowest function vs hello + DynamoDB client', worst, '<= 1.3', worst <= 1.3);
+    const floor = (name: string) => rows.find((row) => row.bundle === name)?.ratioToHelloWithDynamo;
+    console.log(
+      `cold, the libraries alone (no code of ours): zod and the config schema ${floor('hello + DynamoDB client + config schema')}, ` +
+        `with libphonenumber ${floor('hello + DynamoDB client + config schema + libphonenumber')}, ` +
+        `with libphonenumber and the S3 and Lambda clients (import-file's) ${floor('hello + DynamoDB client + config schema + libphonenumber + S3, Lambda clients')}`,
+    );
     await save();
   }
 
