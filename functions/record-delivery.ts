@@ -1,5 +1,6 @@
+import { DynamoReceipts } from '../lib/adapters/dynamo/replies.ts';
 import { once } from '../lib/runtime/aws/env.ts';
-import { functionStores } from '../lib/runtime/aws/store.ts';
+import { functionStore } from '../lib/runtime/aws/store.ts';
 import { createHandler } from '../lib/runtime/handlers/record-delivery.ts';
 
-export const handler = createHandler(once(async () => ({ store: functionStores['record-delivery']() })));
+export const handler = createHandler(once(async () => ({ store: functionStore('record-delivery', { receipts: DynamoReceipts }) })));

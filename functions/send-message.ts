@@ -1,4 +1,6 @@
 import { CouponIssuedSchema, MessageSentSchema } from '../lib/events/domain-events.ts';
+import { DynamoConfigReads } from '../lib/adapters/dynamo/config-versions.ts';
+import { DynamoDeliveries } from '../lib/adapters/dynamo/customers.ts';
 import { Channels } from '../lib/adapters/channels.ts';
 import type { CampaignConfig } from '../lib/config/schema.ts';
 import { campaignConfig, once, systemClock } from '../lib/runtime/aws/env.ts';
@@ -7,11 +9,11 @@ import { eventPublisher } from '../lib/runtime/aws/events.ts';
 import { sendQueue } from '../lib/runtime/aws/queues.ts';
 import { smsVoiceTransport } from '../lib/runtime/aws/sms.ts';
 import { snsPushTransport } from '../lib/runtime/aws/sns.ts';
-import { functionStores, pacer } from '../lib/runtime/aws/store.ts';
+import { functionStore, pacer } from '../lib/runtime/aws/store.ts';
 import { createHandler } from '../lib/runtime/handlers/send-message.ts';
 
 const deps = once(async () => {
-  const store = functionStores['send-message']();
+  const store = functionStore('send-message', { deliveries: DynamoDeliveries, configReads: DynamoConfigReads });
   // The pacer's rate is a deploy-time setting: the deployed config's.
   return { store, configs: configReader(store), pacer: pacer(campaignConfig()), events: eventPublisher({ MessageSent: MessageSentSchema, CouponIssued: CouponIssuedSchema }), clock: systemClock, sendQueue: sendQueue() };
 });

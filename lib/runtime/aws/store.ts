@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoClient } from '../../adapters/dynamo-client.ts';
 import { DynamoPacer } from '../../adapters/dynamo-pacer.ts';
-import { DynamoStore } from '../../adapters/dynamo/store.ts';
+import { PortStore, type AdapterClasses } from '../../adapters/dynamo/port-store.ts';
 import type { CampaignConfig } from '../../config/schema.ts';
 import type {
   BatchScans,
@@ -15,6 +15,7 @@ import type {
   ImportClaims,
   ImportLog,
   OrderHistory,
+  RecallStore,
   Receipts,
   Replies,
   RunPlans,
@@ -53,31 +54,23 @@ function table(): { client: DynamoDBClient; tableName: string } {
   return { client: dynamoClient(process.env.DYNAMODB_ENDPOINT), tableName: requireEnv('TABLE_NAME') };
 }
 
-/** The store of `fn`: only the ports the stack grants it, so a command outside them fails. */
-function storeOf(fn: FunctionName): () => DynamoStore {
-  return () => {
-    const { client, tableName } = table();
-    return new DynamoStore(client, tableName, FUNCTION_PORTS[fn]);
-  };
-}
+/** The adapter classes of `F`'s table ports (the pacer is built apart: `pacer`). */
+export type FunctionAdapters<F extends FunctionName> = Pick<AdapterClasses, Extract<(typeof FUNCTION_PORTS)[F][number], keyof AdapterClasses>>;
 
 /**
- * The store each deployed function's handler gets, typed as exactly the ports the stack grants it
+ * The store of a deployed function, typed as exactly the ports the stack grants it
  * (lib/store/access.ts): a use case that needs a port its function is not granted does not
- * compile, so the grant and the code cannot drift apart. Each command is also checked against its
- * own port's declaration at run time.
+ * compile, so the grant and the code cannot drift apart. It holds only those ports, so a command
+ * outside them fails, and each command is also checked against its own port's declaration at run
+ * time. The function passes its ports' adapter classes (functions/*.ts), exactly those (a missing
+ * or an extra one does not compile), so its bundle carries no other adapter module.
  */
-export const functionStores: { [F in FunctionName]: () => StoreOf<F> } = {
-  'plan-recall': storeOf('plan-recall'),
-  'scan-shard': storeOf('scan-shard'),
-  'send-message': storeOf('send-message'),
-  'record-order': storeOf('record-order'),
-  'run-test-campaign': storeOf('run-test-campaign'),
-  'learn-windows': storeOf('learn-windows'),
-  'record-delivery': storeOf('record-delivery'),
-  'record-reply': storeOf('record-reply'),
-  'import-file': storeOf('import-file'),
-};
+export function functionStore<F extends FunctionName, A extends FunctionAdapters<F>>(fn: F, adapters: A & Record<Exclude<keyof A, keyof FunctionAdapters<F>>, never>): StoreOf<F>;
+// The compiler cannot narrow a store to a generic function's ports; the signature above types each call.
+export function functionStore(fn: FunctionName, adapters: Partial<AdapterClasses>): RecallStore {
+  const { client, tableName } = table();
+  return new PortStore(client, tableName, adapters, FUNCTION_PORTS[fn]);
+}
 
 export function pacer(config: CampaignConfig): DynamoPacer {
   const { client, tableName } = table();
