@@ -41,25 +41,30 @@ const IdSchema = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*$/, 'use lowercase
 /** Numbers as the config uses them: `int` and the bounds are checks on one schema. */
 const int = (...checks: z.core.$ZodCheck<number>[]) => z.number().check(z.int(), ...checks);
 
-/* Fields that recur share one instance (a schema is immutable; each schema and check is built at import). */
-const NonEmptyStringSchema = z.string().check(z.minLength(1));
-const TrimmedNonEmptyStringSchema = z.string().check(z.trim(), z.minLength(1));
+/*
+ * Fields that recur share one instance (a schema is immutable; each schema and check is built at
+ * import). Those the records and events share too are exported: lib/domain/fields.ts gives them
+ * on with the rest of the shared fields, so each is built once.
+ */
+export const NonEmptyStringSchema = z.string().check(z.minLength(1));
+export const TrimmedNonEmptyStringSchema = z.string().check(z.trim(), z.minLength(1));
 const PositiveNumberSchema = z.number().check(z.positive());
-const NonNegativeNumberSchema = z.number().check(z.nonnegative());
-const OptionalNonNegativeNumberSchema = z.optional(NonNegativeNumberSchema);
-const OptionalBooleanSchema = z.optional(z.boolean());
+/** An amount of money (or any quantity) >= 0. */
+export const AmountSchema = z.number().check(z.nonnegative());
+export const OptionalAmountSchema = z.optional(AmountSchema);
+export const OptionalBooleanSchema = z.optional(z.boolean());
 const DaysUpTo90Schema = int(z.positive(), z.lte(90));
 const DaysUpTo3650Schema = int(z.positive(), z.lte(3650));
 const OptionalIdListSchema = z.optional(z.array(IdSchema).check(z.minLength(1)));
 
 export const CouponSchema = z.strictObject({
   value: PositiveNumberSchema,
-  minSpend: NonNegativeNumberSchema,
+  minSpend: AmountSchema,
   validDays: int(z.positive(), z.lte(366)),
   /** Member tiers get a bigger coupon (docs/architecture.md#members): tier id to value; others get `value`. */
   valueByTier: z.optional(z.record(z.string(), PositiveNumberSchema)),
   /** Tier id to minimum spend; others spend `minSpend`. */
-  minSpendByTier: z.optional(z.record(z.string(), NonNegativeNumberSchema)),
+  minSpendByTier: z.optional(z.record(z.string(), AmountSchema)),
 });
 export type Coupon = z.infer<typeof CouponSchema>;
 const OptionalCouponSchema = z.optional(CouponSchema);
@@ -126,7 +131,7 @@ export function isDateTriggered(trigger: Trigger): trigger is DateTrigger {
 }
 
 const RangeSchema = z
-  .strictObject({ min: OptionalNonNegativeNumberSchema, max: OptionalNonNegativeNumberSchema })
+  .strictObject({ min: OptionalAmountSchema, max: OptionalAmountSchema })
   .check(z.refine((range) => range.min === undefined || range.max === undefined || range.min <= range.max, 'min must not exceed max'));
 const OptionalRangeSchema = z.optional(RangeSchema);
 
@@ -158,7 +163,7 @@ export const TierSchema = z.strictObject({
   id: IdSchema,
   /** What messages call it (`{tier}`), e.g. 至尊VIP. */
   name: z.string().check(z.trim(), z.minLength(1), z.maxLength(20)),
-  minSpend: OptionalNonNegativeNumberSchema,
+  minSpend: OptionalAmountSchema,
   minOrders: z.optional(int(z.positive())),
   requires: z._default(z.enum(['all', 'any']), 'all'),
 });
@@ -306,7 +311,7 @@ export const CampaignConfigSchema = z
          */
         optOutKeywords: z._default(z.array(TrimmedNonEmptyStringSchema).check(z.minLength(1)), ['R', 'TD', '退订', 'STOP', 'UNSUBSCRIBE']),
         /** What one SMS part costs (USD) where the provider's event has no price: the report's estimate. */
-        pricePerPartUsd: z._default(NonNegativeNumberSchema, 0.02),
+        pricePerPartUsd: z._default(AmountSchema, 0.02),
       }),
       { maxParts: 3, optOutText: '拒收请回复R', mps: 20, smsType: 'Promotional', optOutKeywords: ['R', 'TD', '退订', 'STOP', 'UNSUBSCRIBE'], pricePerPartUsd: 0.02 },
     ),

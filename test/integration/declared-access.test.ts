@@ -1,6 +1,7 @@
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoStore, PortNotGrantedError } from '../../lib/adapters/dynamo/store.ts';
+import { PortNotGrantedError } from '../../lib/adapters/dynamo/port-store.ts';
+import { DynamoStore } from '../../lib/adapters/dynamo/store.ts';
 import { accessViolation, DynamoTable, UndeclaredAccessError } from '../../lib/adapters/dynamo/table.ts';
 import { accessOf, FUNCTION_PORTS, PORT_ACCESS } from '../../lib/store/access.ts';
 import { recallTable } from '../../lib/store/tables.ts';

@@ -9,8 +9,6 @@ import { DynamoReceipts, DynamoReplies } from './replies.ts';
 import { DynamoConfigReads, DynamoConfigVersions } from './config-versions.ts';
 import { DynamoImportClaims } from './import-claims.ts';
 
-export { PortNotGrantedError } from './port-store.ts';
-
 const ADAPTERS: AdapterClasses = {
   dueIndex: DynamoDueIndex,
   calendarReads: DynamoCalendarReads,
