@@ -3,7 +3,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { DOMAIN_EVENTS, type DomainEvent } from '../events/catalog.ts';
-import { type ShardJobMessage } from '../events/schemas.ts';
+import type { ShardJobMessage } from '../events/schemas.ts';
 import type { EventPublisher, SendJob } from '../ports/messaging.ts';
 
 /** A queue in memory: what the pipeline would put on SQS, handed to the next handler locally. */
