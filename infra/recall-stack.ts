@@ -4,7 +4,7 @@ import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { CfnFunction, FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import { CfnFunction, FunctionUrlAuthType, RecursiveLoop, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -325,6 +325,11 @@ export class RecallStack extends Stack {
       memorySize: 1024,
       timeout: IMPORT_FILE_TIMEOUT,
       deadLetterQueue: importFailures,
+      // A file longer than 16 segments (about 4 hours of importing) is one chain of invocations to
+      // Lambda's loop detection. Not a loop: every segment imports at least one record before it
+      // hands on (lib/usecases/import-file.ts), and the result file it writes under imports/ is
+      // ignored by the notification it raises (no import, no write).
+      recursiveLoop: RecursiveLoop.ALLOW,
     })
       .bindTable(this.table, accessOf(FUNCTION_PORTS['import-file']))
       .bindEventBus(bus)

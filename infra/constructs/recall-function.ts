@@ -5,7 +5,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type RecursiveLoop, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource, type SqsEventSourceProps } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -41,6 +41,13 @@ export interface RecallFunctionProps {
    * their queue's redrive DLQ instead.
    */
   deadLetterQueue?: IQueue;
+  /**
+   * Only for a function that hands the rest of its work to a fresh invocation of itself: Lambda's
+   * recursive loop detection otherwise drops the 17th invocation of one chain (an S3 notification
+   * and 16 continuations), sending it to the DLQ half way through a file.
+   * @default Lambda's default, Terminate
+   */
+  recursiveLoop?: RecursiveLoop;
 }
 
 /**
@@ -85,6 +92,7 @@ export class RecallFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+      ...(props.recursiveLoop ? { recursiveLoop: props.recursiveLoop } : {}),
       environment: {
         POWERTOOLS_SERVICE_NAME: props.name,
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,

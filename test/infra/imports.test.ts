@@ -76,6 +76,10 @@ describe('the import bucket and import-file', () => {
   it('import-file runs up to 15 minutes (it hands on a minute before), keeps failed events in its DLQ, and the stack outputs the bucket', () => {
     const fn = functionProperties(template(), 'import-file');
     expect(fn.Timeout).toBe(900);
+    // Its continuations are one chain to Lambda's loop detection, which would drop the 17th; no other function is let loop.
+    expect(fn.RecursiveLoop).toBe('Allow');
+    const others = Object.values(resourcesOf(template(), 'AWS::Lambda::Function')).filter((resource) => resource.Properties?.RecursiveLoop !== undefined);
+    expect(others).toHaveLength(1);
     const queue = Object.keys(resourcesOf(template(), 'AWS::SQS::Queue')).find((id) => id.startsWith('ImportFileFailures'));
     expect(referencedId((fn.DeadLetterConfig as { TargetArn: unknown }).TargetArn)).toBe(queue);
     template().hasOutput('ImportBucketName', { Value: { Ref: bucket().id } });
