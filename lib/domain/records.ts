@@ -180,13 +180,23 @@ export const RunMetaSchema = z.object({
 });
 export type RunMeta = z.infer<typeof RunMetaSchema>;
 
+/**
+ * One shard job's counts, stored after each batch of customers is decided and before their steps
+ * move on (docs/architecture.md#counting-a-run), so a redelivered job resumes them instead of
+ * losing the decisions it can no longer find due.
+ */
 export const ShardPartSchema = z.object({
   shard: CountSchema,
+  /** The job reached the end of its shard: every decision of it is in `tally`. */
   final: z.boolean(),
   tally: z.object({
     evaluated: CountSchema,
     invalidItems: CountSchema,
     byJourney: z.record(z.string(), z.record(z.string(), z.partialRecord(OutcomeSchema, CountSchema))),
   }),
+  /** How many batches the counts hold: a stored part is only replaced by one that holds more. */
+  batches: ZeroByDefaultSchema,
+  /** The last customer id (in the job's order) whose decisions `tally` holds; '' for none. */
+  countedThrough: EmptyStringByDefaultSchema,
 });
 export type ShardPart = z.infer<typeof ShardPartSchema>;

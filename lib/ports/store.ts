@@ -267,8 +267,13 @@ export interface RunPlans {
 
 /** A run's shard counts and its one completion. */
 export interface RunProgress {
-  /** Stores one shard job's counts once (a redelivered job adds nothing). The store may delete them from `expiresOn`. */
+  /**
+   * Stores one shard job's counts so far, unless the stored part holds as many batches or more (a
+   * redelivered or racing job never takes counts back). The store may delete them from `expiresOn`.
+   */
   putShardPart(runId: string, part: string, shardPart: ShardPart, expiresOn: CalendarDate): Promise<void>;
+  /** One shard job's stored counts (strongly consistent), for the job delivered again. */
+  getShardPart(runId: string, shard: number, part: string): Promise<ShardPart | undefined>;
   /** Every stored part of a run, or undefined when the run is unknown. */
   getRun(runId: string): Promise<{ meta: RunMeta; parts: ShardPart[] } | undefined>;
   /** True for exactly one caller: the one that gets to publish RunCompleted. */

@@ -54,7 +54,7 @@ export const PORT_ACCESS = {
     { actions: ['UpdateItem'], partitions: [PERSONS] },
   ]),
   /** A run's shard counts and its one completion. */
-  runProgress: access([{ actions: ['PutItem', 'Query', 'UpdateItem'], partitions: [RUNS] }]),
+  runProgress: access([{ actions: ['GetItem', 'PutItem', 'Query', 'UpdateItem'], partitions: [RUNS] }]),
   /** A run recorded once and planned once. */
   runPlans: access([{ actions: ['PutItem', 'GetItem', 'UpdateItem'], partitions: [RUNS] }]),
   /** send-message: the profile re-read, the ledger status, an opt-out. */

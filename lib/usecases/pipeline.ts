@@ -8,7 +8,7 @@ import type { Clock, EventPublisher, SendJob, SendQueue, WorkQueue } from '../po
 import type { RunMeta } from '../domain/records.ts';
 import { deliverMessage, rereadProfiles, type DeliverDeps, type DeliveryResult, type ProfileReread } from './deliver.ts';
 import { summarize, type RunSummary } from './run-day.ts';
-import { runShard, type RunDeps } from './run-shard.ts';
+import { runShard, type RunDeps, type ShardCounts } from './run-shard.ts';
 import { RunTally } from './run-tally.ts';
 import { PermanentError } from '../errors.ts';
 
@@ -109,16 +109,22 @@ export interface ShardJobResult {
 
 /**
  * One shard job from the work queue. Near its timeout it enqueues a continuation with its cursor
- * instead of timing out; its counts are stored once per (shard, part), and the job that finds
+ * instead of timing out; its counts are stored per (shard, part) after each batch, a delivery after
+ * one that died goes on from them (docs/architecture.md#counting-a-run), and the job that finds
  * every shard finished publishes RunCompleted, exactly once.
  */
 export async function scanShardJob(deps: ShardJobDeps, job: ShardJobMessage, shouldYield: () => boolean): Promise<ShardJobResult> {
   const runDeps = { ...deps, config: withJourneys(deps.config, job.journeys) };
   const options = { runDate: job.runDate, now: new Date(job.now), dryRun: job.dryRun, backfill: false };
-  const result = await runShard(runDeps, { shard: job.shard, ...(job.afterCustomer !== undefined ? { afterCustomer: job.afterCustomer } : {}) }, options, shouldYield);
+  const part = job.afterCustomer ?? '';
+  const resumed = await deps.store.getShardPart(job.runId, job.shard, part);
+  const checkpoints = {
+    ...(resumed ? { resumed } : {}),
+    save: (counts: ShardCounts) => deps.store.putShardPart(job.runId, part, { shard: job.shard, ...counts }, runKeptUntil(job.runDate)),
+  };
+  const result = await runShard(runDeps, { shard: job.shard, ...(job.afterCustomer !== undefined ? { afterCustomer: job.afterCustomer } : {}) }, options, shouldYield, checkpoints);
   if (result.resumeAfter !== undefined) await deps.workQueue.enqueue([{ ...job, afterCustomer: result.resumeAfter }]);
   const final = result.resumeAfter === undefined;
-  await deps.store.putShardPart(job.runId, job.afterCustomer ?? '', { shard: job.shard, final, tally: result.tally.snapshot() }, runKeptUntil(job.runDate));
   const decided = Object.values(result.tally.totals).reduce((sum, count) => sum + count, 0);
   const base = { shard: job.shard, decided, ...(final ? {} : { continuedAfter: result.resumeAfter }) };
   if (!final) return base;

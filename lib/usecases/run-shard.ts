@@ -13,7 +13,7 @@ import { dateReadCustomers } from './calendar-reads.ts';
 import { duePartitions, dueSlot, scopeOf } from './due-index.ts';
 import { renderStepMessage } from './render.ts';
 import { RunTally } from './run-tally.ts';
-import type { JourneyState, Profile } from '../domain/records.ts';
+import type { JourneyState, Profile, ShardPart } from '../domain/records.ts';
 
 export interface RunDeps {
   store: DueIndex & CalendarReads & Decisions;
@@ -49,6 +49,20 @@ export interface ShardJob {
   dormant?: readonly JourneyState[];
 }
 
+/** A shard job's counts as stored after a batch: the part without its shard. */
+export type ShardCounts = Omit<ShardPart, 'shard'>;
+
+/**
+ * Where a shard job keeps its counts as it goes (docs/architecture.md#counting-a-run): stored after
+ * each batch is decided and handed to the sender, before its steps move on, so a delivery of the
+ * job after one that died finds every decision either still due or in the stored counts.
+ */
+export interface ShardCheckpoints {
+  /** The counts an earlier delivery of this job stored: the decisions through `countedThrough` are in them. */
+  resumed?: ShardCounts;
+  save(counts: ShardCounts): Promise<void>;
+}
+
 export interface ShardResult {
   tally: RunTally;
   /** Set when the job stopped early: enqueue a continuation from this customer. */
@@ -66,19 +80,32 @@ export async function runShard(
   job: ShardJob,
   options: RunOptions,
   shouldYield: () => boolean = () => false,
+  checkpoints?: ShardCheckpoints,
 ): Promise<ShardResult> {
   const { store, config } = deps;
-  const tally = new RunTally();
+  const resumed = checkpoints?.resumed;
+  const tally = resumed ? RunTally.fromSnapshot(resumed.tally) : new RunTally();
+  // The index's invalid items are in resumed counts already; so is every decision through `countedThrough`.
+  const countsIndex = resumed === undefined;
+  let countedThrough = resumed?.countedThrough ?? '';
+  let batches = resumed?.batches ?? 0;
+  let countedAny = false;
+  const saveCounts = async (final: boolean) => {
+    // A delivery after one that stored the shard's end, with nothing new to count, writes nothing.
+    if (resumed?.final && !countedAny) return;
+    batches += 1;
+    await checkpoints?.save({ final, tally: tally.snapshot(), batches, countedThrough });
+  };
   const byCustomer = new Map<string, Candidate[]>();
   for (const partition of duePartitions(config, job.shard)) {
     const cutoff = dueCutoff(config, partition.journey, partition.stepIndex, options.runDate, partition.category);
     let cursor: Cursor | undefined;
     do {
       const page = await store.queryDue(partition.partition, cutoff, cursor);
-      tally.invalidItems += page.invalid;
+      if (countsIndex) tally.invalidItems += page.invalid;
       for (const state of page.items) {
         if (state.journeyId !== partition.journey.id || state.stepIndex !== partition.stepIndex) {
-          tally.invalidItems++;
+          if (countsIndex) tally.invalidItems++;
           continue;
         }
         if (job.afterCustomer !== undefined && state.customerId <= job.afterCustomer) continue;
@@ -123,10 +150,15 @@ export async function runShard(
     await Promise.all(
       batch.map(async (customerId) => {
         const candidates = byCustomer.get(customerId) ?? [];
-        tally.evaluated++;
+        // Decided again after a delivery that died, and counted already: applied, not counted.
+        const counts = customerId > countedThrough;
+        if (counts) {
+          tally.evaluated++;
+          countedAny = true;
+        }
         if (invalid.has(customerId)) {
           for (const { journey, state } of candidates) {
-            record(tally, options, customerId, journey, journey.steps[state.stepIndex]?.id ?? '?', 'skipped:bad-record');
+            if (counts) record(tally, options, customerId, journey, journey.steps[state.stepIndex]?.id ?? '?', 'skipped:bad-record');
           }
           return;
         }
@@ -135,37 +167,47 @@ export async function runShard(
         for (const decision of decisions) {
           const outcome = options.dryRun ? decision.outcome : await applyDecision(deps, options, profile, decision, handOff, fresh.has(decision.stored)).catch(badRecord);
           // A birthday or holiday message an earlier run of the day decided is found again: not counted twice.
-          if (outcome !== DECIDED_BEFORE) record(tally, options, customerId, decision.journey, decision.step.id, outcome);
+          if (counts && outcome !== DECIDED_BEFORE) record(tally, options, customerId, decision.journey, decision.step.id, outcome);
         }
       }),
     );
-    await handOff.complete(deps.sendQueue);
-    const last = batch[batch.length - 1];
-    if (last !== undefined && i + PROFILE_BATCH < customerIds.length && shouldYield()) {
-      return { tally, resumeAfter: last };
-    }
+    const last = batch[batch.length - 1] ?? countedThrough;
+    if (last > countedThrough) countedThrough = last;
+    const more = i + PROFILE_BATCH < customerIds.length;
+    const yields = more && shouldYield();
+    await handOff.complete(deps.sendQueue, () => saveCounts(!more));
+    if (yields) return { tally, resumeAfter: last };
   }
+  if (customerIds.length === 0) await saveCounts(true);
   return { tally };
 }
 
 /**
  * The messages of one batch of customers, handed to the send queue together (SQS takes 10 a
  * request; locally the inline sender still delivers at most LOCAL_DELIVERIES_IN_FLIGHT at once),
- * and only then each one's move to the next step: a crash before the enqueue leaves cap slots
- * held for messages that the next run finds due and hands over again.
+ * then the batch's counts stored, and only then every decision's move to the next step: a crash
+ * before the enqueue leaves cap slots held for messages that the next run finds due and hands over
+ * again, and a crash before the counts leaves every decision of the batch due, to be decided (and
+ * counted) again.
  */
 class HandOff {
   private readonly jobs: SendJob[] = [];
   private readonly moves: (() => Promise<void>)[] = [];
 
+  /** A message for the sender, and its step's move once it is handed over. */
   add(job: SendJob, move: () => Promise<void>): void {
     this.jobs.push(job);
     this.moves.push(move);
   }
 
-  async complete(queue: SendQueue): Promise<void> {
-    if (this.jobs.length === 0) return;
-    await queue.enqueue(this.jobs);
+  /** A decision not to send: its step moves on with the batch's. */
+  moveLater(move: () => Promise<void>): void {
+    this.moves.push(move);
+  }
+
+  async complete(queue: SendQueue, storeCounts: () => Promise<void>): Promise<void> {
+    if (this.jobs.length > 0) await queue.enqueue(this.jobs);
+    await storeCounts();
     await Promise.all(this.moves.map((move) => move()));
   }
 }
@@ -230,7 +272,7 @@ async function applyDecision(
       existing.status === 'claimed' &&
       decision.outcome.startsWith('skipped:') &&
       (await store.moveLedgerStatus(base.customerId, base, MESSAGE_MOVES.withdrawn, { outcome: decision.outcome, error: 'refused by a later run before it was sent' }));
-    await saveNext(deps, decision, next, fresh);
+    handOff.moveLater(() => saveNext(deps, decision, next, fresh));
     if (existing && fresh && !withdrawn) return DECIDED_BEFORE;
     return existing && !withdrawn ? existing.outcome : decision.outcome;
   }

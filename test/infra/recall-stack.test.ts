@@ -305,11 +305,11 @@ describe('RecallCampaigns-dev, as `cdk synth` builds it', () => {
       expect(sendsTo).toEqual([queueIdByName('SendQueue4')]);
     });
 
-    it('scan-shard claims and decides on customer items, takes person cap slots, counts on run items (no Query on customers, no reads of runs but its Query), never the pacer, and queries the due index', () => {
+    it('scan-shard claims and decides on customer items, takes person cap slots, counts on run items (no Query on customers; its part and its run read on run items), never the pacer, and queries the due index', () => {
       expect(leadingKeys('scan-shard')).toEqual([
         { actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], partitions: ['C#*'] },
         { actions: ['dynamodb:UpdateItem'], partitions: ['P#*'] },
-        { actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], partitions: ['RUN#*'] },
+        { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], partitions: ['RUN#*'] },
         CONFIG_READS,
       ]);
       const indexQuery = statementsOf(template(), 'scan-shard').find((s) => JSON.stringify(s.Resource).includes(`/index/${recallTable.dueIndex.name}`));

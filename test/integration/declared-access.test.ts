@@ -62,12 +62,12 @@ describe('declared access', () => {
     expect(Object.keys(FUNCTION_PORTS).sort()).toEqual([...FUNCTION_NAMES].sort());
   });
 
-  it('merges a function grant per partition pattern: scan-shard reads no run items, queries no customer partition and only reads the config', () => {
+  it('merges a function grant per partition pattern: scan-shard reads run items only to count (its part, the run), queries no customer partition and only reads the config', () => {
     expect(accessOf(FUNCTION_PORTS['scan-shard'])).toEqual({
       items: [
         { actions: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'], partitions: ['C#*'] },
         { actions: ['UpdateItem'], partitions: ['P#*'] },
-        { actions: ['PutItem', 'Query', 'UpdateItem'], partitions: ['RUN#*'] },
+        { actions: ['GetItem', 'PutItem', 'Query', 'UpdateItem'], partitions: ['RUN#*'] },
         { actions: ['GetItem', 'Query'], partitions: ['CONFIG'] },
       ],
       indexes: [recallTable.calendarIndex.name, recallTable.dueIndex.name],

@@ -266,10 +266,19 @@ export class DynamoRunProgress extends PortAdapter implements RunProgress {
       new PutCommand({
         TableName: this.table.tableName,
         Item: { pk: keys.run(runId), sk: keys.shardPart(shardPart.shard, part), ...shardPart, ...expiresOn(expiry) },
-        ConditionExpression: 'attribute_not_exists(pk)',
+        ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(batches) OR batches < :batches',
+        ExpressionAttributeValues: { ':batches': shardPart.batches },
         ReturnConsumedCapacity: 'TOTAL',
       }),
     );
+  }
+
+  async getShardPart(runId: string, shard: number, part: string): Promise<ShardPart | undefined> {
+    const result = await this.table.doc.send(
+      this.table.checked(new GetCommand({ TableName: this.table.tableName, Key: { pk: keys.run(runId), sk: keys.shardPart(shard, part) }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })),
+    );
+    this.table.count(result.ConsumedCapacity, 'read', 1);
+    return result.Item ? ShardPartSchema.parse(result.Item) : undefined;
   }
 
   async getRun(runId: string): Promise<{ meta: RunMeta; parts: ShardPart[] } | undefined> {

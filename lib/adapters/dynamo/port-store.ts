@@ -107,6 +107,7 @@ export class PortStore implements RecallStore {
   readonly markRunPlanned: RecallStore['markRunPlanned'] = async (...args) => this.held('markRunPlanned', 'runPlans').markRunPlanned(...args);
 
   readonly putShardPart: RecallStore['putShardPart'] = async (...args) => this.held('putShardPart', 'runProgress').putShardPart(...args);
+  readonly getShardPart: RecallStore['getShardPart'] = async (...args) => this.held('getShardPart', 'runProgress').getShardPart(...args);
 
   readonly getRun: RecallStore['getRun'] = async (...args) => this.held('getRun', 'runProgress').getRun(...args);
 
