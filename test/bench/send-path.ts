@@ -86,8 +86,14 @@ const GUARDS: Record<string, string> = {
   'Query calendar index': "birthday and holiday reads: fixed per day",
   'SQS SendMessageBatch': '10 messages a request',
 };
+/** A shard job's counts (docs/architecture.md#counting-a-run), in the scan phase. */
+const SHARD_COUNTS: Record<string, string> = {
+  'PutItem run bookkeeping': "the shard job's counts, stored per batch of 100 customers before their steps move on",
+  'GetItem run bookkeeping (consistent)': "the shard job's stored counts, read once per job: a delivery after one that died goes on from them",
+};
 function guardsOf(phase: string, request: string): string {
   if (request === 'EventBridge PutEvents') return phase === 'send' ? 'MessageSent and CouponIssued (not counted as a round trip)' : 'RunStarted, RunCompleted (not counted as a round trip)';
+  if (phase === 'scan' && SHARD_COUNTS[request]) return SHARD_COUNTS[request];
   return GUARDS[request] ?? (request.includes('run bookkeeping') ? "the run's own bookkeeping, per shard job" : '');
 }
 const isWrite = (request: string) => /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem) /.test(request);
