@@ -37,6 +37,8 @@ import { compareWithClean, scanTable, restoreTable, type TableState } from '../s
 const clock = { now: () => new Date(RUN_NOW) };
 /** The busy day's customers' numbers. */
 const BUSY_PHONES = Array.from({ length: 40 }, (_, i) => `+86139000${String(20_000 + i)}`);
+/** The crowded day's customers' numbers: more than one batch of profiles (100) in each shard. */
+const CROWD_PHONES = Array.from({ length: 300 }, (_, i) => `+86139001${String(10_000 + i)}`);
 /** Ledger key (`customer#journey#cycle#step`) of a table key `C#customer|L#journey#cycle#step`. */
 const ledgerKeyOf = (tableKey: string) => tableKey.replace(/^C#/, '').replace('|L#', '#');
 
@@ -68,7 +70,7 @@ describe('crash at every write, then a fresh process runs the use case again', (
   const bus = new EventBus();
   const issuedCodes: string[] = [];
 
-  guardLogLeaks({ phones: [...shopPhones(), ...BUSY_PHONES], secrets: [RELIABILITY_SECRET], names: SHOP_NAMES, couponCodes: () => issuedCodes });
+  guardLogLeaks({ phones: [...shopPhones(), ...BUSY_PHONES, ...CROWD_PHONES], secrets: [RELIABILITY_SECRET], names: SHOP_NAMES, couponCodes: () => issuedCodes });
 
   beforeAll(async () => {
     server = await startEmbeddedDynamo();
@@ -324,46 +326,67 @@ describe('crash at every write, then a fresh process runs the use case again', (
   });
 
   /**
+   * The day on the Lambda path: plan-recall's jobs through a queue that redelivers a job whose
+   * handler threw; the first delivery goes to the process `dying` kills, every later one to a new
+   * process. What RunCompleted said.
+   */
+  async function runTheDay(table: DynamoStore, dying?: CrashPlan): Promise<Record<string, unknown> | undefined> {
+    bus.reset();
+    const fresh = processStore(table);
+    const first = dying ? processStore(table, dying) : fresh;
+    const work = new RedeliveringQueue<ShardJobMessage>();
+    const send = new MemoryQueue<SendJob>();
+    const events = bus.publisher();
+    await planRecall({ store: fresh, config, workQueue: work, events, clock }, { runId: `daily-${TODAY}`, asOf: TODAY, dryRun: false });
+    let deliveries = 0;
+    await work.drain(async (job) => {
+      const store = deliveries++ === 0 ? first : fresh;
+      await scanShardJob({ store, config, sendQueue: send, workQueue: work, events, couponSecret: RELIABILITY_SECRET }, job, () => false);
+    });
+    if (dying) await faults.settled();
+    first.client.destroy();
+    fresh.client.destroy();
+    return bus.ofType('RunCompleted')[0]?.detail;
+  }
+
+  /** RunCompleted of the day on `initial` for each crash point of the first shard job's writes, where it differs from a clean run's. */
+  async function miscountedAfterCrashes(initial: TableState, points: (writes: number) => number[]): Promise<{ clean: Record<string, unknown> | undefined; miscounted: string[] }> {
+    const clean = await runTheDay(await openTable(initial));
+    const counting = new CrashPlan();
+    await runTheDay(await openTable(initial), counting);
+    expect(counting.writes).toBeGreaterThan(3);
+    const miscounted: string[] = [];
+    for (const k of points(counting.writes)) {
+      const plan = new CrashPlan(k);
+      const crashed = await runTheDay(await openTable(initial), plan);
+      if (JSON.stringify(crashed) !== JSON.stringify(clean)) miscounted.push(`k=${k} (after ${plan.points[k - 1] ?? '?'}): ${JSON.stringify(crashed)}`);
+    }
+    return { clean, miscounted };
+  }
+
+  /**
    * A shard job that dies before its counts are stored leaves its decisions due (their steps move
    * on only after the counts), and one that dies after them leaves its counts: either way SQS's
    * next delivery counts each decision once (docs/architecture.md#counting-a-run), so RunCompleted
    * equals the clean run's wherever the first delivery died.
    */
   it('RunCompleted counts the whole day wherever a shard job died and SQS delivered it again', async () => {
-    const runTheDay = async (table: DynamoStore, dying?: CrashPlan): Promise<Record<string, unknown> | undefined> => {
-      bus.reset();
-      const fresh = processStore(table);
-      const first = dying ? processStore(table, dying) : fresh;
-      const work = new RedeliveringQueue<ShardJobMessage>();
-      const send = new MemoryQueue<SendJob>();
-      const events = bus.publisher();
-      await planRecall({ store: fresh, config, workQueue: work, events, clock }, { runId: `daily-${TODAY}`, asOf: TODAY, dryRun: false });
-      let deliveries = 0;
-      // The first delivery goes to the process that dies; SQS gives every later one to a new process.
-      await work.drain(async (job) => {
-        const store = deliveries++ === 0 ? first : fresh;
-        await scanShardJob({ store, config, sendQueue: send, workQueue: work, events, couponSecret: RELIABILITY_SECRET }, job, () => false);
-      });
-      if (dying) await faults.settled();
-      first.client.destroy();
-      fresh.client.destroy();
-      return bus.ofType('RunCompleted')[0]?.detail;
-    };
-    const clean = await runTheDay(await openTable(shop));
-    const counting = new CrashPlan();
-    await runTheDay(await openTable(shop), counting);
-    // The first shard job's writes, counted on a clean copy: die after each of them in turn.
-    const firstJobWrites = counting.writes;
-    expect(firstJobWrites).toBeGreaterThan(3);
-
-    const miscounted: string[] = [];
-    for (let k = 1; k <= firstJobWrites; k++) {
-      const plan = new CrashPlan(k);
-      const crashed = await runTheDay(await openTable(shop), plan);
-      if (JSON.stringify(crashed) !== JSON.stringify(clean)) miscounted.push(`k=${k} (after ${plan.points[k - 1] ?? '?'}): ${JSON.stringify(crashed)}`);
-    }
-
+    const { clean, miscounted } = await miscountedAfterCrashes(shop, (writes) => Array.from({ length: writes }, (_, i) => i + 1));
     expect(clean).toMatchObject({ sent: 6, due: 14 });
+    expect(miscounted).toEqual([]);
+  });
+
+  /**
+   * The same with more than one batch of customers per shard job, so that a delivery goes on from
+   * counts an earlier batch stored: crash points spread over the first job's writes (every write
+   * would take minutes), the first and the last among them.
+   */
+  it('RunCompleted counts the whole day when the dead shard job had stored the counts of earlier batches', async () => {
+    const crowded = await crowdedShop();
+    const spread = (writes: number) => [...new Set(Array.from({ length: 13 }, (_, j) => 1 + Math.round((j * (writes - 1)) / 12)))];
+    const { clean, miscounted } = await miscountedAfterCrashes(crowded, spread);
+    expect(clean).toMatchObject({ due: expect.any(Number) });
+    expect(Number(clean?.due)).toBeGreaterThan(2 * 100);
     expect(miscounted).toEqual([]);
   });
 
@@ -375,6 +398,17 @@ describe('crash at every write, then a fresh process runs the use case again', (
       orders: [{ orderId: `busy-o${i}`, customerId: `busy-${i}`, orderedAt: '2026-09-05T12:00:00+08:00', lines: [{ category: 'cosmetics', amount: 150 }] }],
     }));
     await seedCustomers({ store, config }, TODAY, busy);
+    return scanTable(store);
+  }
+
+  /** The shop and 300 more customers whose cosmetics window passed: each shard job decides more than one batch of profiles. */
+  async function crowdedShop(): Promise<TableState> {
+    const store = await openTable(shop);
+    const crowd = CROWD_PHONES.map((phone, i) => ({
+      customer: { customerId: `crowd-${String(i).padStart(3, '0')}`, phone, name: '', smsOptIn: true },
+      orders: [{ orderId: `crowd-o${i}`, customerId: `crowd-${String(i).padStart(3, '0')}`, orderedAt: '2026-09-05T12:00:00+08:00', lines: [{ category: 'cosmetics', amount: 150 }] }],
+    }));
+    await seedCustomers({ store, config }, TODAY, crowd);
     return scanTable(store);
   }
 
