@@ -146,7 +146,7 @@ export async function runShard(
   for (let i = 0; i < customerIds.length; i += PROFILE_BATCH) {
     const batch = customerIds.slice(i, i + PROFILE_BATCH);
     const { profiles, invalid } = await store.getProfiles(batch);
-    const handOff = new HandOff();
+    const handOff = new HandOff(checkpoints !== undefined);
     await Promise.all(
       batch.map(async (customerId) => {
         const candidates = byCustomer.get(customerId) ?? [];
@@ -188,11 +188,15 @@ export async function runShard(
  * then the batch's counts stored, and only then every decision's move to the next step: a crash
  * before the enqueue leaves cap slots held for messages that the next run finds due and hands over
  * again, and a crash before the counts leaves every decision of the batch due, to be decided (and
- * counted) again.
+ * counted) again. A local run stores no counts (its summary is its own), so its decisions not to
+ * send move on at once, beside the batch's other writes.
  */
 class HandOff {
   private readonly jobs: SendJob[] = [];
   private readonly moves: (() => Promise<void>)[] = [];
+
+  /** `movesWaitForCounts`: the job stores counts (a shard job); a local run has none to wait for. */
+  constructor(private readonly movesWaitForCounts: boolean) {}
 
   /** A message for the sender, and its step's move once it is handed over. */
   add(job: SendJob, move: () => Promise<void>): void {
@@ -200,9 +204,10 @@ class HandOff {
     this.moves.push(move);
   }
 
-  /** A decision not to send: its step moves on with the batch's. */
-  moveLater(move: () => Promise<void>): void {
-    this.moves.push(move);
+  /** A decision not to send: its step moves on with the batch's when the counts come first, else at once. */
+  async moveAfterCounts(move: () => Promise<void>): Promise<void> {
+    if (this.movesWaitForCounts) this.moves.push(move);
+    else await move();
   }
 
   async complete(queue: SendQueue, storeCounts: () => Promise<void>): Promise<void> {
@@ -272,7 +277,7 @@ async function applyDecision(
       existing.status === 'claimed' &&
       decision.outcome.startsWith('skipped:') &&
       (await store.moveLedgerStatus(base.customerId, base, MESSAGE_MOVES.withdrawn, { outcome: decision.outcome, error: 'refused by a later run before it was sent' }));
-    handOff.moveLater(() => saveNext(deps, decision, next, fresh));
+    await handOff.moveAfterCounts(() => saveNext(deps, decision, next, fresh));
     if (existing && fresh && !withdrawn) return DECIDED_BEFORE;
     return existing && !withdrawn ? existing.outcome : decision.outcome;
   }
