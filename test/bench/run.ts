@@ -16,7 +16,7 @@ import { testConfig } from '../support/fixtures.ts';
 import { loadDefaultConfig } from '../../lib/config/load.ts';
 import { addDays } from '../../lib/domain/dates.ts';
 import { benchPacer, PARTITION_LIMITS, pacerHotItem } from './pacer.ts';
-import { measureColdStart } from './cold-start.ts';
+import { FLOOR_ROWS, measureColdStart } from './cold-start.ts';
 import { DEMO_BASE, measureDemo } from './demo.ts';
 import { calendarConfig, measureCurvePoint, measureDateDays, measureReadCost, round, seedCalendarShop, seedShop } from './read-cost.ts';
 import { PacerFiguresSchema, scaleModel, PRICES } from './scale-model.ts';
@@ -347,9 +347,9 @@ try {
     judge('cold: slowest function vs hello + DynamoDB client', worst, '<= 1.3', worst <= 1.3);
     const floor = (name: string) => rows.find((row) => row.bundle === name)?.ratioToHelloWithDynamo;
     console.log(
-      `cold, the libraries alone (no code of ours): zod and the config schema ${floor('hello + DynamoDB client + config schema')}, ` +
-        `with libphonenumber ${floor('hello + DynamoDB client + config schema + libphonenumber')}, ` +
-        `with libphonenumber and the S3 and Lambda clients (import-file's) ${floor('hello + DynamoDB client + config schema + libphonenumber + S3, Lambda clients')}`,
+      `cold, the libraries alone (no code of ours): zod and the config schema ${floor(FLOOR_ROWS.schema)}, ` +
+        `with libphonenumber ${floor(FLOOR_ROWS.phone)}, ` +
+        `with libphonenumber and the S3 and Lambda clients (import-file's) ${floor(FLOOR_ROWS.importFile)}`,
     );
     await save();
   }
