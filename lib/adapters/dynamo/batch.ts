@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { personKey } from '../../domain/hashing.ts';
 import type { Consent } from '../../domain/consent.ts';
 import type { CalendarDate } from '../../domain/dates.ts';
@@ -413,11 +413,8 @@ export class DynamoImportLog extends PortAdapter implements ImportLog {
   }
 
   async latestImportAsOf(): Promise<string | undefined> {
-    const result = await this.table.doc.send(
-      this.table.checked(new GetCommand({ TableName: this.table.tableName, Key: { pk: keys.imports, sk: keys.latestImport }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })),
-    );
-    this.table.count(result.ConsumedCapacity, 'read', 1);
-    const asOf: unknown = result.Item?.asOf;
+    const item = await this.table.consistentGet({ pk: keys.imports, sk: keys.latestImport });
+    const asOf: unknown = item?.asOf;
     return typeof asOf === 'string' ? asOf : undefined;
   }
 }

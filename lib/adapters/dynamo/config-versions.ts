@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { CampaignConfigSchema } from '../../config/schema.ts';
 import { EmptyStringByDefaultSchema, PositiveIntSchema } from '../../domain/fields.ts';
@@ -63,11 +63,8 @@ export class DynamoConfigVersions extends PortAdapter implements ConfigPushes {
   }
 
   async configVersion(version: number): Promise<StoredConfig | undefined> {
-    const result = await this.table.doc.send(
-      this.table.checked(new GetCommand({ TableName: this.table.tableName, Key: { pk: keys.config, sk: keys.configVersion(version) }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })),
-    );
-    this.table.count(result.ConsumedCapacity, 'read', 1);
-    return result.Item ? fromItem(result.Item) : undefined;
+    const item = await this.table.consistentGet({ pk: keys.config, sk: keys.configVersion(version) });
+    return item ? fromItem(item) : undefined;
   }
 
   async configHistory(): Promise<StoredConfig[]> {

@@ -230,9 +230,7 @@ export class DynamoOrderHistory extends PortAdapter implements OrderHistory {
       }),
     );
     if (created) return { state: 'new' };
-    const existing = await this.table.doc.send(this.table.checked(new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })));
-    this.table.count(existing.ConsumedCapacity, 'read', 1);
-    const parsed = OrderMarkerSchema.safeParse(existing.Item);
+    const parsed = OrderMarkerSchema.safeParse(await this.table.consistentGet(key));
     return { state: 'seen', ...(parsed.success ? { stored: parsed.data } : {}) };
   }
 

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { nextMonth, type CalendarDate } from '../../domain/dates.ts';
 import { NonEmptyStringSchema } from '../../domain/fields.ts';
@@ -140,9 +140,7 @@ export class DynamoDecisions extends ProfileReadingAdapter implements Decisions 
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
-    const existing = await this.table.doc.send(this.table.checked(new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })));
-    this.table.count(existing.ConsumedCapacity, 'read', 1);
-    const parsed = LedgerEntrySchema.safeParse(existing.Item);
+    const parsed = LedgerEntrySchema.safeParse(await this.table.consistentGet(key));
     if (!parsed.success) throw new CorruptItemError(`ledger item ${key.pk} ${key.sk} is corrupt: ${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')}`);
     return parsed.data;
   }
@@ -246,9 +244,7 @@ export class DynamoRunPlans extends PortAdapter implements RunPlans {
       new PutCommand({ TableName: this.table.tableName, Item: { ...key, ...meta, ...expiresOn(expiry) }, ConditionExpression: 'attribute_not_exists(pk)', ReturnConsumedCapacity: 'TOTAL' }),
     );
     if (created) return undefined;
-    const existing = await this.table.doc.send(this.table.checked(new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })));
-    this.table.count(existing.ConsumedCapacity, 'read', 1);
-    return RunMetaSchema.parse(existing.Item);
+    return RunMetaSchema.parse(await this.table.consistentGet(key));
   }
 
   markRunPlanned(runId: string): Promise<boolean> {
@@ -274,11 +270,8 @@ export class DynamoRunProgress extends PortAdapter implements RunProgress {
   }
 
   async getShardPart(runId: string, shard: number, part: string): Promise<ShardPart | undefined> {
-    const result = await this.table.doc.send(
-      this.table.checked(new GetCommand({ TableName: this.table.tableName, Key: { pk: keys.run(runId), sk: keys.shardPart(shard, part) }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })),
-    );
-    this.table.count(result.ConsumedCapacity, 'read', 1);
-    return result.Item ? ShardPartSchema.parse(result.Item) : undefined;
+    const item = await this.table.consistentGet({ pk: keys.run(runId), sk: keys.shardPart(shard, part) });
+    return item ? ShardPartSchema.parse(item) : undefined;
   }
 
   async getRun(runId: string): Promise<{ meta: RunMeta; parts: ShardPart[] } | undefined> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { NonEmptyStringSchema, OptionalBooleanSchema, OptionalStringSchema } from '../../domain/fields.ts';
 import { CorruptItemError } from '../../domain/records.ts';
@@ -130,9 +130,7 @@ export class DynamoImportClaims extends PortAdapter implements ImportClaims {
   }
 
   private async read(file: ImportFileRef): Promise<ClaimItem> {
-    const result = await this.table.doc.send(this.table.checked(new GetCommand({ TableName: this.table.tableName, Key: claimKey(file), ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })));
-    this.table.count(result.ConsumedCapacity, 'read', 1);
-    const parsed = ClaimItemSchema.safeParse(result.Item);
+    const parsed = ClaimItemSchema.safeParse(await this.table.consistentGet(claimKey(file)));
     if (!parsed.success) throw new CorruptItemError(`the claim on ${file.key} is missing or does not parse`);
     return parsed.data;
   }

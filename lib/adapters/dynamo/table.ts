@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, type ConsumedCapacity, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Cursor } from '../../ports/store.ts';
 import { partitionMatches, type ItemAction, type TableAccess } from '../../store/access.ts';
 import { backoffMs, wait } from '../retry.ts';
@@ -167,6 +167,13 @@ export class DynamoTable {
       startKey = result.LastEvaluatedKey;
     } while (startKey);
     return items;
+  }
+
+  /** One item by its key, strongly consistent (1 read unit, found or not); undefined when there is none. */
+  async consistentGet(key: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+    const result = await this.doc.send(this.checked(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' })));
+    this.count(result.ConsumedCapacity, 'read', 1);
+    return result.Item;
   }
 
   /** A conditional write: false when its condition failed. */
